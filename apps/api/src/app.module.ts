@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { BatchesController } from './batches/batches.controller.js';
+import { CatalogController } from './catalog/catalog.controller.js';
+import { ApiKeyGuard } from './common/api-key.guard.js';
+import { GenerationSubmitter } from './generations/generation-submitter.js';
+import { GenerationsController } from './generations/generations.controller.js';
+import { RequestResolver } from './generations/request-resolver.js';
+import { HealthController } from './health/health.controller.js';
+import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.service.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class ConfigModule {},
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+    return {
+      module: AppModule,
+      imports: [configModule, InfrastructureModule],
+      controllers: [GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController],
+      providers: [RequestResolver, GenerationSubmitter, WebhookDispatcher, ApiKeyGuard, { provide: APP_GUARD, useExisting: ApiKeyGuard }],
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { batchRequestSchema } from '#libs/contracts/src/index.js';
+import { BatchStore, GenerationStore, toBatchView, type BatchView } from '#libs/records/src/index.js';
+import { ApiError } from '../common/api-error.js';
+import { parseBody } from '../common/zod-body.js';
+import { GenerationSubmitter } from '../generations/generation-submitter.js';
+import { RequestResolver } from '../generations/request-resolver.js';
+
+const pageQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+interface BatchPage extends BatchView {
+  readonly generations: { readonly data: Array<{ id: string; status: string }>; readonly offset: number; readonly limit: number; readonly total: number };
+}
+
+@Controller('v1/batches')
+export class BatchesController {
+  private readonly schema;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(RequestResolver) private readonly resolver: RequestResolver,
+    @Inject(GenerationSubmitter) private readonly submitter: GenerationSubmitter,
+    @Inject(BatchStore) private readonly batches: BatchStore,
+    @Inject(GenerationStore) private readonly generations: GenerationStore,
+  ) {
+    this.schema = batchRequestSchema(config.env.MAX_BATCH_SIZE, {
+      maxSamples: config.env.MAX_SAMPLES,
+      maxSteps: config.env.MAX_STEPS,
+      maxPixels: config.env.MAX_PIXELS,
+    });
+  }
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  async create(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<BatchPage> {
+    const batch = parseBody(this.schema, body);
+    const catalog = await this.resolver.catalog();
+    const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`));
+    const { batchId } = await this.submitter.submitBatch(submissions, batch.webhook);
+    response.setHeader('Location', `/v1/batches/${batchId}`);
+    return this.page(batchId, 0, 100);
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string, @Query() query: unknown): Promise<BatchPage> {
+    const { offset, limit } = parseBody(pageQuerySchema, query);
+    return this.page(id, offset, limit);
+  }
+
+  private async page(id: string, offset: number, limit: number): Promise<BatchPage> {
+    const batch = await this.batches.get(id);
+    if (!batch) throw ApiError.notFound('batch', id);
+    const ids = await this.batches.items(id, offset, limit);
+    const records = await this.generations.getMany(ids);
+    return {
+      ...toBatchView(batch),
+      generations: {
+        data: ids.map((generationId, index) => ({ id: generationId, status: records[index]?.status ?? 'unknown' })),
+        offset,
+        limit,
+        total: batch.total,
+      },
+    };
+  }
+}

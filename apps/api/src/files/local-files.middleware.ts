@@ -1,0 +1,29 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { StorageSettings } from '#libs/config/src/index.js';
+import { ObjectNotFoundError, type LocalStorage } from '#libs/storage/src/index.js';
+import { verifyLocalSignature } from '#libs/storage/src/index.js';
+
+/** Serves local-driver objects behind the same presigned-URL contract S3 gives. */
+export function localFilesHandler(storage: LocalStorage, settings: Extract<StorageSettings, { driver: 'local' }>) {
+  return async (request: Request, response: Response, next: NextFunction): Promise<void> => {
+    try {
+      const key = decodeURIComponent(request.path.replace(/^\//, ''));
+      const expires = Number(request.query.expires);
+      const signature = String(request.query.signature ?? '');
+      if (!verifyLocalSignature(key, expires, signature, settings.signingSecret, new Date())) {
+        response.status(403).json({ error: { code: 'invalid_signature', message: 'URL signature is invalid or expired' } });
+        return;
+      }
+      const object = await storage.read(key);
+      response.setHeader('Content-Type', object.contentType);
+      response.setHeader('Cache-Control', 'private, max-age=300');
+      response.end(object.body);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) {
+        response.status(404).json({ error: { code: 'not_found', message: 'no such object' } });
+        return;
+      }
+      next(error);
+    }
+  };
+}

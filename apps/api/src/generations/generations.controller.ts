@@ -1,0 +1,84 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { GenerationStatus, WebhookEvent, generationRequestSchema, type GenerationView } from '#libs/contracts/src/index.js';
+import { WebhookPublisher } from '#libs/notifications/src/index.js';
+import { CancelChannel } from '#libs/queue/src/index.js';
+import { GenerationStore, toGenerationView } from '#libs/records/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { ApiError } from '../common/api-error.js';
+import { parseBody } from '../common/zod-body.js';
+import { GENERATION_QUEUE, OBJECT_STORAGE } from '../infrastructure/tokens.js';
+import { GenerationSubmitter } from './generation-submitter.js';
+import { RequestResolver } from './request-resolver.js';
+
+@Controller('v1/generations')
+export class GenerationsController {
+  private readonly schema;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RequestResolver) private readonly resolver: RequestResolver,
+    @Inject(GenerationSubmitter) private readonly submitter: GenerationSubmitter,
+    @Inject(GenerationStore) private readonly generations: GenerationStore,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(GENERATION_QUEUE) private readonly queue: Queue,
+    @Inject(CancelChannel) private readonly cancelChannel: CancelChannel,
+    @Inject(WebhookPublisher) private readonly webhooks: WebhookPublisher,
+  ) {
+    this.schema = generationRequestSchema({
+      maxSamples: config.env.MAX_SAMPLES,
+      maxSteps: config.env.MAX_STEPS,
+      maxPixels: config.env.MAX_PIXELS,
+    });
+  }
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  async create(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
+    const request = parseBody(this.schema, body);
+    const submission = this.resolver.resolve(request, await this.resolver.catalog());
+    const id = await this.submitter.submitOne(submission);
+    response.setHeader('Location', `/v1/generations/${id}`);
+    return this.view(id);
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string): Promise<GenerationView> {
+    return this.view(id);
+  }
+
+  @Post(':id/cancel')
+  async cancel(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
+    const record = await this.generations.get(id);
+    if (!record) throw ApiError.notFound('generation', id);
+    if (record.status === GenerationStatus.Succeeded || record.status === GenerationStatus.Failed) {
+      throw new ApiError(HttpStatus.CONFLICT, 'already_finished', `generation ${id} already ${record.status}`);
+    }
+    if (record.status === GenerationStatus.Queued) {
+      const result = await this.generations.markCanceled(id, record.batch_id, [GenerationStatus.Queued], new Date());
+      if (result.applied) {
+        // A job that a worker locked meanwhile cannot be removed; that worker sees the status and skips it.
+        await this.queue.remove(id).catch(() => 0);
+        await this.webhooks.afterTransition(WebhookEvent.GenerationCanceled, record, result.batchCompleted);
+        response.status(HttpStatus.OK);
+        return this.view(id);
+      }
+    }
+    if (record.status !== GenerationStatus.Canceled) {
+      await this.generations.requestCancel(id);
+      await this.cancelChannel.requestCancel(id);
+      response.status(HttpStatus.ACCEPTED);
+    } else {
+      response.status(HttpStatus.OK);
+    }
+    return this.view(id);
+  }
+
+  private async view(id: string): Promise<GenerationView> {
+    const record = await this.generations.get(id);
+    if (!record) throw ApiError.notFound('generation', id);
+    return toGenerationView(record, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS);
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import type { GenerationRequest, ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { resolveScheduler } from '#libs/diffusion/src/schedulers/index.js';
+import { randomSeed } from '#libs/diffusion/src/random/index.js';
+import { applyStyle } from '#libs/diffusion/src/text/index.js';
+import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
+import { ApiError, type FieldProblem } from '../common/api-error.js';
+
+export interface ResolvedSubmission {
+  readonly request: ResolvedGeneration;
+  readonly warnings: string[];
+}
+
+/**
+ * Turns a validated body into what a worker runs: model defaults applied, names checked against
+ * the live catalog, seed drawn. Everything a worker could reject for is rejected here first.
+ */
+@Injectable()
+export class RequestResolver {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WorkerRegistry) private readonly registry: WorkerRegistry,
+  ) {}
+
+  async catalog(): Promise<Map<string, ModelSummary>> {
+    return new Map((await this.registry.models()).map((model) => [model.id, model]));
+  }
+
+  resolve(body: GenerationRequest, models: Map<string, ModelSummary>, fieldPrefix = ''): ResolvedSubmission {
+    const problems: FieldProblem[] = [];
+    const field = (name: string): string => `${fieldPrefix}${name}`;
+    const warnings: string[] = [];
+    const modelId = body.model ?? this.config.env.DEFAULT_MODEL;
+    const model = models.get(modelId);
+    if (!model) {
+      const known = [...models.keys()];
+      throw ApiError.field(field('model'), `unknown model "${modelId}"; available: ${known.length ? known.join(', ') : 'none (no live worker has registered yet)'}`);
+    }
+    if (body.scheduler !== undefined) {
+      try {
+        resolveScheduler(body.scheduler);
+      } catch (error) {
+        problems.push({ field: field('scheduler'), message: (error as Error).message });
+      }
+    }
+    try {
+      applyStyle(body.style, body.prompt, body.negative_prompt);
+    } catch (error) {
+      problems.push({ field: field('style'), message: (error as Error).message });
+    }
+    const width = body.img_width ?? model.default_width;
+    const height = body.img_height ?? model.default_height;
+    for (const [name, value] of [['img_width', width], ['img_height', height]] as const) {
+      if (value % model.size_multiple !== 0) problems.push({ field: field(name), message: `must be a multiple of ${model.size_multiple} for model ${model.id}` });
+    }
+    if (width * height > this.config.env.MAX_PIXELS) {
+      problems.push({ field: field('img_width'), message: `img_width × img_height must not exceed ${this.config.env.MAX_PIXELS} pixels` });
+    }
+    if (body.refiner && !model.refiner) problems.push({ field: field('refiner'), message: `model ${model.id} has no refiner configured` });
+    if (body.refiner && model.refiner && !models.has(model.refiner)) {
+      problems.push({ field: field('refiner'), message: `refiner model ${model.refiner} of ${model.id} is not served by any live worker` });
+    }
+    if (problems.length > 0) throw ApiError.validation(problems);
+
+    if (!body.init_image && body.strength !== 0.8) warnings.push('strength applies to img2img only (no init_image given); the full schedule runs');
+    if (!body.refiner && body.high_noise_fraction !== 0.8) warnings.push('high_noise_fraction applies only with refiner: true');
+    const seed = body.seed === -1 ? randomSeed() : body.seed;
+    return {
+      warnings,
+      request: {
+        model: model.id,
+        prompt: body.prompt,
+        negative_prompt: body.negative_prompt,
+        style: body.style,
+        samples: body.samples,
+        scheduler: body.scheduler,
+        num_inference_steps: body.num_inference_steps,
+        guidance_scale: body.guidance_scale,
+        strength: body.strength,
+        high_noise_fraction: body.high_noise_fraction,
+        seed,
+        width,
+        height,
+        refiner: body.refiner,
+        base64: body.base64,
+        init_image: body.init_image,
+        mask_image: body.mask_image,
+        webhook: body.webhook,
+      },
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { FARM_METRICS, createFarmMetrics } from '#libs/metrics/src/index.js';
+import { WebhookPublisher } from '#libs/notifications/src/index.js';
+import {
+  CancelChannel,
+  RedisKeys,
+  WorkerRegistry,
+  createGenerationQueue,
+  createRedisConnection,
+  createWebhookQueue,
+  type Redis,
+} from '#libs/queue/src/index.js';
+import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
+import { createStorage } from '#libs/storage/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { VERSION } from '../version.js';
+import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
+
+/** External systems behind small injectable adapters, created once per process. */
+@Global()
+@Module({
+  providers: [
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl) },
+    { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.env.QUEUE_PREFIX) },
+    {
+      provide: GENERATION_QUEUE,
+      inject: [REDIS, APP_CONFIG],
+      useFactory: (redis: Redis, config: AppConfig) => createGenerationQueue(redis, config.env.QUEUE_PREFIX, config.env.JOB_ATTEMPTS),
+    },
+    {
+      provide: WEBHOOK_QUEUE,
+      inject: [REDIS, APP_CONFIG],
+      useFactory: (redis: Redis, config: AppConfig) => createWebhookQueue(redis, config.env.QUEUE_PREFIX, config.env.WEBHOOK_MAX_ATTEMPTS),
+    },
+    { provide: GenerationStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new GenerationStore(redis, keys) },
+    { provide: BatchStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new BatchStore(redis, keys) },
+    { provide: CancelChannel, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: Redis) => new CancelChannel(keys, redis) },
+    { provide: WorkerRegistry, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: Redis) => new WorkerRegistry(keys, redis) },
+    { provide: OBJECT_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createStorage(config.storage) },
+    { provide: FARM_METRICS, useFactory: () => createFarmMetrics('api', VERSION) },
+    {
+      provide: WebhookPublisher,
+      inject: [WEBHOOK_QUEUE, GenerationStore, BatchStore, OBJECT_STORAGE, APP_CONFIG],
+      useFactory: (queue: Queue, generations: GenerationStore, batches: BatchStore, storage: ObjectStorage, config: AppConfig) =>
+        new WebhookPublisher(queue, generations, batches, storage, config.env.PRESIGN_EXPIRES_SECONDS),
+    },
+  ],
+  exports: [
+    REDIS,
+    RedisKeys,
+    GENERATION_QUEUE,
+    WEBHOOK_QUEUE,
+    GenerationStore,
+    BatchStore,
+    CancelChannel,
+    WorkerRegistry,
+    OBJECT_STORAGE,
+    FARM_METRICS,
+    WebhookPublisher,
+  ],
+})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(GENERATION_QUEUE) private readonly generationQueue: Queue,
+    @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: Queue,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.generationQueue.close(), this.webhookQueue.close()]);
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
+import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
+import { LocalStorage } from '#libs/storage/src/index.js';
+import { AppModule } from './app.module.js';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { localFilesHandler } from './files/local-files.middleware.js';
+import { OBJECT_STORAGE } from './infrastructure/tokens.js';
+import { buildOpenApiDocument } from './openapi/openapi-document.js';
+import { VERSION } from './version.js';
+
+async function bootstrap(): Promise<void> {
+  const config = await loadAppConfig();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bodyParser: false,
+    logger: config.env.LOG_LEVEL === 'silent' ? false : undefined,
+  });
+  app.useBodyParser('json', { limit: config.env.MAX_IMAGE_BYTES * 2 });
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+
+  const metrics = app.get<FarmMetrics>(FARM_METRICS);
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    response.on('finish', () => {
+      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      metrics.httpRequests.inc({ method: request.method, route, status_class: `${Math.floor(response.statusCode / 100)}xx` });
+    });
+    next();
+  });
+
+  const storage = app.get(OBJECT_STORAGE);
+  if (config.storage.driver === 'local' && storage instanceof LocalStorage) app.use('/files', localFilesHandler(storage, config.storage));
+
+  const document = buildOpenApiDocument(VERSION, config.env.MAX_BATCH_SIZE, {
+    maxSamples: config.env.MAX_SAMPLES,
+    maxSteps: config.env.MAX_STEPS,
+    maxPixels: config.env.MAX_PIXELS,
+  });
+  SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
+
+  await app.listen(config.env.PORT, config.env.HOST);
+  const logger = new Logger('Atelier');
+  logger.log(`API listening on ${config.env.HOST}:${config.env.PORT} (public URL ${config.publicUrl}); storage: ${storage.describe()}`);
+  if (!config.env.API_KEY) logger.warn('API_KEY is not set: authentication is disabled (local development only)');
+  if (config.webhookSecretGenerated) logger.log(`Generated webhook signing secret (stored in ${config.dataDir}/secrets.json): ${config.webhookSecret}`);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

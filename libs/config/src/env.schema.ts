@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every environment variable Atelier reads, with its default. One schema for all processes so the
+ * README table, the validation and the defaults never drift apart.
+ */
+export const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(8080),
+  PUBLIC_URL: z.url().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, _ and - only').default('atelier'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  MODELS_DIR: z.string().min(1).default('models'),
+  DEFAULT_MODEL: z.string().min(1).default('demo-sd15'),
+
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  STORAGE_LOCAL_DIR: z.string().optional(),
+  STORAGE_SIGNING_SECRET: z.string().min(16).optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_PUBLIC_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(true),
+  PRESIGN_EXPIRES_SECONDS: positiveInt.max(7 * 24 * 3600).default(3600),
+
+  API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_ followed by base64').optional(),
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(15_000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(20).default(8),
+  WEBHOOK_CONCURRENCY: positiveInt.default(16),
+  WEBHOOK_DISPATCHER: booleanFlag.default(true),
+
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  WORKER_CONCURRENCY: positiveInt.max(64).default(1),
+  WORKER_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(0).default(30_000),
+  METRICS_PORT: port.default(9464),
+  PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
+  JOB_ATTEMPTS: positiveInt.max(20).default(3),
+  EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']).default('cpu'),
+  SESSION_POOL_BYTES: positiveInt.default(8 * 1024 ** 3),
+
+  MAX_BATCH_SIZE: positiveInt.max(10_000).default(10_000),
+  MAX_SAMPLES: positiveInt.max(16).default(8),
+  MAX_STEPS: positiveInt.max(500).default(150),
+  MAX_PIXELS: positiveInt.default(2048 * 2048),
+  MAX_IMAGE_BYTES: positiveInt.default(20 * 1024 * 1024),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
+  const known = Object.fromEntries(
+    Object.keys(environmentSchema.shape)
+      .filter((key) => source[key] !== undefined && source[key] !== '')
+      .map((key) => [key, source[key]]),
+  );
+  const result = environmentSchema.safeParse(known);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return `${name}=${JSON.stringify(known[name] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  return result.data;
+}

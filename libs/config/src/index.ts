@@ -1,0 +1,4 @@
+export { environmentSchema, parseEnvironment, ConfigError, type Environment } from './env.schema.js';
+export { loadAppConfig, type AppConfig, type StorageSettings } from './app-config.js';
+export { loadOrCreateSecrets } from './secrets.js';
+export { APP_CONFIG } from './tokens.js';

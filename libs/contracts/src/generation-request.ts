@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { webhookTargetSchema } from './webhook-events.js';
+
+export interface RequestLimits {
+  readonly maxSamples: number;
+  readonly maxSteps: number;
+  readonly maxPixels: number;
+}
+
+export const DEFAULT_LIMITS: RequestLimits = { maxSamples: 8, maxSteps: 150, maxPixels: 2048 * 2048 };
+
+const imageReference = z
+  .string()
+  .min(1)
+  .refine((value) => /^https?:\/\//.test(value) || /^data:image\/[a-z+]+;base64,/.test(value) || /^[A-Za-z0-9+/=\s]+$/.test(value), {
+    message: 'must be an http(s) URL, a data: URL or base64-encoded image bytes',
+  });
+
+const dimension = z
+  .number()
+  .int()
+  .min(64)
+  .max(4096)
+  .refine((value) => value % 8 === 0, { message: 'must be a multiple of 8' });
+
+/**
+ * The body of POST /v1/generations: the Stable Diffusion vocabulary users already send, field for
+ * field. `.strict()` so that a field we do not support yet is a 400 naming it, never ignored.
+ */
+export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) {
+  return z
+    .object({
+      model: z.string().min(1).max(200).optional().describe('Model id (GET /v1/models); default: the configured default model'),
+      prompt: z.string().min(1, 'must not be empty').max(20_000),
+      negative_prompt: z.string().max(20_000).default(''),
+      style: z.string().min(1).max(64).default('base').describe('Style preset (GET /v1/styles)'),
+      samples: z.number().int().min(1).max(limits.maxSamples).default(1),
+      scheduler: z.string().min(1).max(64).optional().describe('Sampler name (GET /v1/schedulers); default: the model default'),
+      num_inference_steps: z.number().int().min(1).max(limits.maxSteps).default(25),
+      guidance_scale: z.number().min(0).max(50).default(7.5),
+      strength: z.number().min(0).max(1).default(0.8).describe('img2img: fraction of the schedule that is run'),
+      high_noise_fraction: z.number().gt(0).lt(1).default(0.8).describe('Refiner: fraction of the schedule run by the base model'),
+      seed: z.number().int().min(-1).max(2 ** 32 - 1).default(-1).describe('-1: random; samples use seed … seed+N−1'),
+      img_width: dimension.optional(),
+      img_height: dimension.optional(),
+      refiner: z.boolean().default(false),
+      base64: z.boolean().default(false).describe('Return images inline as base64 instead of URLs'),
+      init_image: imageReference.optional().describe('img2img / inpainting source: URL or base64'),
+      mask_image: imageReference.optional().describe('Inpainting mask (white = change): URL or base64'),
+      webhook: webhookTargetSchema.optional(),
+    })
+    .strict()
+    .superRefine((request, context) => {
+      if (request.mask_image && !request.init_image) {
+        context.addIssue({ code: 'custom', path: ['mask_image'], message: 'requires init_image' });
+      }
+      const width = request.img_width ?? 0;
+      const height = request.img_height ?? 0;
+      if (width * height > limits.maxPixels) {
+        context.addIssue({ code: 'custom', path: ['img_width'], message: `img_width × img_height must not exceed ${limits.maxPixels} pixels` });
+      }
+    });
+}
+
+export type GenerationRequest = z.infer<ReturnType<typeof generationRequestSchema>>;
+export type GenerationRequestInput = z.input<ReturnType<typeof generationRequestSchema>>;
+
+export function batchRequestSchema(maxBatchSize: number, limits: RequestLimits = DEFAULT_LIMITS) {
+  return z
+    .object({
+      requests: z.array(generationRequestSchema(limits)).min(1).max(maxBatchSize),
+      webhook: webhookTargetSchema.optional(),
+    })
+    .strict();
+}
+export type BatchRequest = z.infer<ReturnType<typeof batchRequestSchema>>;

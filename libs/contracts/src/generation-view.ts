@@ -1,0 +1,70 @@
+import type { GenerationStatus } from './generation-status.js';
+import type { ResolvedGeneration } from './generation-job.js';
+
+export interface StoredOutput {
+  readonly index: number;
+  readonly key: string;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly content_type: string;
+}
+
+export interface GenerationError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface GenerationTimings {
+  readonly queue_wait_ms?: number;
+  readonly inference_ms?: number;
+  readonly upload_ms?: number;
+  readonly total_ms?: number;
+}
+
+/** What Redis holds for one generation (the single source of truth for its state). */
+export interface GenerationRecord {
+  readonly id: string;
+  readonly status: GenerationStatus;
+  readonly request: ResolvedGeneration;
+  readonly batch_id?: string;
+  readonly progress: { readonly step: number; readonly total: number };
+  readonly outputs: readonly StoredOutput[];
+  readonly error?: GenerationError;
+  readonly timings: GenerationTimings;
+  readonly warnings: readonly string[];
+  readonly attempts: number;
+  readonly worker_id?: string;
+  readonly cancel_requested: boolean;
+  readonly created_at: string;
+  readonly started_at?: string;
+  readonly finished_at?: string;
+}
+
+export interface OutputView {
+  readonly url?: string;
+  readonly base64?: string;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly content_type: string;
+}
+
+/** GET /v1/generations/{id} and every generation webhook body. */
+export interface GenerationView {
+  readonly id: string;
+  readonly object: 'generation';
+  readonly status: GenerationStatus;
+  readonly model: string;
+  readonly batch_id?: string;
+  readonly progress: { readonly step: number; readonly total: number };
+  readonly outputs: readonly OutputView[];
+  readonly error: GenerationError | null;
+  readonly timings: GenerationTimings;
+  readonly warnings: readonly string[];
+  readonly attempts: number;
+  readonly parameters: ResolvedGeneration;
+  readonly created_at: string;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+}

@@ -1,0 +1,21 @@
+/**
+ * Queue and job names are part of the wire contract between API and workers of different
+ * versions: never rename a value, only add new ones.
+ */
+export const QueueName = Object.freeze({
+  Generation: 'generation',
+  Webhook: 'webhook',
+} as const);
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = Object.freeze({
+  GenerateImage: 'generate-image',
+  DeliverWebhook: 'deliver-webhook',
+} as const);
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** BullMQ priorities: lower runs first. Interactive requests overtake batch work. */
+export const JobPriority = Object.freeze({
+  Interactive: 1,
+  Batch: 10,
+} as const);

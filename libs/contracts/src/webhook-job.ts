@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { webhookEventSchema } from './webhook-events.js';
+
+/** Payload of JobName.DeliverWebhook: the envelope is frozen when the event happens. */
+export const webhookJobSchema = z.object({
+  v: z.literal(1),
+  messageId: z.string().min(1),
+  event: webhookEventSchema,
+  url: z.url(),
+  body: z.string(),
+  subject: z.object({ kind: z.enum(['generation', 'batch']), id: z.string() }),
+});
+export type WebhookJob = z.infer<typeof webhookJobSchema>;

@@ -1,0 +1,1 @@
+export { WebhookPublisher } from './webhook-publisher.js';

@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { RedisKeys } from './keys.js';
+
+export const modelSummarySchema = z.object({
+  id: z.string(),
+  family: z.string(),
+  prediction_type: z.string(),
+  default_width: z.number().int(),
+  default_height: z.number().int(),
+  default_scheduler: z.string(),
+  size_multiple: z.number().int(),
+  refiner: z.string().nullable(),
+  inpainting: z.boolean(),
+  description: z.string(),
+});
+export type ModelSummary = z.infer<typeof modelSummarySchema>;
+
+export const workerStateSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  execution_provider: z.string(),
+  concurrency: z.number().int(),
+  models: z.array(z.string()),
+  current_jobs: z.array(z.string()),
+  jobs_done: z.number().int(),
+  started_at: z.string(),
+  last_heartbeat: z.string(),
+});
+export type WorkerState = z.infer<typeof workerStateSchema>;
+
+/** Workers announce themselves and the models they serve; entries expire when heartbeats stop. */
+export class WorkerRegistry {
+  constructor(
+    private readonly keys: RedisKeys,
+    private readonly redis: Redis,
+    private readonly ttlSeconds = 30,
+  ) {}
+
+  async heartbeat(state: WorkerState, models: readonly ModelSummary[]): Promise<void> {
+    const pipeline = this.redis.multi();
+    pipeline.set(this.keys.worker(state.id), JSON.stringify(state), 'EX', this.ttlSeconds);
+    pipeline.zadd(this.keys.workers(), Date.now(), state.id);
+    for (const model of models) pipeline.hset(this.keys.models(), model.id, JSON.stringify(model));
+    await pipeline.exec();
+  }
+
+  async remove(workerId: string): Promise<void> {
+    await this.redis.multi().del(this.keys.worker(workerId)).zrem(this.keys.workers(), workerId).exec();
+  }
+
+  async liveWorkers(): Promise<WorkerState[]> {
+    const ids = await this.redis.zrange(this.keys.workers(), 0, -1);
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => this.keys.worker(id)));
+    const stale = ids.filter((_, index) => values[index] === null);
+    if (stale.length > 0) await this.redis.zrem(this.keys.workers(), ...stale);
+    return values.flatMap((value) => (value ? [workerStateSchema.parse(JSON.parse(value))] : []));
+  }
+
+  /** Models any live worker serves (a model stays listed only while a worker serving it lives). */
+  async models(): Promise<ModelSummary[]> {
+    const [workers, all] = await Promise.all([this.liveWorkers(), this.redis.hgetall(this.keys.models())]);
+    const served = new Set(workers.flatMap((worker) => worker.models));
+    return Object.values(all)
+      .map((value) => modelSummarySchema.parse(JSON.parse(value)))
+      .filter((model) => served.has(model.id))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+}

@@ -1,0 +1,170 @@
+import type { Redis } from 'ioredis';
+import {
+  GenerationStatus,
+  resolvedGenerationSchema,
+  type GenerationError,
+  type GenerationRecord,
+  type GenerationTimings,
+  type ResolvedGeneration,
+  type StoredOutput,
+} from '#libs/contracts/src/index.js';
+import type { RedisKeys } from '#libs/queue/src/index.js';
+import { TRANSITION_SCRIPT } from './transition.lua.js';
+
+export interface TransitionResult {
+  readonly applied: boolean;
+  readonly previous: GenerationStatus | undefined;
+  readonly batchCompleted: boolean;
+}
+
+type FieldValues = Record<string, string | number>;
+
+const RECORD_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Generation records in Redis: created by the API, advanced by workers, read by both. */
+export class GenerationStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    this.redis.defineCommand('atelierTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
+  }
+
+  /** Adds the `create` command for many records to a MULTI (used for batches of thousands). */
+  addCreate(
+    multi: ReturnType<Redis['multi']>,
+    input: { id: string; request: ResolvedGeneration; batchId?: string; warnings: readonly string[]; createdAt: string },
+  ): void {
+    const key = this.keys.generation(input.id);
+    multi.hset(key, {
+      id: input.id,
+      status: GenerationStatus.Queued,
+      request: JSON.stringify(input.request),
+      batch_id: input.batchId ?? '',
+      warnings: JSON.stringify(input.warnings),
+      progress_step: 0,
+      progress_total: input.request.num_inference_steps,
+      attempts: 0,
+      cancel_requested: 0,
+      created_at: input.createdAt,
+    });
+    multi.expire(key, RECORD_TTL_SECONDS);
+  }
+
+  async get(id: string): Promise<GenerationRecord | undefined> {
+    const fields = await this.redis.hgetall(this.keys.generation(id));
+    if (!fields.status) return undefined;
+    return toRecord(fields);
+  }
+
+  async getMany(ids: readonly string[]): Promise<Array<GenerationRecord | undefined>> {
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hgetall(this.keys.generation(id));
+    const results = (await multi.exec()) ?? [];
+    return results.map(([, value]) => {
+      const fields = value as Record<string, string>;
+      return fields?.status ? toRecord(fields) : undefined;
+    });
+  }
+
+  async markStarted(id: string, batchId: string | undefined, workerId: string, attempt: number, now: Date): Promise<TransitionResult> {
+    return this.transition(id, batchId, GenerationStatus.Running, [GenerationStatus.Queued, GenerationStatus.Running], {
+      worker_id: workerId,
+      attempts: attempt,
+      started_at: now.toISOString(),
+    });
+  }
+
+  /** A retry hands the job back: visible as queued again, attempts kept. */
+  async markRequeued(id: string, batchId: string | undefined, error: GenerationError): Promise<TransitionResult> {
+    return this.transition(id, batchId, GenerationStatus.Queued, [GenerationStatus.Running], { last_error: JSON.stringify(error) });
+  }
+
+  async markSucceeded(
+    id: string,
+    batchId: string | undefined,
+    outputs: readonly StoredOutput[],
+    timings: GenerationTimings,
+    now: Date,
+  ): Promise<TransitionResult> {
+    return this.transition(id, batchId, GenerationStatus.Succeeded, [GenerationStatus.Running], {
+      outputs: JSON.stringify(outputs),
+      timings: JSON.stringify(timings),
+      finished_at: now.toISOString(),
+    });
+  }
+
+  async markFailed(id: string, batchId: string | undefined, error: GenerationError, timings: GenerationTimings, now: Date): Promise<TransitionResult> {
+    return this.transition(id, batchId, GenerationStatus.Failed, [GenerationStatus.Queued, GenerationStatus.Running], {
+      error: JSON.stringify(error),
+      timings: JSON.stringify(timings),
+      finished_at: now.toISOString(),
+    });
+  }
+
+  async markCanceled(id: string, batchId: string | undefined, from: readonly GenerationStatus[], now: Date): Promise<TransitionResult> {
+    return this.transition(id, batchId, GenerationStatus.Canceled, from, {
+      error: JSON.stringify({ code: 'canceled', message: 'canceled by request' }),
+      finished_at: now.toISOString(),
+    });
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    await this.redis.hset(this.keys.generation(id), 'cancel_requested', 1);
+  }
+
+  /** Fire-and-forget from the denoising loop's progress callback; never awaited per step. */
+  async writeProgress(id: string, step: number, total: number): Promise<void> {
+    await this.redis.hset(this.keys.generation(id), 'progress_step', step, 'progress_total', total);
+  }
+
+  private async transition(
+    id: string,
+    batchId: string | undefined,
+    to: GenerationStatus,
+    from: readonly GenerationStatus[],
+    fields: FieldValues,
+  ): Promise<TransitionResult> {
+    const flat = Object.entries(fields).flatMap(([key, value]) => [key, String(value)]);
+    const runner = this.redis as unknown as {
+      atelierTransition(k1: string, k2: string, ...args: string[]): Promise<[number, string, number]>;
+    };
+    const [applied, previous, completed] = await runner.atelierTransition(
+      this.keys.generation(id),
+      batchId ? this.keys.batch(batchId) : '',
+      to,
+      from.join(','),
+      new Date().toISOString(),
+      ...flat,
+    );
+    return {
+      applied: applied === 1,
+      previous: previous ? (previous as GenerationStatus) : undefined,
+      batchCompleted: completed === 1,
+    };
+  }
+}
+
+function parseJson<T>(value: string | undefined, fallback: T): T {
+  return value ? (JSON.parse(value) as T) : fallback;
+}
+
+function toRecord(fields: Record<string, string>): GenerationRecord {
+  return {
+    id: fields.id,
+    status: fields.status as GenerationStatus,
+    request: resolvedGenerationSchema.parse(JSON.parse(fields.request)),
+    batch_id: fields.batch_id || undefined,
+    progress: { step: Number(fields.progress_step ?? 0), total: Number(fields.progress_total ?? 0) },
+    outputs: parseJson<StoredOutput[]>(fields.outputs, []),
+    error: parseJson<GenerationError | undefined>(fields.error, undefined),
+    timings: parseJson<GenerationTimings>(fields.timings, {}),
+    warnings: parseJson<string[]>(fields.warnings, []),
+    attempts: Number(fields.attempts ?? 0),
+    worker_id: fields.worker_id || undefined,
+    cancel_requested: fields.cancel_requested === '1',
+    created_at: fields.created_at,
+    started_at: fields.started_at || undefined,
+    finished_at: fields.finished_at || undefined,
+  };
+}

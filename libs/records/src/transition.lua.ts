@@ -1,0 +1,31 @@
+/**
+ * Atomic status change of one generation and of its batch's counters. A transition only happens
+ * from an allowed status, so a terminal state is written once, whoever races for it (worker
+ * finishing vs. API canceling). Returns {applied, previousStatus, batchJustCompleted}.
+ *
+ * KEYS[1] generation hash, KEYS[2] batch hash or "" ; ARGV[1] new status, ARGV[2] allowed
+ * previous statuses (comma separated), ARGV[3] now (ISO), ARGV[4..] field/value pairs.
+ */
+export const TRANSITION_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {0, '', 0} end
+local allowed = false
+for status in string.gmatch(ARGV[2], '[^,]+') do
+  if status == current then allowed = true end
+end
+if not allowed then return {0, current, 0} end
+local args = {}
+for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(args))
+local completed = 0
+if KEYS[2] ~= '' and current ~= ARGV[1] then
+  redis.call('HINCRBY', KEYS[2], current, -1)
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
+  local done = tonumber(redis.call('HGET', KEYS[2], 'succeeded') or '0')
+    + tonumber(redis.call('HGET', KEYS[2], 'failed') or '0')
+    + tonumber(redis.call('HGET', KEYS[2], 'canceled') or '0')
+  if done >= total and redis.call('HSETNX', KEYS[2], 'completed_at', ARGV[3]) == 1 then completed = 1 end
+end
+return {1, current, completed}
+`;
