@@ -12,7 +12,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { localFilesHandler } from './files/local-files.middleware.js';
 import { OBJECT_STORAGE } from './infrastructure/tokens.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
-import { VERSION } from './version.js';
+import { VERSION } from '#libs/config/src/index.js';
 
 async function bootstrap(): Promise<void> {
   const config = await loadAppConfig();

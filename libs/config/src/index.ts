@@ -2,3 +2,4 @@ export { environmentSchema, parseEnvironment, ConfigError, type Environment } fr
 export { loadAppConfig, type AppConfig, type StorageSettings } from './app-config.js';
 export { loadOrCreateSecrets } from './secrets.js';
 export { APP_CONFIG } from './tokens.js';
+export { VERSION } from './version.js';

@@ -56,6 +56,8 @@ export class LocalStorage implements ObjectStorage {
   async put(key: string, body: Buffer, contentType: string): Promise<void> {
     assertValidObjectKey(key);
     assertValidContentType(contentType);
+    // Outside the try: a broken root also fails with ENOTDIR, and that is not the key's fault.
+    await mkdir(this.scratchDir, { recursive: true });
     try {
       await writeFileAtomic(this.scratchDir, this.metadataPath(key), JSON.stringify({ contentType }));
       await writeFileAtomic(this.scratchDir, this.objectPath(key), body);

@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +38,22 @@ export function deliverWebhook(delivery: DeliveryRequest): Promise<DeliveryResul
     return Promise.resolve(failure('network', `Invalid webhook URL: ${messageOf(error)}`, elapsed()));
   }
 
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  let request: ClientRequest;
+  try {
+    request = send(url, {
+      method: 'POST',
+      headers: { 'user-agent': USER_AGENT, ...delivery.headers, 'content-length': Buffer.byteLength(delivery.body) },
+      // A fresh connection per attempt: no pooled socket to a previously resolved address.
+      agent: false,
+      lookup: delivery.lookup,
+    });
+  } catch (error) {
+    // node validates header names and values synchronously.
+    return Promise.resolve(failure('network', `Request not sent: ${messageOf(error)}`, elapsed()));
+  }
+
+  // Listeners are attached in this same tick, before the request can emit anything.
   return new Promise<DeliveryResult>((resolve) => {
     let settled = false;
     const settle = (result: DeliveryResult): void => {
@@ -46,16 +62,6 @@ export function deliverWebhook(delivery: DeliveryRequest): Promise<DeliveryResul
       clearTimeout(timer);
       resolve(result);
     };
-
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(url, {
-      method: 'POST',
-      headers: { 'user-agent': USER_AGENT, ...delivery.headers, 'content-length': Buffer.byteLength(delivery.body) },
-      // A fresh connection per attempt: no pooled socket to a previously resolved address.
-      agent: false,
-      lookup: delivery.lookup,
-    });
-
     const timer = setTimeout(() => {
       settle(failure('timeout', `No complete response within ${delivery.timeoutMs} ms`, elapsed()));
       request.destroy();

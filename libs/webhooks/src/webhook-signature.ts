@@ -14,12 +14,13 @@ export interface WebhookSigningInput {
   readonly body: string;
 }
 
-export interface WebhookHeaders {
+// A type alias, not an interface, so it is assignable to plain header records.
+export type WebhookHeaders = {
   readonly 'webhook-id': string;
   readonly 'webhook-timestamp': string;
   readonly 'webhook-signature': string;
   readonly 'content-type': 'application/json';
-}
+};
 
 /** `v1,` + base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)), as Standard Webhooks defines. */
 export function signWebhook({ secret, id, timestamp, body }: WebhookSigningInput): string {

@@ -15,7 +15,7 @@ import {
 import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '#libs/config/src/index.js';
 import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 
 /** External systems behind small injectable adapters, created once per process. */

@@ -35,6 +35,12 @@ export interface NoiseScheduleConfig {
   readonly rescale_betas_zero_snr: boolean;
   /** Scheduler-specific keys from the file (e.g. solver_order, use_karras_sigmas), untouched. */
   readonly extra: Readonly<Record<string, unknown>>;
+  /**
+   * Keys the source file actually set. diffusers' `from_config` gives every key the file left out
+   * the *target* class's default (Euler defaults to linspace spacing, DDIM to leading), so a
+   * scheduler re-defaults the fields not listed here. Absent: every field counts as set.
+   */
+  readonly explicitKeys?: readonly string[];
 }
 
 /** Source of Gaussian noise for ancestral / SDE samplers; seeded per image by the pipeline. */

@@ -1,9 +1,10 @@
 /**
  * Text normalisation and word splitting of Hugging Face's CLIP tokenizer as the `tokenizers`
- * pipeline runs it (NFC, whitespace runs to one space, per-character lower-casing, then the
- * CLIP split regex and the byte-level pre-tokenizer). This is what `transformers.CLIPTokenizer`
- * does in transformers 5 and what `CLIPTokenizerFast` always did, and it is what the reference
- * ids were produced with; see README notes in index.ts for how it differs from the slow class.
+ * pipeline runs it: NFC, whitespace runs to one space, per-character lower-casing, then the
+ * CLIP split regex and the byte-level pre-tokenizer. That is `transformers.CLIPTokenizer` in
+ * transformers 5 and `CLIPTokenizerFast` before it, and it is what the reference ids were made
+ * with. The older pure-Python class without ftfy differs: it spaces out CJK ideographs (so each
+ * becomes its own word), deletes control/format characters and U+FFFD, and applies final sigma.
  */
 
 // Oniguruma's \s (Unicode White_Space). JS's \s is not the same set: it adds U+FEFF and lacks U+0085.

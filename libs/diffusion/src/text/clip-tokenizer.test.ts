@@ -107,6 +107,30 @@ describe('ClipTokenizer behaviour', () => {
     assert.deepEqual(clip.tokenize('<|startoftext|>'), [clip.bosId]);
   });
 
+  it('matches special tokens in normalised text only where the folder flags them normalized', async () => {
+    const clip = await tokenizerFor('tok_clip');
+    const open = await tokenizerFor('tok_open');
+    assert.deepEqual(clip.tokenize('<|ENDOFTEXT|>'), [clip.eosId]);
+    const pieces = [...open.tokenize('<|'), ...open.tokenize('endoftext'), ...open.tokenize('|>')];
+    assert.deepEqual(open.tokenize('<|ENDOFTEXT|>'), pieces);
+  });
+
+  it('builds from in-memory files, with added tokens, defaults and the unknown id', () => {
+    const tokenizer = ClipTokenizer.fromFiles({
+      vocab: new Map([['h', 0], ['i</w>', 1], ['hi</w>', 2], ['<|startoftext|>', 10], ['<|endoftext|>', 11], ['<x>', 12]]),
+      merges: ['h i</w>'],
+      bos: { content: '<|startoftext|>', normalized: false },
+      eos: { content: '<|endoftext|>', normalized: false },
+      pad: { content: '<|endoftext|>', normalized: false },
+      unk: { content: '<|endoftext|>', normalized: false },
+      addedTokens: [{ content: '<x>', normalized: false, id: 12 }],
+      maxLength: 6,
+    });
+    assert.deepEqual(tokenizer.tokenize('HI<x>hi z'), [2, 12, 2, 11]);
+    assert.deepEqual(tokenizer.encodePadded('hi'), [10, 2, 11, 11, 11, 11]);
+    assert.equal(tokenizer.maxLength, 6);
+  });
+
   it('tokenize leaves out bos and eos', async () => {
     const clip = await tokenizerFor('tok_clip');
     assert.deepEqual(clip.tokenize('a photo of a cat'), [320, 1125, 539, 320, 2368]);

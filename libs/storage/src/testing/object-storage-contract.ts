@@ -179,6 +179,11 @@ export function describeObjectStorageContract(driver: string, setup: () => Promi
         assert.ok(error.message.includes(broken.describe()));
         return true;
       });
+      // An outage is not the caller's fault: it must not surface as a key problem.
+      await assert.rejects(broken.put('outage/x.txt', Buffer.from('x'), 'text/plain'), (error: unknown) => {
+        assert.ok(!(error instanceof InvalidKeyError), String(error));
+        return true;
+      });
     });
   });
 }

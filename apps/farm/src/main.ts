@@ -1,0 +1,54 @@
+import { parseEnvironment, ConfigError } from '#libs/config/src/index.js';
+import { RedisServerMissingError, startLocalFarm } from '#libs/local-services/src/index.js';
+
+/** `npm start`: the whole farm on this machine until Ctrl-C. */
+async function main(): Promise<void> {
+  const env = parseEnvironment();
+  const farm = await startLocalFarm({
+    port: env.PORT,
+    redisUrl: env.REDIS_URL,
+    apiKey: env.API_KEY,
+    workers: 1,
+    output: process.stdout,
+    env: { HOST: env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST },
+  });
+  console.log(
+    [
+      '',
+      `Atelier is running: API ${farm.apiUrl}  (docs: ${farm.apiUrl}/docs)`,
+      `Redis: ${farm.redisUrl}`,
+      `Local API key: ${farm.apiKey}`,
+      `Try: curl -s -H "Authorization: Bearer ${farm.apiKey}" -H 'Content-Type: application/json' \\`,
+      `       -d '{"prompt":"a red circle on a blue background"}' ${farm.apiUrl}/v1/generations`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping the farm…');
+    await farm.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  for (const role of [farm.api, ...farm.workers]) {
+    void role.exited.then((code) => {
+      if (!stopping) {
+        console.error(`${role.role} exited unexpectedly (code ${code}); stopping.`);
+        void stop();
+      }
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof RedisServerMissingError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,202 @@
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import type { AppConfig } from '#libs/config/src/index.js';
+import { ErrorCode, GenerationStatus, WebhookEvent, generationJobSchema, type GenerationError, type StoredOutput } from '#libs/contracts/src/index.js';
+import {
+  GenerationCanceledError,
+  InvalidImageError,
+  InvalidModelError,
+  UnsupportedRequestError,
+  decodeMask,
+  decodeRgb,
+  encodePng,
+  formatInfotext,
+  toRgb8,
+  type GenerationParams,
+  type StableDiffusionPipeline,
+} from '#libs/diffusion/src/index.js';
+import { UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
+import { applyStyle } from '#libs/diffusion/src/text/index.js';
+import type { FarmMetrics } from '#libs/metrics/src/index.js';
+import type { WebhookPublisher } from '#libs/notifications/src/index.js';
+import type { GenerationStore } from '#libs/records/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { Logger } from 'pino';
+import { fetchImageBytes } from './image-source.js';
+import type { ModelService } from './model-service.js';
+import { throttleProgress } from './progress-throttle.js';
+
+export const SHUTDOWN_REASON = 'worker-shutdown';
+
+class PermanentJobError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps anything thrown while running a job to a stable error code and whether retrying helps. */
+function classify(error: unknown): { error: GenerationError; permanent: boolean } {
+  if (error instanceof PermanentJobError) return { error: { code: error.code, message: error.message }, permanent: true };
+  if (error instanceof InvalidImageError) return { error: { code: ErrorCode.InvalidImage, message: error.message }, permanent: true };
+  if (error instanceof UnsupportedRequestError) return { error: { code: ErrorCode.UnsupportedParameter, message: error.message }, permanent: true };
+  if (error instanceof UnknownSchedulerError) return { error: { code: ErrorCode.ValidationFailed, message: error.message }, permanent: true };
+  if (error instanceof InvalidModelError) return { error: { code: ErrorCode.ModelLoadFailed, message: error.message }, permanent: true };
+  if (error instanceof UnrecoverableError) return { error: { code: ErrorCode.Internal, message: error.message }, permanent: true };
+  return { error: { code: ErrorCode.InferenceFailed, message: error instanceof Error ? error.message : String(error) }, permanent: false };
+}
+
+export interface GenerationHandlerDeps {
+  readonly config: AppConfig;
+  readonly store: GenerationStore;
+  readonly storage: ObjectStorage;
+  readonly webhooks: WebhookPublisher;
+  readonly models: ModelService;
+  readonly pipeline: StableDiffusionPipeline;
+  readonly metrics: FarmMetrics;
+  readonly logger: Logger;
+}
+
+/** Runs one `generate-image` job from record to uploaded outputs and a terminal state. */
+export class GenerationHandler {
+  constructor(private readonly deps: GenerationHandlerDeps) {}
+
+  async handle(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<{ outputs: number }> {
+    const { store, webhooks, metrics } = this.deps;
+    const parsed = generationJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`unsupported generate-image payload: ${parsed.error.message}`);
+    const { generationId: id, batchId, submittedAt } = parsed.data;
+    const log = this.deps.logger.child({ generation_id: id, job_id: job.id, batch_id: batchId });
+    const record = await store.get(id);
+    if (!record) throw new UnrecoverableError(`generation ${id} has no record`);
+    if (record.status === GenerationStatus.Canceled) return { outputs: 0 };
+    if (record.cancel_requested) {
+      await this.cancel(id, batchId, log);
+      return { outputs: 0 };
+    }
+    const attempt = job.attemptsMade + 1;
+    const startedAt = new Date();
+    const started = await store.markStarted(id, batchId, this.deps.config.workerId, attempt, startedAt);
+    if (!started.applied) return { outputs: 0 };
+    if (started.previous === GenerationStatus.Queued && record.attempts === 0) await webhooks.generationEvent(WebhookEvent.GenerationStarted, id);
+    const queueWaitMs = startedAt.getTime() - Date.parse(submittedAt);
+    metrics.queueWait.observe({ job_type: 'generation' }, queueWaitMs / 1000);
+    metrics.workerBusy.inc();
+    log.info({ attempt, model: record.request.model }, 'generation started');
+    try {
+      const request = record.request;
+      const model = this.deps.models.catalog.get(request.model);
+      if (!model) throw new PermanentJobError(ErrorCode.UnknownModel, `model ${request.model} is not served by this worker`);
+      const refinerModel = request.refiner && model.folder.refiner ? this.deps.models.catalog.get(model.folder.refiner) : undefined;
+      if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
+      const styled = applyStyle(request.style, request.prompt, request.negative_prompt);
+      const width = request.width ?? model.folder.defaultWidth;
+      const height = request.height ?? model.folder.defaultHeight;
+      const maxBytes = this.deps.config.env.MAX_IMAGE_BYTES;
+      const maxPixels = this.deps.config.env.MAX_PIXELS * 4;
+      const params: GenerationParams = {
+        prompt: styled.prompt,
+        negativePrompt: styled.negative_prompt,
+        steps: request.num_inference_steps,
+        guidanceScale: request.guidance_scale,
+        scheduler: request.scheduler,
+        width,
+        height,
+        seeds: Array.from({ length: request.samples }, (_, index) => (request.seed + index) % 2 ** 32),
+        strength: request.strength,
+        initImage: request.init_image ? await decodeRgb(await fetchImageBytes(request.init_image, 'init_image', maxBytes), width, height, 'init_image', maxPixels) : undefined,
+        maskImage: request.mask_image ? await decodeMask(await fetchImageBytes(request.mask_image, 'mask_image', maxBytes), width, height, 'mask_image', maxPixels) : undefined,
+        refiner: refinerModel ? { model: refinerModel, highNoiseFraction: request.high_noise_fraction } : undefined,
+      };
+      const onStep = throttleProgress(
+        this.deps.config.env.PROGRESS_INTERVAL_MS,
+        async (step, total) => {
+          await store.writeProgress(id, step, total);
+          await job.updateProgress({ step, total });
+        },
+        (error) => log.warn({ err: error }, 'progress write failed'),
+      );
+      const inferenceStart = performance.now();
+      const result = await this.deps.pipeline.generate(model, params, { signal, onStep });
+      const inferenceMs = performance.now() - inferenceStart;
+      metrics.inference.observe({ job_type: 'generation', model_family: model.family }, inferenceMs / 1000);
+      if (result.stats.steps > 0) metrics.denoisingStep.observe({ model_family: model.family }, result.stats.loopMs / result.stats.steps / 1000);
+
+      const uploadStart = performance.now();
+      const outputs: StoredOutput[] = [];
+      for (const [index, image] of result.images.entries()) {
+        const infotext = formatInfotext({
+          prompt: params.prompt,
+          negativePrompt: params.negativePrompt,
+          steps: params.steps,
+          sampler: result.scheduler.label,
+          guidanceScale: params.guidanceScale,
+          seed: image.seed,
+          width: image.width,
+          height: image.height,
+          model: model.id,
+          extra: request.style !== 'base' ? { Style: request.style } : {},
+        });
+        const key = `generations/${id}/${index}.png`;
+        await this.deps.storage.put(key, encodePng(toRgb8(image.pixels), image.width, image.height, { parameters: infotext }), 'image/png');
+        outputs.push({ index, key, seed: image.seed, width: image.width, height: image.height, content_type: 'image/png' });
+      }
+      const uploadMs = performance.now() - uploadStart;
+      metrics.upload.observe({ job_type: 'generation' }, uploadMs / 1000);
+      const finishedAt = new Date();
+      const timings = {
+        queue_wait_ms: Math.round(queueWaitMs),
+        inference_ms: Math.round(inferenceMs),
+        upload_ms: Math.round(uploadMs),
+        total_ms: finishedAt.getTime() - Date.parse(submittedAt),
+      };
+      const done = await store.markSucceeded(id, batchId, outputs, timings, finishedAt);
+      if (done.applied) {
+        metrics.imagesGenerated.inc({ model_family: model.family }, outputs.length);
+        metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'succeeded' });
+        metrics.endToEnd.observe({ job_type: 'generation', model_family: model.family }, timings.total_ms / 1000);
+        await webhooks.afterTransition(WebhookEvent.GenerationSucceeded, { id, batch_id: batchId }, done.batchCompleted);
+        log.info({ timings }, 'generation succeeded');
+      }
+      return { outputs: outputs.length };
+    } catch (error) {
+      if (error instanceof GenerationCanceledError) {
+        if (error.reason === SHUTDOWN_REASON || (error.reason instanceof Error && error.reason.message === SHUTDOWN_REASON)) {
+          // Handed back without spending an attempt: another worker picks it up from the start.
+          await store.markRequeued(id, batchId, { code: 'worker_shutdown', message: 'worker shut down; job handed back' });
+          metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'requeued' });
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+        await this.cancel(id, batchId, log);
+        return { outputs: 0 };
+      }
+      const { error: failure, permanent } = classify(error);
+      metrics.jobFailures.inc({ job_type: 'generation', code: failure.code });
+      const final = permanent || attempt >= (job.opts.attempts ?? 1);
+      log.warn({ err: error, attempt, final }, 'generation attempt failed');
+      if (final) {
+        const result = await store.markFailed(id, batchId, failure, {}, new Date());
+        if (result.applied) {
+          metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'failed' });
+          await webhooks.afterTransition(WebhookEvent.GenerationFailed, { id, batch_id: batchId }, result.batchCompleted);
+        }
+        throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
+      }
+      metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'retried' });
+      await store.markRequeued(id, batchId, failure);
+      throw error;
+    } finally {
+      metrics.workerBusy.dec();
+    }
+  }
+
+  private async cancel(id: string, batchId: string | undefined, log: Logger): Promise<void> {
+    const result = await this.deps.store.markCanceled(id, batchId, [GenerationStatus.Queued, GenerationStatus.Running], new Date());
+    if (!result.applied) return;
+    this.deps.metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'canceled' });
+    await this.deps.webhooks.afterTransition(WebhookEvent.GenerationCanceled, { id, batch_id: batchId }, result.batchCompleted);
+    log.info('generation canceled');
+  }
+}

@@ -1,0 +1,120 @@
+import os from 'node:os';
+import { Worker } from 'bullmq';
+import { pino } from 'pino';
+import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
+import { QueueName } from '#libs/contracts/src/index.js';
+import { SessionPool, StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
+import { createFarmMetrics } from '#libs/metrics/src/index.js';
+import { WebhookPublisher } from '#libs/notifications/src/index.js';
+import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, createWebhookQueue } from '#libs/queue/src/index.js';
+import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
+import { createStorage } from '#libs/storage/src/index.js';
+import { VERSION } from '#libs/config/src/index.js';
+import { GenerationHandler, SHUTDOWN_REASON } from './generation-handler.js';
+import { startMetricsServer } from './metrics-server.js';
+import { ModelService } from './model-service.js';
+
+async function main(): Promise<void> {
+  const config = await loadAppConfig();
+  const logger = pino({ level: config.env.LOG_LEVEL, base: { role: 'worker', worker_id: config.workerId } });
+  const metrics = createFarmMetrics('worker', VERSION);
+  const redis = createRedisConnection(config.redisUrl);
+  const keys = new RedisKeys(config.env.QUEUE_PREFIX);
+  const store = new GenerationStore(redis, keys);
+  const storage = createStorage(config.storage);
+  const webhookQueue = createWebhookQueue(redis, config.env.QUEUE_PREFIX, config.env.WEBHOOK_MAX_ATTEMPTS);
+  const webhooks = new WebhookPublisher(webhookQueue, store, new BatchStore(redis, keys), storage, config.env.PRESIGN_EXPIRES_SECONDS);
+  const registry = new WorkerRegistry(keys, redis);
+
+  const models = await ModelService.start(config.modelsDir, config.modelCacheDir, logger);
+  const pool = new SessionPool(config.env.EXECUTION_PROVIDER, config.env.SESSION_POOL_BYTES);
+  logger.info({ execution_provider: config.env.EXECUTION_PROVIDER, session_pool_bytes: config.env.SESSION_POOL_BYTES }, 'ONNX Runtime execution provider selected');
+  const handler = new GenerationHandler({ config, store, storage, webhooks, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger });
+
+  const activeJobs = new Set<string>();
+  let jobsDone = 0;
+  const worker = new Worker(
+    QueueName.Generation,
+    async (job, token, signal) => {
+      activeJobs.add(String(job.id));
+      try {
+        return await handler.handle(job, token, signal);
+      } finally {
+        activeJobs.delete(String(job.id));
+        jobsDone++;
+      }
+    },
+    {
+      connection: createRedisConnection(config.redisUrl),
+      prefix: config.env.QUEUE_PREFIX,
+      concurrency: config.env.WORKER_CONCURRENCY,
+      autorun: false,
+      lockDuration: 60_000,
+    },
+  );
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+
+  const subscriber = createRedisConnection(config.redisUrl);
+  await new CancelChannel(keys, redis).listen(subscriber, (generationId) => {
+    if (worker.cancelJob(generationId, 'canceled')) logger.info({ generation_id: generationId }, 'cancel requested for running job');
+  });
+
+  const startedAt = new Date().toISOString();
+  const summaries = models.catalog.list().map((model) => model.summary());
+  const heartbeat = async (): Promise<void> => {
+    await registry.heartbeat(
+      {
+        id: config.workerId,
+        host: os.hostname(),
+        pid: process.pid,
+        execution_provider: config.env.EXECUTION_PROVIDER,
+        concurrency: config.env.WORKER_CONCURRENCY,
+        models: summaries.map((model) => model.id),
+        current_jobs: [...activeJobs],
+        jobs_done: jobsDone,
+        started_at: startedAt,
+        last_heartbeat: new Date().toISOString(),
+      },
+      summaries,
+    );
+  };
+  await heartbeat();
+  const heartbeatTimer = setInterval(() => heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')), 5_000);
+
+  const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => worker.isRunning());
+  void worker.run();
+  logger.info({ concurrency: config.env.WORKER_CONCURRENCY, metrics_port: config.env.METRICS_PORT }, 'worker ready');
+
+  let stopping = false;
+  const shutdown = async (signalName: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal: signalName, active: [...activeJobs] }, 'shutting down: no new jobs, finishing the current ones');
+    clearInterval(heartbeatTimer);
+    const closing = worker.close();
+    const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), config.env.WORKER_SHUTDOWN_DEADLINE_MS).unref());
+    if ((await Promise.race([closing.then(() => 'closed' as const), deadline])) === 'deadline') {
+      logger.warn({ active: [...activeJobs] }, 'shutdown deadline reached: handing running jobs back to the queue');
+      worker.cancelAllJobs(SHUTDOWN_REASON);
+      await closing;
+    }
+    await registry.remove(config.workerId).catch(() => undefined);
+    await Promise.allSettled([webhookQueue.close(), pool.close()]);
+    metricsServer.close();
+    subscriber.disconnect();
+    redis.disconnect();
+    logger.info('worker stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

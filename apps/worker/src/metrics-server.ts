@@ -1,0 +1,32 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+/** `/metrics` and `/healthz` for a worker, which has no HTTP API of its own. */
+export async function startMetricsServer(registry: Registry, port: number, host: string, isHealthy: () => boolean): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url === '/metrics') {
+      registry
+        .metrics()
+        .then((text) => {
+          response.writeHead(200, { 'Content-Type': registry.contentType });
+          response.end(text);
+        })
+        .catch((error: Error) => {
+          response.writeHead(500).end(error.message);
+        });
+      return;
+    }
+    if (request.url === '/healthz') {
+      const healthy = isHealthy();
+      response.writeHead(healthy ? 200 : 503, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ status: healthy ? 'ok' : 'unhealthy' }));
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return server;
+}

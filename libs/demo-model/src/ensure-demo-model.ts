@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { buildDemoModel, resolveDemoModelOptions, type DemoModelOptions, type ResolvedDemoModelOptions } from './build-demo-model.js';
+
+/** Bump whenever the builder's output changes, so cached copies are rebuilt. */
+export const DEMO_BUILDER_VERSION = 1;
+export const DEMO_MODEL_DIRNAME = 'demo-sd15';
+export const DEMO_MARKER_FILE = 'atelier-demo.json';
+
+interface DemoMarker {
+  readonly builder: 'atelier-demo-model';
+  readonly version: number;
+  readonly options: ResolvedDemoModelOptions;
+  readonly contentHash: string;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .filter((path) => path !== DEMO_MARKER_FILE)
+    .sort();
+}
+
+/** sha256 over every file's relative path and bytes, the marker excepted. */
+export async function hashDemoModelDir(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const path of await listFiles(dir)) {
+    hash.update(path).update('\0');
+    hash.update(createHash('sha256').update(await readFile(join(dir, path))).digest());
+  }
+  return hash.digest('hex');
+}
+
+async function readMarker(dir: string): Promise<DemoMarker | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, DEMO_MARKER_FILE), 'utf8')) as DemoMarker;
+  } catch {
+    return null;
+  }
+}
+
+async function isCurrent(dir: string, options: ResolvedDemoModelOptions): Promise<boolean> {
+  const marker = await readMarker(dir);
+  if (marker?.builder !== 'atelier-demo-model' || marker.version !== DEMO_BUILDER_VERSION) return false;
+  if (JSON.stringify(marker.options) !== JSON.stringify(options)) return false;
+  return marker.contentHash === (await hashDemoModelDir(dir));
+}
+
+/**
+ * `cacheDir/demo-sd15`, built only when missing, built by another builder version or options, or
+ * altered since. The build happens in a sibling folder that is renamed into place, so a reader
+ * never sees a half-written model.
+ */
+export async function ensureDemoModel(cacheDir: string, options: DemoModelOptions = {}): Promise<string> {
+  const resolved = resolveDemoModelOptions(options);
+  const dir = join(cacheDir, DEMO_MODEL_DIRNAME);
+  if (await isCurrent(dir, resolved)) return dir;
+
+  await mkdir(cacheDir, { recursive: true });
+  const staging = `${dir}.building-${process.pid}-${Date.now()}`;
+  try {
+    await buildDemoModel(staging, options);
+    const marker: DemoMarker = {
+      builder: 'atelier-demo-model',
+      version: DEMO_BUILDER_VERSION,
+      options: resolved,
+      contentHash: await hashDemoModelDir(staging),
+    };
+    await writeFile(join(staging, DEMO_MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
+    await rm(dir, { recursive: true, force: true });
+    try {
+      await rename(staging, dir);
+    } catch (error) {
+      // Another process may have finished the same build between our rm and rename.
+      if (await isCurrent(dir, resolved)) return dir;
+      throw error;
+    }
+    return dir;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The built-in demo models as catalog entries (id = folder name); currently just demo-sd15. */
+export async function ensureDemoModels(cacheDir: string): Promise<{ readonly id: string; readonly dir: string }[]> {
+  return [{ id: DEMO_MODEL_DIRNAME, dir: await ensureDemoModel(cacheDir) }];
+}

@@ -1,0 +1,48 @@
+export {
+  buildDemoModel,
+  resolveDemoModelOptions,
+  type DemoModelInfo,
+  type DemoModelOptions,
+  type DemoModelPaths,
+  type ResolvedDemoModelOptions,
+} from './build-demo-model.js';
+export {
+  NEUTRAL_CONDITIONING,
+  conditioningFromSummary,
+  parseDemoPrompt,
+  summaryFromConditioning,
+  type DemoConditioning,
+} from './conditioning.js';
+export type { DemoPredictionType } from './denoiser-graph.js';
+export {
+  DEMO_BUILDER_VERSION,
+  DEMO_MARKER_FILE,
+  DEMO_MODEL_DIRNAME,
+  ensureDemoModel,
+  ensureDemoModels,
+  hashDemoModelDir,
+} from './ensure-demo-model.js';
+export {
+  buildExactDenoiserUnet,
+  buildExactDenoiserUnetGraph,
+  type ExactDenoiserUnetOptions,
+} from './exact-denoiser-unet.js';
+export { SUMMARY_FEATURES } from './features.js';
+export { DEMO_SCALING_FACTOR, SD15_SCHEDULE, demoLogSigmas, demoSigmaAt } from './noise-schedule.js';
+export {
+  demoImageToRgb8,
+  demoTargetLatent,
+  renderDemoTarget,
+  type DemoImage,
+  type RenderDemoTargetOptions,
+} from './render-demo-target.js';
+export {
+  BACKGROUND_WORDS,
+  COLOUR_WORDS,
+  DEMO_SHAPES,
+  DEMO_VOCABULARY,
+  SHAPE_WORDS,
+  type DemoShape,
+  type DemoVocabulary,
+  type Rgb,
+} from './vocabulary.js';

@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
+
+const ASSET_PATH = join('libs', 'diffusion', 'assets', 'clip-tokenizer');
+
+/**
+ * The CLIP ViT-L/14 tokenizer folder in the repository. Searched upwards from this module
+ * because it runs both from libs/ (sources) and dist/libs/ (compiled), and tsc copies no assets.
+ */
+export function findClipTokenizerAssets(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, ASSET_PATH);
+    if (existsSync(join(candidate, 'vocab.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`no ${ASSET_PATH}/vocab.json found above ${start}`);
+  }
+}
+
+export async function copyTokenizerFiles(sourceDir: string, targetDir: string): Promise<void> {
+  await mkdir(targetDir, { recursive: true });
+  for (const file of TOKENIZER_FILES) await copyFile(join(sourceDir, file), join(targetDir, file));
+}
+
+export async function readVocab(tokenizerDir: string): Promise<Record<string, number>> {
+  const parsed: unknown = JSON.parse(await readFile(join(tokenizerDir, 'vocab.json'), 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${tokenizerDir}/vocab.json is not an object`);
+  const vocab: Record<string, number> = {};
+  for (const [token, id] of Object.entries(parsed)) {
+    if (typeof id === 'number') vocab[token] = id;
+  }
+  return vocab;
+}

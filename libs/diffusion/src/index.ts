@@ -1,0 +1,18 @@
+export { ModelCatalog, type CatalogProblem } from './models/model-catalog.js';
+export { LoadedModel, type ModelSummaryData } from './models/loaded-model.js';
+export { readModelFolder, detectFamily, InvalidModelError, type ModelFolder, type ModelFamily } from './models/model-folder.js';
+export { SessionPool, type SessionPoolObserver, type SessionLease } from './runtime/session-pool.js';
+export { sessionOptionsFor, ExecutionProviderUnavailableError, type ExecutionProviderName } from './runtime/execution-providers.js';
+export {
+  StableDiffusionPipeline,
+  type GenerationParams,
+  type GenerationHooks,
+  type GeneratedImage,
+  type GenerationResult,
+  type GenerationStats,
+} from './pipeline/stable-diffusion.js';
+export { GenerationCanceledError, UnsupportedRequestError } from './pipeline/errors.js';
+export type { RgbImage, MaskImage } from './pipeline/images.js';
+export { encodePng, toRgb8 } from './image/png-encoder.js';
+export { formatInfotext, type InfotextFields } from './image/a1111-parameters.js';
+export { decodeRgb, decodeMask, InvalidImageError } from './image/decode-image.js';

@@ -1,0 +1,130 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+export type ModelFamily = 'sd1' | 'sd2' | 'sdxl' | 'sdxl-refiner';
+
+export class InvalidModelError extends Error {
+  constructor(dir: string, reason: string) {
+    super(`model folder ${dir}: ${reason}`);
+    this.name = 'InvalidModelError';
+  }
+}
+
+const componentConfigSchema = z.looseObject({});
+const modelIndexSchema = z.looseObject({ _class_name: z.string().optional() });
+/** Optional Atelier-specific sidecar: what diffusers' files do not say. */
+const atelierManifestSchema = z
+  .object({
+    description: z.string().optional(),
+    refiner: z.string().optional(),
+    default_width: z.number().int().positive().optional(),
+    default_height: z.number().int().positive().optional(),
+    default_scheduler: z.string().optional(),
+  })
+  .strict();
+
+export interface ModelComponents {
+  readonly textEncoder?: string;
+  readonly textEncoder2?: string;
+  readonly unet: string;
+  readonly vaeDecoder: string;
+  readonly vaeEncoder?: string;
+  readonly tokenizer?: string;
+  readonly tokenizer2?: string;
+}
+
+/** A model folder in the diffusers / Optimum ONNX layout, read and checked once. */
+export interface ModelFolder {
+  readonly id: string;
+  readonly dir: string;
+  readonly pipelineClass: string;
+  readonly components: ModelComponents;
+  readonly schedulerConfig: unknown;
+  readonly unetConfig: Record<string, unknown>;
+  readonly vaeScalingFactor: number;
+  readonly vaeScaleFactor: number;
+  readonly defaultWidth: number;
+  readonly defaultHeight: number;
+  readonly defaultScheduler?: string;
+  readonly refiner?: string;
+  readonly description: string;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new InvalidModelError(path.dirname(file), `${path.basename(file)} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function component(dir: string, name: string): Promise<string | undefined> {
+  const file = path.join(dir, name, 'model.onnx');
+  return (await exists(file)) ? file : undefined;
+}
+
+export async function readModelFolder(dir: string, id = path.basename(dir)): Promise<ModelFolder> {
+  const index = modelIndexSchema.safeParse((await readJson(path.join(dir, 'model_index.json'))) ?? {});
+  if (!index.success) throw new InvalidModelError(dir, 'model_index.json is malformed');
+  const unet = await component(dir, 'unet');
+  const vaeDecoder = await component(dir, 'vae_decoder');
+  if (!unet) throw new InvalidModelError(dir, 'unet/model.onnx is missing');
+  if (!vaeDecoder) throw new InvalidModelError(dir, 'vae_decoder/model.onnx is missing');
+  const components: ModelComponents = {
+    unet,
+    vaeDecoder,
+    textEncoder: await component(dir, 'text_encoder'),
+    textEncoder2: await component(dir, 'text_encoder_2'),
+    vaeEncoder: await component(dir, 'vae_encoder'),
+    tokenizer: (await exists(path.join(dir, 'tokenizer', 'vocab.json'))) ? path.join(dir, 'tokenizer') : undefined,
+    tokenizer2: (await exists(path.join(dir, 'tokenizer_2', 'vocab.json'))) ? path.join(dir, 'tokenizer_2') : undefined,
+  };
+  if (!components.textEncoder && !components.textEncoder2) throw new InvalidModelError(dir, 'no text_encoder/model.onnx');
+  const unetConfig = componentConfigSchema.parse((await readJson(path.join(dir, 'unet', 'config.json'))) ?? {});
+  const vaeConfig = componentConfigSchema.parse(
+    (await readJson(path.join(dir, 'vae_decoder', 'config.json'))) ?? (await readJson(path.join(dir, 'vae_encoder', 'config.json'))) ?? {},
+  );
+  const schedulerConfig = await readJson(path.join(dir, 'scheduler', 'scheduler_config.json'));
+  if (schedulerConfig === undefined) throw new InvalidModelError(dir, 'scheduler/scheduler_config.json is missing');
+  const manifestJson = await readJson(path.join(dir, 'atelier.json'));
+  const manifest = atelierManifestSchema.safeParse(manifestJson ?? {});
+  if (!manifest.success) throw new InvalidModelError(dir, `atelier.json: ${manifest.error.issues.map((issue) => issue.message).join('; ')}`);
+
+  // Stable Diffusion defaults when a component folder ships no config.json.
+  const blocks = Array.isArray(vaeConfig.block_out_channels) ? vaeConfig.block_out_channels.length : 4;
+  const vaeScaleFactor = 2 ** (blocks - 1);
+  const vaeScalingFactor = typeof vaeConfig.scaling_factor === 'number' ? vaeConfig.scaling_factor : 0.18215;
+  const sampleSize = typeof unetConfig.sample_size === 'number' ? unetConfig.sample_size : 64;
+  return {
+    id,
+    dir,
+    pipelineClass: index.data._class_name ?? 'StableDiffusionPipeline',
+    components,
+    schedulerConfig,
+    unetConfig,
+    vaeScalingFactor,
+    vaeScaleFactor,
+    defaultWidth: manifest.data.default_width ?? sampleSize * vaeScaleFactor,
+    defaultHeight: manifest.data.default_height ?? sampleSize * vaeScaleFactor,
+    defaultScheduler: manifest.data.default_scheduler,
+    refiner: manifest.data.refiner,
+    description: manifest.data.description ?? `${index.data._class_name ?? 'Stable Diffusion'} ONNX export`,
+  };
+}
+
+/** Family from the files alone (the UNet's inputs refine it once a session is open). */
+export function detectFamily(folder: ModelFolder, predictionType: string): ModelFamily {
+  const pipelineClass = folder.pipelineClass.toLowerCase();
+  if (pipelineClass.includes('xl')) return folder.components.textEncoder ? 'sdxl' : 'sdxl-refiner';
+  if (folder.components.textEncoder2) return folder.components.textEncoder ? 'sdxl' : 'sdxl-refiner';
+  return predictionType === 'v_prediction' ? 'sd2' : 'sd1';
+}

@@ -1,0 +1,2 @@
+export { createNoise, randomSeed } from './noise.js';
+export { Mt19937 } from './mt19937.js';

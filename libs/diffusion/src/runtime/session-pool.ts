@@ -1,0 +1,136 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ExecutionProviderUnavailableError, sessionOptionsFor, type ExecutionProviderName } from './execution-providers.js';
+
+export interface SessionPoolStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  loadSeconds: number;
+  loadedBytes: number;
+  sessions: number;
+}
+
+export interface SessionPoolObserver {
+  onLoad?(modelPath: string, seconds: number, bytes: number): void;
+  onHit?(modelPath: string): void;
+  onEvict?(modelPath: string, bytes: number): void;
+}
+
+interface Entry {
+  readonly path: string;
+  readonly bytes: number;
+  readonly session: ort.InferenceSession;
+  leases: number;
+  lastUsed: number;
+}
+
+/** A leased session: release it when the job is done so the pool may evict it. */
+export interface SessionLease {
+  readonly session: ort.InferenceSession;
+  release(): void;
+}
+
+/**
+ * Per-worker pool of ONNX Runtime sessions keyed by model file, evicting the least recently used
+ * idle sessions when the loaded bytes exceed the budget. Concurrent jobs asking for the same
+ * component share one load; a session in use is never released under a job.
+ */
+export class SessionPool {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<Entry>>();
+  readonly stats: SessionPoolStats = { hits: 0, misses: 0, evictions: 0, loadSeconds: 0, loadedBytes: 0, sessions: 0 };
+
+  constructor(
+    readonly provider: ExecutionProviderName,
+    private readonly budgetBytes: number,
+    private readonly observer: SessionPoolObserver = {},
+  ) {}
+
+  async acquire(modelPath: string): Promise<SessionLease> {
+    const key = path.resolve(modelPath);
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.stats.hits++;
+      this.observer.onHit?.(key);
+    } else {
+      let pending = this.loading.get(key);
+      if (!pending) {
+        this.stats.misses++;
+        pending = this.load(key).finally(() => this.loading.delete(key));
+        this.loading.set(key, pending);
+      }
+      entry = await pending;
+    }
+    entry.leases++;
+    entry.lastUsed = performance.now();
+    const leased = entry;
+    let released = false;
+    return {
+      session: leased.session,
+      release: () => {
+        if (released) return;
+        released = true;
+        leased.leases--;
+        void this.evictOverBudget();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((entry) => entry.session.release()));
+    this.stats.sessions = 0;
+    this.stats.loadedBytes = 0;
+  }
+
+  private async load(key: string): Promise<Entry> {
+    const bytes = await componentBytes(key);
+    const started = performance.now();
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(key, sessionOptionsFor(this.provider));
+    } catch (error) {
+      if (this.provider !== 'cpu' && /provider|EP|cuda|tensorrt|webgpu|dawn|vulkan/i.test(String((error as Error).message))) {
+        throw new ExecutionProviderUnavailableError(this.provider, error);
+      }
+      throw error;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const entry: Entry = { path: key, bytes, session, leases: 0, lastUsed: performance.now() };
+    this.entries.set(key, entry);
+    this.stats.loadSeconds += seconds;
+    this.stats.loadedBytes += bytes;
+    this.stats.sessions = this.entries.size;
+    this.observer.onLoad?.(key, seconds, bytes);
+    await this.evictOverBudget(key);
+    return entry;
+  }
+
+  private async evictOverBudget(keep?: string): Promise<void> {
+    while (this.stats.loadedBytes > this.budgetBytes) {
+      const victim = [...this.entries.values()]
+        .filter((entry) => entry.leases === 0 && entry.path !== keep)
+        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (!victim) return;
+      this.entries.delete(victim.path);
+      this.stats.loadedBytes -= victim.bytes;
+      this.stats.evictions++;
+      this.stats.sessions = this.entries.size;
+      this.observer.onEvict?.(victim.path, victim.bytes);
+      await victim.session.release();
+    }
+  }
+}
+
+/** model.onnx plus its external data files, which is what a session actually keeps in memory. */
+async function componentBytes(modelPath: string): Promise<number> {
+  const dir = path.dirname(modelPath);
+  let total = (await stat(modelPath)).size;
+  for (const name of ['model.onnx_data', 'model.onnx.data', 'weights.pb']) {
+    total += await stat(path.join(dir, name)).then((info) => info.size, () => 0);
+  }
+  return total;
+}

@@ -1,0 +1,63 @@
+/**
+ * A Brownian motion W(σ) sampled lazily at the noise levels an SDE sampler asks about.
+ *
+ * k-diffusion's DPM++ SDE draws its noise from a torchsde Brownian *tree* so that increments
+ * over overlapping intervals (σ→σ_mid, then σ→σ_next) are correlated exactly as a Brownian motion
+ * requires. This reproduces that joint law without the tree: each new point is drawn conditionally
+ * on the known ones (an independent Gaussian step beyond the ends, a Brownian bridge in between),
+ * using the seeded NoiseSource. The values differ from torchsde's for the same seed (its tree is
+ * tied to torch's generator); the distribution is the same.
+ */
+import type { NoiseSource } from './scheduler.js';
+
+interface KnownPoint {
+  readonly time: number;
+  readonly value: Float64Array;
+}
+
+export class BrownianPath {
+  /** Sorted by time. */
+  private readonly points: KnownPoint[] = [];
+
+  constructor(
+    private readonly noise: NoiseSource,
+    private readonly size: number,
+  ) {}
+
+  /** (W(to) − W(from)) / √|to − from|: standard normal per element, correlated across calls. */
+  normalizedIncrement(from: number, to: number): Float32Array {
+    const start = this.valueAt(from);
+    const end = this.valueAt(to);
+    const scale = 1 / Math.sqrt(Math.abs(to - from));
+    const out = new Float32Array(this.size);
+    for (let i = 0; i < this.size; i++) out[i] = (end[i] - start[i]) * scale;
+    return out;
+  }
+
+  private valueAt(time: number): Float64Array {
+    const points = this.points;
+    let insertAt = 0;
+    while (insertAt < points.length && points[insertAt].time < time) insertAt++;
+    if (insertAt < points.length && points[insertAt].time === time) return points[insertAt].value;
+    const z = this.noise.randn(this.size);
+    const value = new Float64Array(this.size);
+    const before = points[insertAt - 1];
+    const after = points[insertAt];
+    if (before === undefined && after === undefined) {
+      // The first point anchors the path; only differences are ever used.
+    } else if (before === undefined || after === undefined) {
+      const anchor = before ?? after;
+      const deviation = Math.sqrt(Math.abs(time - anchor.time));
+      for (let i = 0; i < this.size; i++) value[i] = anchor.value[i] + deviation * z[i];
+    } else {
+      const span = after.time - before.time;
+      const weight = (time - before.time) / span;
+      const deviation = Math.sqrt(((time - before.time) * (after.time - time)) / span);
+      for (let i = 0; i < this.size; i++) {
+        value[i] = before.value[i] + weight * (after.value[i] - before.value[i]) + deviation * z[i];
+      }
+    }
+    points.splice(insertAt, 0, { time, value });
+    return value;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * DPM++ 2S ancestral: k-diffusion's `sample_dpmpp_2s_ancestral` (eta = 1, s_noise = 1), which
+ * diffusers has no class for. Chosen over diffusers' deterministic DPMSolverSinglestepScheduler
+ * because "DPM++ 2S a" (A1111/ComfyUI) names this sampler. Built like the diffusers k-diffusion
+ * ports: σ schedule from karras-schedule.ts, UNet input x/√(σ²+1), Karras σ optional.
+ *
+ * Per step σ_i → σ_{i+1}: split into σ_down, σ_up; stage one evaluates at σ_i and moves by the
+ * DPM-Solver++ exponential integrator to σ_mid = √(σ_i·σ_down); stage two evaluates there and
+ * redoes the step from σ_i to σ_down with that x̂₀, then adds σ_up of fresh noise. The final step
+ * (to 0) is one Euler evaluation. Timesteps: [t0, t(mid₀), t1, t(mid₁), …, t_{n−1}].
+ */
+import type { NoiseScheduleConfig, NoiseSource, SchedulerOptions } from './scheduler.js';
+import { ancestralStep, type AncestralStep } from './ancestral.js';
+import { wantsKarras } from './extra-settings.js';
+import {
+  addNoiseAtSigma,
+  karrasInitNoiseSigma,
+  karrasStyleSchedule,
+  refuseSamplePrediction,
+  scaleForSigma,
+  withFinalSigma,
+} from './karras-schedule.js';
+import { combine } from './latents.js';
+import { originalFromKarras } from './prediction.js';
+import { repeatAfterFirst } from './repeat-schedule.js';
+import { SchedulerBase } from './scheduler-base.js';
+import { sigmaToTimestep, toFloat32Values } from './sigmas.js';
+
+interface PlannedStep extends AncestralStep {
+  readonly sigma: number;
+  readonly sigmaNext: number;
+  readonly midpoint: number;
+}
+
+export class DpmppTwoSAncestralScheduler extends SchedulerBase {
+  readonly timesteps: Float64Array;
+  readonly initNoiseSigma: number;
+  readonly order = 2;
+  /** σ of the point each timesteps entry evaluates, plus the final 0. */
+  private readonly sigmas: Float64Array;
+  private readonly plan: PlannedStep[];
+  private readonly noise: NoiseSource;
+  private stageOneSample: Float32Array | null = null;
+
+  constructor(
+    private readonly config: NoiseScheduleConfig,
+    options: SchedulerOptions,
+  ) {
+    super();
+    refuseSamplePrediction(config.prediction_type, 'DPM++ 2S ancestral');
+    const schedule = karrasStyleSchedule(config, options.steps, wantsKarras(config, options.karras));
+    const sigmas = withFinalSigma(schedule.sigmas);
+    this.plan = Array.from({ length: sigmas.length - 1 }, (_, i) => {
+      const split = ancestralStep(sigmas[i], sigmas[i + 1]);
+      return { ...split, sigma: sigmas[i], sigmaNext: sigmas[i + 1], midpoint: Math.fround(Math.sqrt(sigmas[i] * split.sigmaDown)) };
+    });
+    const evaluated = repeatAfterFirst(sigmas.subarray(0, sigmas.length - 1));
+    const timesteps = repeatAfterFirst(schedule.timesteps);
+    for (let i = 0; i + 1 < this.plan.length; i++) {
+      evaluated[2 * i + 1] = this.plan[i].midpoint;
+      timesteps[2 * i + 1] = sigmaToTimestep(this.plan[i].midpoint, schedule.logSigmaTable);
+    }
+    this.sigmas = Float64Array.of(...evaluated, 0);
+    this.timesteps = toFloat32Values(timesteps);
+    this.initNoiseSigma = karrasInitNoiseSigma(config, this.sigmas);
+    this.noise = options.noise;
+  }
+
+  scaleModelInput(sample: Float32Array, index: number): Float32Array {
+    this.checkIndex(index);
+    return scaleForSigma(sample, this.sigmas[index]);
+  }
+
+  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
+    this.checkStep(modelOutput, index, sample);
+    if (this.startsRun(index)) this.stageOneSample = null;
+    const stageOne = this.stageOneSample === null;
+    // Entry 2i is σ_i (stage one of step i), entry 2i+1 its midpoint (stage two).
+    const planned = this.plan[stageOne ? index / 2 : (index - 1) / 2];
+    if (planned === undefined) throw new RangeError(`index ${index} is not a ${stageOne ? 'first' : 'second'}-stage entry`);
+    const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, this.sigmas[index]);
+    if (stageOne && planned.sigmaDown === 0) {
+      // Euler to σ_down = 0 lands on x̂₀; only the last step, where σ_next = 0, gets here.
+      return combine([1, original]);
+    }
+    if (stageOne) {
+      this.stageOneSample = sample.slice();
+      const ratio = planned.midpoint / planned.sigma;
+      return combine([ratio, sample], [1 - ratio, original]);
+    }
+    const start = this.stageOneSample as Float32Array;
+    this.stageOneSample = null;
+    const ratio = planned.sigmaDown / planned.sigma;
+    if (planned.sigmaUp === 0) return combine([ratio, start], [1 - ratio, original]);
+    return combine([ratio, start], [1 - ratio, original], [planned.sigmaUp, this.noise.randn(sample.length)]);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    this.checkIndex(index);
+    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  }
+}

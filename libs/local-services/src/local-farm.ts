@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { findFreePort } from './free-port.js';
+import { spawnRole, waitForHttp, type RoleProcess } from './farm-processes.js';
+import { startPrivateRedis, type PrivateRedis } from './redis-server.js';
+
+export interface LocalFarmOptions {
+  /** Extra environment for both roles (storage settings, limits...). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly port?: number;
+  readonly workers?: number;
+  readonly output?: NodeJS.WritableStream;
+  /** Use this Redis instead of starting a private one. */
+  readonly redisUrl?: string;
+  readonly apiKey?: string;
+  /** Wait until a worker has registered this model (default: the demo model). */
+  readonly waitForModel?: string | false;
+}
+
+export interface WorkerProcess extends RoleProcess {
+  readonly id: string;
+  readonly metricsUrl: string;
+}
+
+export interface LocalFarm {
+  readonly apiUrl: string;
+  readonly redisUrl: string;
+  readonly apiKey: string;
+  readonly api: RoleProcess;
+  readonly workers: WorkerProcess[];
+  readonly env: NodeJS.ProcessEnv;
+  addWorker(extraEnv?: NodeJS.ProcessEnv): Promise<WorkerProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole farm on one machine: a private Redis, one API process and N worker processes, each a
+ * real process talking over real sockets. Used by `npm start`, `npm run demo` and the e2e tests.
+ */
+export async function startLocalFarm(options: LocalFarmOptions = {}): Promise<LocalFarm> {
+  let redis: PrivateRedis | undefined;
+  const redisUrl = options.redisUrl ?? (redis = await startPrivateRedis()).url;
+  const port = options.port ?? (await findFreePort());
+  const apiKey = options.apiKey ?? `atl_local_${randomBytes(16).toString('hex')}`;
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: apiUrl,
+    API_KEY: apiKey,
+    ...options.env,
+  };
+  const processes: RoleProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled([...processes].reverse().map((process) => process.stop()));
+    await redis?.stop();
+  };
+  try {
+    const api = spawnRole('api', { env, output: options.output });
+    processes.push(api);
+    await waitForHttp(`${apiUrl}/readyz`, 60_000, () => api.child.exitCode === null);
+    const workers: WorkerProcess[] = [];
+    const addWorker = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> => {
+      const index = workers.length;
+      const metricsPort = await findFreePort();
+      const id = `local-worker-${index}-${process.pid}`;
+      const spawned = spawnRole('worker', {
+        env: { ...env, METRICS_PORT: String(metricsPort), WORKER_ID: id, ...extraEnv },
+        output: options.output,
+        label: `worker-${index}`,
+      });
+      const worker: WorkerProcess = { ...spawned, id, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+      workers.push(worker);
+      processes.push(worker);
+      return worker;
+    };
+    for (let index = 0; index < (options.workers ?? 1); index++) await addWorker();
+    const model = options.waitForModel ?? 'demo-sd15';
+    if (model) await waitForModel(apiUrl, apiKey, model, 180_000, () => workers.every((worker) => worker.child.exitCode === null));
+    return { apiUrl, redisUrl, apiKey, api, workers, env, addWorker, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitForModel(apiUrl: string, apiKey: string, model: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error('a worker exited during startup');
+    const response = await fetch(`${apiUrl}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } }).catch(() => undefined);
+    if (response?.ok) {
+      const body = (await response.json()) as { data: Array<{ id: string }> };
+      if (body.data.some((entry) => entry.id === model)) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no worker registered model ${model} within ${timeoutMs} ms`);
+}

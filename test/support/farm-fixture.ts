@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
+import { startS3rver, type RunningS3rver } from '#libs/storage/src/testing/s3rver-server.js';
+import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
+import { startWebhookReceiver, type RunningWebhookReceiver } from '#libs/webhooks/src/testing/webhook-receiver.js';
+import { TestApiClient } from './api-client.js';
+
+export interface FarmFixture {
+  readonly farm: LocalFarm;
+  readonly s3: RunningS3rver;
+  readonly receiver: RunningWebhookReceiver;
+  readonly api: TestApiClient;
+  readonly webhookSecret: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real parts only: a private redis-server, s3rver speaking S3 over HTTP, a webhook receiver that
+ * verifies signatures with the reference library, and API and worker as separate processes.
+ */
+export async function startFarmFixture(env: NodeJS.ProcessEnv = {}, workers = 1): Promise<FarmFixture> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'atelier-e2e-'));
+  const webhookSecret = generateWebhookSecret();
+  const s3 = await startS3rver({ bucket: 'atelier-e2e' });
+  const receiver = await startWebhookReceiver({ secret: webhookSecret });
+  const farm = await startLocalFarm({
+    workers,
+    output: process.env.E2E_VERBOSE ? process.stderr : undefined,
+    env: {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      STORAGE_DRIVER: 's3',
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: s3.bucket,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_FORCE_PATH_STYLE: 'true',
+      WEBHOOK_SECRET: webhookSecret,
+      PROGRESS_INTERVAL_MS: '0',
+      MODELS_DIR: path.join(dataDir, 'models'),
+      ...env,
+    },
+  });
+  return {
+    farm,
+    s3,
+    receiver,
+    webhookSecret,
+    api: new TestApiClient(farm.apiUrl, farm.apiKey),
+    stop: async () => {
+      await farm.stop();
+      await receiver.stop();
+      await s3.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
