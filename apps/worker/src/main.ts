@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => logger.warn({ job_id: job?.id, err: error }, 'job attempt failed'));
 
   const subscriber = createRedisConnection(config.redisUrl);
   await new CancelChannel(keys, redis).listen(subscriber, (generationId) => {

@@ -12,6 +12,7 @@ interface DemoMarker {
   readonly builder: 'atelier-demo-model';
   readonly version: number;
   readonly options: ResolvedDemoModelOptions;
+  readonly manifest?: Readonly<Record<string, unknown>> | null;
   readonly contentHash: string;
 }
 
@@ -42,10 +43,11 @@ async function readMarker(dir: string): Promise<DemoMarker | null> {
   }
 }
 
-async function isCurrent(dir: string, options: ResolvedDemoModelOptions): Promise<boolean> {
+async function isCurrent(dir: string, options: ResolvedDemoModelOptions, manifest: Readonly<Record<string, unknown>> | null): Promise<boolean> {
   const marker = await readMarker(dir);
   if (marker?.builder !== 'atelier-demo-model' || marker.version !== DEMO_BUILDER_VERSION) return false;
   if (JSON.stringify(marker.options) !== JSON.stringify(options)) return false;
+  if (JSON.stringify(marker.manifest ?? null) !== JSON.stringify(manifest)) return false;
   return marker.contentHash === (await hashDemoModelDir(dir));
 }
 
@@ -54,19 +56,25 @@ async function isCurrent(dir: string, options: ResolvedDemoModelOptions): Promis
  * altered since. The build happens in a sibling folder that is renamed into place, so a reader
  * never sees a half-written model.
  */
-export async function ensureDemoModel(cacheDir: string, options: DemoModelOptions = {}): Promise<string> {
+export async function ensureDemoModel(
+  cacheDir: string,
+  options: DemoModelOptions = {},
+  entry: { readonly name: string; readonly manifest?: Readonly<Record<string, unknown>> } = { name: DEMO_MODEL_DIRNAME },
+): Promise<string> {
   const resolved = resolveDemoModelOptions(options);
-  const dir = join(cacheDir, DEMO_MODEL_DIRNAME);
-  if (await isCurrent(dir, resolved)) return dir;
+  const dir = join(cacheDir, entry.name);
+  if (await isCurrent(dir, resolved, entry.manifest ?? null)) return dir;
 
   await mkdir(cacheDir, { recursive: true });
   const staging = `${dir}.building-${process.pid}-${Date.now()}`;
   try {
     await buildDemoModel(staging, options);
+    if (entry.manifest) await writeFile(join(staging, 'atelier.json'), `${JSON.stringify(entry.manifest, null, 2)}\n`);
     const marker: DemoMarker = {
       builder: 'atelier-demo-model',
       version: DEMO_BUILDER_VERSION,
       options: resolved,
+      manifest: entry.manifest ?? null,
       contentHash: await hashDemoModelDir(staging),
     };
     await writeFile(join(staging, DEMO_MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
@@ -75,7 +83,7 @@ export async function ensureDemoModel(cacheDir: string, options: DemoModelOption
       await rename(staging, dir);
     } catch (error) {
       // Another process may have finished the same build between our rm and rename.
-      if (await isCurrent(dir, resolved)) return dir;
+      if (await isCurrent(dir, resolved, entry.manifest ?? null)) return dir;
       throw error;
     }
     return dir;
@@ -84,7 +92,24 @@ export async function ensureDemoModel(cacheDir: string, options: DemoModelOption
   }
 }
 
-/** The built-in demo models as catalog entries (id = folder name); currently just demo-sd15. */
+export const DEMO_REFINER_DIRNAME = 'demo-sd15-refiner';
+
+/**
+ * The built-in demo models as catalog entries (id = folder name): the base model and, as its
+ * configured refiner, a v-prediction twin. Both are exact denoisers of the same pictures, so a
+ * base + refiner run lands on the same image while exercising the real switch-over path.
+ */
 export async function ensureDemoModels(cacheDir: string): Promise<{ readonly id: string; readonly dir: string }[]> {
-  return [{ id: DEMO_MODEL_DIRNAME, dir: await ensureDemoModel(cacheDir) }];
+  const base = await ensureDemoModel(cacheDir, {}, {
+    name: DEMO_MODEL_DIRNAME,
+    manifest: { description: 'Built-in demo model: draws the coloured shapes its prompt names (e.g. "a red circle on a blue background")', refiner: DEMO_REFINER_DIRNAME },
+  });
+  const refiner = await ensureDemoModel(cacheDir, { predictionType: 'v_prediction' }, {
+    name: DEMO_REFINER_DIRNAME,
+    manifest: { description: 'Built-in demo refiner: the v-prediction twin of demo-sd15' },
+  });
+  return [
+    { id: DEMO_MODEL_DIRNAME, dir: base },
+    { id: DEMO_REFINER_DIRNAME, dir: refiner },
+  ];
 }

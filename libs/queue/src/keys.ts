@@ -1,6 +1,14 @@
-/** Every Redis key Atelier owns outside BullMQ's own, in one place. */
+/**
+ * Every Redis key Atelier owns outside BullMQ's own, in one place. They live under
+ * `<prefix>:farm:` because BullMQ keys are `<prefix>:<queue>:<jobId>`: a record at
+ * `<prefix>:generation:<id>` would collide with the job of the same id in the `generation` queue.
+ */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  readonly prefix: string;
+
+  constructor(queuePrefix: string) {
+    this.prefix = `${queuePrefix}:farm`;
+  }
 
   generation(id: string): string {
     return `${this.prefix}:generation:${id}`;

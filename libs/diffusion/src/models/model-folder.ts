@@ -40,7 +40,7 @@ export interface ModelFolder {
   readonly dir: string;
   readonly pipelineClass: string;
   readonly components: ModelComponents;
-  readonly schedulerConfig: unknown;
+  readonly schedulerConfig: Readonly<Record<string, unknown>>;
   readonly unetConfig: Record<string, unknown>;
   readonly vaeScalingFactor: number;
   readonly vaeScaleFactor: number;
@@ -93,8 +93,11 @@ export async function readModelFolder(dir: string, id = path.basename(dir)): Pro
   const vaeConfig = componentConfigSchema.parse(
     (await readJson(path.join(dir, 'vae_decoder', 'config.json'))) ?? (await readJson(path.join(dir, 'vae_encoder', 'config.json'))) ?? {},
   );
-  const schedulerConfig = await readJson(path.join(dir, 'scheduler', 'scheduler_config.json'));
-  if (schedulerConfig === undefined) throw new InvalidModelError(dir, 'scheduler/scheduler_config.json is missing');
+  const schedulerJson = await readJson(path.join(dir, 'scheduler', 'scheduler_config.json'));
+  if (schedulerJson === undefined) throw new InvalidModelError(dir, 'scheduler/scheduler_config.json is missing');
+  const schedulerParsed = componentConfigSchema.safeParse(schedulerJson);
+  if (!schedulerParsed.success) throw new InvalidModelError(dir, 'scheduler/scheduler_config.json must hold a JSON object');
+  const schedulerConfig = schedulerParsed.data;
   const manifestJson = await readJson(path.join(dir, 'atelier.json'));
   const manifest = atelierManifestSchema.safeParse(manifestJson ?? {});
   if (!manifest.success) throw new InvalidModelError(dir, `atelier.json: ${manifest.error.issues.map((issue) => issue.message).join('; ')}`);

@@ -6,7 +6,8 @@
  * requires. This reproduces that joint law without the tree: each new point is drawn conditionally
  * on the known ones (an independent Gaussian step beyond the ends, a Brownian bridge in between),
  * using the seeded NoiseSource. The values differ from torchsde's for the same seed (its tree is
- * tied to torch's generator); the distribution is the same.
+ * tied to torch's generator); the distribution is the same. Queries are expected to move down in
+ * σ from one step to the next, as every sampler's do (see forgetAbove).
  */
 import type { NoiseSource } from './scheduler.js';
 
@@ -31,7 +32,16 @@ export class BrownianPath {
     const scale = 1 / Math.sqrt(Math.abs(to - from));
     const out = new Float32Array(this.size);
     for (let i = 0; i < this.size; i++) out[i] = (end[i] - start[i]) * scale;
+    this.forgetAbove(Math.max(from, to));
     return out;
+  }
+
+  /**
+   * Samplers only move down in σ, so points above the latest interval are never read again;
+   * dropping them keeps memory at a few latents instead of two per step.
+   */
+  private forgetAbove(time: number): void {
+    while (this.points.length > 0 && this.points[this.points.length - 1].time > time) this.points.pop();
   }
 
   private valueAt(time: number): Float64Array {

@@ -54,6 +54,7 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
       karras: wantsKarras(config, options.karras),
       finalSigma,
       lambdaMinClipped: readNumber(config, 'lambda_min_clipped', Number.NEGATIVE_INFINITY),
+      truncateCosineKarrasTimesteps: true,
     });
     this.timesteps = schedule.timesteps;
     this.sigmas = schedule.sigmas;

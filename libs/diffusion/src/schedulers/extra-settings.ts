@@ -60,7 +60,11 @@ export function refuseEnabled(config: NoiseScheduleConfig, keys: readonly string
   }
 }
 
-/** `options.karras` forces Karras σ on or off; left out, the file's use_karras_sigmas decides. */
+/**
+ * Karras σ when the request asks for it ("… Karras" names) or the model's file sets
+ * use_karras_sigmas (as diffusers' from_config would carry it over); `karras: false` means
+ * "not requested", not "forbidden".
+ */
 export function wantsKarras(config: NoiseScheduleConfig, requested: boolean | undefined): boolean {
-  return requested ?? readBoolean(config, 'use_karras_sigmas', false);
+  return requested === true || readBoolean(config, 'use_karras_sigmas', false);
 }

@@ -7,7 +7,7 @@ import type { NoiseScheduleConfig, PredictionType } from './scheduler.js';
 import { alphasCumprodForSigmas } from './alphas.js';
 import { readOptionalNumber } from './extra-settings.js';
 import { combine } from './latents.js';
-import { interpIndexed } from './numpy-compat.js';
+import { interpIndexed, roundHalfEven } from './numpy-compat.js';
 import { karrasSigmas, logSigmas, sigmaToTimestep, toFloat32Values, trainingSigmas } from './sigmas.js';
 import { sigmaFamilyTimesteps } from './spacing.js';
 import { SchedulerConfigError } from './errors.js';
@@ -21,21 +21,27 @@ export interface KarrasStyleSchedule {
   readonly logSigmaTable: Float64Array;
 }
 
-export function karrasStyleSchedule(config: NoiseScheduleConfig, steps: number, karras: boolean): KarrasStyleSchedule {
+/** diffusers rounds the Karras timesteps of its DPM2 ports, not those of Euler, Heun or LMS. */
+export interface KarrasStyleOptions {
+  readonly roundKarrasTimesteps?: boolean;
+}
+
+export function karrasStyleSchedule(config: NoiseScheduleConfig, steps: number, karras: boolean, options: KarrasStyleOptions = {}): KarrasStyleSchedule {
   const table = trainingSigmas(alphasCumprodForSigmas(config));
   const logSigmaTable = logSigmas(table);
-  let timesteps = sigmaFamilyTimesteps({
+  let timesteps: Float64Array = sigmaFamilyTimesteps({
     spacing: config.timestep_spacing,
     trainTimesteps: config.num_train_timesteps,
     steps,
     stepsOffset: config.steps_offset,
   });
-  let sigmas = timesteps.map((t) => interpIndexed(t, table));
+  let sigmas: Float64Array = timesteps.map((t) => interpIndexed(t, table));
   if (karras) {
     const sigmaMin = readOptionalNumber(config, 'sigma_min') ?? sigmas[sigmas.length - 1];
     const sigmaMax = readOptionalNumber(config, 'sigma_max') ?? sigmas[0];
     sigmas = karrasSigmas(sigmaMin, sigmaMax, steps);
-    timesteps = toFloat32Values(sigmas.map((s) => sigmaToTimestep(s, logSigmaTable)));
+    const toTimestep = (s: number): number => sigmaToTimestep(s, logSigmaTable);
+    timesteps = toFloat32Values(sigmas.map((s) => (options.roundKarrasTimesteps ? roundHalfEven(toTimestep(s)) : toTimestep(s))));
   }
   return { timesteps, sigmas, logSigmaTable };
 }

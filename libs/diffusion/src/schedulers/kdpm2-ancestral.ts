@@ -39,7 +39,7 @@ export class Kdpm2AncestralScheduler extends SchedulerBase {
   ) {
     super();
     refuseSamplePrediction(config.prediction_type, 'DPM2 ancestral');
-    const schedule = karrasStyleSchedule(config, options.steps, wantsKarras(config, options.karras));
+    const schedule = karrasStyleSchedule(config, options.steps, wantsKarras(config, options.karras), { roundKarrasTimesteps: true });
     const sigmas = withFinalSigma(schedule.sigmas);
     const last = sigmas.length - 1;
     const splits = Array.from(sigmas, (s, k) => ancestralStep(s, k < last ? sigmas[k + 1] : 0));

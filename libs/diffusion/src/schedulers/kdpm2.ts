@@ -36,7 +36,7 @@ export class Kdpm2Scheduler extends SchedulerBase {
   ) {
     super();
     refuseSamplePrediction(config.prediction_type, 'DPM2');
-    const schedule = karrasStyleSchedule(config, options.steps, wantsKarras(config, options.karras));
+    const schedule = karrasStyleSchedule(config, options.steps, wantsKarras(config, options.karras), { roundKarrasTimesteps: true });
     const sigmas = withFinalSigma(schedule.sigmas);
     // exp(lerp(log σ_k, log σ_{k−1}, ½)); entry 0 has no predecessor and is never read.
     const midpoints = toFloat32Values(sigmas.map((s, k) => (k === 0 ? Number.NaN : Math.exp((Math.log(s) + Math.log(sigmas[k - 1])) / 2))));

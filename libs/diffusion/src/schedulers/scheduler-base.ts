@@ -12,8 +12,11 @@ export abstract class SchedulerBase implements Scheduler {
     return this.begin;
   }
 
+  /** 0 … timesteps.length; the length itself means nothing is left to run (strength 0). */
   setBeginIndex(index: number): void {
-    this.checkIndex(index);
+    if (!Number.isInteger(index) || index < 0 || index > this.timesteps.length) {
+      throw new RangeError(`begin index ${index} is outside 0..${this.timesteps.length}`);
+    }
     this.begin = index;
   }
 

@@ -23,6 +23,11 @@ export interface VpScheduleRequest {
   readonly finalSigma: 'zero' | 'sigma_min';
   /** DPM-Solver's λ clipping: timesteps whose λ falls below it are never visited. */
   readonly lambdaMinClipped?: number;
+  /**
+   * DPM-Solver does not round Karras timesteps for the cosine schedule; its int64 cast then
+   * truncates them. UniPC and DEIS always round.
+   */
+  readonly truncateCosineKarrasTimesteps?: boolean;
 }
 
 /** Training timesteps kept by λ clipping: N minus the count of λ(t) below the threshold. */
@@ -44,7 +49,8 @@ export function vpSchedule(config: NoiseScheduleConfig, request: VpScheduleReque
     // Unlike the k-diffusion ports, the ramp spans the whole training range.
     sigmas = karrasSigmas(table[0], table[table.length - 1], request.steps);
     const logTable = logSigmas(table);
-    timesteps = sigmas.map((s) => roundHalfEven(sigmaToTimestep(s, logTable)));
+    const truncate = request.truncateCosineKarrasTimesteps === true && config.beta_schedule === 'squaredcos_cap_v2';
+    timesteps = sigmas.map((s) => (truncate ? Math.trunc : roundHalfEven)(sigmaToTimestep(s, logTable)));
   } else {
     sigmas = timesteps.map((t) => interpIndexed(t, table));
   }

@@ -1,0 +1,83 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  LoadedModel,
+  SessionPool,
+  StableDiffusionPipeline,
+  decodeMask,
+  decodeRgb,
+  encodePng,
+  formatInfotext,
+  readModelFolder,
+  toRgb8,
+} from '#libs/diffusion/src/index.js';
+import { applyStyle } from '#libs/diffusion/src/text/index.js';
+import { parsePipelineArgs } from './cli-options.js';
+
+/**
+ * `npm run pipeline -- --model DIR [--prompt ...]`: one generation in-process, no Redis, no API.
+ * `--latents` and `--output-raw` exchange raw float32 arrays so that any other implementation
+ * (diffusers) can be compared pixel for pixel.
+ */
+async function main(): Promise<void> {
+  const options = parsePipelineArgs(process.argv.slice(2));
+  const model = await LoadedModel.open(await readModelFolder(path.resolve(options.model)));
+  const width = options.img_width ?? model.folder.defaultWidth;
+  const height = options.img_height ?? model.folder.defaultHeight;
+  const styled = applyStyle(options.style, options.prompt, options.negative_prompt);
+  const latents = options.latents ? new Float32Array(new Uint8Array(await readFile(options.latents)).buffer) : undefined;
+  const maxPixels = 8192 * 8192;
+  const pipeline = new StableDiffusionPipeline(new SessionPool(options.execution_provider, Number.MAX_SAFE_INTEGER));
+  const started = performance.now();
+  const result = await pipeline.generate(model, {
+    prompt: styled.prompt,
+    negativePrompt: styled.negative_prompt,
+    steps: options.num_inference_steps,
+    guidanceScale: options.guidance_scale,
+    scheduler: options.scheduler,
+    width,
+    height,
+    seeds: Array.from({ length: options.samples }, (_, index) => options.seed + index),
+    latents,
+    strength: options.strength,
+    initImage: options.init_image ? await decodeRgb(await readFile(options.init_image), width, height, 'init_image', maxPixels) : undefined,
+    maskImage: options.mask_image ? await decodeMask(await readFile(options.mask_image), width, height, 'mask_image', maxPixels) : undefined,
+  });
+  await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
+  for (const [index, image] of result.images.entries()) {
+    const file = result.images.length === 1 ? options.out : options.out.replace(/(\.png)?$/, `-${index}.png`);
+    const parameters = formatInfotext({
+      prompt: styled.prompt,
+      negativePrompt: styled.negative_prompt,
+      steps: options.num_inference_steps,
+      sampler: result.scheduler.label,
+      guidanceScale: options.guidance_scale,
+      seed: image.seed,
+      width: image.width,
+      height: image.height,
+      model: model.id,
+    });
+    await writeFile(file, encodePng(toRgb8(image.pixels), image.width, image.height, { parameters }));
+    console.log(`wrote ${path.resolve(file)} (${image.width}×${image.height}, seed ${image.seed})`);
+  }
+  if (options.output_raw) {
+    const raw = new Float32Array(result.images.reduce((sum, image) => sum + image.pixels.length, 0));
+    let offset = 0;
+    for (const image of result.images) {
+      raw.set(image.pixels, offset);
+      offset += image.pixels.length;
+    }
+    await writeFile(options.output_raw, Buffer.from(raw.buffer));
+    console.log(`wrote ${path.resolve(options.output_raw)} (float32 NHWC in [0,1])`);
+  }
+  const { stats } = result;
+  console.log(
+    `${result.scheduler.label}, ${stats.steps} steps in ${(performance.now() - started).toFixed(0)} ms ` +
+      `(UNet ${stats.unetMs.toFixed(0)} ms, outside UNet ${(stats.loopMs - stats.unetMs).toFixed(0)} ms)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

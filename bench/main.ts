@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { benchFarm } from './farm-bench.js';
+import { benchPipeline } from './pipeline-bench.js';
+
+/** `npm run bench`: every benchmark in one run, printed as tables. */
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'));
+  if (!only || only === 'farm') await benchFarm();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,110 @@
+/**
+ * DEIS multistep (Zhang & Chen 2022), diffusers' DEISMultistepScheduler with algorithm `deis`
+ * and the `logrho` solver: an exponential integrator in ρ = σ_t/α_t that extrapolates the noise
+ * prediction by a Lagrange polynomial in log ρ (orders 1–3). It stops at σ_min (diffusers has no
+ * final σ = 0 for it), so the result keeps the tiny σ(t=0) of noise, as in diffusers.
+ */
+import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
+import { readBoolean, readChoice, readInteger, refuseEnabled, wantsKarras } from './extra-settings.js';
+import { combine } from './latents.js';
+import { epsilonFromVp } from './prediction.js';
+import { SchedulerBase } from './scheduler-base.js';
+import { alphaSigmaOf, lambdaOf } from './sigmas.js';
+import { addNoiseVp, vpSchedule } from './vp-schedule.js';
+
+/** ∫ (log τ − log c)/(log b − log c) dτ, the order-2 Lagrange basis in log ρ. */
+function basisIntegral2(t: number, b: number, c: number): number {
+  return (t * (-Math.log(c) + Math.log(t) - 1)) / (Math.log(b) - Math.log(c));
+}
+
+/** ∫ (log τ − log c)(log τ − log d)/((log b − log c)(log b − log d)) dτ, order 3. */
+function basisIntegral3(t: number, b: number, c: number, d: number): number {
+  const [lt, lc, ld] = [Math.log(t), Math.log(c), Math.log(d)];
+  const numerator = t * (lc * (ld - lt + 1) - ld * lt + ld + lt * lt - 2 * lt + 2);
+  return numerator / ((Math.log(b) - lc) * (Math.log(b) - ld));
+}
+
+export class DeisScheduler extends SchedulerBase {
+  readonly timesteps: Float64Array;
+  readonly initNoiseSigma = 1;
+  readonly order = 1;
+  private readonly sigmas: Float64Array;
+  private readonly solverOrder: number;
+  private readonly lowerOrderFinal: boolean;
+  /** ε predictions of the latest steps, oldest first. */
+  private history: Float32Array[] = [];
+  private lowerOrderSteps = 0;
+
+  constructor(
+    private readonly config: NoiseScheduleConfig,
+    options: SchedulerOptions,
+  ) {
+    super();
+    refuseEnabled(config, ['thresholding', 'use_exponential_sigmas', 'use_beta_sigmas', 'use_flow_sigmas']);
+    readChoice(config, 'algorithm_type', ['deis'], 'deis');
+    readChoice(config, 'solver_type', ['logrho'], 'logrho');
+    this.solverOrder = readInteger(config, 'solver_order', 2, 1, 3);
+    this.lowerOrderFinal = readBoolean(config, 'lower_order_final', true);
+    const schedule = vpSchedule(config, { steps: options.steps, karras: wantsKarras(config, options.karras), finalSigma: 'sigma_min' });
+    this.timesteps = schedule.timesteps;
+    this.sigmas = schedule.sigmas;
+  }
+
+  scaleModelInput(sample: Float32Array, index: number): Float32Array {
+    this.checkIndex(index);
+    return sample.slice();
+  }
+
+  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
+    this.checkStep(modelOutput, index, sample);
+    if (this.startsRun(index)) {
+      this.history = [];
+      this.lowerOrderSteps = 0;
+    }
+    const count = this.timesteps.length;
+    const lowerOrderFinal = index === count - 1 && this.lowerOrderFinal && count < 15;
+    const lowerOrderSecond = index === count - 2 && this.lowerOrderFinal && count < 15;
+    const { alpha, sigma } = alphaSigmaOf(this.sigmas[index]);
+    this.history.push(epsilonFromVp(this.config.prediction_type, modelOutput, sample, alpha, sigma));
+    if (this.history.length > this.solverOrder) this.history.shift();
+    let order = 3;
+    if (this.solverOrder === 1 || this.lowerOrderSteps < 1 || lowerOrderFinal) order = 1;
+    else if (this.solverOrder === 2 || this.lowerOrderSteps < 2 || lowerOrderSecond) order = 2;
+    this.lowerOrderSteps = Math.min(this.lowerOrderSteps + 1, this.solverOrder);
+    return this.update(index, sample, order);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    this.checkIndex(index);
+    return addNoiseVp(original, noise, this.sigmas[index]);
+  }
+
+  private newest(back: number): Float32Array {
+    return this.history[this.history.length - 1 - back];
+  }
+
+  private update(index: number, sample: Float32Array, order: number): Float32Array {
+    const target = alphaSigmaOf(this.sigmas[index + 1]);
+    const source = alphaSigmaOf(this.sigmas[index]);
+    if (order === 1) {
+      const h = lambdaOf(this.sigmas[index + 1]) - lambdaOf(this.sigmas[index]);
+      return combine([target.alpha / source.alpha, sample], [-target.sigma * Math.expm1(h), this.newest(0)]);
+    }
+    // ρ = σ_t/α_t equals the Karras σ itself.
+    const rhoT = this.sigmas[index + 1];
+    const rho = [0, 1, 2].slice(0, order).map((back) => this.sigmas[index - back]);
+    const coefficients =
+      order === 2
+        ? [
+            basisIntegral2(rhoT, rho[0], rho[1]) - basisIntegral2(rho[0], rho[0], rho[1]),
+            basisIntegral2(rhoT, rho[1], rho[0]) - basisIntegral2(rho[0], rho[1], rho[0]),
+          ]
+        : [
+            basisIntegral3(rhoT, rho[0], rho[1], rho[2]) - basisIntegral3(rho[0], rho[0], rho[1], rho[2]),
+            basisIntegral3(rhoT, rho[1], rho[2], rho[0]) - basisIntegral3(rho[0], rho[1], rho[2], rho[0]),
+            basisIntegral3(rhoT, rho[2], rho[0], rho[1]) - basisIntegral3(rho[0], rho[2], rho[0], rho[1]),
+          ];
+    // x_t = α_t·(x/α_s + Σ coefᵢ·mᵢ)
+    return combine([target.alpha / source.alpha, sample], ...coefficients.map((c, back) => [target.alpha * c, this.newest(back)] as const));
+  }
+}

@@ -1,0 +1,1 @@
+export { sharedFixture } from './shared-fixtures.js';
