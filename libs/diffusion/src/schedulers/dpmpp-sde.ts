@@ -24,6 +24,11 @@ import { repeatAfterFirst } from './repeat-schedule.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { sigmaToTimestep, toFloat32Values } from './sigmas.js';
 
+/** The midpoint t + h/2 in t = −log σ, i.e. √(σ·σ_next). */
+function geometricMidpoint(sigma: number, sigmaNext: number): number {
+  return Math.exp((Math.log(sigma) + Math.log(sigmaNext)) / 2);
+}
+
 interface FirstStage {
   readonly sample: Float32Array;
   readonly midpoint: number;
@@ -49,7 +54,7 @@ export class DpmppSdeScheduler extends SchedulerBase {
     const sigmas = withFinalSigma(schedule.sigmas);
     const midpointTimesteps = schedule.sigmas
       .subarray(0, schedule.sigmas.length - 1)
-      .map((s, k) => sigmaToTimestep(Math.exp(-(-Math.log(s) + (Math.log(s) - Math.log(schedule.sigmas[k + 1])) / 2)), schedule.logSigmaTable));
+      .map((s, k) => sigmaToTimestep(geometricMidpoint(s, schedule.sigmas[k + 1]), schedule.logSigmaTable));
     this.sigmas = Float64Array.of(...repeatAfterFirst(sigmas.subarray(0, sigmas.length - 1)), 0);
     const timesteps = repeatAfterFirst(schedule.timesteps);
     midpointTimesteps.forEach((t, k) => (timesteps[2 * k + 1] = Math.fround(t)));
@@ -79,7 +84,7 @@ export class DpmppSdeScheduler extends SchedulerBase {
       const ratio = (sigmaNext - sigma) / sigma;
       return combine([1 + ratio, sample], [-ratio, original]);
     }
-    const midpoint = Math.exp(-(-Math.log(sigma) + (Math.log(sigma) - Math.log(sigmaNext)) / 2));
+    const midpoint = geometricMidpoint(sigma, sigmaNext);
     const target = stage === null ? midpoint : sigmaNext;
     const start = stage === null ? sample : stage.sample;
     const { sigmaDown, sigmaUp } = ancestralStep(sigma, target);
