@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
+import { EXAMPLE_GENERATION_REQUEST, type GenerationView } from '#libs/contracts/src/index.js';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng, pixel } from '../support/png.js';
@@ -30,23 +30,9 @@ describe('generation lifecycle through the farm (real Redis, s3rver, webhooks, p
     await fixture?.stop();
   });
 
-  it('runs the example request end to end: 202 → succeeded → presigned PNG → signed webhooks → metrics', async () => {
+  it('runs the README example body verbatim (default model, 1024×1024, refiner) end to end: 202 → succeeded → presigned PNG → signed webhooks → metrics', async () => {
     const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', {
-      prompt: 'a red circle on a blue background',
-      negative_prompt: 'blurry, ugly',
-      style: 'base',
-      samples: 1,
-      scheduler: 'UniPC',
-      num_inference_steps: 25,
-      guidance_scale: 8,
-      strength: 0.2,
-      high_noise_fraction: 0.8,
-      seed: 468685,
-      img_width: 256,
-      img_height: 256,
-      refiner: false,
-      base64: false,
-      model: 'demo-sd15',
+      ...EXAMPLE_GENERATION_REQUEST,
       webhook: { url: fixture.receiver.url },
     });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
@@ -67,13 +53,13 @@ describe('generation lifecycle through the farm (real Redis, s3rver, webhooks, p
     const image = await fetch(output.url as string);
     assert.equal(image.status, 200);
     const png = decodePng(Buffer.from(await image.arrayBuffer()));
-    assert.equal(png.width, 256);
-    assert.equal(png.height, 256);
-    const [r, g, b] = pixel(png, 128, 128);
+    assert.equal(png.width, 1024);
+    assert.equal(png.height, 1024);
+    const [r, g, b] = pixel(png, 512, 512);
     assert.ok(r > 230 && g < 25 && b < 25, `centre should be red, got ${[r, g, b]}`);
     const [cr, cg, cb] = pixel(png, 3, 3);
     assert.ok(cb > 230 && cr < 25 && cg < 25, `corner should be blue, got ${[cr, cg, cb]}`);
-    assert.match(png.text.parameters, /^a red circle on a blue background\nNegative prompt: blurry, ugly\nSteps: 25, Sampler: UniPC.*Seed: 468685, Size: 256x256/);
+    assert.match(png.text.parameters, /^a red circle on a blue background\nNegative prompt: blurry, ugly\nSteps: 25, Sampler: UniPC.*Seed: 468685, Size: 1024x1024/);
 
     await waitUntil(() => fixture.receiver.received.filter((hook) => hook.body.includes(submitted.body.id)).length >= 2, 10_000, 'webhooks');
     const hooks = fixture.receiver.received.filter((hook) => hook.body.includes(submitted.body.id));

@@ -1,25 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { EXAMPLE_GENERATION_REQUEST } from '#libs/contracts/src/index.js';
 import { RedisServerMissingError, startLocalFarm } from '#libs/local-services/src/index.js';
 
 /** The README's example request, sent as-is apart from the model and its native size. */
-const EXAMPLE_REQUEST = {
-  prompt: 'a red circle on a blue background',
-  negative_prompt: 'blurry, ugly',
-  style: 'base',
-  samples: 1,
-  scheduler: 'UniPC',
-  num_inference_steps: 25,
-  guidance_scale: 8,
-  strength: 0.2,
-  high_noise_fraction: 0.8,
-  seed: 468685,
-  img_width: 256,
-  img_height: 256,
-  refiner: true,
-  base64: false,
-  model: 'demo-sd15',
-};
+const DEMO_REQUEST = { ...EXAMPLE_GENERATION_REQUEST, model: 'demo-sd15', img_width: 256, img_height: 256 };
 
 interface GenerationBody {
   id: string;
@@ -35,7 +20,7 @@ async function main(): Promise<void> {
   try {
     console.log(`API ${farm.apiUrl} is up; local API key: ${farm.apiKey}`);
     const headers = { authorization: `Bearer ${farm.apiKey}`, 'content-type': 'application/json' };
-    const submitted = await fetch(`${farm.apiUrl}/v1/generations`, { method: 'POST', headers, body: JSON.stringify(EXAMPLE_REQUEST) });
+    const submitted = await fetch(`${farm.apiUrl}/v1/generations`, { method: 'POST', headers, body: JSON.stringify(DEMO_REQUEST) });
     const accepted = (await submitted.json()) as GenerationBody;
     if (submitted.status !== 202) throw new Error(`submission refused (HTTP ${submitted.status}): ${JSON.stringify(accepted)}`);
     console.log(`Submitted ${accepted.id}; waiting for the worker…`);

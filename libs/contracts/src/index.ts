@@ -6,3 +6,4 @@ export * from './generation-job.js';
 export * from './webhook-job.js';
 export * from './generation-view.js';
 export * from './errors.js';
+export * from './example-request.js';

@@ -23,8 +23,17 @@ export class RequestResolver {
     @Inject(WorkerRegistry) private readonly registry: WorkerRegistry,
   ) {}
 
+  private cached: { at: number; models: Promise<Map<string, ModelSummary>> } | undefined;
+
+  /** Live models, cached for a second: the catalog changes on worker heartbeats, not per request. */
   async catalog(): Promise<Map<string, ModelSummary>> {
-    return new Map((await this.registry.models()).map((model) => [model.id, model]));
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > 1_000) {
+      const models = this.registry.models().then((list) => new Map(list.map((model) => [model.id, model])));
+      this.cached = { at: now, models };
+      models.catch(() => (this.cached = undefined));
+    }
+    return this.cached.models;
   }
 
   resolve(body: GenerationRequest, models: Map<string, ModelSummary>, fieldPrefix = ''): ResolvedSubmission {

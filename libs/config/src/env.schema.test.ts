@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, parseEnvironment } from './env.schema.js';
+
+describe('environment schema', () => {
+  it('applies documented defaults', () => {
+    const env = parseEnvironment({});
+    assert.equal(env.PORT, 8080);
+    assert.equal(env.STORAGE_DRIVER, 'local');
+    assert.equal(env.EXECUTION_PROVIDER, 'cpu');
+    assert.equal(env.WORKER_SHUTDOWN_DEADLINE_MS, 30_000);
+    assert.equal(env.S3_FORCE_PATH_STYLE, true);
+  });
+
+  it('names the variable and the reason for every bad value', () => {
+    assert.throws(
+      () => parseEnvironment({ PORT: 'eighty', EXECUTION_PROVIDER: 'tpu', REDIS_URL: 'http://x', S3_FORCE_PATH_STYLE: 'maybe' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.message;
+        for (const name of ['PORT="eighty"', 'EXECUTION_PROVIDER="tpu"', 'REDIS_URL="http://x"', 'S3_FORCE_PATH_STYLE="maybe"']) {
+          assert.ok(text.includes(name), `${name} missing from:\n${text}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('coerces numbers and flags from strings', () => {
+    const env = parseEnvironment({ WORKER_CONCURRENCY: '4', WEBHOOK_DISPATCHER: 'false', MAX_STEPS: '20' });
+    assert.equal(env.WORKER_CONCURRENCY, 4);
+    assert.equal(env.WEBHOOK_DISPATCHER, false);
+    assert.equal(env.MAX_STEPS, 20);
+  });
+});
