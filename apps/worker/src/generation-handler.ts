@@ -6,22 +6,18 @@ import {
   InvalidImageError,
   InvalidModelError,
   UnsupportedRequestError,
-  decodeMask,
-  decodeRgb,
-  encodePng,
+  encodeOutput,
   formatInfotext,
   toRgb8,
-  type GenerationParams,
   type StableDiffusionPipeline,
 } from '#libs/diffusion/src/index.js';
 import { UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
-import { applyStyle } from '#libs/diffusion/src/text/index.js';
 import type { FarmMetrics } from '#libs/metrics/src/index.js';
 import type { WebhookPublisher } from '#libs/notifications/src/index.js';
 import type { GenerationStore } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import type { Logger } from 'pino';
-import { fetchImageBytes } from './image-source.js';
+import { buildGenerationParams } from './generation-inputs.js';
 import type { ModelService } from './model-service.js';
 import { throttleProgress } from './progress-throttle.js';
 
@@ -90,25 +86,10 @@ export class GenerationHandler {
       if (!model) throw new PermanentJobError(ErrorCode.UnknownModel, `model ${request.model} is not served by this worker`);
       const refinerModel = request.refiner && model.folder.refiner ? this.deps.models.catalog.get(model.folder.refiner) : undefined;
       if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
-      const styled = applyStyle(request.style, request.prompt, request.negative_prompt);
-      const width = request.width ?? model.folder.defaultWidth;
-      const height = request.height ?? model.folder.defaultHeight;
-      const maxBytes = this.deps.config.env.MAX_IMAGE_BYTES;
-      const maxPixels = this.deps.config.env.MAX_PIXELS * 4;
-      const params: GenerationParams = {
-        prompt: styled.prompt,
-        negativePrompt: styled.negative_prompt,
-        steps: request.num_inference_steps,
-        guidanceScale: request.guidance_scale,
-        scheduler: request.scheduler,
-        width,
-        height,
-        seeds: Array.from({ length: request.samples }, (_, index) => (request.seed + index) % 2 ** 32),
-        strength: request.strength,
-        initImage: request.init_image ? await decodeRgb(await fetchImageBytes(request.init_image, 'init_image', maxBytes), width, height, 'init_image', maxPixels) : undefined,
-        maskImage: request.mask_image ? await decodeMask(await fetchImageBytes(request.mask_image, 'mask_image', maxBytes), width, height, 'mask_image', maxPixels) : undefined,
-        refiner: refinerModel ? { model: refinerModel, highNoiseFraction: request.high_noise_fraction } : undefined,
-      };
+      const params = await buildGenerationParams(request, model, refinerModel, {
+        maxImageBytes: this.deps.config.env.MAX_IMAGE_BYTES,
+        maxDecodedPixels: this.deps.config.env.MAX_PIXELS * 4,
+      });
       const onStep = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {
@@ -136,11 +117,17 @@ export class GenerationHandler {
           width: image.width,
           height: image.height,
           model: model.id,
-          extra: request.style !== 'base' ? { Style: request.style } : {},
+          extra: {
+            ...(request.style !== 'base' ? { Style: request.style } : {}),
+            ...(request.init_image ? { 'Denoising strength': request.strength } : {}),
+            ...(refinerModel ? { Refiner: refinerModel.id, 'Refiner switch at': request.high_noise_fraction } : {}),
+            ...(request.mask_blur ? { 'Mask blur': request.mask_blur } : {}),
+          },
         });
-        const key = `generations/${id}/${index}.png`;
-        await this.deps.storage.put(key, encodePng(toRgb8(image.pixels), image.width, image.height, { parameters: infotext }), 'image/png');
-        outputs.push({ index, key, seed: image.seed, width: image.width, height: image.height, content_type: 'image/png' });
+        const encoded = await encodeOutput(toRgb8(image.pixels), image.width, image.height, request.output_format, request.output_quality, infotext);
+        const key = `generations/${id}/${index}.${encoded.extension}`;
+        await this.deps.storage.put(key, encoded.bytes, encoded.contentType);
+        outputs.push({ index, key, seed: image.seed, width: image.width, height: image.height, content_type: encoded.contentType });
       }
       const uploadMs = performance.now() - uploadStart;
       metrics.upload.observe({ job_type: 'generation' }, uploadMs / 1000);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTPUT_FORMATS, outpaintSchema } from './generation-request.js';
 import { webhookTargetSchema } from './webhook-events.js';
 
 /** A request after the API applied defaults, the style and the seed: what a worker runs. */
@@ -20,6 +21,10 @@ export const resolvedGenerationSchema = z.object({
   base64: z.boolean(),
   init_image: z.string().optional(),
   mask_image: z.string().optional(),
+  mask_blur: z.number().int().min(0).default(0),
+  outpaint: outpaintSchema.optional(),
+  output_format: z.enum(OUTPUT_FORMATS).default('png'),
+  output_quality: z.number().int().min(1).max(100).default(90),
   webhook: webhookTargetSchema.optional(),
 });
 export type ResolvedGeneration = z.infer<typeof resolvedGenerationSchema>;

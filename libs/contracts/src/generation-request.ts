@@ -16,6 +16,17 @@ const imageReference = z
     message: 'must be an http(s) URL, a data: URL or base64-encoded image bytes',
   });
 
+const outpaintSide = z.number().int().min(0).max(2048).refine((value) => value % 8 === 0, { message: 'must be a multiple of 8' });
+
+export const outpaintSchema = z
+  .object({ left: outpaintSide.default(0), right: outpaintSide.default(0), top: outpaintSide.default(0), bottom: outpaintSide.default(0) })
+  .strict()
+  .refine((sides) => sides.left + sides.right + sides.top + sides.bottom > 0, { message: 'extend at least one side' })
+  .describe('Outpainting: pixels to add on each side of init_image; the new area is generated');
+
+export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 const dimension = z
   .number()
   .int()
@@ -47,6 +58,10 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
       base64: z.boolean().default(false).describe('Return images inline as base64 instead of URLs'),
       init_image: imageReference.optional().describe('img2img / inpainting source: URL or base64'),
       mask_image: imageReference.optional().describe('Inpainting mask (white = change): URL or base64'),
+      mask_blur: z.number().int().min(0).max(64).default(0).describe('Gaussian blur radius (px) applied to the mask edges'),
+      outpaint: outpaintSchema.optional(),
+      output_format: z.enum(OUTPUT_FORMATS).default('png').describe('png (parameters in a text chunk), jpeg or webp (parameters in EXIF)'),
+      output_quality: z.number().int().min(1).max(100).default(90).describe('jpeg/webp quality'),
       webhook: webhookTargetSchema.optional(),
     })
     .strict()
@@ -54,8 +69,14 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
       if (request.mask_image && !request.init_image) {
         context.addIssue({ code: 'custom', path: ['mask_image'], message: 'requires init_image' });
       }
-      const width = request.img_width ?? 0;
-      const height = request.img_height ?? 0;
+      if (request.outpaint && !request.init_image) {
+        context.addIssue({ code: 'custom', path: ['outpaint'], message: 'requires init_image' });
+      }
+      if (request.outpaint && request.mask_image) {
+        context.addIssue({ code: 'custom', path: ['outpaint'], message: 'cannot be combined with mask_image (outpainting makes its own mask)' });
+      }
+      const width = (request.img_width ?? 0) + (request.outpaint ? request.outpaint.left + request.outpaint.right : 0);
+      const height = (request.img_height ?? 0) + (request.outpaint ? request.outpaint.top + request.outpaint.bottom : 0);
       if (width * height > limits.maxPixels) {
         context.addIssue({ code: 'custom', path: ['img_width'], message: `img_width × img_height must not exceed ${limits.maxPixels} pixels` });
       }

@@ -21,7 +21,8 @@ const asConditioning = (prompt: string | DemoConditioning): DemoConditioning =>
   typeof prompt === 'string' ? parseDemoPrompt(prompt) : prompt;
 
 /** 2·rgb − 1 of the target, [3, h, w] at latent resolution, evaluated exactly as the UNet does. */
-function signedTarget(conditioning: DemoConditioning, width: number, height: number): Float32Array {
+export function demoSignedTarget(prompt: string | DemoConditioning, width: number, height: number): Float32Array {
+  const conditioning = asConditioning(prompt);
   const out = new Float32Array(3 * width * height);
   const minSide = Math.min(width, height);
   const signed = (rgb: readonly number[]): number[] => rgb.map((c) => Math.fround(2 * c - 1));
@@ -39,17 +40,25 @@ function signedTarget(conditioning: DemoConditioning, width: number, height: num
   return out;
 }
 
-/** The clean latent x0 the demo UNet denoises towards, [4, h, w], scaling factor included. */
-export function demoTargetLatent(prompt: string | DemoConditioning, latentWidth: number, latentHeight: number): Float32Array {
-  const signed = signedTarget(asConditioning(prompt), latentWidth, latentHeight);
+/**
+ * The clean latent x0 the demo UNet denoises towards, [4, h, w], scaling factor included
+ * (SD 1.x's by default; the SDXL variants use 0.13025).
+ */
+export function demoTargetLatent(
+  prompt: string | DemoConditioning,
+  latentWidth: number,
+  latentHeight: number,
+  scalingFactor: number = DEMO_SCALING_FACTOR,
+): Float32Array {
+  const signed = demoSignedTarget(prompt, latentWidth, latentHeight);
   const latent = new Float32Array(4 * latentWidth * latentHeight);
-  const scaling = Math.fround(DEMO_SCALING_FACTOR);
+  const scaling = Math.fround(scalingFactor);
   for (let i = 0; i < signed.length; i++) latent[i] = Math.fround(signed[i] * scaling);
   return latent;
 }
 
 /** Bilinear half_pixel upsampling by an integer factor with edge clamping, as ONNX Resize does. */
-function upsample(planes: Float32Array, channels: number, width: number, height: number, factor: number): Float32Array {
+export function upsampleBilinear(planes: Float32Array, channels: number, width: number, height: number, factor: number): Float32Array {
   const taps = (size: number, index: number): [number, number, number] => {
     const source = Math.min(Math.max((index + 0.5) / factor - 0.5, 0), size - 1);
     const low = Math.floor(source);
@@ -88,10 +97,10 @@ export function renderDemoTarget(
   const latentWidth = width / VAE_DOWNSCALE;
   const latentHeight = height / VAE_DOWNSCALE;
   const guidance = options.guidanceScale ?? 1;
-  const conditional = signedTarget(asConditioning(prompt), latentWidth, latentHeight);
-  const unconditional = signedTarget(asConditioning(options.negativePrompt ?? NEUTRAL_CONDITIONING), latentWidth, latentHeight);
+  const conditional = demoSignedTarget(prompt, latentWidth, latentHeight);
+  const unconditional = demoSignedTarget(options.negativePrompt ?? NEUTRAL_CONDITIONING, latentWidth, latentHeight);
   const guided = conditional.map((c, i) => unconditional[i] + guidance * (c - unconditional[i]));
-  const decoded = upsample(guided, 3, latentWidth, latentHeight, VAE_DOWNSCALE);
+  const decoded = upsampleBilinear(guided, 3, latentWidth, latentHeight, VAE_DOWNSCALE);
   return { width, height, data: decoded.map((x) => Math.min(Math.max(x / 2 + 0.5, 0), 1)) };
 }
 

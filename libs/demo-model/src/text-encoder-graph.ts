@@ -43,7 +43,22 @@ export function buildTextEncoderGraph(options: {
     'token_features',
   );
 
-  const features = ops.gather(table, ids);
+  const summary = appendPromptSummary(ops, ops.gather(table, ids));
+
+  const pooled = ops.pad(summary, [0, 0, 0, options.hiddenSize - SUMMARY_FEATURES.size]);
+  const hiddenShape = ops.concat([ops.shape(ids), ops.int64s([options.hiddenSize])], 0);
+  const hidden = ops.expand(ops.unsqueeze(pooled, [1]), hiddenShape);
+
+  g.output(TEXT_ENCODER_IO.lastHiddenState, 'float32', ['batch_size', 'sequence_length', options.hiddenSize], hidden);
+  g.output(TEXT_ENCODER_IO.poolerOutput, 'float32', ['batch_size', options.hiddenSize], pooled);
+  return g;
+}
+
+/**
+ * [shape colour | shape presence | background colour] ([batch, SUMMARY_FEATURES.size]) from
+ * per-token features [batch, sequence, TOKEN_FEATURES.size].
+ */
+export function appendPromptSummary(ops: Ops, features: string): string {
   const previous = ops.pad(ops.slice(features, [0], [-1], [1]), [0, 1, 0, 0, 0, 0]);
   const featureSlice = (source: string, offset: number, size: number): string => ops.slice(source, [offset], [offset + size], [2]);
   const previousColour = featureSlice(previous, TOKEN_FEATURES.colour, 3);
@@ -58,13 +73,5 @@ export function buildTextEncoderGraph(options: {
     const count = ops.reduceSum(ops.mul(selected, previousHasColour), [1], false);
     return ops.div(total, ops.max(count, ops.scalar(1)));
   };
-  const summary = ops.concat([colourBefore(isShape), ops.reduceMax(shapeHot, [1], false), colourBefore(isBackground)], 1);
-
-  const pooled = ops.pad(summary, [0, 0, 0, options.hiddenSize - SUMMARY_FEATURES.size]);
-  const hiddenShape = ops.concat([ops.shape(ids), ops.int64s([options.hiddenSize])], 0);
-  const hidden = ops.expand(ops.unsqueeze(pooled, [1]), hiddenShape);
-
-  g.output(TEXT_ENCODER_IO.lastHiddenState, 'float32', ['batch_size', 'sequence_length', options.hiddenSize], hidden);
-  g.output(TEXT_ENCODER_IO.poolerOutput, 'float32', ['batch_size', options.hiddenSize], pooled);
-  return g;
+  return ops.concat([colourBefore(isShape), ops.reduceMax(shapeHot, [1], false), colourBefore(isBackground)], 1);
 }

@@ -6,17 +6,28 @@ import { fileURLToPath } from 'node:url';
 export const TOKENIZER_FILES = ['vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 
 const ASSET_PATH = join('libs', 'diffusion', 'assets', 'clip-tokenizer');
+const PAD_BANG_ASSET_PATH = join('libs', 'demo-model', 'assets', 'tokenizer-pad-bang');
 
 /**
- * The CLIP ViT-L/14 tokenizer folder in the repository. Searched upwards from this module
- * because it runs both from libs/ (sources) and dist/libs/ (compiled), and tsc copies no assets.
+ * A tokenizer folder of the repository, searched upwards from this module because it runs both
+ * from libs/ (sources) and dist/libs/ (compiled), and tsc copies no assets.
  */
-export function findClipTokenizerAssets(start: string = dirname(fileURLToPath(import.meta.url))): string {
+function findTokenizerAssets(assetPath: string, start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
-    const candidate = join(dir, ASSET_PATH);
+    const candidate = join(dir, assetPath);
     if (existsSync(join(candidate, 'vocab.json'))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`no ${ASSET_PATH}/vocab.json found above ${start}`);
+    if (dirname(dir) === dir) throw new Error(`no ${assetPath}/vocab.json found above ${start}`);
   }
+}
+
+/** The CLIP ViT-L/14 tokenizer folder (SD 1.x, SDXL `tokenizer/`: pad `<|endoftext|>`). */
+export function findClipTokenizerAssets(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  return findTokenizerAssets(ASSET_PATH, start);
+}
+
+/** The same vocabulary as OpenCLIP ships it (SD 2.x, SDXL `tokenizer_2/`: pad `!`, id 0). */
+export function findPadBangTokenizerAssets(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  return findTokenizerAssets(PAD_BANG_ASSET_PATH, start);
 }
 
 export async function copyTokenizerFiles(sourceDir: string, targetDir: string): Promise<void> {

@@ -36,6 +36,18 @@ export function buildDemoUnetGraph(options: { readonly predictionType: DemoPredi
   const hidden = g.input(UNET_IO.encoderHiddenStates, 'float32', ['batch_size', 'sequence_length', options.hiddenSize]);
 
   const summary = ops.reduceMean(hidden, [1], false);
+  const x0 = appendLatentFromSignedRgb(ops, sample, appendSignedTargetRgb(ops, sample, summary), DEMO_SCALING_FACTOR);
+
+  const out = appendExactDenoiser(ops, { sample, timestep, x0 }, options.predictionType);
+  g.output(UNET_IO.output, 'float32', ['batch_size', 4, 'height', 'width'], out);
+  return g;
+}
+
+/**
+ * 2·rgb − 1 of the picture a summary ([batch, ≥ SUMMARY_FEATURES.size]) describes, [batch, 3, h, w]
+ * on the latent grid of `sample` (only its batch and spatial sizes are read).
+ */
+export function appendSignedTargetRgb(ops: Ops, sample: string, summary: string): string {
   const perImage = (offset: number, size: number): string => ops.unsqueeze(ops.slice(summary, [offset], [offset + size], [1]), [2, 3]);
   const shapeColour = perImage(SUMMARY_FEATURES.shapeColour, 3);
   const presence = perImage(SUMMARY_FEATURES.shapes, DEMO_SHAPES.length);
@@ -43,14 +55,13 @@ export function buildDemoUnetGraph(options: { readonly predictionType: DemoPredi
 
   const masks = appendShapeMasks(ops, sample);
   const coverage = ops.reduceMax(ops.mul(presence, masks), [1], true);
-  const signedRgb = ops.where(ops.greater(coverage, ops.scalar(0.5)), shapeColour, backgroundColour);
-  const x0Rgb = ops.mul(signedRgb, ops.scalar(DEMO_SCALING_FACTOR));
+  return ops.where(ops.greater(coverage, ops.scalar(0.5)), shapeColour, backgroundColour);
+}
 
+/** The 4-channel latent x0 = scaling · signedRgb on channels 0..2 and 0 on channel 3. */
+export function appendLatentFromSignedRgb(ops: Ops, sample: string, signedRgb: string, scalingFactor: number): string {
+  const x0Rgb = ops.mul(signedRgb, ops.scalar(scalingFactor));
   const sampleShape = ops.shape(sample);
   const oneChannelShape = ops.concat([ops.slice(sampleShape, [0], [1], [0]), ops.int64s([1]), ops.slice(sampleShape, [2], [4], [0])], 0);
-  const x0 = ops.concat([x0Rgb, ops.constantOfShape(oneChannelShape, 0)], 1);
-
-  const out = appendExactDenoiser(ops, { sample, timestep, x0 }, options.predictionType);
-  g.output(UNET_IO.output, 'float32', ['batch_size', 4, 'height', 'width'], out);
-  return g;
+  return ops.concat([x0Rgb, ops.constantOfShape(oneChannelShape, 0)], 1);
 }

@@ -16,3 +16,6 @@ export type { RgbImage, MaskImage } from './pipeline/images.js';
 export { encodePng, toRgb8 } from './image/png-encoder.js';
 export { formatInfotext, type InfotextFields } from './image/a1111-parameters.js';
 export { decodeRgb, decodeMask, InvalidImageError } from './image/decode-image.js';
+export { encodeOutput, type EncodedImage, type OutputFormat } from './image/encode-output.js';
+export { extendCanvas, type CanvasExtension } from './image/outpaint.js';
+export { blurMask } from './image/mask-blur.js';

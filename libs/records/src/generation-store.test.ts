@@ -19,6 +19,9 @@ const request: ResolvedGeneration = {
   seed: 1,
   refiner: false,
   base64: false,
+  mask_blur: 0,
+  output_format: 'png',
+  output_quality: 90,
 };
 
 describe('generation records (real redis-server)', () => {

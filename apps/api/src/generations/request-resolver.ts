@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import type { GenerationRequest, ResolvedGeneration } from '#libs/contracts/src/index.js';
 import { resolveScheduler } from '#libs/diffusion/src/schedulers/index.js';
 import { randomSeed } from '#libs/diffusion/src/random/index.js';
-import { applyStyle } from '#libs/diffusion/src/text/index.js';
+import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
 import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 
@@ -58,13 +58,25 @@ export class RequestResolver {
     } catch (error) {
       problems.push({ field: field('style'), message: (error as Error).message });
     }
+    for (const name of ['prompt', 'negative_prompt'] as const) {
+      try {
+        const { loras } = extractLoraTags(body[name]);
+        // Tags are parsed here so a typo fails fast; no LoRA is registered until model management lands.
+        for (const lora of loras) problems.push({ field: field(name), message: `<lora:${lora.name}:${lora.weight}>: LoRA "${lora.name}" is not available` });
+      } catch (error) {
+        problems.push({ field: field(name), message: (error as Error).message });
+      }
+    }
     const width = body.img_width ?? model.default_width;
     const height = body.img_height ?? model.default_height;
     for (const [name, value] of [['img_width', width], ['img_height', height]] as const) {
       if (value % model.size_multiple !== 0) problems.push({ field: field(name), message: `must be a multiple of ${model.size_multiple} for model ${model.id}` });
     }
-    if (width * height > this.config.env.MAX_PIXELS) {
-      problems.push({ field: field('img_width'), message: `img_width × img_height must not exceed ${this.config.env.MAX_PIXELS} pixels` });
+    const canvasWidth = width + (body.outpaint ? body.outpaint.left + body.outpaint.right : 0);
+    const canvasHeight = height + (body.outpaint ? body.outpaint.top + body.outpaint.bottom : 0);
+    if (canvasWidth * canvasHeight > this.config.env.MAX_PIXELS) {
+      const what = body.outpaint ? 'the outpainted canvas' : 'img_width × img_height';
+      problems.push({ field: field(body.outpaint ? 'outpaint' : 'img_width'), message: `${what} must not exceed ${this.config.env.MAX_PIXELS} pixels` });
     }
     if (body.refiner && !model.refiner) problems.push({ field: field('refiner'), message: `model ${model.id} has no refiner configured` });
     if (body.refiner && model.refiner && !models.has(model.refiner)) {
@@ -95,6 +107,10 @@ export class RequestResolver {
         base64: body.base64,
         init_image: body.init_image,
         mask_image: body.mask_image,
+        mask_blur: body.mask_blur,
+        outpaint: body.outpaint,
+        output_format: body.output_format,
+        output_quality: body.output_quality,
         webhook: body.webhook,
       },
     };

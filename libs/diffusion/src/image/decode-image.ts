@@ -34,10 +34,9 @@ export async function decodeRgb(bytes: Buffer, width: number, height: number, fi
   return { width, height, data: pixels };
 }
 
-/** Decodes a mask (white = change) to one channel in [0, 1], optionally blurred. */
-export async function decodeMask(bytes: Buffer, width: number, height: number, field: string, maxPixels: number, blur = 0): Promise<MaskImage> {
-  let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).removeAlpha().resize(width, height, { fit: 'cover' }).greyscale();
-  if (blur > 0.3) pipeline = pipeline.blur(blur);
+/** Decodes a mask (white = change) to one channel in [0, 1]. */
+export async function decodeMask(bytes: Buffer, width: number, height: number, field: string, maxPixels: number): Promise<MaskImage> {
+  const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).removeAlpha().resize(width, height, { fit: 'cover' }).greyscale();
   const { data } = await pipeline.raw().toBuffer({ resolveWithObject: true }).catch((error: Error) => {
     throw new InvalidImageError(field, `not a readable image (${error.message})`);
   });

@@ -3,6 +3,7 @@ import type { LoadedModel } from '../models/loaded-model.js';
 import type { SessionLease, SessionPool } from '../runtime/session-pool.js';
 import { resolveScheduler } from '../schedulers/index.js';
 import type { Scheduler, SchedulerDefinition } from '../schedulers/scheduler.js';
+import { extractLoraTags } from '../text/lora-tags.js';
 import { padChunkCount, tokenizeWeightedPrompt } from '../text/prompt-chunks.js';
 import { BatchedNoise } from './batched-noise.js';
 import { GenerationCanceledError, UnsupportedRequestError } from './errors.js';
@@ -94,10 +95,11 @@ export class StableDiffusionPipeline {
 
   private async run(
     model: LoadedModel,
-    params: GenerationParams,
+    requested: GenerationParams,
     hooks: GenerationHooks,
     acquire: (file: string | undefined, what: string) => Promise<ort.InferenceSession>,
   ): Promise<GenerationResult> {
+    const params = withoutLoraTags(requested);
     if (model.family === 'sdxl' || model.family === 'sdxl-refiner') {
       throw new UnsupportedRequestError('model', `${model.id} is an SDXL export; this worker runs SD 1.x and 2.x pipelines`);
     }
@@ -130,7 +132,9 @@ export class StableDiffusionPipeline {
       const strength = params.strength ?? 0.8;
       const initSteps = Math.min(Math.floor(params.steps * strength), params.steps);
       const startStep = Math.max(params.steps - initSteps, 0);
-      scheduler.setBeginIndex(Math.min(startStep * scheduler.order, scheduler.timesteps.length));
+      // diffusers' timesteps[t_start * order:], except that strength 0 means no step at all (PNDM's
+      // repeated timestep would otherwise leave one final step that re-draws the picture).
+      scheduler.setBeginIndex(initSteps === 0 ? scheduler.timesteps.length : Math.min(startStep * scheduler.order, scheduler.timesteps.length));
       latents =
         scheduler.beginIndex < scheduler.timesteps.length ? scheduler.addNoise(initLatents, initialNoise, scheduler.beginIndex) : Float32Array.from(initLatents);
     } else {
@@ -281,6 +285,18 @@ export class StableDiffusionPipeline {
     }
     return images;
   }
+}
+
+/**
+ * `<lora:name:weight>` tags are taken out of the prompts before tokenizing; no adapter can be
+ * applied by this pipeline yet, so a request naming one is refused rather than silently ignored.
+ */
+function withoutLoraTags(params: GenerationParams): GenerationParams {
+  const prompt = extractLoraTags(params.prompt);
+  const negative = extractLoraTags(params.negativePrompt);
+  const named = [...prompt.loras, ...negative.loras];
+  if (named.length > 0) throw new UnsupportedRequestError('prompt', `LoRA "${named[0].name}" is not available`);
+  return { ...params, prompt: prompt.prompt, negativePrompt: negative.prompt };
 }
 
 /** Unmasked pixels come back exactly as they went in (the VAE round trip never touches them). */

@@ -1,0 +1,56 @@
+import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { blurMask, decodeMask, decodeRgb, extendCanvas, type GenerationParams, type LoadedModel, type MaskImage, type RgbImage } from '#libs/diffusion/src/index.js';
+import { applyStyle } from '#libs/diffusion/src/text/index.js';
+import { fetchImageBytes } from './image-source.js';
+
+export interface InputLimits {
+  readonly maxImageBytes: number;
+  readonly maxDecodedPixels: number;
+}
+
+/**
+ * From a resolved request to pipeline parameters: style applied, seeds expanded, source images
+ * fetched and decoded at the generation size, outpainting turned into an inpainting canvas.
+ */
+export async function buildGenerationParams(
+  request: ResolvedGeneration,
+  model: LoadedModel,
+  refiner: LoadedModel | undefined,
+  limits: InputLimits,
+): Promise<GenerationParams> {
+  const styled = applyStyle(request.style, request.prompt, request.negative_prompt);
+  let width = request.width ?? model.folder.defaultWidth;
+  let height = request.height ?? model.folder.defaultHeight;
+  let initImage: RgbImage | undefined;
+  let maskImage: MaskImage | undefined;
+  if (request.init_image) {
+    const bytes = await fetchImageBytes(request.init_image, 'init_image', limits.maxImageBytes);
+    initImage = await decodeRgb(bytes, width, height, 'init_image', limits.maxDecodedPixels);
+  }
+  if (request.mask_image) {
+    const bytes = await fetchImageBytes(request.mask_image, 'mask_image', limits.maxImageBytes);
+    maskImage = await decodeMask(bytes, width, height, 'mask_image', limits.maxDecodedPixels);
+  }
+  if (initImage && request.outpaint) {
+    const canvas = extendCanvas(initImage, request.outpaint);
+    initImage = canvas.image;
+    maskImage = canvas.mask;
+    width = canvas.image.width;
+    height = canvas.image.height;
+  }
+  if (maskImage && request.mask_blur > 0) maskImage = blurMask(maskImage, request.mask_blur);
+  return {
+    prompt: styled.prompt,
+    negativePrompt: styled.negative_prompt,
+    steps: request.num_inference_steps,
+    guidanceScale: request.guidance_scale,
+    scheduler: request.scheduler,
+    width,
+    height,
+    seeds: Array.from({ length: request.samples }, (_, index) => (request.seed + index) % 2 ** 32),
+    strength: request.strength,
+    initImage,
+    maskImage,
+    refiner: refiner ? { model: refiner, highNoiseFraction: request.high_noise_fraction } : undefined,
+  };
+}
