@@ -27,7 +27,19 @@ async function main(): Promise<void> {
   const registry = new WorkerRegistry(keys, redis);
 
   const models = await ModelService.start(config.modelsDir, config.modelCacheDir, logger);
-  const pool = new SessionPool(config.env.EXECUTION_PROVIDER, config.env.SESSION_POOL_BYTES);
+  const pool = new SessionPool(config.env.EXECUTION_PROVIDER, config.env.SESSION_POOL_BYTES, {
+    onHit: () => metrics.sessionPoolHits.inc(),
+    onMiss: () => metrics.sessionPoolMisses.inc(),
+    onEvict: () => metrics.sessionPoolEvictions.inc(),
+    onLoad: (modelPath, seconds, bytes) => {
+      metrics.sessionLoad.observe(seconds);
+      logger.info({ component: modelPath, seconds: Number(seconds.toFixed(3)), bytes }, 'ONNX session loaded');
+    },
+    onChange: (stats) => {
+      metrics.sessionPoolSessions.set(stats.sessions);
+      metrics.sessionPoolBytes.set(stats.loadedBytes);
+    },
+  });
   logger.info({ execution_provider: config.env.EXECUTION_PROVIDER, session_pool_bytes: config.env.SESSION_POOL_BYTES }, 'ONNX Runtime execution provider selected');
   const handler = new GenerationHandler({ config, store, storage, webhooks, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger });
 

@@ -94,6 +94,29 @@ export function createFarmMetrics(role: 'api' | 'worker', version: string) {
       help: 'Jobs this worker is running right now.',
       registers: [registry],
     }),
+    sessionPoolSessions: new Gauge({
+      name: 'atelier_session_pool_sessions',
+      help: 'ONNX Runtime sessions loaded in this worker’s pool.',
+      registers: [registry],
+    }),
+    sessionPoolBytes: new Gauge({
+      name: 'atelier_session_pool_bytes',
+      help: 'Model bytes (graph + external weights) loaded in this worker’s pool.',
+      registers: [registry],
+    }),
+    sessionPoolHits: new Counter({ name: 'atelier_session_pool_hits_total', help: 'Session requests served by a loaded session.', registers: [registry] }),
+    sessionPoolMisses: new Counter({ name: 'atelier_session_pool_misses_total', help: 'Session requests that had to load a model component.', registers: [registry] }),
+    sessionPoolEvictions: new Counter({
+      name: 'atelier_session_pool_evictions_total',
+      help: 'Sessions released to stay under SESSION_POOL_BYTES.',
+      registers: [registry],
+    }),
+    sessionLoad: new Histogram({
+      name: 'atelier_session_load_seconds',
+      help: 'Time to create one ONNX Runtime session.',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
     webhookDeliveries: new Counter({
       name: 'atelier_webhook_deliveries_total',
       help: 'Webhook delivery attempts by event and outcome (delivered, failed, retrying).',

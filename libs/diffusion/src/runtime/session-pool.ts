@@ -15,7 +15,10 @@ export interface SessionPoolStats {
 export interface SessionPoolObserver {
   onLoad?(modelPath: string, seconds: number, bytes: number): void;
   onHit?(modelPath: string): void;
+  onMiss?(modelPath: string): void;
   onEvict?(modelPath: string, bytes: number): void;
+  /** After any change of the loaded set. */
+  onChange?(stats: Readonly<SessionPoolStats>): void;
 }
 
 interface Entry {
@@ -56,8 +59,13 @@ export class SessionPool {
       this.observer.onHit?.(key);
     } else {
       let pending = this.loading.get(key);
-      if (!pending) {
+      if (pending) {
+        // Joining a load already under way costs no load: it counts as a hit.
+        this.stats.hits++;
+        this.observer.onHit?.(key);
+      } else {
         this.stats.misses++;
+        this.observer.onMiss?.(key);
         pending = this.load(key).finally(() => this.loading.delete(key));
         this.loading.set(key, pending);
       }
@@ -105,6 +113,7 @@ export class SessionPool {
     this.stats.loadedBytes += bytes;
     this.stats.sessions = this.entries.size;
     this.observer.onLoad?.(key, seconds, bytes);
+    this.observer.onChange?.(this.stats);
     await this.evictOverBudget(key);
     return entry;
   }
@@ -120,6 +129,7 @@ export class SessionPool {
       this.stats.evictions++;
       this.stats.sessions = this.entries.size;
       this.observer.onEvict?.(victim.path, victim.bytes);
+      this.observer.onChange?.(this.stats);
       await victim.session.release();
     }
   }
