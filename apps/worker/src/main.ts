@@ -26,7 +26,12 @@ async function main(): Promise<void> {
   const webhooks = new WebhookPublisher(webhookQueue, store, new BatchStore(redis, keys), storage, config.env.PRESIGN_EXPIRES_SECONDS);
   const registry = new WorkerRegistry(keys, redis);
 
-  const models = await ModelService.start(config.modelsDir, config.modelCacheDir, logger);
+  const models = await ModelService.start(
+    config.modelsDir,
+    config.modelCacheDir,
+    logger,
+    config.env.MODELS_STORAGE_PREFIX ? { storage, prefix: config.env.MODELS_STORAGE_PREFIX } : undefined,
+  );
   const pool = new SessionPool(config.env.EXECUTION_PROVIDER, config.env.SESSION_POOL_BYTES, {
     onHit: () => metrics.sessionPoolHits.inc(),
     onMiss: () => metrics.sessionPoolMisses.inc(),

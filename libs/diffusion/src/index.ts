@@ -19,3 +19,4 @@ export { decodeRgb, decodeMask, InvalidImageError } from './image/decode-image.j
 export { encodeOutput, type EncodedImage, type OutputFormat } from './image/encode-output.js';
 export { extendCanvas, type CanvasExtension } from './image/outpaint.js';
 export { blurMask } from './image/mask-blur.js';
+export { syncRemoteModels, parseChecksums, type RemoteModelLog } from './models/remote-models.js';

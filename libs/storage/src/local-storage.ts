@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { access, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
@@ -79,6 +79,18 @@ export class LocalStorage implements ObjectStorage {
       if (isFsError(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) throw new ObjectNotFoundError(key, { cause: error });
       throw error;
     }
+  }
+
+  async openReadStream(key: string): Promise<NodeJS.ReadableStream> {
+    assertValidObjectKey(key);
+    const file = this.objectPath(key);
+    try {
+      await access(file, constants.R_OK);
+    } catch (error) {
+      if (isFsError(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) throw new ObjectNotFoundError(key, { cause: error });
+      throw error;
+    }
+    return createReadStream(file);
   }
 
   /** The object and the content type it was stored with; for the API's file-serving route. */

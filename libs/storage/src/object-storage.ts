@@ -10,6 +10,8 @@ export interface ObjectStorage {
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   /** @throws ObjectNotFoundError when there is no object under `key`. */
   get(key: string): Promise<Buffer>;
+  /** The object as a stream, for objects too large to hold in memory (model weights). @throws ObjectNotFoundError */
+  openReadStream(key: string): Promise<NodeJS.ReadableStream>;
   exists(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing object succeeds. */
   delete(key: string): Promise<void>;

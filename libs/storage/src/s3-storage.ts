@@ -10,6 +10,7 @@ import {
   S3ServiceException,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { assertValidContentType } from './content-type.js';
 import { assertValidKeyPrefix, assertValidObjectKey } from './object-key.js';
@@ -64,6 +65,18 @@ export class S3Storage implements ObjectStorage {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return response.Body === undefined ? Buffer.alloc(0) : Buffer.from(await response.Body.transformToByteArray());
+    } catch (error) {
+      if (isMissingObject(error)) throw new ObjectNotFoundError(key, { cause: error });
+      throw error;
+    }
+  }
+
+  async openReadStream(key: string): Promise<NodeJS.ReadableStream> {
+    assertValidObjectKey(key);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (response.Body === undefined) return Readable.from([]);
+      return response.Body as Readable;
     } catch (error) {
       if (isMissingObject(error)) throw new ObjectNotFoundError(key, { cause: error });
       throw error;

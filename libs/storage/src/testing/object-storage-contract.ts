@@ -93,6 +93,16 @@ export function describeObjectStorageContract(driver: string, setup: () => Promi
       await assert.rejects(storage.get(key), ObjectNotFoundError);
     });
 
+    it('streams an object chunk by chunk, and refuses a missing one', async () => {
+      const key = `${fresh()}/weights.bin`;
+      const body = randomBytes(300_000);
+      await storage.put(key, body, 'application/octet-stream');
+      const chunks: Buffer[] = [];
+      for await (const chunk of await storage.openReadStream(key)) chunks.push(Buffer.from(chunk as Uint8Array));
+      assert.deepEqual(Buffer.concat(chunks), body);
+      await assert.rejects(storage.openReadStream(`${fresh()}/absent.bin`), ObjectNotFoundError);
+    });
+
     it('throws ObjectNotFoundError naming the key for a missing object', async () => {
       const key = `${fresh()}/never-written.png`;
       await assert.rejects(storage.get(key), (error: unknown) => {
