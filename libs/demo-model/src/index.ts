@@ -31,8 +31,10 @@ export { SUMMARY_FEATURES } from './features.js';
 export { DEMO_SCALING_FACTOR, SD15_SCHEDULE, demoLogSigmas, demoSigmaAt } from './noise-schedule.js';
 export {
   demoImageToRgb8,
+  demoSignedTarget,
   demoTargetLatent,
   renderDemoTarget,
+  upsampleBilinear,
   type DemoImage,
   type RenderDemoTargetOptions,
 } from './render-demo-target.js';
@@ -46,3 +48,23 @@ export {
   type DemoVocabulary,
   type Rgb,
 } from './vocabulary.js';
+export {
+  DEMO_VARIANTS,
+  buildDemoVariant,
+  isDemoVariant,
+  type DemoVariant,
+  type DemoVariantInfo,
+  type DemoVariantOptions,
+  type DemoVariantPaths,
+} from './variants/build-demo-variant.js';
+export { LCM_TIME_COND_DIM, guidanceScaleEmbedding } from './variants/guidance-embedding.js';
+export { INPAINT_CHANNELS } from './variants/inpaint-unet.js';
+export { renderDemoInpaint, type DemoMask, type RenderDemoInpaintOptions } from './variants/render-demo-inpaint.js';
+export {
+  AESTHETIC_SCORE,
+  NEGATIVE_AESTHETIC_SCORE,
+  SDXL_SCALING_FACTOR,
+  sdxlRefinerTimeIds,
+  sdxlTimeIds,
+} from './variants/sdxl-time-ids.js';
+export { HIDDEN_STATE_STEP } from './variants/text-encoder-variants.js';

@@ -14,8 +14,8 @@ export function hiddenStatesFor(conditionings: readonly DemoConditioning[], hidd
   return new ort.Tensor('float32', data, [conditionings.length, sequenceLength, hiddenSize]);
 }
 
-/** Whitespace word lookup of `word</w>` ids, wrapped in bos/eos and padded with eos to 77. */
-export function simpleInputIds(vocab: Readonly<Record<string, number>>, prompt: string, length = 77): BigInt64Array {
+/** Whitespace word lookup of `word</w>` ids, wrapped in bos/eos and padded to 77 (with eos unless `padId` is given). */
+export function simpleInputIds(vocab: Readonly<Record<string, number>>, prompt: string, length = 77, padId = EOS_ID): BigInt64Array {
   const ids = [BOS_ID];
   for (const word of prompt.split(/\s+/).filter((w) => w !== '')) {
     const id = vocab[`${word}</w>`];
@@ -23,6 +23,6 @@ export function simpleInputIds(vocab: Readonly<Record<string, number>>, prompt: 
     ids.push(id);
   }
   ids.push(EOS_ID);
-  while (ids.length < length) ids.push(EOS_ID);
+  while (ids.length < length) ids.push(padId);
   return BigInt64Array.from(ids.map(BigInt));
 }

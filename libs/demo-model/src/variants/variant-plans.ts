@@ -70,7 +70,6 @@ function sdxlPlan(kind: SdxlUnetKind, { vocab, sampleSize }: PlanInputs): Varian
     hiddenSize: SDXL_TEXT_2_WIDTH,
     layers: SDXL_TEXT_2_LAYERS,
   });
-  const encoder1 = textEncoder('text_encoder', vocab, 'clip-hidden-states', sdxlTextEncoderConfigJson(), { hiddenSize: SDXL_TEXT_WIDTH, layers: SDXL_TEXT_LAYERS });
   return {
     description: refiner
       ? 'Demo SDXL refiner (img2img, text_encoder_2 only, aesthetic-score time_ids): draws the coloured shapes its prompt names'
@@ -79,7 +78,9 @@ function sdxlPlan(kind: SdxlUnetKind, { vocab, sampleSize }: PlanInputs): Varian
     scheduler: eulerSchedulerJson(),
     tokenizers: refiner ? [{ folder: 'tokenizer_2', padBang: true }] : [{ folder: 'tokenizer', padBang: false }, { folder: 'tokenizer_2', padBang: true }],
     components: [
-      ...(refiner ? [] : [encoder1]),
+      ...(refiner
+        ? []
+        : [textEncoder('text_encoder', vocab, 'clip-hidden-states', sdxlTextEncoderConfigJson(), { hiddenSize: SDXL_TEXT_WIDTH, layers: SDXL_TEXT_LAYERS })]),
       encoder2,
       { folder: 'unet', graph: buildSdxlUnetGraph(kind), config: sdxlUnetConfigJson(kind, sampleSize) },
       { folder: 'vae_decoder', graph: buildVaeDecoderGraph(), config: sdxlVaeConfigJson(sampleSize) },
