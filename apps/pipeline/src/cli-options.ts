@@ -28,7 +28,14 @@ export type PipelineCliOptions = z.infer<typeof cliSchema>;
 
 /** `--flag value` pairs; request field names work with dashes or underscores. */
 export function parsePipelineArgs(argv: readonly string[]): PipelineCliOptions {
-  const { values } = parseArgs({ args: [...argv], strict: false, allowPositionals: false });
+  const names = Object.keys(cliSchema.shape);
+  const options = Object.fromEntries(names.flatMap((name) => [name, name.replaceAll('_', '-')].map((flag) => [flag, { type: 'string' as const }])));
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nflags: ${names.map((name) => `--${name.replaceAll('_', '-')}`).join(' ')}`);
+  }
   const normalized = Object.fromEntries(Object.entries(values).map(([key, value]) => [key.replaceAll('-', '_'), value]));
   const parsed = cliSchema.safeParse(normalized);
   if (!parsed.success) {

@@ -12,7 +12,11 @@ export class InvalidModelError extends Error {
 }
 
 const componentConfigSchema = z.looseObject({});
-const modelIndexSchema = z.looseObject({ _class_name: z.string().optional() });
+const modelIndexSchema = z.looseObject({
+  _class_name: z.string().optional(),
+  force_zeros_for_empty_prompt: z.boolean().optional(),
+  requires_aesthetics_score: z.boolean().optional(),
+});
 /** Optional Atelier-specific sidecar: what diffusers' files do not say. */
 const atelierManifestSchema = z
   .object({
@@ -49,6 +53,10 @@ export interface ModelFolder {
   readonly defaultScheduler?: string;
   readonly refiner?: string;
   readonly description: string;
+  /** SDXL: an empty negative prompt is encoded as zeros rather than as "". */
+  readonly forceZerosForEmptyPrompt: boolean;
+  /** SDXL refiner: time ids end with an aesthetic score instead of the target size. */
+  readonly requiresAestheticsScore: boolean;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -121,6 +129,8 @@ export async function readModelFolder(dir: string, id = path.basename(dir)): Pro
     defaultScheduler: manifest.data.default_scheduler,
     refiner: manifest.data.refiner,
     description: manifest.data.description ?? `${index.data._class_name ?? 'Stable Diffusion'} ONNX export`,
+    forceZerosForEmptyPrompt: index.data.force_zeros_for_empty_prompt ?? false,
+    requiresAestheticsScore: index.data.requires_aesthetics_score ?? false,
   };
 }
 

@@ -14,9 +14,9 @@
  * Bound, MAX_PIXEL_ERROR = 1e-4 (pixel values in [0, 1]):
  * - the oracle itself is exact up to float32 rounding in the graphs (the demo renders the shape
  *   masks bit-for-bit like the UNet, see shape-geometry.ts);
- * - measured worst cases over several seeds: ≈6e-7 at guidance 1, ≈5e-6 at guidance 7.5 (LMS
- *   Karras on the v-prediction model ≈1.4e-5: guidance multiplies the latents by 7.5, and the
- *   1/scaling ≈ 5.5 of the decode amplifies the float32 rounding of every step);
+ * - measured worst case over 5 seeds per sampler: ≈5e-6 at guidance 1 (DPM++ 2M SDE), ≈1.4e-5
+ *   at guidance 7.5 (LMS Karras): guidance multiplies the latents by 7.5, and the 1/scaling ≈ 5.5
+ *   of the decode amplifies the float32 rounding of every step;
  * - so 1e-4 leaves ≥7× headroom for other CPUs / ORT builds, yet is 40× below one 8-bit grey
  *   level (3.9e-3) and far below what a real defect produces (a σ/timestep mismatch, a wrong
  *   prediction-type conversion or a missing final step all give errors ≥ 1e-2).

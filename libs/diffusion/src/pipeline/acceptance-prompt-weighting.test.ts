@@ -153,4 +153,12 @@ describe('acceptance: A1111 weighting and long prompts reach the embeddings', ()
     const [, second] = long;
     assert.ok(maxAbsDiff((await encode([second])).hidden, (await encode([emptyChunk])).hidden) > 1e-3);
   });
+
+  it('without guidance the negative prompt is unused: a long one does not pad the prompt to 154 tokens', async () => {
+    // diffusers encodes no negative prompt when guidance_scale ≤ 1, so the picture cannot depend on it.
+    const short = await encode(chunksOf('blurry'));
+    const fed = await unetConditioning('blurry', LONG, 1);
+    assert.deepEqual(fed.dims, [1, 77, short.channels], 'an unused negative prompt changed the conditioning length');
+    assert.ok(bitIdentical(fed.data, short.hidden), 'the conditioning is the prompt alone');
+  });
 });

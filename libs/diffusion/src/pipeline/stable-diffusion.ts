@@ -4,13 +4,15 @@ import type { SessionLease, SessionPool } from '../runtime/session-pool.js';
 import { resolveScheduler } from '../schedulers/index.js';
 import type { Scheduler, SchedulerDefinition } from '../schedulers/scheduler.js';
 import { extractLoraTags } from '../text/lora-tags.js';
-import { padChunkCount, tokenizeWeightedPrompt } from '../text/prompt-chunks.js';
 import { BatchedNoise } from './batched-noise.js';
 import { GenerationCanceledError, UnsupportedRequestError } from './errors.js';
 import { fromVaeOutput, maskToLatent, toVaeInput, type MaskImage, type RgbImage } from './images.js';
-import { floatInput } from './tensors.js';
-import { encodeChunks } from './text-encoder.js';
-import { UnetRunner, type UnetConditioning } from './unet-runner.js';
+import { guidanceScaleEmbedding } from './conditioning/guidance-embedding.js';
+import { sdConditioning } from './conditioning/sd-conditioning.js';
+import { sdxlConditioning } from './conditioning/sdxl-conditioning.js';
+import type { AcquireSession, UnetConditioning } from './conditioning/types.js';
+import { floatInput, inputMetadata } from './tensors.js';
+import { UnetRunner } from './unet-runner.js';
 import { vaeDecode, vaeEncode } from './vae.js';
 
 export interface GenerationParams {
@@ -64,6 +66,19 @@ export interface GenerationResult {
 interface Stage {
   readonly unet: UnetRunner;
   readonly conditioning: UnetConditioning;
+  readonly useGuidance: boolean;
+}
+
+const INPAINT_UNET_CHANNELS = 9;
+
+/** [latents(4) | extra(5)] per row, the channel order inpainting UNets expect. */
+function interleaveChannels(target: Float32Array, latents: Float32Array, extra: Float32Array, rows: number, plane: number): void {
+  const latentRow = 4 * plane;
+  const extraRow = 5 * plane;
+  for (let row = 0; row < rows; row++) {
+    target.set(latents.subarray(row * latentRow, (row + 1) * latentRow), row * (latentRow + extraRow));
+    target.set(extra.subarray(row * extraRow, (row + 1) * extraRow), row * (latentRow + extraRow) + latentRow);
+  }
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -97,12 +112,9 @@ export class StableDiffusionPipeline {
     model: LoadedModel,
     requested: GenerationParams,
     hooks: GenerationHooks,
-    acquire: (file: string | undefined, what: string) => Promise<ort.InferenceSession>,
+    acquire: AcquireSession,
   ): Promise<GenerationResult> {
     const params = withoutLoraTags(requested);
-    if (model.family === 'sdxl' || model.family === 'sdxl-refiner') {
-      throw new UnsupportedRequestError('model', `${model.id} is an SDXL export; this worker runs SD 1.x and 2.x pipelines`);
-    }
     const scale = model.folder.vaeScaleFactor;
     if (params.width % scale !== 0 || params.height % scale !== 0) {
       throw new UnsupportedRequestError('img_width', `width and height must be multiples of ${scale} for ${model.id}`);
@@ -113,10 +125,9 @@ export class StableDiffusionPipeline {
     const channels = 4;
     const imageSize = channels * latentHeight * latentWidth;
     const latentDims = [batch, channels, latentHeight, latentWidth] as const;
-    const useGuidance = params.guidanceScale > 1;
-
     const started = performance.now();
-    const base: Stage = await this.stage(model, params, batch, useGuidance, acquire);
+    const base: Stage = await this.stage(model, params, batch, acquire);
+    const useGuidance = base.useGuidance;
     const definition = params.scheduler ? resolveScheduler(params.scheduler) : { definition: model.defaultScheduler, karras: false };
     const noise = new BatchedNoise(params.seeds);
     const initialNoise = params.latents ?? noise.randn(batch * imageSize);
@@ -142,10 +153,13 @@ export class StableDiffusionPipeline {
       const sigma = scheduler.initNoiseSigma;
       for (let i = 0; i < latents.length; i++) latents[i] = initialNoise[i] * sigma;
     }
-    const latentMask = params.maskImage && initLatents ? maskToLatent(params.maskImage, latentWidth, latentHeight) : undefined;
+    const inpaintChannels = base.unet.inChannels === INPAINT_UNET_CHANNELS ? await this.inpaintChannels(model, params, batch, latentWidth, latentHeight, useGuidance, acquire) : undefined;
+    // Ordinary UNets inpaint by blending the known area back after every step.
+    const latentMask = params.maskImage && initLatents && !inpaintChannels ? maskToLatent(params.maskImage, latentWidth, latentHeight) : undefined;
     const encodeMs = performance.now() - started;
 
-    const refinerStage = params.refiner ? await this.stage(params.refiner.model, params, batch, useGuidance, acquire) : undefined;
+    const refinerStage = params.refiner ? await this.stage(params.refiner.model, params, batch, acquire) : undefined;
+    if (refinerStage && refinerStage.useGuidance !== useGuidance) throw new UnsupportedRequestError('refiner', 'base and refiner must both use (or both skip) classifier-free guidance');
     const cutoff = params.refiner ? Math.round(model.schedulerConfig.num_train_timesteps * (1 - params.refiner.highNoiseFraction)) : -Infinity;
 
     const loopStart = performance.now();
@@ -155,6 +169,8 @@ export class StableDiffusionPipeline {
     const modelBatch = useGuidance ? batch * 2 : batch;
     const modelInput = useGuidance ? new Float32Array(latents.length * 2) : undefined;
     const modelDims = [modelBatch, channels, latentHeight, latentWidth];
+    const inpaintInput = inpaintChannels ? new Float32Array(modelBatch * INPAINT_UNET_CHANNELS * latentHeight * latentWidth) : undefined;
+    const inpaintDims = [modelBatch, INPAINT_UNET_CHANNELS, latentHeight, latentWidth];
     const guided = useGuidance ? new Float32Array(latents.length) : undefined;
     for (let index = scheduler.beginIndex; index < timesteps.length; index++) {
       checkAbort(hooks.signal);
@@ -167,8 +183,14 @@ export class StableDiffusionPipeline {
         modelInput.set(scaled, scaled.length);
         input = modelInput;
       }
+      let dims = modelDims;
+      if (inpaintInput && inpaintChannels) {
+        interleaveChannels(inpaintInput, input, inpaintChannels, modelBatch, latentHeight * latentWidth);
+        input = inpaintInput;
+        dims = inpaintDims;
+      }
       const runStart = performance.now();
-      const prediction = await stage.unet.predict(input, modelDims, timestep, stage.conditioning);
+      const prediction = await stage.unet.predict(input, dims, timestep, stage.conditioning);
       unetMs += performance.now() - runStart;
       let output = prediction;
       if (guided) {
@@ -197,32 +219,82 @@ export class StableDiffusionPipeline {
   }
 
   /** Text conditioning and UNet of one model (the base, or the refiner). */
-  private async stage(
+  private async stage(model: LoadedModel, params: GenerationParams, batch: number, acquire: AcquireSession): Promise<Stage> {
+    const unetSession = await acquire(model.folder.components.unet, 'unet');
+    const unet = new UnetRunner(unetSession);
+    if (unet.inChannels !== 4 && unet.inChannels !== INPAINT_UNET_CHANNELS) {
+      throw new UnsupportedRequestError('model', `${model.id}: UNets with ${unet.inChannels} input channels are not supported`);
+    }
+    // LCM UNets take guidance as an embedding and run without the unconditional pass.
+    const guidanceEmbedding = inputMetadata(unetSession, 'timestep_cond');
+    const useGuidance = !guidanceEmbedding && params.guidanceScale > 1;
+    const request = {
+      model,
+      unet: unetSession,
+      prompt: params.prompt,
+      negativePrompt: params.negativePrompt,
+      batch,
+      useGuidance,
+      width: params.width,
+      height: params.height,
+      guidanceScale: params.guidanceScale,
+      acquire,
+    };
+    const conditioning = model.family === 'sdxl' || model.family === 'sdxl-refiner' ? await sdxlConditioning(request) : await sdConditioning(request);
+    if (!guidanceEmbedding) return { unet, conditioning, useGuidance };
+    const dim = typeof guidanceEmbedding.shape[1] === 'number' ? guidanceEmbedding.shape[1] : 256;
+    const embedding = guidanceScaleEmbedding(params.guidanceScale, dim);
+    const rows = new Float32Array(batch * dim);
+    for (let b = 0; b < batch; b++) rows.set(embedding, b * dim);
+    return {
+      unet,
+      useGuidance,
+      conditioning: { ...conditioning, extra: { ...conditioning.extra, timestep_cond: floatInput(unetSession, 'timestep_cond', rows, [batch, dim]) } },
+    };
+  }
+
+  /**
+   * The 5 extra channels of an inpainting UNet (mask, masked-image latents), per model-batch row,
+   * as diffusers prepares them: mask binarised at 0.5 and resized nearest to latent size, the
+   * image with the masked area zeroed (mid-gray) encoded by the VAE. Text-to-image on such a model
+   * repaints everything.
+   */
+  private async inpaintChannels(
     model: LoadedModel,
     params: GenerationParams,
     batch: number,
+    latentWidth: number,
+    latentHeight: number,
     useGuidance: boolean,
-    acquire: (file: string | undefined, what: string) => Promise<ort.InferenceSession>,
-  ): Promise<Stage> {
-    const textEncoder = await acquire(model.folder.components.textEncoder, 'text_encoder');
-    const positive = tokenizeWeightedPrompt(model.tokenizer, params.prompt).chunks;
-    const negative = tokenizeWeightedPrompt(model.tokenizer, params.negativePrompt).chunks;
-    const count = Math.max(positive.length, negative.length);
-    const cond = await encodeChunks(textEncoder, padChunkCount(positive, count, model.tokenizer));
-    const parts = useGuidance ? [await encodeChunks(textEncoder, padChunkCount(negative, count, model.tokenizer)), cond] : [cond];
-    const perImage = cond.sequence * cond.channels;
-    const hidden = new Float32Array(parts.length * batch * perImage);
-    parts.forEach((part, partIndex) => {
-      for (let b = 0; b < batch; b++) hidden.set(part.hidden, (partIndex * batch + b) * perImage);
-    });
-    const unetSession = await acquire(model.folder.components.unet, 'unet');
-    const unet = new UnetRunner(unetSession);
-    if (unet.inChannels !== 4) throw new UnsupportedRequestError('model', `${model.id}: UNets with ${unet.inChannels} input channels are not supported by this pipeline`);
-    const conditioning: UnetConditioning = {
-      encoderHiddenStates: floatInput(unetSession, 'encoder_hidden_states', hidden, [parts.length * batch, cond.sequence, cond.channels]),
-      extra: {},
-    };
-    return { unet, conditioning };
+    acquire: AcquireSession,
+  ): Promise<Float32Array> {
+    const plane = latentWidth * latentHeight;
+    const pixels = params.width * params.height;
+    const keep = new Float32Array(pixels).fill(0);
+    if (params.maskImage) for (let i = 0; i < pixels; i++) keep[i] = params.maskImage.data[i] < 0.5 ? 1 : 0;
+    const masked = new Float32Array(3 * pixels);
+    if (params.initImage) {
+      const vaeInput = toVaeInput(params.initImage);
+      for (let c = 0; c < 3; c++) for (let i = 0; i < pixels; i++) masked[c * pixels + i] = vaeInput[c * pixels + i] * keep[i];
+    }
+    const encoder = await acquire(model.folder.components.vaeEncoder, 'vae_encoder (needed by inpainting UNets)');
+    const encoded = await vaeEncode(encoder, masked, [1, 3, params.height, params.width]);
+    const maskedLatents = encoded.data.map((value) => value * model.folder.vaeScalingFactor);
+    const mask = new Float32Array(plane);
+    for (let y = 0; y < latentHeight; y++) {
+      for (let x = 0; x < latentWidth; x++) {
+        const sourceY = Math.floor((y * params.height) / latentHeight);
+        const sourceX = Math.floor((x * params.width) / latentWidth);
+        mask[y * latentWidth + x] = 1 - keep[sourceY * params.width + sourceX];
+      }
+    }
+    const perRow = new Float32Array(5 * plane);
+    perRow.set(mask, 0);
+    perRow.set(maskedLatents, plane);
+    const rows = (useGuidance ? 2 : 1) * batch;
+    const out = new Float32Array(rows * perRow.length);
+    for (let row = 0; row < rows; row++) out.set(perRow, row * perRow.length);
+    return out;
   }
 
   private async encodeInitImage(
@@ -231,7 +303,7 @@ export class StableDiffusionPipeline {
     batch: number,
     width: number,
     height: number,
-    acquire: (file: string | undefined, what: string) => Promise<ort.InferenceSession>,
+    acquire: AcquireSession,
   ): Promise<Float32Array> {
     if (image.width !== width || image.height !== height) {
       throw new UnsupportedRequestError('init_image', `is ${image.width}×${image.height}, expected ${width}×${height}`);
@@ -270,7 +342,7 @@ export class StableDiffusionPipeline {
     latents: Float32Array,
     dims: readonly number[],
     params: GenerationParams,
-    acquire: (file: string | undefined, what: string) => Promise<ort.InferenceSession>,
+    acquire: AcquireSession,
   ): Promise<GeneratedImage[]> {
     const decoder = await acquire(model.folder.components.vaeDecoder, 'vae_decoder');
     const scaled = latents.map((value) => value / model.folder.vaeScalingFactor);

@@ -1,12 +1,7 @@
 import * as ort from 'onnxruntime-node';
+import type { UnetConditioning } from './conditioning/types.js';
 import { floatInput, inputMetadata, readFloat32 } from './tensors.js';
 
-export interface UnetConditioning {
-  /** [batch, sequence, channels] for the whole CFG batch (negative first, then positive). */
-  readonly encoderHiddenStates: ort.Tensor;
-  /** Additional named inputs (SDXL text_embeds/time_ids, LCM timestep_cond), already batched. */
-  readonly extra: Readonly<Record<string, ort.Tensor>>;
-}
 
 /**
  * Feeds one UNet export the way its metadata asks: timestep as a float or int64 scalar or a

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { sharedFixture } from '#libs/testing/src/index.js';
+import { parsePipelineArgs } from './cli-options.js';
+
+const run = promisify(execFile);
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
+
+describe('npm run pipeline (the CLI, as a real process)', () => {
+  let out: string;
+  before(async () => {
+    out = await mkdtemp(path.join(tmpdir(), 'pipeline-cli-'));
+  });
+  after(() => rm(out, { recursive: true, force: true }));
+
+  it('takes diffusers latents and writes raw pixels that match diffusers within 2e-3', async () => {
+    const fixture = sharedFixture('sd2-tiny-onnx');
+    const manifest = JSON.parse(await readFile(path.join(fixture, 'reference', 'manifest.json'), 'utf8')) as {
+      runs: Array<{ scheduler: string; prompt: string; negative_prompt: string; steps: number; guidance_scale: number; latents: string; image: string }>;
+    };
+    const reference = manifest.runs.find((entryRun) => entryRun.scheduler === 'UniPCMultistepScheduler');
+    assert.ok(reference);
+    const raw = path.join(out, 'image.f32');
+    const { stdout } = await run(process.execPath, [
+      entry,
+      '--model', path.join(fixture, 'model'),
+      '--prompt', reference.prompt,
+      '--negative-prompt', reference.negative_prompt,
+      '--scheduler', reference.scheduler,
+      '--num-inference-steps', String(reference.steps),
+      '--guidance-scale', String(reference.guidance_scale),
+      '--latents', path.join(fixture, 'reference', reference.latents),
+      '--output-raw', raw,
+      '--out', path.join(out, 'image.png'),
+    ]);
+    assert.match(stdout, /wrote .*image\.png \(64×64/);
+    const actual = new Float32Array(new Uint8Array(await readFile(raw)).buffer);
+    const expected = new Float32Array(new Uint8Array(await readFile(path.join(fixture, 'reference', reference.image))).buffer);
+    assert.equal(actual.length, expected.length);
+    let worst = 0;
+    for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+    assert.ok(worst < 2e-3, `max abs error ${worst}`);
+  });
+
+  it('names the flag when an option is wrong', async () => {
+    assert.throws(() => parsePipelineArgs(['--num-inference-steps', 'many']), /--num_inference_steps/);
+    assert.throws(() => parsePipelineArgs([]), /--model/);
+    await assert.rejects(run(process.execPath, [entry, '--model', path.join(out, 'nope')]), /model folder|unet/);
+  });
+});

@@ -1,0 +1,21 @@
+import { padChunkCount, tokenizeWeightedPrompt } from '../../text/prompt-chunks.js';
+import { floatInput } from '../tensors.js';
+import { encodeChunks } from '../text-encoder.js';
+import { batchRows } from './batch-rows.js';
+import type { ConditioningRequest, UnetConditioning } from './types.js';
+
+/** SD 1.x / 2.x: one CLIP encoder's last hidden state; prompt and negative padded to equal chunks. */
+export async function sdConditioning(request: ConditioningRequest): Promise<UnetConditioning> {
+  const { model } = request;
+  const encoder = await request.acquire(model.folder.components.textEncoder, 'text_encoder');
+  const positive = tokenizeWeightedPrompt(model.tokenizer, request.prompt).chunks;
+  const negative = tokenizeWeightedPrompt(model.tokenizer, request.negativePrompt).chunks;
+  const count = Math.max(positive.length, negative.length);
+  const cond = await encodeChunks(encoder, padChunkCount(positive, count, model.tokenizer));
+  const uncond = request.useGuidance ? await encodeChunks(encoder, padChunkCount(negative, count, model.tokenizer)) : undefined;
+  const rows = (request.useGuidance ? 2 : 1) * request.batch;
+  return {
+    encoderHiddenStates: floatInput(request.unet, 'encoder_hidden_states', batchRows(cond.hidden, uncond?.hidden, request.batch), [rows, cond.sequence, cond.channels]),
+    extra: {},
+  };
+}
