@@ -34,7 +34,7 @@ export function parsePipelineArgs(argv: readonly string[]): PipelineCliOptions {
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nflags: ${names.map((name) => `--${name.replaceAll('_', '-')}`).join(' ')}`);
+XX
   }
   const normalized = Object.fromEntries(Object.entries(values).map(([key, value]) => [key.replaceAll('-', '_'), value]));
   const parsed = cliSchema.safeParse(normalized);
