@@ -34,7 +34,8 @@ export function parsePipelineArgs(argv: readonly string[]): PipelineCliOptions {
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-XX
+    const flags = names.map((name) => `--${name.replaceAll('_', '-')}`).join(' ');
+    throw new Error(`${(error as Error).message}\nflags: ${flags}`, { cause: error });
   }
   const normalized = Object.fromEntries(Object.entries(values).map(([key, value]) => [key.replaceAll('-', '_'), value]));
   const parsed = cliSchema.safeParse(normalized);

@@ -35,18 +35,19 @@ export interface DemoModels {
 /** Both demo models, built (≈0.2 s) into a private temporary folder that `dispose` removes. */
 export async function openDemoModels(): Promise<DemoModels> {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'atelier-acceptance-'));
-  const entries = await ensureDemoModels(cacheDir);
-  const open = async (id: string): Promise<LoadedModel> => {
-    const entry = entries.find((candidate) => candidate.id === id);
-    if (!entry) throw new Error(`ensureDemoModels did not build ${id}`);
-    return LoadedModel.open(await readModelFolder(entry.dir, entry.id));
-  };
-  return {
-    epsilon: await open('demo-sd15'),
-    vPrediction: await open('demo-sd15-refiner'),
-    cacheDir,
-    dispose: () => rm(cacheDir, { recursive: true, force: true }),
-  };
+  const dispose = (): Promise<void> => rm(cacheDir, { recursive: true, force: true });
+  try {
+    const entries = await ensureDemoModels(cacheDir);
+    const open = async (id: string): Promise<LoadedModel> => {
+      const entry = entries.find((candidate) => candidate.id === id);
+      if (!entry) throw new Error(`ensureDemoModels did not build ${id}`);
+      return LoadedModel.open(await readModelFolder(entry.dir, entry.id));
+    };
+    return { epsilon: await open('demo-sd15'), vPrediction: await open('demo-sd15-refiner'), cacheDir, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
 }
 
 /** Deterministic standard-normal samples (mulberry32 + Box–Muller), independent of the pipeline's RNG. */
