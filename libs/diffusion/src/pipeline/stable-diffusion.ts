@@ -146,8 +146,13 @@ export class StableDiffusionPipeline {
       // diffusers' timesteps[t_start * order:], except that strength 0 means no step at all (PNDM's
       // repeated timestep would otherwise leave one final step that re-draws the picture).
       scheduler.setBeginIndex(initSteps === 0 ? scheduler.timesteps.length : Math.min(startStep * scheduler.order, scheduler.timesteps.length));
-      latents =
-        scheduler.beginIndex < scheduler.timesteps.length ? scheduler.addNoise(initLatents, initialNoise, scheduler.beginIndex) : Float32Array.from(initLatents);
+      if (params.maskImage && strength >= 1) {
+        // diffusers' inpainting starts from pure noise at full strength, so nothing of the masked area leaks through.
+        latents = initialNoise.map((value) => value * scheduler.initNoiseSigma);
+      } else {
+        latents =
+          scheduler.beginIndex < scheduler.timesteps.length ? scheduler.addNoise(initLatents, initialNoise, scheduler.beginIndex) : Float32Array.from(initLatents);
+      }
     } else {
       latents = new Float32Array(initialNoise.length);
       const sigma = scheduler.initNoiseSigma;

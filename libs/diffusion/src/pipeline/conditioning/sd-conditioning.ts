@@ -10,7 +10,8 @@ export async function sdConditioning(request: ConditioningRequest): Promise<Unet
   const encoder = await request.acquire(model.folder.components.textEncoder, 'text_encoder');
   const positive = tokenizeWeightedPrompt(model.tokenizer, request.prompt).chunks;
   const negative = tokenizeWeightedPrompt(model.tokenizer, request.negativePrompt).chunks;
-  const count = Math.max(positive.length, negative.length);
+  // Without guidance the negative prompt is never encoded, so it must not lengthen the positive one.
+  const count = request.useGuidance ? Math.max(positive.length, negative.length) : positive.length;
   const cond = await encodeChunks(encoder, padChunkCount(positive, count, model.tokenizer));
   const uncond = request.useGuidance ? await encodeChunks(encoder, padChunkCount(negative, count, model.tokenizer)) : undefined;
   const rows = (request.useGuidance ? 2 : 1) * request.batch;

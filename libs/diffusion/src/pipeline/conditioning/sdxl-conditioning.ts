@@ -50,7 +50,7 @@ export async function sdxlConditioning(request: ConditioningRequest): Promise<Un
     positive: tokenizeWeightedPrompt(encoder.tokenizer, request.prompt).chunks,
     negative: tokenizeWeightedPrompt(encoder.tokenizer, request.negativePrompt).chunks,
   }));
-  const count = Math.max(...chunked.flatMap((chunks) => [chunks.positive.length, chunks.negative.length]));
+  const count = Math.max(...chunked.flatMap((chunks) => (request.useGuidance ? [chunks.positive.length, chunks.negative.length] : [chunks.positive.length])));
   const encode = async (select: (index: number) => PromptChunk[]): Promise<EncodedPrompt> => {
     const parts: PromptEmbeddings[] = [];
     for (const [index, encoder] of encoders.entries()) {
