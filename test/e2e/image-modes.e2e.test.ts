@@ -33,7 +33,7 @@ describe('image modes through the farm: img2img, outpainting, output formats', (
 
   before(async () => {
     fixture = await startFarmFixture();
-    imageServer = createServer((_request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(source));
+    imageServer = createServer((request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(request.url?.includes('junk') ? Buffer.from('not an image at all') : source));
     await new Promise<void>((resolve) => imageServer.listen(0, '127.0.0.1', resolve));
     const address = imageServer.address();
     imageUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/in.png`;
@@ -121,7 +121,13 @@ describe('image modes through the farm: img2img, outpainting, output formats', (
     const outpaintAlone = await fixture.api.request('POST', '/v1/generations', { prompt: 'x', outpaint: { left: 64 } });
     assert.equal(outpaintAlone.status, 400);
 
-    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { prompt: 'x', init_image: Buffer.from('not an image at all').toString('base64') });
+    const inline = await fixture.api.request<{ error: { details: Array<{ field: string }> } }>('POST', '/v1/generations', {
+      prompt: 'x',
+      init_image: Buffer.from('not an image at all').toString('base64'),
+    });
+    assert.equal(inline.status, 400, 'inline images are checked before anything is queued');
+    assert.ok(inline.body.error.details.some((detail) => detail.field === 'init_image'));
+    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { prompt: 'x', init_image: imageUrl.replace('in.png', 'junk.png') });
     assert.equal(submitted.status, 202);
     const failed = await fixture.api.waitFor<GenerationView>(`/v1/generations/${submitted.body.id}`);
     assert.equal(failed.status, 'failed');

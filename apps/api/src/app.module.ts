@@ -1,10 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { BatchesController } from './batches/batches.controller.js';
 import { CatalogController } from './catalog/catalog.controller.js';
-import { ApiKeyGuard } from './common/api-key.guard.js';
+import { AdminKeysController } from './admin/admin-keys.controller.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { GenerationSubmitter } from './generations/generation-submitter.js';
+import { InlineImageValidator } from './generations/inline-image-validator.js';
 import { GenerationsController } from './generations/generations.controller.js';
 import { RequestResolver } from './generations/request-resolver.js';
 import { HealthController } from './health/health.controller.js';
@@ -25,8 +28,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
-      controllers: [GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController],
-      providers: [RequestResolver, GenerationSubmitter, WebhookDispatcher, ApiKeyGuard, { provide: APP_GUARD, useExisting: ApiKeyGuard }],
+      controllers: [AdminKeysController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController],
+      providers: [RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

@@ -7,10 +7,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
 import { LocalStorage } from '#libs/storage/src/index.js';
+import { ALL_SCOPES, ApiKeyStore } from '#libs/tenancy/src/index.js';
 import { AppModule } from './app.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { localFilesHandler } from './files/local-files.middleware.js';
-import { OBJECT_STORAGE } from './infrastructure/tokens.js';
+import { OBJECT_STORAGE, REDIS } from './infrastructure/tokens.js';
+import { securityHeaders } from './common/security-headers.js';
+import { redisGuaranteeWarnings } from '#libs/queue/src/index.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { VERSION } from '#libs/config/src/index.js';
 
@@ -20,7 +23,11 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
     logger: config.env.LOG_LEVEL === 'silent' ? false : undefined,
   });
-  app.useBodyParser('json', { limit: config.env.MAX_IMAGE_BYTES * 2 });
+  app.useBodyParser('json', { limit: config.env.MAX_BODY_BYTES });
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
+  const corsOrigins = config.env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
+  if (corsOrigins.length > 0) app.enableCors({ origin: corsOrigins.includes('*') ? true : corsOrigins, exposedHeaders: ['Location', 'Retry-After'] });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
 
@@ -32,6 +39,12 @@ async function bootstrap(): Promise<void> {
     });
     next();
   });
+
+  for (const warning of await redisGuaranteeWarnings(app.get(REDIS))) new Logger('Redis').warn(`WARNING: ${warning}`);
+  if (config.env.ATELIER_BOOTSTRAP_API_KEY) {
+    const seeded = await app.get(ApiKeyStore).seed(config.env.ATELIER_BOOTSTRAP_API_KEY, 'default', ALL_SCOPES, 'bootstrap');
+    new Logger('Atelier').log(`bootstrap admin key ${seeded.id} ready for tenant "${seeded.tenant}"`);
+  }
 
   const storage = app.get(OBJECT_STORAGE);
   if (config.storage.driver === 'local' && storage instanceof LocalStorage) app.use('/files', localFilesHandler(storage, config.storage));
@@ -46,7 +59,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.env.PORT, config.env.HOST);
   const logger = new Logger('Atelier');
   logger.log(`API listening on ${config.env.HOST}:${config.env.PORT} (public URL ${config.publicUrl}); storage: ${storage.describe()}`);
-  if (!config.env.API_KEY) logger.warn('API_KEY is not set: authentication is disabled (local development only)');
+  if (config.env.AUTH_DISABLED) logger.warn('AUTH_DISABLED=true: every request acts as tenant "local" with all scopes (local development only)');
   if (config.webhookSecretGenerated) logger.log(`Generated webhook signing secret (stored in ${config.dataDir}/secrets.json): ${config.webhookSecret}`);
 }
 

@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const farm = await startLocalFarm({
     port: env.PORT,
     redisUrl: env.REDIS_URL,
-    apiKey: env.API_KEY,
+    apiKey: env.ATELIER_BOOTSTRAP_API_KEY,
     workers: 1,
     output: process.stdout,
     env: { HOST: env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST },

@@ -1,6 +1,6 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { AppConfig } from '#libs/config/src/index.js';
-import { ErrorCode, GenerationStatus, WebhookEvent, generationJobSchema, type GenerationError, type StoredOutput } from '#libs/contracts/src/index.js';
+import { ErrorCode, GenerationStatus, WebhookEvent, generationJobSchema, type GenerationError, type GenerationRecord, type StoredOutput } from '#libs/contracts/src/index.js';
 import {
   GenerationCanceledError,
   InvalidImageError,
@@ -14,12 +14,14 @@ import {
 import { UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
 import type { FarmMetrics } from '#libs/metrics/src/index.js';
 import type { WebhookPublisher } from '#libs/notifications/src/index.js';
-import type { GenerationStore } from '#libs/records/src/index.js';
+import { refOf, type GenerationRef, type GenerationStore } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import type { Logger } from 'pino';
 import { buildGenerationParams } from './generation-inputs.js';
 import type { ModelService } from './model-service.js';
 import { throttleProgress } from './progress-throttle.js';
+import type { TenantSlots } from './tenant-slots.js';
+import { jobDeadline } from './job-deadline.js';
 
 export const SHUTDOWN_REASON = 'worker-shutdown';
 
@@ -52,6 +54,7 @@ export interface GenerationHandlerDeps {
   readonly pipeline: StableDiffusionPipeline;
   readonly metrics: FarmMetrics;
   readonly logger: Logger;
+  readonly tenantSlots: TenantSlots;
 }
 
 /** Runs one `generate-image` job from record to uploaded outputs and a terminal state. */
@@ -59,7 +62,7 @@ export class GenerationHandler {
   constructor(private readonly deps: GenerationHandlerDeps) {}
 
   async handle(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<{ outputs: number }> {
-    const { store, webhooks, metrics } = this.deps;
+    const { store } = this.deps;
     const parsed = generationJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`unsupported generate-image payload: ${parsed.error.message}`);
     const { generationId: id, batchId, submittedAt } = parsed.data;
@@ -68,12 +71,31 @@ export class GenerationHandler {
     if (!record) throw new UnrecoverableError(`generation ${id} has no record`);
     if (record.status === GenerationStatus.Canceled) return { outputs: 0 };
     if (record.cancel_requested) {
-      await this.cancel(id, batchId, log);
+      await this.cancel(refOf(record), log);
       return { outputs: 0 };
     }
+    const slot = await this.deps.tenantSlots.acquire(record.tenant, id);
+    if (!slot) {
+      // The tenant already runs its maximum: come back shortly without spending an attempt.
+      await job.moveToDelayed(Date.now() + 1_000, token);
+      throw new DelayedError();
+    }
+    try {
+      return await this.run(job, token, signal, record, log);
+    } finally {
+      await this.deps.tenantSlots.release(record.tenant, id);
+    }
+  }
+
+  private async run(job: Job, token: string | undefined, jobSignal: AbortSignal | undefined, record: GenerationRecord, log: Logger): Promise<{ outputs: number }> {
+    const { store, webhooks, metrics } = this.deps;
+    const { generationId: id, submittedAt } = generationJobSchema.parse(job.data);
+    const deadline = jobDeadline(Date.parse(record.created_at) + this.deps.config.env.JOB_DEADLINE_MS, jobSignal);
+    const signal = deadline.signal;
     const attempt = job.attemptsMade + 1;
     const startedAt = new Date();
-    const started = await store.markStarted(id, batchId, this.deps.config.workerId, attempt, startedAt);
+    const ref = refOf(record);
+    const started = await store.markStarted(ref, this.deps.config.workerId, attempt, startedAt);
     if (!started.applied) return { outputs: 0 };
     if (started.previous === GenerationStatus.Queued && record.attempts === 0) await webhooks.generationEvent(WebhookEvent.GenerationStarted, id);
     const queueWaitMs = startedAt.getTime() - Date.parse(submittedAt);
@@ -138,25 +160,31 @@ export class GenerationHandler {
         upload_ms: Math.round(uploadMs),
         total_ms: finishedAt.getTime() - Date.parse(submittedAt),
       };
-      const done = await store.markSucceeded(id, batchId, outputs, timings, finishedAt);
+      const done = await store.markSucceeded(ref, outputs, timings, finishedAt);
       if (done.applied) {
         metrics.imagesGenerated.inc({ model_family: model.family }, outputs.length);
         metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'succeeded' });
         metrics.endToEnd.observe({ job_type: 'generation', model_family: model.family }, timings.total_ms / 1000);
-        await webhooks.afterTransition(WebhookEvent.GenerationSucceeded, { id, batch_id: batchId }, done.batchCompleted);
+        await webhooks.afterTransition(WebhookEvent.GenerationSucceeded, { id, batch_id: ref.batchId }, done.batchCompleted);
         log.info({ timings }, 'generation succeeded');
       }
+      deadline.clear();
       return { outputs: outputs.length };
-    } catch (error) {
+    } catch (caught) {
+      const error =
+        caught instanceof GenerationCanceledError && deadline.aborted
+          ? new PermanentJobError(ErrorCode.DeadlineExceeded, `the job did not finish within JOB_DEADLINE_MS (${this.deps.config.env.JOB_DEADLINE_MS} ms of submission)`)
+          : caught;
+      deadline.clear();
       if (error instanceof GenerationCanceledError) {
         if (error.reason === SHUTDOWN_REASON || (error.reason instanceof Error && error.reason.message === SHUTDOWN_REASON)) {
           // Handed back without spending an attempt: another worker picks it up from the start.
-          await store.markRequeued(id, batchId, { code: 'worker_shutdown', message: 'worker shut down; job handed back' });
+          await store.markRequeued(ref, { code: 'worker_shutdown', message: 'worker shut down; job handed back' });
           metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'requeued' });
           await job.moveToWait(token);
           throw new WaitingError();
         }
-        await this.cancel(id, batchId, log);
+        await this.cancel(ref, log);
         return { outputs: 0 };
       }
       const { error: failure, permanent } = classify(error);
@@ -164,26 +192,26 @@ export class GenerationHandler {
       const final = permanent || attempt >= (job.opts.attempts ?? 1);
       log.warn({ err: error, attempt, final }, 'generation attempt failed');
       if (final) {
-        const result = await store.markFailed(id, batchId, failure, {}, new Date());
+        const result = await store.markFailed(ref, failure, {}, new Date());
         if (result.applied) {
           metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'failed' });
-          await webhooks.afterTransition(WebhookEvent.GenerationFailed, { id, batch_id: batchId }, result.batchCompleted);
+          await webhooks.afterTransition(WebhookEvent.GenerationFailed, { id, batch_id: ref.batchId }, result.batchCompleted);
         }
         throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
       }
       metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'retried' });
-      await store.markRequeued(id, batchId, failure);
+      await store.markRequeued(ref, failure);
       throw error;
     } finally {
       metrics.workerBusy.dec();
     }
   }
 
-  private async cancel(id: string, batchId: string | undefined, log: Logger): Promise<void> {
-    const result = await this.deps.store.markCanceled(id, batchId, [GenerationStatus.Queued, GenerationStatus.Running], new Date());
+  private async cancel(ref: GenerationRef, log: Logger): Promise<void> {
+    const result = await this.deps.store.markCanceled(ref, [GenerationStatus.Queued, GenerationStatus.Running], new Date());
     if (!result.applied) return;
     this.deps.metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'canceled' });
-    await this.deps.webhooks.afterTransition(WebhookEvent.GenerationCanceled, { id, batch_id: batchId }, result.batchCompleted);
+    await this.deps.webhooks.afterTransition(WebhookEvent.GenerationCanceled, { id: ref.id, batch_id: ref.batchId }, result.batchCompleted);
     log.info('generation canceled');
   }
 }

@@ -6,11 +6,13 @@ import { QueueName } from '#libs/contracts/src/index.js';
 import { SessionPool, StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
 import { createFarmMetrics } from '#libs/metrics/src/index.js';
 import { WebhookPublisher } from '#libs/notifications/src/index.js';
-import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, createWebhookQueue } from '#libs/queue/src/index.js';
+import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, createWebhookQueue, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import { VERSION } from '#libs/config/src/index.js';
 import { GenerationHandler, SHUTDOWN_REASON } from './generation-handler.js';
+import { TenantSlots } from './tenant-slots.js';
+import { TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ModelService } from './model-service.js';
 
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
   const webhooks = new WebhookPublisher(webhookQueue, store, new BatchStore(redis, keys), storage, config.env.PRESIGN_EXPIRES_SECONDS);
   const registry = new WorkerRegistry(keys, redis);
 
+  for (const warning of await redisGuaranteeWarnings(redis)) logger.warn(`WARNING: ${warning}`);
   const models = await ModelService.start(
     config.modelsDir,
     config.modelCacheDir,
@@ -46,7 +49,14 @@ async function main(): Promise<void> {
     },
   });
   logger.info({ execution_provider: config.env.EXECUTION_PROVIDER, session_pool_bytes: config.env.SESSION_POOL_BYTES }, 'ONNX Runtime execution provider selected');
-  const handler = new GenerationHandler({ config, store, storage, webhooks, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger });
+  const limits = new TenantLimitsStore(redis, keys.prefix, {
+    requests_per_minute: config.env.RATE_LIMIT_PER_MINUTE,
+    max_running_jobs: config.env.MAX_RUNNING_JOBS_PER_TENANT,
+    max_queued_jobs: config.env.MAX_QUEUED_JOBS_PER_TENANT,
+    max_batch_size: config.env.MAX_BATCH_SIZE,
+  });
+  const tenantSlots = new TenantSlots(redis, keys, limits, config.env.JOB_DEADLINE_MS);
+  const handler = new GenerationHandler({ config, store, storage, webhooks, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger, tenantSlots });
 
   const activeJobs = new Set<string>();
   let jobsDone = 0;
@@ -66,7 +76,8 @@ async function main(): Promise<void> {
       prefix: config.env.QUEUE_PREFIX,
       concurrency: config.env.WORKER_CONCURRENCY,
       autorun: false,
-      lockDuration: 60_000,
+      lockDuration: config.env.WORKER_LOCK_MS,
+      stalledInterval: config.env.WORKER_LOCK_MS,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));

@@ -36,12 +36,23 @@ export const environmentSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanFlag.default(true),
   PRESIGN_EXPIRES_SECONDS: positiveInt.max(7 * 24 * 3600).default(3600),
 
-  API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ATELIER_BOOTSTRAP_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  AUTH_DISABLED: booleanFlag.default(false),
+  CORS_ORIGINS: z.string().default(''),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  MAX_RUNNING_JOBS_PER_TENANT: positiveInt.default(1000),
+  MAX_QUEUED_JOBS_PER_TENANT: positiveInt.default(50_000),
+  IDEMPOTENCY_TTL_SECONDS: positiveInt.default(24 * 3600),
   WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_ followed by base64').optional(),
   WEBHOOK_TIMEOUT_MS: positiveInt.default(15_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.max(20).default(8),
   WEBHOOK_CONCURRENCY: positiveInt.default(16),
   WEBHOOK_DISPATCHER: booleanFlag.default(true),
+  WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated delays in milliseconds')
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000'),
 
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
   WORKER_CONCURRENCY: positiveInt.max(64).default(1),
@@ -49,6 +60,9 @@ export const environmentSchema = z.object({
   METRICS_PORT: port.default(9464),
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   JOB_ATTEMPTS: positiveInt.max(20).default(3),
+  JOB_DEADLINE_MS: positiveInt.default(15 * 60_000),
+  WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
+  UNSERVABLE_JOB_TIMEOUT_MS: positiveInt.default(60_000),
   EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']).default('cpu'),
   SESSION_POOL_BYTES: positiveInt.default(8 * 1024 ** 3),
 
@@ -57,6 +71,9 @@ export const environmentSchema = z.object({
   MAX_STEPS: positiveInt.max(500).default(150),
   MAX_PIXELS: positiveInt.default(2048 * 2048),
   MAX_IMAGE_BYTES: positiveInt.default(20 * 1024 * 1024),
+  MAX_IMAGE_DIMENSION: positiveInt.default(8192),
+  MAX_PROMPT_CHARS: positiveInt.default(10_000),
+  MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

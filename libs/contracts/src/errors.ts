@@ -8,6 +8,8 @@ export const ErrorCode = Object.freeze({
   InferenceFailed: 'inference_failed',
   StorageFailed: 'storage_failed',
   Canceled: 'canceled',
+  DeadlineExceeded: 'deadline_exceeded',
+  NoCapableWorker: 'no_capable_worker',
   Internal: 'internal_error',
 } as const);
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -25,6 +25,8 @@ export interface GenerationTimings {
 /** What Redis holds for one generation (the single source of truth for its state). */
 export interface GenerationRecord {
   readonly id: string;
+  /** Owner: only callers of this tenant can see the generation and its outputs. */
+  readonly tenant: string;
   readonly status: GenerationStatus;
   readonly request: ResolvedGeneration;
   readonly batch_id?: string;

@@ -17,5 +17,5 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 /** BullMQ priorities: lower runs first. Interactive requests overtake batch work. */
 export const JobPriority = Object.freeze({
   Interactive: 1,
-  Batch: 10,
+  Batch: 1_000,
 } as const);

@@ -48,7 +48,7 @@ export async function startLocalFarm(options: LocalFarmOptions = {}): Promise<Lo
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: apiUrl,
-    API_KEY: apiKey,
+    ATELIER_BOOTSTRAP_API_KEY: apiKey,
     ...options.env,
   };
   const processes: RoleProcess[] = [];

@@ -28,6 +28,12 @@ export class RedisKeys {
   workers(): string {
     return `${this.prefix}:workers`;
   }
+  tenantOutstanding(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:outstanding`;
+  }
+  tenantRunning(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:running`;
+  }
   models(): string {
     return `${this.prefix}:models`;
   }

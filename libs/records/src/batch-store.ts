@@ -4,6 +4,7 @@ import type { RedisKeys } from '#libs/queue/src/index.js';
 
 export interface BatchRecord {
   readonly id: string;
+  readonly tenant: string;
   readonly total: number;
   readonly counts: Record<GenerationStatus, number>;
   readonly webhook?: WebhookTarget;
@@ -21,12 +22,13 @@ export class BatchStore {
 
   addCreate(
     multi: ReturnType<Redis['multi']>,
-    input: { id: string; generationIds: readonly string[]; webhook?: WebhookTarget; createdAt: string },
+    input: { id: string; tenant: string; generationIds: readonly string[]; webhook?: WebhookTarget; createdAt: string },
   ): void {
     const key = this.keys.batch(input.id);
     const itemsKey = this.keys.batchItems(input.id);
     multi.hset(key, {
       id: input.id,
+      tenant: input.tenant,
       total: input.generationIds.length,
       [GenerationStatus.Queued]: input.generationIds.length,
       webhook: input.webhook ? JSON.stringify(input.webhook) : '',
@@ -45,6 +47,7 @@ export class BatchStore {
     const counts = Object.fromEntries(ALL_STATUSES.map((status) => [status, Number(fields[status] ?? 0)])) as Record<GenerationStatus, number>;
     return {
       id: fields.id,
+      tenant: fields.tenant || 'local',
       total: Number(fields.total),
       counts,
       webhook: fields.webhook ? webhookTargetSchema.parse(JSON.parse(fields.webhook)) : undefined,

@@ -48,15 +48,16 @@ describe('generation records (real redis-server)', () => {
 
   it('walks queued → running → succeeded and writes the terminal state once', async () => {
     fresh();
+    const g1 = { id: 'g1', tenant: 't' };
     const multi = redis.multi();
-    store.addCreate(multi, { id: 'g1', request, warnings: ['w'], createdAt: new Date().toISOString() });
+    store.addCreate(multi, { id: 'g1', tenant: 't', request, warnings: ['w'], createdAt: new Date().toISOString() });
     await multi.exec();
     assert.equal((await store.get('g1'))?.status, GenerationStatus.Queued);
-    assert.equal((await store.markStarted('g1', undefined, 'w1', 1, new Date())).applied, true);
+    assert.equal((await store.markStarted(g1, 'w1', 1, new Date())).applied, true);
     const output = { index: 0, key: 'generations/g1/0.png', seed: 1, width: 64, height: 64, content_type: 'image/png' };
     const [succeeded, canceled] = await Promise.all([
-      store.markSucceeded('g1', undefined, [output], { inference_ms: 5 }, new Date()),
-      store.markCanceled('g1', undefined, [GenerationStatus.Queued, GenerationStatus.Running], new Date()),
+      store.markSucceeded(g1, [output], { inference_ms: 5 }, new Date()),
+      store.markCanceled(g1, [GenerationStatus.Queued, GenerationStatus.Running], new Date()),
     ]);
     assert.equal(Number(succeeded.applied) + Number(canceled.applied), 1, 'exactly one terminal transition wins');
     const record = await store.get('g1');
@@ -64,7 +65,7 @@ describe('generation records (real redis-server)', () => {
     assert.equal(record.status, succeeded.applied ? GenerationStatus.Succeeded : GenerationStatus.Canceled);
     assert.deepEqual(record.warnings, ['w']);
     assert.equal(record.worker_id, 'w1');
-    const again = await store.markFailed('g1', undefined, { code: 'x', message: 'late' }, {}, new Date());
+    const again = await store.markFailed(g1, { code: 'x', message: 'late' }, {}, new Date());
     assert.equal(again.applied, false);
     assert.equal(again.previous, record.status);
   });
@@ -73,15 +74,16 @@ describe('generation records (real redis-server)', () => {
     fresh();
     const ids = Array.from({ length: 20 }, (_, index) => `b${index}`);
     const multi = redis.multi();
-    batches.addCreate(multi, { id: 'batch1', generationIds: ids, createdAt: new Date().toISOString() });
-    for (const id of ids) store.addCreate(multi, { id, request, batchId: 'batch1', warnings: [], createdAt: new Date().toISOString() });
+    batches.addCreate(multi, { id: 'batch1', tenant: 't', generationIds: ids, createdAt: new Date().toISOString() });
+    for (const id of ids) store.addCreate(multi, { id, tenant: 't', request, batchId: 'batch1', warnings: [], createdAt: new Date().toISOString() });
     await multi.exec();
     const results = await Promise.all(
       ids.map(async (id, index) => {
-        await store.markStarted(id, 'batch1', 'w', 1, new Date());
+        const ref = { id, batchId: 'batch1', tenant: 't' };
+        await store.markStarted(ref, 'w', 1, new Date());
         return index % 5 === 0
-          ? store.markFailed(id, 'batch1', { code: 'inference_failed', message: 'boom' }, {}, new Date())
-          : store.markSucceeded(id, 'batch1', [], {}, new Date());
+          ? store.markFailed(ref, { code: 'inference_failed', message: 'boom' }, {}, new Date())
+          : store.markSucceeded(ref, [], {}, new Date());
       }),
     );
     assert.equal(results.filter((result) => result.batchCompleted).length, 1);

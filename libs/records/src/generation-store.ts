@@ -19,6 +19,17 @@ export interface TransitionResult {
 
 type FieldValues = Record<string, string | number>;
 
+/** Enough of a generation to move it: its id, its batch (counters) and its tenant (quotas). */
+export interface GenerationRef {
+  readonly id: string;
+  readonly batchId?: string;
+  readonly tenant: string;
+}
+
+export function refOf(record: Pick<GenerationRecord, 'id' | 'batch_id' | 'tenant'>): GenerationRef {
+  return { id: record.id, batchId: record.batch_id, tenant: record.tenant };
+}
+
 const RECORD_TTL_SECONDS = 30 * 24 * 3600;
 
 /** Generation records in Redis: created by the API, advanced by workers, read by both. */
@@ -27,17 +38,18 @@ export class GenerationStore {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {
-    this.redis.defineCommand('atelierTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
+    this.redis.defineCommand('atelierTransition', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
   }
 
   /** Adds the `create` command for many records to a MULTI (used for batches of thousands). */
   addCreate(
     multi: ReturnType<Redis['multi']>,
-    input: { id: string; request: ResolvedGeneration; batchId?: string; warnings: readonly string[]; createdAt: string },
+    input: { id: string; tenant: string; request: ResolvedGeneration; batchId?: string; warnings: readonly string[]; createdAt: string },
   ): void {
     const key = this.keys.generation(input.id);
     multi.hset(key, {
       id: input.id,
+      tenant: input.tenant,
       status: GenerationStatus.Queued,
       request: JSON.stringify(input.request),
       batch_id: input.batchId ?? '',
@@ -67,8 +79,8 @@ export class GenerationStore {
     });
   }
 
-  async markStarted(id: string, batchId: string | undefined, workerId: string, attempt: number, now: Date): Promise<TransitionResult> {
-    return this.transition(id, batchId, GenerationStatus.Running, [GenerationStatus.Queued, GenerationStatus.Running], {
+  async markStarted(ref: GenerationRef, workerId: string, attempt: number, now: Date): Promise<TransitionResult> {
+    return this.transition(ref, GenerationStatus.Running, [GenerationStatus.Queued, GenerationStatus.Running], {
       worker_id: workerId,
       attempts: attempt,
       started_at: now.toISOString(),
@@ -76,34 +88,33 @@ export class GenerationStore {
   }
 
   /** A retry hands the job back: visible as queued again, attempts kept. */
-  async markRequeued(id: string, batchId: string | undefined, error: GenerationError): Promise<TransitionResult> {
-    return this.transition(id, batchId, GenerationStatus.Queued, [GenerationStatus.Running], { last_error: JSON.stringify(error) });
+  async markRequeued(ref: GenerationRef, error: GenerationError): Promise<TransitionResult> {
+    return this.transition(ref, GenerationStatus.Queued, [GenerationStatus.Running], { last_error: JSON.stringify(error) });
   }
 
   async markSucceeded(
-    id: string,
-    batchId: string | undefined,
+    ref: GenerationRef,
     outputs: readonly StoredOutput[],
     timings: GenerationTimings,
     now: Date,
   ): Promise<TransitionResult> {
-    return this.transition(id, batchId, GenerationStatus.Succeeded, [GenerationStatus.Running], {
+    return this.transition(ref, GenerationStatus.Succeeded, [GenerationStatus.Running], {
       outputs: JSON.stringify(outputs),
       timings: JSON.stringify(timings),
       finished_at: now.toISOString(),
     });
   }
 
-  async markFailed(id: string, batchId: string | undefined, error: GenerationError, timings: GenerationTimings, now: Date): Promise<TransitionResult> {
-    return this.transition(id, batchId, GenerationStatus.Failed, [GenerationStatus.Queued, GenerationStatus.Running], {
+  async markFailed(ref: GenerationRef, error: GenerationError, timings: GenerationTimings, now: Date): Promise<TransitionResult> {
+    return this.transition(ref, GenerationStatus.Failed, [GenerationStatus.Queued, GenerationStatus.Running], {
       error: JSON.stringify(error),
       timings: JSON.stringify(timings),
       finished_at: now.toISOString(),
     });
   }
 
-  async markCanceled(id: string, batchId: string | undefined, from: readonly GenerationStatus[], now: Date): Promise<TransitionResult> {
-    return this.transition(id, batchId, GenerationStatus.Canceled, from, {
+  async markCanceled(ref: GenerationRef, from: readonly GenerationStatus[], now: Date): Promise<TransitionResult> {
+    return this.transition(ref, GenerationStatus.Canceled, from, {
       error: JSON.stringify({ code: 'canceled', message: 'canceled by request' }),
       finished_at: now.toISOString(),
     });
@@ -119,19 +130,19 @@ export class GenerationStore {
   }
 
   private async transition(
-    id: string,
-    batchId: string | undefined,
+    ref: GenerationRef,
     to: GenerationStatus,
     from: readonly GenerationStatus[],
     fields: FieldValues,
   ): Promise<TransitionResult> {
     const flat = Object.entries(fields).flatMap(([key, value]) => [key, String(value)]);
     const runner = this.redis as unknown as {
-      atelierTransition(k1: string, k2: string, ...args: string[]): Promise<[number, string, number]>;
+      atelierTransition(k1: string, k2: string, k3: string, ...args: string[]): Promise<[number, string, number]>;
     };
     const [applied, previous, completed] = await runner.atelierTransition(
-      this.keys.generation(id),
-      batchId ? this.keys.batch(batchId) : '',
+      this.keys.generation(ref.id),
+      ref.batchId ? this.keys.batch(ref.batchId) : '',
+      this.keys.tenantOutstanding(ref.tenant),
       to,
       from.join(','),
       new Date().toISOString(),
@@ -152,6 +163,7 @@ function parseJson<T>(value: string | undefined, fallback: T): T {
 function toRecord(fields: Record<string, string>): GenerationRecord {
   return {
     id: fields.id,
+    tenant: fields.tenant || 'local',
     status: fields.status as GenerationStatus,
     request: resolvedGenerationSchema.parse(JSON.parse(fields.request)),
     batch_id: fields.batch_id || undefined,

@@ -3,7 +3,8 @@
  * from an allowed status, so a terminal state is written once, whoever races for it (worker
  * finishing vs. API canceling). Returns {applied, previousStatus, batchJustCompleted}.
  *
- * KEYS[1] generation hash, KEYS[2] batch hash or "" ; ARGV[1] new status, ARGV[2] allowed
+ * KEYS[1] generation hash, KEYS[2] batch hash or "", KEYS[3] the tenant's outstanding-jobs
+ * counter or "" (decremented when the generation finishes); ARGV[1] new status, ARGV[2] allowed
  * previous statuses (comma separated), ARGV[3] now (ISO), ARGV[4..] field/value pairs.
  */
 export const TRANSITION_SCRIPT = `
@@ -17,6 +18,10 @@ if not allowed then return {0, current, 0} end
 local args = {}
 for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(args))
+local terminal = { succeeded = true, failed = true, canceled = true }
+if KEYS[3] ~= '' and terminal[ARGV[1]] and not terminal[current] then
+  if tonumber(redis.call('DECR', KEYS[3])) < 0 then redis.call('SET', KEYS[3], 0) end
+end
 local completed = 0
 if KEYS[2] ~= '' and current ~= ARGV[1] then
   redis.call('HINCRBY', KEYS[2], current, -1)

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { batchRequestSchema } from '#libs/contracts/src/index.js';
 import { BatchStore, GenerationStore, toBatchView, type BatchView } from '#libs/records/src/index.js';
+import type { Principal } from '#libs/tenancy/src/index.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { ApiError } from '../common/api-error.js';
+import { InlineImageValidator } from '../generations/inline-image-validator.js';
 import { parseBody } from '../common/zod-body.js';
 import { GenerationSubmitter } from '../generations/generation-submitter.js';
 import { RequestResolver } from '../generations/request-resolver.js';
@@ -28,6 +31,7 @@ export class BatchesController {
     @Inject(GenerationSubmitter) private readonly submitter: GenerationSubmitter,
     @Inject(BatchStore) private readonly batches: BatchStore,
     @Inject(GenerationStore) private readonly generations: GenerationStore,
+    @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
   ) {
     this.schema = batchRequestSchema(config.env.MAX_BATCH_SIZE, {
       maxSamples: config.env.MAX_SAMPLES,
@@ -38,24 +42,25 @@ export class BatchesController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  async create(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<BatchPage> {
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<BatchPage> {
     const batch = parseBody(this.schema, body);
     const catalog = await this.resolver.catalog();
     const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`));
-    const { batchId } = await this.submitter.submitBatch(submissions, batch.webhook);
+    for (const submission of submissions) await this.inlineImages.check(submission.request);
+    const { batchId } = await this.submitter.submitBatch(principal, submissions, batch.webhook);
     response.setHeader('Location', `/v1/batches/${batchId}`);
-    return this.page(batchId, 0, 100);
+    return this.page(principal, batchId, 0, 100);
   }
 
   @Get(':id')
-  async get(@Param('id') id: string, @Query() query: unknown): Promise<BatchPage> {
+  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: unknown): Promise<BatchPage> {
     const { offset, limit } = parseBody(pageQuerySchema, query);
-    return this.page(id, offset, limit);
+    return this.page(principal, id, offset, limit);
   }
 
-  private async page(id: string, offset: number, limit: number): Promise<BatchPage> {
+  private async page(principal: Principal, id: string, offset: number, limit: number): Promise<BatchPage> {
     const batch = await this.batches.get(id);
-    if (!batch) throw ApiError.notFound('batch', id);
+    if (!batch || batch.tenant !== principal.tenant) throw ApiError.notFound('batch', id);
     const ids = await this.batches.items(id, offset, limit);
     const records = await this.generations.getMany(ids);
     return {

@@ -7,8 +7,16 @@ export interface FieldProblem {
 
 /** Every 4xx/5xx body has this shape: `{ error: { code, message, details? } }`. */
 export class ApiError extends HttpException {
+  retryAfterSeconds: number | undefined;
+
   constructor(status: HttpStatus, code: string, message: string, details?: readonly FieldProblem[]) {
     super({ error: { code, message, ...(details ? { details } : {}) } }, status);
+  }
+
+  /** Sent as `Retry-After` by the exception filter (429, 503). */
+  withRetryAfter(seconds: number): this {
+    this.retryAfterSeconds = seconds;
+    return this;
   }
 
   static validation(details: readonly FieldProblem[]): ApiError {

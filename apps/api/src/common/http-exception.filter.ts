@@ -1,5 +1,6 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { ApiError } from './api-error.js';
 
 /** Gives Nest's own errors (404 route, malformed JSON, body too large) the API's error shape. */
 @Catch()
@@ -8,6 +9,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof ApiError && exception.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -17,6 +19,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       }
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       response.status(status).json({ error: { code: codeFor(status), message: Array.isArray(message) ? message.join('; ') : String(message) } });
+      return;
+    }
+    if (isRedisUnavailable(exception)) {
+      response.setHeader('Retry-After', '5');
+      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ error: { code: 'service_unavailable', message: 'the job store (Redis) is unreachable; nothing was accepted, retry shortly' } });
       return;
     }
     const typed = exception as { type?: string; status?: number; message?: string };
@@ -31,6 +38,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ error: { code: 'internal_error', message: 'internal error' } });
   }
+}
+
+function isRedisUnavailable(exception: unknown): boolean {
+  if (!(exception instanceof Error)) return false;
+  return (
+    exception.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|LOADING Redis is loading/.test(exception.message)
+  );
 }
 
 function codeFor(status: number): string {

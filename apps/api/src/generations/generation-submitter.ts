@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { JobName, JobPriority, type GenerationJob, type WebhookTarget } from '#libs/contracts/src/index.js';
+import { JobName, type GenerationJob, type WebhookTarget } from '#libs/contracts/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
-import { REDIS, GENERATION_QUEUE } from '../infrastructure/tokens.js';
+import { RedisKeys, type Redis } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
-import type { Redis } from '#libs/queue/src/index.js';
+import { TenantLimitsStore, type Principal } from '#libs/tenancy/src/index.js';
+import { ApiError } from '../common/api-error.js';
+import { GENERATION_QUEUE, REDIS } from '../infrastructure/tokens.js';
+import { fairPriority } from './fair-priority.js';
 import type { ResolvedSubmission } from './request-resolver.js';
 
 export const newGenerationId = (): string => `gen_${randomUUID().replaceAll('-', '')}`;
@@ -13,47 +16,72 @@ export const newBatchId = (): string => `bat_${randomUUID().replaceAll('-', '')}
 
 const ENQUEUE_CHUNK = 500;
 
-/** Writes records first, then jobs: a worker never sees a job without its record. */
+/**
+ * Writes records first, then jobs: a worker never sees a job without its record. Checks the
+ * tenant's queue quota and gives each job its fair priority.
+ */
 @Injectable()
 export class GenerationSubmitter {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(RedisKeys) private readonly keys: RedisKeys,
     @Inject(GENERATION_QUEUE) private readonly queue: Queue,
     @Inject(GenerationStore) private readonly generations: GenerationStore,
     @Inject(BatchStore) private readonly batches: BatchStore,
+    @Inject(TenantLimitsStore) private readonly limits: TenantLimitsStore,
     @Inject(FARM_METRICS) private readonly metrics: FarmMetrics,
   ) {}
 
-  async submitOne(submission: ResolvedSubmission): Promise<string> {
+  /** Reserves `count` outstanding jobs for the tenant or refuses with 429; returns how many were outstanding before. */
+  private async reserve(principal: Principal, count: number): Promise<number> {
+    const { max_queued_jobs: max } = await this.limits.limits(principal.tenant);
+    const key = this.keys.tenantOutstanding(principal.tenant);
+    const after = await this.redis.incrby(key, count);
+    if (after > max) {
+      await this.redis.decrby(key, count);
+      throw new ApiError(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'queue_limit_reached',
+        `tenant ${principal.tenant} would have ${after} unfinished jobs; the limit is ${max}. Retry once some finish.`,
+      ).withRetryAfter(30);
+    }
+    return after - count;
+  }
+
+  async submitOne(principal: Principal, submission: ResolvedSubmission): Promise<string> {
+    const before = await this.reserve(principal, 1);
     const id = newGenerationId();
     const createdAt = new Date().toISOString();
     const multi = this.redis.multi();
-    this.generations.addCreate(multi, { id, request: submission.request, warnings: submission.warnings, createdAt });
+    this.generations.addCreate(multi, { id, tenant: principal.tenant, request: submission.request, warnings: submission.warnings, createdAt });
     await multi.exec();
     const payload: GenerationJob = { v: 1, generationId: id, submittedAt: createdAt };
-    await this.queue.add(JobName.GenerateImage, payload, { jobId: id, priority: JobPriority.Interactive });
+    await this.queue.add(JobName.GenerateImage, payload, { jobId: id, priority: fairPriority('interactive', before) });
     this.metrics.generationsSubmitted.inc({ kind: 'single' });
     return id;
   }
 
-  async submitBatch(submissions: readonly ResolvedSubmission[], webhook: WebhookTarget | undefined): Promise<{ batchId: string; ids: string[] }> {
+  async submitBatch(principal: Principal, submissions: readonly ResolvedSubmission[], webhook: WebhookTarget | undefined): Promise<{ batchId: string; ids: string[] }> {
+    const { max_batch_size: maxBatch } = await this.limits.limits(principal.tenant);
+    if (submissions.length > maxBatch) throw ApiError.field('requests', `at most ${maxBatch} requests per batch for tenant ${principal.tenant}`);
+    const before = await this.reserve(principal, submissions.length);
     const batchId = newBatchId();
     const createdAt = new Date().toISOString();
     const ids = submissions.map(() => newGenerationId());
     for (let start = 0; start < submissions.length; start += ENQUEUE_CHUNK) {
       const multi = this.redis.multi();
-      if (start === 0) this.batches.addCreate(multi, { id: batchId, generationIds: ids, webhook, createdAt });
+      if (start === 0) this.batches.addCreate(multi, { id: batchId, tenant: principal.tenant, generationIds: ids, webhook, createdAt });
       for (let index = start; index < Math.min(submissions.length, start + ENQUEUE_CHUNK); index++) {
         const submission = submissions[index];
-        this.generations.addCreate(multi, { id: ids[index], request: submission.request, batchId, warnings: submission.warnings, createdAt });
+        this.generations.addCreate(multi, { id: ids[index], tenant: principal.tenant, request: submission.request, batchId, warnings: submission.warnings, createdAt });
       }
       await multi.exec();
     }
     for (let start = 0; start < ids.length; start += ENQUEUE_CHUNK) {
       await this.queue.addBulk(
-        ids.slice(start, start + ENQUEUE_CHUNK).map((id) => {
+        ids.slice(start, start + ENQUEUE_CHUNK).map((id, offset) => {
           const payload: GenerationJob = { v: 1, generationId: id, batchId, submittedAt: createdAt };
-          return { name: JobName.GenerateImage, data: payload, opts: { jobId: id, priority: JobPriority.Batch } };
+          return { name: JobName.GenerateImage, data: payload, opts: { jobId: id, priority: fairPriority('batch', before, start + offset) } };
         }),
       );
     }

@@ -2,10 +2,13 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Res }
 import type { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { GenerationStatus, WebhookEvent, generationRequestSchema, type GenerationView } from '#libs/contracts/src/index.js';
+import { GenerationStatus, WebhookEvent, generationRequestSchema, type GenerationRecord, type GenerationView } from '#libs/contracts/src/index.js';
 import { WebhookPublisher } from '#libs/notifications/src/index.js';
 import { CancelChannel } from '#libs/queue/src/index.js';
-import { GenerationStore, toGenerationView } from '#libs/records/src/index.js';
+import { GenerationStore, refOf, toGenerationView } from '#libs/records/src/index.js';
+import type { Principal } from '#libs/tenancy/src/index.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import { InlineImageValidator } from './inline-image-validator.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { ApiError } from '../common/api-error.js';
 import { parseBody } from '../common/zod-body.js';
@@ -26,6 +29,7 @@ export class GenerationsController {
     @Inject(GENERATION_QUEUE) private readonly queue: Queue,
     @Inject(CancelChannel) private readonly cancelChannel: CancelChannel,
     @Inject(WebhookPublisher) private readonly webhooks: WebhookPublisher,
+    @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
   ) {
     this.schema = generationRequestSchema({
       maxSamples: config.env.MAX_SAMPLES,
@@ -36,34 +40,34 @@ export class GenerationsController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  async create(@Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
     const request = parseBody(this.schema, body);
     const submission = this.resolver.resolve(request, await this.resolver.catalog());
-    const id = await this.submitter.submitOne(submission);
+    await this.inlineImages.check(submission.request);
+    const id = await this.submitter.submitOne(principal, submission);
     response.setHeader('Location', `/v1/generations/${id}`);
-    return this.view(id);
+    return this.view(principal, id);
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<GenerationView> {
-    return this.view(id);
+  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<GenerationView> {
+    return this.view(principal, id);
   }
 
   @Post(':id/cancel')
-  async cancel(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
-    const record = await this.generations.get(id);
-    if (!record) throw ApiError.notFound('generation', id);
+  async cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
+    const record = await this.owned(principal, id);
     if (record.status === GenerationStatus.Succeeded || record.status === GenerationStatus.Failed) {
       throw new ApiError(HttpStatus.CONFLICT, 'already_finished', `generation ${id} already ${record.status}`);
     }
     if (record.status === GenerationStatus.Queued) {
-      const result = await this.generations.markCanceled(id, record.batch_id, [GenerationStatus.Queued], new Date());
+      const result = await this.generations.markCanceled(refOf(record), [GenerationStatus.Queued], new Date());
       if (result.applied) {
         // A job that a worker locked meanwhile cannot be removed; that worker sees the status and skips it.
         await this.queue.remove(id).catch(() => 0);
         await this.webhooks.afterTransition(WebhookEvent.GenerationCanceled, record, result.batchCompleted);
         response.status(HttpStatus.OK);
-        return this.view(id);
+        return this.view(principal, id);
       }
     }
     if (record.status !== GenerationStatus.Canceled) {
@@ -73,12 +77,17 @@ export class GenerationsController {
     } else {
       response.status(HttpStatus.OK);
     }
-    return this.view(id);
+    return this.view(principal, id);
   }
 
-  private async view(id: string): Promise<GenerationView> {
+  /** Another tenant's generation is indistinguishable from a missing one. */
+  private async owned(principal: Principal, id: string): Promise<GenerationRecord> {
     const record = await this.generations.get(id);
-    if (!record) throw ApiError.notFound('generation', id);
-    return toGenerationView(record, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS);
+    if (!record || record.tenant !== principal.tenant) throw ApiError.notFound('generation', id);
+    return record;
+  }
+
+  private async view(principal: Principal, id: string): Promise<GenerationView> {
+    return toGenerationView(await this.owned(principal, id), this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS);
   }
 }

@@ -13,6 +13,7 @@ import {
   type Redis,
 } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
+import { ApiKeyStore, TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { VERSION } from '#libs/config/src/index.js';
@@ -22,7 +23,8 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
 @Global()
 @Module({
   providers: [
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl) },
+    // Requests must fail fast (503) while Redis is down rather than hang in the offline queue.
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl, { maxRetriesPerRequest: 1 }) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.env.QUEUE_PREFIX) },
     {
       provide: GENERATION_QUEUE,
@@ -40,6 +42,18 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
     { provide: WorkerRegistry, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: Redis) => new WorkerRegistry(keys, redis) },
     { provide: OBJECT_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createStorage(config.storage) },
     { provide: FARM_METRICS, useFactory: () => createFarmMetrics('api', VERSION) },
+    { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
+    {
+      provide: TenantLimitsStore,
+      inject: [REDIS, RedisKeys, APP_CONFIG],
+      useFactory: (redis: Redis, keys: RedisKeys, config: AppConfig) =>
+        new TenantLimitsStore(redis, keys.prefix, {
+          requests_per_minute: config.env.RATE_LIMIT_PER_MINUTE,
+          max_running_jobs: config.env.MAX_RUNNING_JOBS_PER_TENANT,
+          max_queued_jobs: config.env.MAX_QUEUED_JOBS_PER_TENANT,
+          max_batch_size: config.env.MAX_BATCH_SIZE,
+        }),
+    },
     {
       provide: WebhookPublisher,
       inject: [WEBHOOK_QUEUE, GenerationStore, BatchStore, OBJECT_STORAGE, APP_CONFIG],
@@ -59,6 +73,8 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
     OBJECT_STORAGE,
     FARM_METRICS,
     WebhookPublisher,
+    ApiKeyStore,
+    TenantLimitsStore,
   ],
 })
 export class InfrastructureModule implements OnApplicationShutdown {

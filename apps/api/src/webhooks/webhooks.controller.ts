@@ -9,8 +9,8 @@ export class WebhooksController {
   /** The signing secret, for receivers to verify `webhook-signature`; only over authenticated calls. */
   @Get('secret')
   secret(): { secret: string; scheme: 'standard-webhooks' } {
-    if (!this.config.env.API_KEY) {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'auth_disabled', 'set API_KEY to read the webhook secret over HTTP; it is also printed at first start');
+    if (this.config.env.AUTH_DISABLED) {
+      throw new ApiError(HttpStatus.FORBIDDEN, 'auth_disabled', 'authentication is disabled, so the webhook secret is not served over HTTP; it is printed at first start');
     }
     return { secret: this.config.webhookSecret, scheme: 'standard-webhooks' };
   }

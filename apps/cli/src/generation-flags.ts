@@ -1,0 +1,35 @@
+import type { GenerationRequestInput } from '#libs/client/src/index.js';
+import type { OptionSpecs, OptionValues } from './options.js';
+
+/** Request fields as flags: `generate` sends them, `batch` uses them as defaults under every line. */
+export const GENERATION_OPTIONS: OptionSpecs = {
+  'negative-prompt': { type: 'string', value: 'TEXT', description: 'negative prompt' },
+  scheduler: { type: 'string', value: 'NAME', description: 'sampler (see `atelier schedulers`)' },
+  steps: { type: 'string', value: 'N', description: 'num_inference_steps' },
+  guidance: { type: 'string', value: 'X', description: 'guidance_scale' },
+  seed: { type: 'string', value: 'N', description: 'seed (-1: random)' },
+  samples: { type: 'string', value: 'N', description: 'images per request' },
+  width: { type: 'string', value: 'PX', description: 'img_width (multiple of 8)' },
+  height: { type: 'string', value: 'PX', description: 'img_height (multiple of 8)' },
+  model: { type: 'string', value: 'ID', description: 'model id (see `atelier models`)' },
+  style: { type: 'string', value: 'ID', description: 'style preset (see `atelier styles`)' },
+};
+
+export type GenerationFields = Omit<GenerationRequestInput, 'prompt'>;
+
+/** Only the flags given: absent ones stay absent so the server's defaults (or a batch line's fields) apply. */
+export function generationFields(options: OptionValues): GenerationFields {
+  const fields: Record<string, string | number | undefined> = {
+    negative_prompt: options.string('negative-prompt'),
+    scheduler: options.string('scheduler'),
+    num_inference_steps: options.integer('steps', 1),
+    guidance_scale: options.number('guidance'),
+    seed: options.integer('seed', -1),
+    samples: options.integer('samples', 1),
+    img_width: options.integer('width', 8),
+    img_height: options.integer('height', 8),
+    model: options.string('model'),
+    style: options.string('style'),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as GenerationFields;
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { WebhookTarget } from '#libs/contracts/src/index.js';
+
+/**
+ * POST /v1/trainings (planned; the server side is under way). The fields are the ones agreed
+ * for the endpoint; the server's schema will be the validator, as for generations.
+ */
+export interface TrainingRequestInput {
+  readonly base_model?: string;
+  /** What POST /v1/uploads answered as `id` for the uploaded dataset archive. */
+  readonly dataset: string;
+  readonly trigger_word: string;
+  readonly rank?: number;
+  readonly alpha?: number;
+  readonly steps?: number;
+  readonly learning_rate?: number;
+  readonly batch_size?: number;
+  readonly resolution?: number;
+  readonly seed?: number;
+  readonly save_every?: number;
+  readonly sample_prompts?: readonly string[];
+  readonly webhook?: WebhookTarget;
+}
+
+export const TRAINING_TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
+
+/**
+ * GET /v1/trainings/{id}. Only what a client needs to follow a run is required; everything else
+ * the server sends is kept (loose) until the contract is frozen.
+ */
+export const trainingViewSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('training').optional(),
+  status: z.string(),
+  progress: z.object({ step: z.number().int(), total: z.number().int() }).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+});
+export type TrainingView = z.infer<typeof trainingViewSchema>;
