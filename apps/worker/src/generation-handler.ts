@@ -65,7 +65,7 @@ export class GenerationHandler {
     const { store } = this.deps;
     const parsed = generationJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`unsupported generate-image payload: ${parsed.error.message}`);
-    const { generationId: id, batchId, submittedAt } = parsed.data;
+    const { generationId: id, batchId } = parsed.data;
     const log = this.deps.logger.child({ generation_id: id, job_id: job.id, batch_id: batchId });
     const record = await store.get(id);
     if (!record) throw new UnrecoverableError(`generation ${id} has no record`);
