@@ -132,6 +132,8 @@ function addModule(deltas: Map<string, Float32Array>, slot: WeightSlot, tensors:
   const rank = down.shape[0];
   // Without an alpha the LoRA was trained with alpha = rank, a scale of 1.
   const alpha = tensors.alpha !== undefined ? tensorToFloat32(tensors.alpha)[0] : rank;
+  // Checked before the delta exists, so a misfit leaves no all-zero update behind.
+  loraDimensions(matrix(up), matrix(down), slot);
   let delta = deltas.get(slot.initializer);
   if (delta === undefined) deltas.set(slot.initializer, (delta = new Float32Array(elementCount(slot.dims))));
   addLoraDelta(

@@ -9,5 +9,7 @@ export const webhookJobSchema = z.object({
   url: z.url(),
   body: z.string(),
   subject: z.object({ kind: z.enum(['generation', 'batch']), id: z.string() }),
+  /** Owner of the subject: dead letters and disabled endpoints are per tenant. */
+  tenant: z.string().default('local'),
 });
 export type WebhookJob = z.infer<typeof webhookJobSchema>;

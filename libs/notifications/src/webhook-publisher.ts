@@ -38,13 +38,13 @@ export class WebhookPublisher {
     ].filter((target): target is WebhookTarget => target !== undefined);
     if (targets.length === 0) return;
     const data = await toGenerationView(record, this.storage, this.presignSeconds);
-    await this.enqueue(event, targets, data, { kind: 'generation', id: record.id });
+    await this.enqueue(event, targets, data, { kind: 'generation', id: record.id }, record.tenant);
   }
 
   async batchCompleted(batchId: string): Promise<void> {
     const batch = await this.batches.get(batchId);
     if (!batch || !wants(batch.webhook, WebhookEvent.BatchCompleted, [WebhookEvent.BatchCompleted])) return;
-    await this.enqueue(WebhookEvent.BatchCompleted, [batch.webhook], toBatchView(batch), { kind: 'batch', id: batch.id });
+    await this.enqueue(WebhookEvent.BatchCompleted, [batch.webhook], toBatchView(batch), { kind: 'batch', id: batch.id }, batch.tenant);
   }
 
   /** Convenience for callers that just advanced a record. */
@@ -53,13 +53,13 @@ export class WebhookPublisher {
     if (batchCompleted && record.batch_id) await this.batchCompleted(record.batch_id);
   }
 
-  private async enqueue(event: WebhookEvent, targets: readonly WebhookTarget[], data: unknown, subject: WebhookJob['subject']): Promise<void> {
+  private async enqueue(event: WebhookEvent, targets: readonly WebhookTarget[], data: unknown, subject: WebhookJob['subject'], tenant: string): Promise<void> {
     const timestamp = new Date().toISOString();
     const body = JSON.stringify({ type: event, timestamp, data });
     await this.queue.addBulk(
       targets.map((target) => {
         const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
-        const payload: WebhookJob = { v: 1, messageId, event, url: target.url, body, subject };
+        const payload: WebhookJob = { v: 1, messageId, event, url: target.url, body, subject, tenant };
         return { name: JobName.DeliverWebhook, data: payload, opts: { jobId: messageId } };
       }),
     );

@@ -44,6 +44,8 @@ export class BatchesController {
   @HttpCode(HttpStatus.ACCEPTED)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<BatchPage> {
     const batch = parseBody(this.schema, body);
+    const webhookProblem = batch.webhook ? this.resolver.webhookProblem(batch.webhook.url) : undefined;
+    if (webhookProblem) throw ApiError.field('webhook.url', webhookProblem);
     const catalog = await this.resolver.catalog();
     const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`));
     for (const submission of submissions) await this.inlineImages.check(submission.request);

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { GenerationStatus, WebhookEvent, generationRequestSchema, type GenerationRecord, type GenerationView } from '#libs/contracts/src/index.js';
-import { WebhookPublisher } from '#libs/notifications/src/index.js';
+import { WebhookLedger, WebhookPublisher, type DeliveryAttempt } from '#libs/notifications/src/index.js';
 import { CancelChannel } from '#libs/queue/src/index.js';
 import { GenerationStore, refOf, toGenerationView } from '#libs/records/src/index.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
@@ -30,6 +30,7 @@ export class GenerationsController {
     @Inject(CancelChannel) private readonly cancelChannel: CancelChannel,
     @Inject(WebhookPublisher) private readonly webhooks: WebhookPublisher,
     @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
+    @Inject(WebhookLedger) private readonly ledger: WebhookLedger,
   ) {
     this.schema = generationRequestSchema({
       maxSamples: config.env.MAX_SAMPLES,
@@ -87,7 +88,8 @@ export class GenerationsController {
     return record;
   }
 
-  private async view(principal: Principal, id: string): Promise<GenerationView> {
-    return toGenerationView(await this.owned(principal, id), this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS);
+  private async view(principal: Principal, id: string): Promise<GenerationView & { webhook_deliveries: DeliveryAttempt[] }> {
+    const view = await toGenerationView(await this.owned(principal, id), this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS);
+    return { ...view, webhook_deliveries: await this.ledger.attempts({ kind: 'generation', id }) };
   }
 }

@@ -5,6 +5,7 @@ import { resolveScheduler } from '#libs/diffusion/src/schedulers/index.js';
 import { randomSeed } from '#libs/diffusion/src/random/index.js';
 import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
 import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
+import { checkWebhookUrl, parseAllowedHosts } from '#libs/webhooks/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 
 export interface ResolvedSubmission {
@@ -18,10 +19,14 @@ export interface ResolvedSubmission {
  */
 @Injectable()
 export class RequestResolver {
+  private readonly allowedHosts: ReadonlySet<string>;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WorkerRegistry) private readonly registry: WorkerRegistry,
-  ) {}
+  ) {
+    this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
+  }
 
   private cached: { at: number; models: Promise<Map<string, ModelSummary>> } | undefined;
 
@@ -34,6 +39,16 @@ export class RequestResolver {
       models.catch(() => (this.cached = undefined));
     }
     return this.cached.models;
+  }
+
+  /** Why a webhook URL cannot be used (SSRF rules), or undefined. */
+  webhookProblem(url: string): string | undefined {
+    try {
+      checkWebhookUrl(url, this.allowedHosts);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   resolve(body: GenerationRequest, models: Map<string, ModelSummary>, fieldPrefix = ''): ResolvedSubmission {
@@ -81,6 +96,10 @@ export class RequestResolver {
     if (body.refiner && !model.refiner) problems.push({ field: field('refiner'), message: `model ${model.id} has no refiner configured` });
     if (body.refiner && model.refiner && !models.has(model.refiner)) {
       problems.push({ field: field('refiner'), message: `refiner model ${model.refiner} of ${model.id} is not served by any live worker` });
+    }
+    if (body.webhook) {
+      const problem = this.webhookProblem(body.webhook.url);
+      if (problem) problems.push({ field: field('webhook.url'), message: problem });
     }
     if (problems.length > 0) throw ApiError.validation(problems);
 

@@ -2,7 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { FARM_METRICS, createFarmMetrics } from '#libs/metrics/src/index.js';
-import { WebhookPublisher } from '#libs/notifications/src/index.js';
+import { WebhookLedger, WebhookPublisher } from '#libs/notifications/src/index.js';
 import {
   CancelChannel,
   RedisKeys,
@@ -42,6 +42,7 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
     { provide: WorkerRegistry, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: Redis) => new WorkerRegistry(keys, redis) },
     { provide: OBJECT_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createStorage(config.storage) },
     { provide: FARM_METRICS, useFactory: () => createFarmMetrics('api', VERSION) },
+    { provide: WebhookLedger, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new WebhookLedger(redis, keys) },
     { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
     {
       provide: TenantLimitsStore,
@@ -75,6 +76,7 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
     WebhookPublisher,
     ApiKeyStore,
     TenantLimitsStore,
+    WebhookLedger,
   ],
 })
 export class InfrastructureModule implements OnApplicationShutdown {

@@ -1,25 +1,33 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { QueueName, webhookJobSchema } from '#libs/contracts/src/index.js';
+import { QueueName, webhookJobSchema, type WebhookJob } from '#libs/contracts/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
+import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
 import { createRedisConnection } from '#libs/queue/src/index.js';
-import { deliverWebhook, webhookHeaders } from '#libs/webhooks/src/index.js';
-import { RetryAfterError, webhookRetryDelayMs } from './retry-schedule.js';
+import { checkWebhookUrl, deliverWebhook, guardedLookup, parseAllowedHosts, webhookHeaders } from '#libs/webhooks/src/index.js';
+import { RetryAfterError, parseRetryLadder, webhookRetryDelayMs } from './retry-schedule.js';
 
 /**
  * Delivers webhooks from their own queue, so a slow receiver only ever holds this process's
- * delivery slots, never a GPU worker.
+ * delivery slots, never a GPU worker. Every attempt is recorded on its generation or batch;
+ * exhausted deliveries go to the tenant's dead-letter list; a 410 switches the endpoint off.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
   private worker: Worker | undefined;
+  private readonly allowedHosts: ReadonlySet<string>;
+  private readonly ladder: number[];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(FARM_METRICS) private readonly metrics: FarmMetrics,
-  ) {}
+    @Inject(WebhookLedger) private readonly ledger: WebhookLedger,
+  ) {
+    this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
+    this.ladder = parseRetryLadder(config.env.WEBHOOK_RETRY_SCHEDULE_MS);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.env.WEBHOOK_DISPATCHER) return;
@@ -28,35 +36,72 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       prefix: this.config.env.QUEUE_PREFIX,
       concurrency: this.config.env.WEBHOOK_CONCURRENCY,
       settings: {
-        backoffStrategy: (attemptsMade, _type, error) =>
-          error instanceof RetryAfterError ? error.retryAfterMs : webhookRetryDelayMs(attemptsMade),
+        backoffStrategy: (attemptsMade, _type, error) => (error instanceof RetryAfterError ? error.retryAfterMs : webhookRetryDelayMs(this.ladder, attemptsMade)),
       },
     });
-    this.worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        this.logger.warn(`webhook ${job.id} to ${String(job.data.url)} exhausted its attempts: ${error.message}`);
-      }
-    });
+    this.worker.on('error', (error) => this.logger.warn(`webhook worker: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
   }
 
-  private async deliver(job: Job): Promise<{ status?: number; durationMs: number }> {
+  private async deliver(job: Job): Promise<{ status?: number }> {
     const message = webhookJobSchema.parse(job.data);
+    const attempt = job.attemptsMade + 1;
+    const final = attempt >= (job.opts.attempts ?? 1);
+    const record = (entry: Omit<DeliveryAttempt, 'message_id' | 'event' | 'url' | 'attempt' | 'at'>): Promise<void> =>
+      this.ledger.recordAttempt(message.subject, { message_id: message.messageId, event: message.event, url: message.url, attempt, at: new Date().toISOString(), ...entry });
+
+    if (await this.ledger.isDisabled(message.tenant, message.url)) {
+      await record({ outcome: 'endpoint_disabled', status: null, error: 'endpoint disabled after HTTP 410', duration_ms: 0 });
+      await this.ledger.deadLetter(message, 'endpoint disabled after HTTP 410');
+      throw new UnrecoverableError('endpoint disabled');
+    }
+    try {
+      checkWebhookUrl(message.url, this.allowedHosts);
+    } catch (error) {
+      return this.giveUp(message, record, (error as Error).message);
+    }
     const timestamp = Math.floor(Date.now() / 1000);
     const headers = webhookHeaders({ secret: this.config.webhookSecret, id: message.messageId, timestamp, body: message.body });
-    const result = await deliverWebhook({ url: message.url, headers, body: message.body, timeoutMs: this.config.env.WEBHOOK_TIMEOUT_MS });
+    const result = await deliverWebhook({
+      url: message.url,
+      headers,
+      body: message.body,
+      timeoutMs: this.config.env.WEBHOOK_TIMEOUT_MS,
+      lookup: guardedLookup(this.allowedHosts),
+    });
     this.metrics.webhookLatency.observe({ event: message.event }, result.durationMs / 1000);
     if (result.ok) {
       this.metrics.webhookDeliveries.inc({ event: message.event, outcome: 'delivered' });
-      return { status: result.status, durationMs: result.durationMs };
+      await record({ outcome: 'delivered', status: result.status ?? null, error: null, duration_ms: result.durationMs });
+      return { status: result.status };
     }
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    this.metrics.webhookDeliveries.inc({ event: message.event, outcome: final ? 'failed' : 'retrying' });
     const reason = `${result.error?.code ?? 'error'}: ${result.error?.message ?? `HTTP ${result.status}`}`;
+    if (result.status === 410) {
+      await this.ledger.disableEndpoint(message.tenant, message.url);
+      this.logger.warn(`webhook endpoint ${message.url} answered 410 Gone: disabled for tenant ${message.tenant}`);
+      return this.giveUp(message, record, reason, result.status, result.durationMs);
+    }
+    if (/forbidden addresses/.test(result.error?.message ?? '')) return this.giveUp(message, record, reason, result.status, result.durationMs);
+    if (final) return this.giveUp(message, record, `attempts exhausted; last: ${reason}`, result.status, result.durationMs);
+    this.metrics.webhookDeliveries.inc({ event: message.event, outcome: 'retrying' });
+    await record({ outcome: 'retrying', status: result.status ?? null, error: reason, duration_ms: result.durationMs });
     if (result.retryAfterSeconds !== undefined) throw new RetryAfterError(reason, result.retryAfterSeconds * 1000);
     throw new Error(reason);
+  }
+
+  private async giveUp(
+    message: WebhookJob,
+    record: (entry: Omit<DeliveryAttempt, 'message_id' | 'event' | 'url' | 'attempt' | 'at'>) => Promise<void>,
+    reason: string,
+    status?: number,
+    durationMs = 0,
+  ): Promise<never> {
+    this.metrics.webhookDeliveries.inc({ event: message.event, outcome: 'failed' });
+    await record({ outcome: 'dead_lettered', status: status ?? null, error: reason, duration_ms: durationMs });
+    await this.ledger.deadLetter(message, reason);
+    throw new UnrecoverableError(reason);
   }
 }

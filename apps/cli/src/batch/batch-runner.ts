@@ -22,7 +22,8 @@ export interface BatchRunOptions {
   readonly pollMs: number;
   /** Aborting it stops the run gracefully: a submission in flight still completes and is recorded. */
   readonly stop: AbortSignal;
-  readonly onProgress: (progress: BatchProgress) => void;
+  /** `final` is the last call of the run. */
+  readonly onProgress: (progress: BatchProgress, final: boolean) => void;
   readonly log: (message: string) => void;
 }
 
@@ -90,10 +91,12 @@ export class BatchRunner {
           this.report();
           if (this.active.size === 0 && this.pending.length === 0) break;
         }
-        await sleepUnlessStopped(this.options.pollMs, stop);
+        // Slots freed by the poll are filled at once; otherwise the farm needs time before the next look.
+        if (this.pending.length === 0 || this.active.size >= this.options.concurrency) await sleepUnlessStopped(this.options.pollMs, stop);
       }
     } finally {
       await this.options.store.flush();
+      this.report(true);
     }
     return this.outcome();
   }
@@ -308,8 +311,8 @@ export class BatchRunner {
     };
   }
 
-  private report(): void {
-    this.options.onProgress(this.progress());
+  private report(final = false): void {
+    this.options.onProgress(this.progress(), final);
   }
 
   private outcome(): BatchOutcome {

@@ -12,6 +12,7 @@ import { StatusLine } from '../terminal/status-line.js';
 import { UsageError } from '../usage-error.js';
 
 const NAME = 'batch';
+const PLAIN_LINE_INTERVAL_MS = 1_000;
 
 export const batchCommand: Command = {
   name: NAME,
@@ -72,6 +73,7 @@ async function runBatch(context: CliContext, args: ParsedArgs): Promise<number> 
     },
   });
   let lastKey = '';
+  let lastPrinted = 0;
   const runner = new BatchRunner({
     client: context.client,
     lines,
@@ -81,10 +83,12 @@ async function runBatch(context: CliContext, args: ParsedArgs): Promise<number> 
     pollMs,
     stop: stop.signal,
     log: (message) => line.log(message),
-    onProgress: (progress) => {
+    onProgress: (progress, final) => {
+      // A log gets a line when lines finish, at most one a second, and always the last state.
       const key = progressKey(progress);
-      if (!line.live && key === lastKey) return;
+      if (!line.live && !final && (key === lastKey || Date.now() - lastPrinted < PLAIN_LINE_INTERVAL_MS)) return;
       lastKey = key;
+      lastPrinted = Date.now();
       line.update(batchProgressText(progress, line.live));
     },
   });
