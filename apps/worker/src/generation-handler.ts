@@ -22,6 +22,7 @@ import type { ModelService } from './model-service.js';
 import { throttleProgress } from './progress-throttle.js';
 import type { TenantSlots } from './tenant-slots.js';
 import { jobDeadline } from './job-deadline.js';
+import { putWithRetry } from './put-with-retry.js';
 
 export const SHUTDOWN_REASON = 'worker-shutdown';
 
@@ -66,9 +67,9 @@ export class GenerationHandler {
     const parsed = generationJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`unsupported generate-image payload: ${parsed.error.message}`);
     const { generationId: id, batchId } = parsed.data;
-    const log = this.deps.logger.child({ generation_id: id, job_id: job.id, batch_id: batchId });
     const record = await store.get(id);
     if (!record) throw new UnrecoverableError(`generation ${id} has no record`);
+    const log = this.deps.logger.child({ generation_id: id, job_id: job.id, batch_id: batchId, tenant: record.tenant });
     if (record.status === GenerationStatus.Canceled) return { outputs: 0 };
     if (record.cancel_requested) {
       await this.cancel(refOf(record), log);
@@ -148,7 +149,9 @@ export class GenerationHandler {
         });
         const encoded = await encodeOutput(toRgb8(image.pixels), image.width, image.height, request.output_format, request.output_quality, infotext);
         const key = `generations/${id}/${index}.${encoded.extension}`;
-        await this.deps.storage.put(key, encoded.bytes, encoded.contentType);
+        await putWithRetry(this.deps.storage, key, encoded.bytes, encoded.contentType, this.deps.config.env.STORAGE_RETRY_MAX_MS, (attempt, error) =>
+          log.warn({ err: error, attempt, key }, 'upload failed; retrying'),
+        );
         outputs.push({ index, key, seed: image.seed, width: image.width, height: image.height, content_type: encoded.contentType });
       }
       const uploadMs = performance.now() - uploadStart;

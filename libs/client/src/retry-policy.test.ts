@@ -22,6 +22,11 @@ describe('retry policy', () => {
     for (const status of [400, 401, 404, 409, 500, 502]) assert.equal(decideRetry(policy, { kind: 'response', status }, 0, NOW).retry, false, String(status));
   });
 
+  it('retries a 409 that carries Retry-After (the same Idempotency-Key still in progress)', () => {
+    assert.deepEqual(decideRetry(policy, { kind: 'response', status: 409, retryAfter: '1' }, 0, NOW), { retry: true, delayMs: 1_000 });
+    assert.equal(decideRetry(policy, { kind: 'response', status: 409, retryAfter: null }, 0, NOW).retry, false);
+  });
+
   it('waits what Retry-After says rather than its own backoff', () => {
     assert.deepEqual(decideRetry(policy, { kind: 'response', status: 429, retryAfter: '2' }, 0, NOW), { retry: true, delayMs: 2_000 });
     assert.deepEqual(decideRetry(policy, { kind: 'response', status: 503, retryAfter: 'Sun, 01 Mar 2026 12:00:05 GMT' }, 2, NOW), { retry: true, delayMs: 5_000 });

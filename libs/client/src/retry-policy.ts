@@ -20,8 +20,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetryAfterMs: 60_000,
 });
 
-/** 429 (rate limited) and 503 (not ready / overloaded) say "the request was not processed, come back". */
+/** 429 (rate or queue limit) and 503 (not ready / overloaded) say "the request was not processed, come back". */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/**
+ * A 409 is final, except with `Retry-After`: that is the API's "a request with this
+ * Idempotency-Key is still being processed", answered when a retry overtakes the original.
+ */
+function retryable(status: number, retryAfter: string | null | undefined): boolean {
+  return RETRYABLE_STATUSES.has(status) || (status === 409 && retryAfter !== null && retryAfter !== undefined);
+}
 
 /**
  * `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Returns milliseconds
@@ -54,7 +62,7 @@ export type AttemptOutcome =
  * over the computed backoff; one beyond `maxRetryAfterMs` ends the retries.
  */
 export function decideRetry(policy: RetryPolicy, outcome: AttemptOutcome, retry: number, now: number = Date.now(), random: () => number = Math.random): RetryDecision {
-  if (outcome.kind === 'response' && !RETRYABLE_STATUSES.has(outcome.status)) return { retry: false, reason: `status ${outcome.status} is final` };
+  if (outcome.kind === 'response' && !retryable(outcome.status, outcome.retryAfter)) return { retry: false, reason: `status ${outcome.status} is final` };
   if (retry >= policy.maxRetries) return { retry: false, reason: `gave up after ${retry + 1} attempts` };
   if (outcome.kind === 'response') {
     const retryAfter = parseRetryAfter(outcome.retryAfter, now);

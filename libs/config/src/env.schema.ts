@@ -34,6 +34,7 @@ export const environmentSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_FORCE_PATH_STYLE: booleanFlag.default(true),
+  STORAGE_RETRY_MAX_MS: z.coerce.number().int().min(0).default(120_000),
   PRESIGN_EXPIRES_SECONDS: positiveInt.max(7 * 24 * 3600).default(3600),
 
   ATELIER_BOOTSTRAP_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

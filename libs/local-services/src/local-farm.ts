@@ -14,6 +14,8 @@ export interface LocalFarmOptions {
   readonly apiKey?: string;
   /** Wait until a worker has registered this model (default: the demo model). */
   readonly waitForModel?: string | false;
+  /** Run the private Redis with AOF (everysec), as production should. */
+  readonly persistentRedis?: boolean;
 }
 
 export interface WorkerProcess extends RoleProcess {
@@ -28,6 +30,8 @@ export interface LocalFarm {
   readonly api: RoleProcess;
   readonly workers: WorkerProcess[];
   readonly env: NodeJS.ProcessEnv;
+  /** The private Redis, when this farm started one (fault-injection tests halt and restart it). */
+  readonly redis: PrivateRedis | undefined;
   addWorker(extraEnv?: NodeJS.ProcessEnv): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
@@ -38,7 +42,7 @@ export interface LocalFarm {
  */
 export async function startLocalFarm(options: LocalFarmOptions = {}): Promise<LocalFarm> {
   let redis: PrivateRedis | undefined;
-  const redisUrl = options.redisUrl ?? (redis = await startPrivateRedis()).url;
+  const redisUrl = options.redisUrl ?? (redis = await startPrivateRedis({ appendonly: options.persistentRedis })).url;
   const port = options.port ?? (await findFreePort());
   const apiKey = options.apiKey ?? `atl_local_${randomBytes(16).toString('hex')}`;
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -78,7 +82,7 @@ export async function startLocalFarm(options: LocalFarmOptions = {}): Promise<Lo
     for (let index = 0; index < (options.workers ?? 1); index++) await addWorker();
     const model = options.waitForModel ?? 'demo-sd15';
     if (model) await waitForModel(apiUrl, apiKey, model, 180_000, () => workers.every((worker) => worker.child.exitCode === null));
-    return { apiUrl, redisUrl, apiKey, api, workers, env, addWorker, stop };
+    return { apiUrl, redisUrl, apiKey, api, workers, env, redis, addWorker, stop };
   } catch (error) {
     await stop();
     throw error;

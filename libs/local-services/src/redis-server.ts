@@ -9,6 +9,14 @@ export interface PrivateRedis {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
+  /** Stops the server (SIGTERM: AOF flushed) without deleting its data; `start` brings it back on the same port. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface PrivateRedisOptions {
+  /** AOF persistence with fsync every second, as production should run. */
+  readonly appendonly?: boolean;
 }
 
 export class RedisServerMissingError extends Error {
@@ -31,27 +39,37 @@ export class RedisServerMissingError extends Error {
  * Starts a throw-away redis-server on a free loopback port with persistence off, for local runs
  * and tests. Falls back to Docker when the binary is missing and a Docker engine answers.
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const binary = await which('redis-server');
-  if (binary) return startRedisBinary(binary);
+  if (binary) return startRedisBinary(binary, options);
   if (await dockerEngineAvailable()) return startRedisContainer();
   throw new RedisServerMissingError();
 }
 
-async function startRedisBinary(binary: string): Promise<PrivateRedis> {
+async function startRedisBinary(binary: string, options: PrivateRedisOptions): Promise<PrivateRedis> {
   const port = await findFreePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'atelier-redis-'));
-  const child = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await waitForOutput(child, /Ready to accept connections/, 10_000);
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--maxmemory-policy', 'noeviction'];
+  args.push(...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']));
+  const launch = async (): Promise<ChildProcess> => {
+    const started = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitForOutput(started, /Ready to accept connections/, 10_000);
+    return started;
+  };
+  let child: ChildProcess | undefined = await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    halt: async () => {
+      if (child) await stopChild(child);
+      child = undefined;
+    },
+    start: async () => {
+      if (!child) child = await launch();
+    },
     stop: async () => {
-      await stopChild(child);
+      if (child) await stopChild(child);
+      child = undefined;
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -64,12 +82,17 @@ async function startRedisContainer(): Promise<PrivateRedis> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await waitForOutput(child, /Ready to accept connections/, 120_000);
+  const stop = async (): Promise<void> => {
+    spawn('docker', ['stop', name], { stdio: 'ignore' });
+    await stopChild(child);
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: async () => {
-      spawn('docker', ['stop', name], { stdio: 'ignore' });
-      await stopChild(child);
+    stop,
+    halt: stop,
+    start: async () => {
+      throw new Error('restarting a Docker-backed private Redis is not supported; install redis-server');
     },
   };
 }

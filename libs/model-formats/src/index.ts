@@ -32,3 +32,17 @@ export {
 export { dtypeByteSize, elementCount, isSafetensorsDtype, SAFETENSORS_DTYPES, type SafetensorsDtype } from './safetensors-dtype.js';
 export { SafetensorsError } from './safetensors-error.js';
 export { tensorToFloat32, type RawTensor } from './tensor-convert.js';
+export { CheckpointError, PickleError, UnsafePickleError } from './pickle/errors.js';
+export { ALLOWLIST } from './pickle/allowlist.js';
+export type { GlobalSpec } from './pickle/allowlist-spec.js';
+export { unpickle, type UnpickleOptions, type UnpickleResult } from './pickle/unpickler.js';
+export { GlobalRef, NumpyDtype, PickleDict, PickleSet, PickleTuple, TorchStorage, TorchTensor, type PickleValue } from './pickle/values.js';
+export {
+  convertCheckpointToSafetensors,
+  readTorchCheckpoint,
+  readTorchCheckpointFile,
+  type TorchCheckpoint,
+  type TorchCheckpointOptions,
+} from './torch/torch-checkpoint.js';
+export { ZipError } from './zip/zip-error.js';
+export { ZipArchive, type ZipEntry, type ZipLimits } from './zip/zip-reader.js';

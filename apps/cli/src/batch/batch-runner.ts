@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AtelierApiError, type AtelierClient, type BatchPage, type GenerationRequestInput, type GenerationView } from '#libs/client/src/index.js';
@@ -60,12 +61,17 @@ export class BatchRunner {
   private readonly byLine: ReadonlyMap<number, InputLine>;
   private readonly pending: number[] = [];
   private readonly active = new Set<number>();
+  /** Submissions an earlier run sent without recording the answer: sent again under the same key. */
+  private readonly replays: Array<{ readonly key: string; readonly lines: number[] }> = [];
   private readonly throughput = new Throughput();
   private skipped = 0;
+  /** In-flight ceiling: --concurrency, lowered when the tenant's queue limit is lower. */
+  private limit: number;
 
   constructor(private readonly options: BatchRunOptions) {
     this.state = options.store.state.lines;
     this.byLine = new Map(options.lines.map((line) => [line.line, line]));
+    this.limit = options.concurrency;
   }
 
   async run(): Promise<BatchOutcome> {
@@ -74,9 +80,10 @@ export class BatchRunner {
     this.report();
     try {
       const { stop } = this.options;
+      for (const replay of this.replays) await this.submit(replay.lines, replay.key);
       while (!stop.aborted) {
-        while (this.pending.length > 0 && this.active.size < this.options.concurrency && !stop.aborted) {
-          const chunk = this.pending.splice(0, Math.min(this.options.concurrency - this.active.size, MAX_CHUNK));
+        while (this.pending.length > 0 && this.active.size < this.limit && !stop.aborted) {
+          const chunk = this.pending.splice(0, Math.min(this.limit - this.active.size, MAX_CHUNK));
           await this.submit(chunk);
           this.report();
         }
@@ -92,7 +99,7 @@ export class BatchRunner {
           if (this.active.size === 0 && this.pending.length === 0) break;
         }
         // Slots freed by the poll are filled at once; otherwise the farm needs time before the next look.
-        if (this.pending.length === 0 || this.active.size >= this.options.concurrency) await sleepUnlessStopped(this.options.pollMs, stop);
+        if (this.pending.length === 0 || this.active.size >= this.limit) await sleepUnlessStopped(this.options.pollMs, stop);
       }
     } finally {
       await this.options.store.flush();
@@ -101,9 +108,14 @@ export class BatchRunner {
     return this.outcome();
   }
 
-  /** Decides per line: skip (done), re-attach (submitted earlier), or submit. */
+  /** Decides per line: skip (done), re-attach (submitted earlier), replay (answer lost), or submit. */
   private plan(): void {
+    const chunkSizes = new Map<string, number>();
+    for (const entry of Object.values(this.state)) {
+      if (entry.status === 'submitting' && entry.idempotency_key) chunkSizes.set(entry.idempotency_key, (chunkSizes.get(entry.idempotency_key) ?? 0) + 1);
+    }
     for (const key of Object.keys(this.state)) if (!this.byLine.has(Number(key))) delete this.state[key];
+    const replays = new Map<string, number[]>();
     for (const input of this.options.lines) {
       const previous = this.state[input.line];
       if (!input.ok) {
@@ -111,6 +123,10 @@ export class BatchRunner {
         continue;
       }
       if (previous?.hash === input.hash) {
+        if (previous.status === 'submitting' && previous.idempotency_key) {
+          replays.set(previous.idempotency_key, [...(replays.get(previous.idempotency_key) ?? []), input.line]);
+          continue;
+        }
         if (previous.status === 'downloaded' && (previous.files ?? []).every((file) => existsSync(path.join(this.options.outDir, file)))) {
           this.skipped++;
           continue;
@@ -126,6 +142,17 @@ export class BatchRunner {
       delete this.state[input.line];
       this.pending.push(input.line);
     }
+    for (const [key, lines] of replays) {
+      lines.sort((a, b) => (this.state[a].batch_index ?? 0) - (this.state[b].batch_index ?? 0));
+      // The same body as the lost request, or the server would refuse the key: every line still there, in order.
+      if (lines.length === chunkSizes.get(key) && lines.every((line, index) => this.state[line].batch_index === index)) {
+        this.replays.push({ key, lines });
+      } else {
+        for (const line of lines) delete this.state[line];
+        this.pending.push(...lines);
+      }
+    }
+    this.pending.sort((a, b) => a - b);
   }
 
   private requestOf(line: number): GenerationRequestInput {
@@ -135,21 +162,41 @@ export class BatchRunner {
   }
 
   /**
-   * One POST /v1/batches for the chunk. The API validates a batch as a whole and names the
-   * failing entries (`requests.<i>.<field>`): those lines are recorded as rejected and the rest
-   * is sent again, so one bad line never holds back the others.
+   * One POST /v1/batches for the chunk. Its Idempotency-Key is in the state file before the
+   * request leaves, so if the answer is lost (a crash, a kill, a dropped connection) the next run
+   * sends the same request under the same key and the API replays the batch it created instead
+   * of creating another. The API validates a batch as a whole and names the failing entries
+   * (`requests.<i>.<field>`): those lines are recorded as rejected and the rest is sent again,
+   * so one bad line never holds back the others.
    */
-  private async submit(lines: readonly number[]): Promise<void> {
+  private async submit(lines: readonly number[], replayKey?: string): Promise<void> {
     let remaining = [...lines];
+    let idempotencyKey = replayKey ?? randomUUID();
     while (remaining.length > 0) {
+      for (const [index, line] of remaining.entries()) {
+        this.set(line, { hash: this.byLine.get(line)?.hash ?? '', status: 'submitting', idempotency_key: idempotencyKey, batch_index: index });
+      }
+      await this.options.store.flush();
       let page: BatchPage;
       try {
-        page = await this.options.client.createBatch({ requests: remaining.map((line) => this.requestOf(line)) });
+        page = await this.options.client.createBatch({ requests: remaining.map((line) => this.requestOf(line)) }, { idempotencyKey });
       } catch (error) {
-        if (!(error instanceof AtelierApiError) || error.status !== 400) {
+        if (error instanceof AtelierApiError && error.status === 429 && error.code === 'queue_limit_reached' && this.active.size > 0) {
+          // Refused, so nothing was created: wait for this run's own generations to make room.
+          this.limit = Math.max(1, this.active.size);
+          this.options.log(`the farm's queue limit for this key is reached; holding at ${this.limit} in flight`);
+          for (const line of remaining) delete this.state[line];
           this.pending.unshift(...remaining);
-          throw error;
+          await this.options.store.flush();
+          return;
         }
+        if (error instanceof AtelierApiError && error.code === 'idempotency_key_reused') {
+          // The lines changed since the lost request; this is a new one.
+          idempotencyKey = randomUUID();
+          continue;
+        }
+        // Anything else leaves the lines `submitting` with their key: the next run replays exactly this request.
+        if (!(error instanceof AtelierApiError) || error.status !== 400) throw error;
         const problems = new Map<number, string[]>();
         for (const detail of error.details) {
           const match = /^requests\.(\d+)\.?(.*)$/.exec(detail.field);
@@ -170,6 +217,8 @@ export class BatchRunner {
         }
         for (const [index, messages] of problems) this.reject(remaining[index], error.code, messages.join('; '));
         remaining = remaining.filter((_, index) => !problems.has(index));
+        // Another body is another request: a key is never reused for it.
+        idempotencyKey = randomUUID();
         continue;
       }
       const ids = page.generations.data.map((entry) => entry.id);
@@ -296,7 +345,7 @@ export class BatchRunner {
       if (status === 'downloaded' && !this.active.has(input.line)) done++;
       else if (status !== undefined && FAILED.has(status)) failed++;
       else if (status === 'running' || status === 'succeeded') running++;
-      else if (status === 'queued' || status === 'submitted') queued++;
+      else if (status === 'queued' || status === 'submitted' || status === 'submitting') queued++;
     }
     const remaining = this.options.lines.length - done - failed;
     return {

@@ -7,8 +7,12 @@ export const STATE_FILE_NAME = '.atelier-batch.json';
 
 const lineStateSchema = z.object({
   hash: z.string(),
-  /** `submitted`: in a batch whose generation id is not known yet; `downloaded`: files are in the folder. */
-  status: z.enum(['submitted', 'queued', 'running', 'succeeded', 'downloaded', 'failed', 'canceled', 'rejected']),
+  /**
+   * `submitting`: a POST /v1/batches under `idempotency_key` whose answer is not recorded yet;
+   * `submitted`: in a batch whose generation id is not known yet; `downloaded`: files are in the folder.
+   */
+  status: z.enum(['submitting', 'submitted', 'queued', 'running', 'succeeded', 'downloaded', 'failed', 'canceled', 'rejected']),
+  idempotency_key: z.string().optional(),
   generation_id: z.string().optional(),
   batch_id: z.string().optional(),
   batch_index: z.number().int().min(0).optional(),

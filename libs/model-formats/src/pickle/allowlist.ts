@@ -5,7 +5,7 @@ import { arity, expectString } from './arguments.js';
 import { UnsafePickleError } from './errors.js';
 import { numpyGlobals } from './numpy-globals.js';
 import { torchGlobals } from './torch-globals.js';
-import { PickleDict, type PickleTuple, type PickleValue } from './values.js';
+import { describeValue, PickleDict, PickleSet, type PickleTuple, type PickleValue } from './values.js';
 
 /** OrderedDict() with no arguments; its items follow through SETITEMS. */
 function orderedDict(args: PickleTuple, self: string): PickleValue {
@@ -28,10 +28,24 @@ function encode(args: PickleTuple, self: string): PickleValue {
   return out;
 }
 
+/** Protocols below 4 have no set opcodes and write set([...]) / frozenset([...]) as calls. */
+function setOf(frozen: boolean) {
+  return (args: PickleTuple, self: string): PickleValue => {
+    const [items] = arity(args, self, 0, 1);
+    if (items !== undefined && !Array.isArray(items)) throw new UnsafePickleError(self, `expects a list, got ${describeValue(items)}`);
+    return new PickleSet(items === undefined ? [] : [...items], frozen);
+  };
+}
+
 function build(): ReadonlyMap<string, GlobalSpec> {
   const out = new Map<string, GlobalSpec>([
     ['collections.OrderedDict', { kind: 'call', call: orderedDict }],
     ['_codecs.encode', { kind: 'call', call: encode }],
+    // Python 3 writes the Python 2 module name at protocol 2 for compatibility.
+    ['builtins.set', { kind: 'call', call: setOf(false) }],
+    ['__builtin__.set', { kind: 'call', call: setOf(false) }],
+    ['builtins.frozenset', { kind: 'call', call: setOf(true) }],
+    ['__builtin__.frozenset', { kind: 'call', call: setOf(true) }],
     // Lightning 1.x stores callback state keyed by the callback class itself.
     ['pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint', { kind: 'reference' }],
     ['lightning.pytorch.callbacks.model_checkpoint.ModelCheckpoint', { kind: 'reference' }],

@@ -38,6 +38,7 @@ test('plain values of every protocol come back as data', () => {
   w.str('flags').bool(true).bool(false).tuple(2);
   w.str('memo').get(0);
   w.str('proto0').raw(Op.INT, ...new TextEncoder().encode('01\n'));
+  w.str('py2set').global('__builtin__', 'set').emptyList().str('q').append().tuple(1).reduce();
   w.str('latin1').global('_codecs', 'encode').str('\u00ff\u0000A').str('latin1').tuple(2).reduce();
   w.setitems().stop();
   const root = load(w);
@@ -52,6 +53,7 @@ test('plain values of every protocol come back as data', () => {
   assert.deepEqual(root.get('flags'), new PickleTuple([true, false]));
   assert.equal(root.get('memo'), root, 'a memo reference is the same object, not a copy');
   assert.equal(root.get('proto0'), true);
+  assert.deepEqual(root.get('py2set'), new PickleSet(['q'], false));
   assert.deepEqual(root.get('latin1'), Uint8Array.from([0xff, 0, 0x41]));
 
   const text = new TextEncoder().encode('(lp0\nI42\naL123456789012345678901L\naF1.5\nag0\na.');

