@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
-import { StateFile, type BatchState } from '../../apps/cli/src/batch/state-file.js';
+import { requestHash } from '../../apps/cli/src/batch/batch-input.js';
+import { STATE_FILE_NAME, StateFile, newBatchState, type BatchState } from '../../apps/cli/src/batch/state-file.js';
 import { waitUntil } from '../support/api-client.js';
 import { decodePng } from '../support/png.js';
 
@@ -91,7 +93,7 @@ describe('atelier CLI as a real process against a real farm', () => {
 
   it('generate writes a PNG of the requested size, prints its path, and status/cancel speak about it', async () => {
     const out = path.join(work, 'single');
-    const run = await cli('generate', 'a red circle on a blue background', '--width', '64', '--height', '48', '--steps', '3', '--scheduler', 'Euler', '--seed', '7', '--out', out);
+    const run = await cli('generate', 'a red circle on a blue background', '--width', '64', '--height', '80', '--steps', '3', '--scheduler', 'Euler', '--seed', '7', '--out', out);
     assert.equal(run.code, 0, run.stderr);
     const printed = run.stdout.trim().split('\n');
     assert.equal(printed.length, 1, run.stdout);
@@ -99,8 +101,8 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.equal(path.dirname(printed[0]), out);
     const png = decodePng(await readFile(printed[0]));
     assert.equal(png.width, 64);
-    assert.equal(png.height, 48);
-    assert.match(png.text.parameters, /Seed: 7, Size: 64x48/);
+    assert.equal(png.height, 80);
+    assert.match(png.text.parameters, /Seed: 7, Size: 64x80/);
     assert.match(run.stderr, /succeeded/, 'progress went to stderr');
 
     const id = /(gen_[0-9a-z]+)-0\.png$/.exec(printed[0])?.[1] ?? '';
@@ -108,7 +110,7 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`id\\s+${id}`));
     assert.match(status.stdout, /status\s+succeeded/);
-    assert.match(status.stdout, /64×48, 3 steps, seed 7/);
+    assert.match(status.stdout, /64×80, 3 steps, seed 7/);
 
     const statusJson = await cli('--json', 'status', id);
     assert.equal((JSON.parse(statusJson.stdout) as { id: string; status: string }).status, 'succeeded');
@@ -217,6 +219,37 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.ok(Object.values(finished.lines).every((entry) => entry.status === 'downloaded'));
     assert.equal(new Set(Object.values(finished.lines).map((entry) => entry.generation_id)).size, 20);
     assert.equal((await batchSubmissions()) - before, 20, 'each line was submitted exactly once over both runs');
+  });
+
+  it('batch: a submission whose answer was lost is replayed under its Idempotency-Key, not submitted twice', async () => {
+    const input = path.join(work, 'replay.jsonl');
+    const out = path.join(work, 'replay');
+    const requests = [0, 1, 2].map((index) => ({ prompt: `a ${COLOURS[index]} cross`, img_width: 64, img_height: 64, num_inference_steps: 2, seed: 900 + index }));
+    await writeFile(input, requests.map((request) => JSON.stringify(request)).join('\n'));
+    // What a run killed right after sending its POST leaves behind: the API took the batch, the state only knows the key.
+    const key = randomUUID();
+    const response = await fetch(`${farm.apiUrl}/v1/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${farm.apiKey}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ requests }),
+    });
+    assert.equal(response.status, 202);
+    const created = (await response.json()) as { generations: { data: Array<{ id: string }> } };
+    const state = newBatchState(farm.apiUrl, input);
+    for (const [index, request] of requests.entries()) {
+      state.lines[String(index + 1)] = { hash: requestHash(request), status: 'submitting', idempotency_key: key, batch_index: index, updated_at: new Date().toISOString() };
+    }
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, STATE_FILE_NAME), JSON.stringify(state));
+    const before = await batchSubmissions();
+
+    const run = await cli('batch', input, '--out', out, '--poll-interval', '200');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((await batchSubmissions()) - before, 0, 'the API replayed the batch it had created');
+    const ids = created.generations.data.map((entry) => entry.id);
+    assert.deepEqual(await pngFiles(out), ids.map((id) => `${id}-0.png`).sort());
+    const finished = await loadState(out);
+    assert.deepEqual([1, 2, 3].map((line) => finished.lines[String(line)].generation_id), ids);
   });
 
   it('batch: a failing line is listed with its line number and the exit code is 1', async () => {

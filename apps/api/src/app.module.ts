@@ -5,6 +5,9 @@ import { BatchesController } from './batches/batches.controller.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { AdminKeysController } from './admin/admin-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { QueueRouter } from './routing/queue-router.js';
+import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
+import { WorkersController } from './workers/workers.controller.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { GenerationSubmitter } from './generations/generation-submitter.js';
 import { InlineImageValidator } from './generations/inline-image-validator.js';
@@ -28,8 +31,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
-      controllers: [AdminKeysController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController],
-      providers: [RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      controllers: [AdminKeysController, WorkersController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController],
+      providers: [QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

@@ -2,11 +2,11 @@ import os from 'node:os';
 import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
-import { QueueName } from '#libs/contracts/src/index.js';
 import { SessionPool, StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
 import { createFarmMetrics } from '#libs/metrics/src/index.js';
 import { WebhookPublisher } from '#libs/notifications/src/index.js';
-import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, createWebhookQueue, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
+import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, createWebhookQueue, generationQueueName, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
+import { probeGpu } from './gpu-probe.js';
 import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import { VERSION } from '#libs/config/src/index.js';
@@ -60,8 +60,9 @@ async function main(): Promise<void> {
 
   const activeJobs = new Set<string>();
   let jobsDone = 0;
+  const queueName = generationQueueName(config.env.WORKER_CLASS);
   const worker = new Worker(
-    QueueName.Generation,
+    queueName,
     async (job, token, signal) => {
       activeJobs.add(String(job.id));
       try {
@@ -88,14 +89,45 @@ async function main(): Promise<void> {
     if (worker.cancelJob(generationId, 'canceled')) logger.info({ generation_id: generationId }, 'cancel requested for running job');
   });
 
+  let draining = false;
+  // Healthy until shutdown starts: a draining (paused) worker is alive and must not be restarted.
+  let stopping = false;
+  const setDraining = async (value: boolean): Promise<void> => {
+    if (value === draining) return;
+    draining = value;
+    metrics.workerDraining.set(value ? 1 : 0);
+    // pause() lets the running job finish and takes no new one; resume() takes jobs again.
+    if (value) await worker.pause();
+    else worker.resume();
+    logger.info({ draining: value }, value ? 'draining: finishing current jobs, taking no new ones' : 'undrained: taking jobs again');
+  };
+  const control = createRedisConnection(config.redisUrl);
+  control.on('message', (_channel: string, message: string) => {
+    const command = JSON.parse(message) as { workerId?: string; draining?: boolean };
+    if (command.workerId === config.workerId && typeof command.draining === 'boolean') void setDraining(command.draining);
+  });
+  await control.subscribe(registry.controlChannel());
+
   const startedAt = new Date().toISOString();
   const summaries = models.catalog.list().map((model) => model.summary());
+  let gpu = await probeGpu();
   const heartbeat = async (): Promise<void> => {
+    gpu = (await probeGpu()) ?? gpu;
+    if (gpu) {
+      metrics.gpuMemoryUsed.set(gpu.memory_used_bytes);
+      metrics.gpuMemoryTotal.set(gpu.memory_total_bytes);
+      metrics.gpuUtilization.set(gpu.utilization_ratio);
+    }
     await registry.heartbeat(
       {
         id: config.workerId,
         host: os.hostname(),
         pid: process.pid,
+        worker_class: config.env.WORKER_CLASS,
+        queue: queueName,
+        draining,
+        trains: config.env.WORKER_TRAINS,
+        gpu: gpu ?? null,
         execution_provider: config.env.EXECUTION_PROVIDER,
         concurrency: config.env.WORKER_CONCURRENCY,
         models: summaries.map((model) => model.id),
@@ -110,11 +142,14 @@ async function main(): Promise<void> {
   await heartbeat();
   const heartbeatTimer = setInterval(() => heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed')), 5_000);
 
-  const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => worker.isRunning());
+  const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => !stopping, {
+    drain: async () => setDraining(true),
+    undrain: async () => setDraining(false),
+  });
   void worker.run();
+  if (await registry.isDrainRequested(config.workerId)) await setDraining(true);
   logger.info({ concurrency: config.env.WORKER_CONCURRENCY, metrics_port: config.env.METRICS_PORT }, 'worker ready');
 
-  let stopping = false;
   const shutdown = async (signalName: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -131,6 +166,7 @@ async function main(): Promise<void> {
     await Promise.allSettled([webhookQueue.close(), pool.close()]);
     metricsServer.close();
     subscriber.disconnect();
+    control.disconnect();
     redis.disconnect();
     logger.info('worker stopped');
     process.exit(0);

@@ -1,9 +1,23 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
-/** `/metrics` and `/healthz` for a worker, which has no HTTP API of its own. */
-export async function startMetricsServer(registry: Registry, port: number, host: string, isHealthy: () => boolean): Promise<Server> {
+/** `/metrics`, `/healthz` and `POST /drain`, `/undrain` for a worker, which has no HTTP API of its own. */
+export interface DrainControl {
+  drain(): Promise<void>;
+  undrain(): Promise<void>;
+}
+
+export async function startMetricsServer(registry: Registry, port: number, host: string, isHealthy: () => boolean, control: DrainControl): Promise<Server> {
   const server = createServer((request, response) => {
+    if (request.method === 'POST' && (request.url === '/drain' || request.url === '/undrain')) {
+      // For Kubernetes preStop hooks: stop taking jobs before SIGTERM arrives.
+      const action = request.url === '/drain' ? control.drain() : control.undrain();
+      action.then(
+        () => response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ draining: request.url === '/drain' })),
+        (error: Error) => response.writeHead(500).end(error.message),
+      );
+      return;
+    }
     if (request.url === '/metrics') {
       registry
         .metrics()

@@ -9,7 +9,7 @@ import { createMergedModel, type GraphPatch, type MergeOptions } from './merged-
 import { materializeMergedModel } from './model-cache.js';
 import { ModelGraph } from './model-graph.js';
 import { OnnxModel } from './onnx-model.js';
-import { fileSessionSource, mergedSessionSource, type SessionSource } from './session-source.js';
+import { fileSessionSource, mergedSessionSource, modelFileBytes, type SessionSource } from './session-source.js';
 import { planTextualInversion, type EmbeddingSource, type TokenEmbedding } from './textual-inversion.js';
 
 export interface AdaptComponentRequest {
@@ -42,7 +42,7 @@ export async function adaptComponent(request: AdaptComponentRequest): Promise<Ad
   const textEncoder = request.component === 'text_encoder' || request.component === 'text_encoder_2';
   const lorable = textEncoder || request.component === 'unet';
   if ((loras.length === 0 || !lorable) && (embeddings.length === 0 || !textEncoder)) {
-    return { source: fileSessionSource(key, request.modelPath, 0), loraReport: null, tokens: [] };
+    return { source: fileSessionSource(key, request.modelPath, await modelFileBytes(request.modelPath)), loraReport: null, tokens: [] };
   }
 
   const model = await OnnxModel.load(request.modelPath);
@@ -64,7 +64,7 @@ export async function adaptComponent(request: AdaptComponentRequest): Promise<Ad
 
   if (request.cacheDir !== undefined) {
     const cached = await materializeMergedModel(request.cacheDir, key, model, updates, patches);
-    return { source: fileSessionSource(key, cached.path, 0), loraReport, tokens };
+    return { source: fileSessionSource(key, cached.path, await modelFileBytes(cached.path)), loraReport, tokens };
   }
   const merged = await createMergedModel(model, updates, { ...request.merge, patches });
   return { source: mergedSessionSource(key, merged), loraReport, tokens };

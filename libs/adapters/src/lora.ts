@@ -73,7 +73,7 @@ export async function planLoraMerge(target: LoraTarget, loras: readonly LoraSour
         // Shapes are checked even at weight 0, so a LoRA that cannot fit is reported either way.
         if (lora.weight === 0) loraDimensions(matrix(tensors.up), matrix(tensors.down), slot);
         else {
-          addModule(deltas, slot, tensors, lora.weight);
+          await addModule(deltas, slot, tensors, lora.weight);
           report.applied++;
         }
       } catch (error) {
@@ -126,7 +126,7 @@ function matrix(entry: TensorEntry | undefined): LoraMatrix {
   return { shape: entry.shape, values: new Float32Array(0) };
 }
 
-function addModule(deltas: Map<string, Float32Array>, slot: WeightSlot, tensors: ModuleTensors, weight: number): void {
+async function addModule(deltas: Map<string, Float32Array>, slot: WeightSlot, tensors: ModuleTensors, weight: number): Promise<void> {
   const { up, down } = tensors;
   if (up === undefined || down === undefined) throw new Error('LoRA module without up or down tensor');
   const rank = down.shape[0];
@@ -136,7 +136,7 @@ function addModule(deltas: Map<string, Float32Array>, slot: WeightSlot, tensors:
   loraDimensions(matrix(up), matrix(down), slot);
   let delta = deltas.get(slot.initializer);
   if (delta === undefined) deltas.set(slot.initializer, (delta = new Float32Array(elementCount(slot.dims))));
-  addLoraDelta(
+  await addLoraDelta(
     delta,
     { shape: up.shape, values: tensorToFloat32(up) },
     { shape: down.shape, values: tensorToFloat32(down) },

@@ -1,6 +1,8 @@
 // What a session pool needs to open a (possibly merged) component: a cache key, the bytes it will
 // hold, and a way to create the session with the provider's options. Keeping the merged bytes
 // referenced here keeps the in-memory external data alive as long as the source is.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { mergeSessionOptions, type MergedModel } from './merged-model.js';
 
@@ -20,4 +22,15 @@ export function mergedSessionSource(key: string, merged: MergedModel): SessionSo
 
 export function fileSessionSource(key: string, modelPath: string, bytes: number): SessionSource {
   return { key, bytes, create: (providerOptions) => ort.InferenceSession.create(modelPath, providerOptions) };
+}
+
+/** model.onnx plus the external data files beside it: what a session loaded from it holds. */
+export async function modelFileBytes(modelPath: string): Promise<number> {
+  const dir = path.dirname(modelPath);
+  const sizes = await Promise.all(
+    [modelPath, ...['model.onnx_data', 'model.onnx.data', 'weights.pb'].map((name) => path.join(dir, name))].map((file) =>
+      stat(file).then((info) => info.size, () => 0),
+    ),
+  );
+  return sizes.reduce((total, size) => total + size, 0);
 }

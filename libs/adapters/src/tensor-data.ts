@@ -25,6 +25,18 @@ export function bytesPerElement(type: FloatTypeName): number {
   return BYTES[type];
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * The bytes in a fresh ArrayBuffer of their own. Not `bytes.slice()`: protobufjs and fs hand out
+ * Node Buffers, whose slice is a view into a shared pool.
+ */
+function alignedCopy(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
+}
+
 let halfTable: Float32Array | undefined;
 
 // A table lookup per value beats re-deriving 65,536 possible halves millions of times.
@@ -44,6 +56,8 @@ export function decodeFloats(bytes: Uint8Array, type: FloatTypeName): Float32Arr
   const out = new Float32Array(count);
   switch (type) {
     case 'float32':
+      // A copy is aligned and, on little-endian hosts, already the values: a memcpy, not a loop.
+      if (LITTLE_ENDIAN) return new Float32Array(alignedCopy(bytes));
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
       break;
     case 'float64':
@@ -51,7 +65,12 @@ export function decodeFloats(bytes: Uint8Array, type: FloatTypeName): Float32Arr
       break;
     case 'float16': {
       const table = halfValues();
-      for (let i = 0; i < count; i++) out[i] = table[view.getUint16(i * 2, true)];
+      if (LITTLE_ENDIAN) {
+        const bits = new Uint16Array(alignedCopy(bytes));
+        for (let i = 0; i < count; i++) out[i] = table[bits[i]];
+      } else {
+        for (let i = 0; i < count; i++) out[i] = table[view.getUint16(i * 2, true)];
+      }
       break;
     }
     case 'bfloat16': {
@@ -73,6 +92,7 @@ export function encodeFloats(values: Float32Array, type: FloatTypeName): Uint8Ar
   const view = new DataView(out.buffer);
   switch (type) {
     case 'float32':
+      if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
       for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
       break;
     case 'float64':

@@ -56,6 +56,8 @@ export const environmentSchema = z.object({
     .default('5000,300000,1800000,7200000,18000000,36000000,36000000'),
 
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  WORKER_CLASS: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and -').default('default'),
+  WORKER_TRAINS: booleanFlag.default(false),
   WORKER_CONCURRENCY: positiveInt.max(64).default(1),
   WORKER_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(0).default(30_000),
   METRICS_PORT: port.default(9464),

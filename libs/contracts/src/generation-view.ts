@@ -27,6 +27,8 @@ export interface GenerationRecord {
   readonly id: string;
   /** Owner: only callers of this tenant can see the generation and its outputs. */
   readonly tenant: string;
+  /** The capability-class queue the job was routed to. */
+  readonly queue: string;
   readonly status: GenerationStatus;
   readonly request: ResolvedGeneration;
   readonly batch_id?: string;

@@ -117,6 +117,11 @@ export function createFarmMetrics(role: 'api' | 'worker', version: string) {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
       registers: [registry],
     }),
+    gpuMemoryUsed: new Gauge({ name: 'atelier_gpu_memory_used_bytes', help: 'GPU memory in use on this worker’s GPU (nvidia-smi).', registers: [registry] }),
+    gpuMemoryTotal: new Gauge({ name: 'atelier_gpu_memory_total_bytes', help: 'GPU memory of this worker’s GPU (nvidia-smi).', registers: [registry] }),
+    gpuUtilization: new Gauge({ name: 'atelier_gpu_utilization_ratio', help: 'GPU utilization of this worker’s GPU, 0..1 (nvidia-smi).', registers: [registry] }),
+    workerDraining: new Gauge({ name: 'atelier_worker_draining', help: '1 while this worker is draining (takes no new jobs).', registers: [registry] }),
+    workersAlive: new Gauge({ name: 'atelier_workers_alive', help: 'Workers with a fresh heartbeat, by class (API, read at scrape).', labelNames: ['worker_class'], registers: [registry] }),
     webhookDeliveries: new Counter({
       name: 'atelier_webhook_deliveries_total',
       help: 'Webhook delivery attempts by event and outcome (delivered, failed, retrying).',

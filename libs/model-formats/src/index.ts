@@ -10,7 +10,8 @@
 //   _rebuild_parameter, _rebuild_parameter_with_state; torch._tensor._rebuild_from_type_v2;
 //   the storage types torch.{Double,Float,Half,BFloat16,Long,Int,Short,Char,Byte,Bool}Storage and
 //   torch.UntypedStorage (only as persistent-id tags); torch.Size; _codecs.encode (latin-1 only,
-//   how protocol 2 writes bytes); numpy.core.multiarray.scalar and numpy.dtype (plain numbers);
+//   how protocol 2 writes bytes); builtins/__builtin__ set and frozenset (protocol 2 sets);
+//   numpy.core.multiarray.scalar (and numpy 2's numpy._core name) with numpy.dtype (plain numbers);
 //   and a few names that may only appear as inert references, never be called (torch dtypes,
 //   torch.Tensor, torch.nn.parameter.Parameter, Lightning's ModelCheckpoint class used as a key).
 // Any other global, any call of an allowlisted name with unexpected arguments, the object-creating

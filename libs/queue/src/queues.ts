@@ -23,8 +23,18 @@ export function webhookJobDefaults(attempts: number): DefaultJobOptions {
   };
 }
 
-export function createGenerationQueue(connection: Redis, prefix: string, attempts: number): Queue {
-  return new Queue(QueueName.Generation, { connection, prefix, defaultJobOptions: generationJobDefaults(attempts) });
+export const DEFAULT_WORKER_CLASS = 'default';
+
+/**
+ * Jobs are routed by capability class: workers of one class serve the same models on the same
+ * kind of hardware and consume one queue. The default class keeps the plain queue name.
+ */
+export function generationQueueName(workerClass: string): string {
+  return workerClass === DEFAULT_WORKER_CLASS ? QueueName.Generation : `${QueueName.Generation}-${workerClass}`;
+}
+
+export function createGenerationQueue(connection: Redis, prefix: string, attempts: number, workerClass = DEFAULT_WORKER_CLASS): Queue {
+  return new Queue(generationQueueName(workerClass), { connection, prefix, defaultJobOptions: generationJobDefaults(attempts) });
 }
 
 export function createWebhookQueue(connection: Redis, prefix: string, attempts: number): Queue {

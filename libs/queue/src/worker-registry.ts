@@ -16,10 +16,23 @@ export const modelSummarySchema = z.object({
 });
 export type ModelSummary = z.infer<typeof modelSummarySchema>;
 
+export const gpuInfoSchema = z.object({
+  name: z.string(),
+  memory_total_bytes: z.number(),
+  memory_used_bytes: z.number(),
+  utilization_ratio: z.number(),
+});
+export type GpuInfo = z.infer<typeof gpuInfoSchema>;
+
 export const workerStateSchema = z.object({
   id: z.string(),
   host: z.string(),
   pid: z.number().int(),
+  worker_class: z.string(),
+  queue: z.string(),
+  draining: z.boolean(),
+  trains: z.boolean(),
+  gpu: gpuInfoSchema.nullable(),
   execution_provider: z.string(),
   concurrency: z.number().int(),
   models: z.array(z.string()),
@@ -44,6 +57,22 @@ export class WorkerRegistry {
     pipeline.zadd(this.keys.workers(), Date.now(), state.id);
     for (const model of models) pipeline.hset(this.keys.models(), model.id, JSON.stringify(model));
     await pipeline.exec();
+  }
+
+  controlChannel(): string {
+    return `${this.keys.prefix}:worker-control`;
+  }
+
+  /** Asks one worker to stop taking jobs (drain) or to take them again; remembered across restarts. */
+  async setDraining(workerId: string, draining: boolean): Promise<void> {
+    const key = `${this.keys.worker(workerId)}:drain`;
+    if (draining) await this.redis.set(key, '1');
+    else await this.redis.del(key);
+    await this.redis.publish(this.controlChannel(), JSON.stringify({ workerId, draining }));
+  }
+
+  async isDrainRequested(workerId: string): Promise<boolean> {
+    return (await this.redis.exists(`${this.keys.worker(workerId)}:drain`)) === 1;
   }
 
   async remove(workerId: string): Promise<void> {

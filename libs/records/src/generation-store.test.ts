@@ -50,7 +50,7 @@ describe('generation records (real redis-server)', () => {
     fresh();
     const g1 = { id: 'g1', tenant: 't' };
     const multi = redis.multi();
-    store.addCreate(multi, { id: 'g1', tenant: 't', request, warnings: ['w'], createdAt: new Date().toISOString() });
+    store.addCreate(multi, { id: 'g1', tenant: 't', queue: 'generation', request, warnings: ['w'], createdAt: new Date().toISOString() });
     await multi.exec();
     assert.equal((await store.get('g1'))?.status, GenerationStatus.Queued);
     assert.equal((await store.markStarted(g1, 'w1', 1, new Date())).applied, true);
@@ -75,7 +75,7 @@ describe('generation records (real redis-server)', () => {
     const ids = Array.from({ length: 20 }, (_, index) => `b${index}`);
     const multi = redis.multi();
     batches.addCreate(multi, { id: 'batch1', tenant: 't', generationIds: ids, createdAt: new Date().toISOString() });
-    for (const id of ids) store.addCreate(multi, { id, tenant: 't', request, batchId: 'batch1', warnings: [], createdAt: new Date().toISOString() });
+    for (const id of ids) store.addCreate(multi, { id, tenant: 't', queue: 'generation', request, batchId: 'batch1', warnings: [], createdAt: new Date().toISOString() });
     await multi.exec();
     const results = await Promise.all(
       ids.map(async (id, index) => {

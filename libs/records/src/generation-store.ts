@@ -44,12 +44,13 @@ export class GenerationStore {
   /** Adds the `create` command for many records to a MULTI (used for batches of thousands). */
   addCreate(
     multi: ReturnType<Redis['multi']>,
-    input: { id: string; tenant: string; request: ResolvedGeneration; batchId?: string; warnings: readonly string[]; createdAt: string },
+    input: { id: string; tenant: string; queue: string; request: ResolvedGeneration; batchId?: string; warnings: readonly string[]; createdAt: string },
   ): void {
     const key = this.keys.generation(input.id);
     multi.hset(key, {
       id: input.id,
       tenant: input.tenant,
+      queue: input.queue,
       status: GenerationStatus.Queued,
       request: JSON.stringify(input.request),
       batch_id: input.batchId ?? '',
@@ -164,6 +165,7 @@ function toRecord(fields: Record<string, string>): GenerationRecord {
   return {
     id: fields.id,
     tenant: fields.tenant || 'local',
+    queue: fields.queue || 'generation',
     status: fields.status as GenerationStatus,
     request: resolvedGenerationSchema.parse(JSON.parse(fields.request)),
     batch_id: fields.batch_id || undefined,

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import { JobName, type GenerationJob, type WebhookTarget } from '#libs/contracts/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
 import { RedisKeys, type Redis } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
 import { TenantLimitsStore, type Principal } from '#libs/tenancy/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { GENERATION_QUEUE, REDIS } from '../infrastructure/tokens.js';
+import { REDIS } from '../infrastructure/tokens.js';
+import { QueueRouter } from '../routing/queue-router.js';
 import { fairPriority } from './fair-priority.js';
 import type { ResolvedSubmission } from './request-resolver.js';
 
@@ -25,7 +25,7 @@ export class GenerationSubmitter {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(RedisKeys) private readonly keys: RedisKeys,
-    @Inject(GENERATION_QUEUE) private readonly queue: Queue,
+    @Inject(QueueRouter) private readonly router: QueueRouter,
     @Inject(GenerationStore) private readonly generations: GenerationStore,
     @Inject(BatchStore) private readonly batches: BatchStore,
     @Inject(TenantLimitsStore) private readonly limits: TenantLimitsStore,
@@ -49,14 +49,15 @@ export class GenerationSubmitter {
   }
 
   async submitOne(principal: Principal, submission: ResolvedSubmission): Promise<string> {
+    const queueName = await this.router.route(submission.request.model);
     const before = await this.reserve(principal, 1);
     const id = newGenerationId();
     const createdAt = new Date().toISOString();
     const multi = this.redis.multi();
-    this.generations.addCreate(multi, { id, tenant: principal.tenant, request: submission.request, warnings: submission.warnings, createdAt });
+    this.generations.addCreate(multi, { id, tenant: principal.tenant, queue: queueName, request: submission.request, warnings: submission.warnings, createdAt });
     await multi.exec();
     const payload: GenerationJob = { v: 1, generationId: id, submittedAt: createdAt };
-    await this.queue.add(JobName.GenerateImage, payload, { jobId: id, priority: fairPriority('interactive', before) });
+    await this.router.queue(queueName).add(JobName.GenerateImage, payload, { jobId: id, priority: fairPriority('interactive', before) });
     this.metrics.generationsSubmitted.inc({ kind: 'single' });
     return id;
   }
@@ -64,6 +65,7 @@ export class GenerationSubmitter {
   async submitBatch(principal: Principal, submissions: readonly ResolvedSubmission[], webhook: WebhookTarget | undefined): Promise<{ batchId: string; ids: string[] }> {
     const { max_batch_size: maxBatch } = await this.limits.limits(principal.tenant);
     if (submissions.length > maxBatch) throw ApiError.field('requests', `at most ${maxBatch} requests per batch for tenant ${principal.tenant}`);
+    const queueNames = await Promise.all(submissions.map((submission) => this.router.route(submission.request.model)));
     const before = await this.reserve(principal, submissions.length);
     const batchId = newBatchId();
     const createdAt = new Date().toISOString();
@@ -73,17 +75,17 @@ export class GenerationSubmitter {
       if (start === 0) this.batches.addCreate(multi, { id: batchId, tenant: principal.tenant, generationIds: ids, webhook, createdAt });
       for (let index = start; index < Math.min(submissions.length, start + ENQUEUE_CHUNK); index++) {
         const submission = submissions[index];
-        this.generations.addCreate(multi, { id: ids[index], tenant: principal.tenant, request: submission.request, batchId, warnings: submission.warnings, createdAt });
+        this.generations.addCreate(multi, { id: ids[index], tenant: principal.tenant, queue: queueNames[index], request: submission.request, batchId, warnings: submission.warnings, createdAt });
       }
       await multi.exec();
     }
-    for (let start = 0; start < ids.length; start += ENQUEUE_CHUNK) {
-      await this.queue.addBulk(
-        ids.slice(start, start + ENQUEUE_CHUNK).map((id, offset) => {
-          const payload: GenerationJob = { v: 1, generationId: id, batchId, submittedAt: createdAt };
-          return { name: JobName.GenerateImage, data: payload, opts: { jobId: id, priority: fairPriority('batch', before, start + offset) } };
-        }),
-      );
+    for (const queueName of new Set(queueNames)) {
+      const jobs = ids.flatMap((id, index) => {
+        if (queueNames[index] !== queueName) return [];
+        const payload: GenerationJob = { v: 1, generationId: id, batchId, submittedAt: createdAt };
+        return [{ name: JobName.GenerateImage, data: payload, opts: { jobId: id, priority: fairPriority('batch', before, index) } }];
+      });
+      for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK) await this.router.queue(queueName).addBulk(jobs.slice(start, start + ENQUEUE_CHUNK));
     }
     this.metrics.generationsSubmitted.inc({ kind: 'batch' }, ids.length);
     return { batchId, ids };

@@ -1,5 +1,4 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { GenerationStatus, WebhookEvent, generationRequestSchema, type GenerationRecord, type GenerationView } from '#libs/contracts/src/index.js';
@@ -12,7 +11,8 @@ import { InlineImageValidator } from './inline-image-validator.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { ApiError } from '../common/api-error.js';
 import { parseBody } from '../common/zod-body.js';
-import { GENERATION_QUEUE, OBJECT_STORAGE } from '../infrastructure/tokens.js';
+import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
+import { QueueRouter } from '../routing/queue-router.js';
 import { GenerationSubmitter } from './generation-submitter.js';
 import { RequestResolver } from './request-resolver.js';
 
@@ -26,7 +26,7 @@ export class GenerationsController {
     @Inject(GenerationSubmitter) private readonly submitter: GenerationSubmitter,
     @Inject(GenerationStore) private readonly generations: GenerationStore,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-    @Inject(GENERATION_QUEUE) private readonly queue: Queue,
+    @Inject(QueueRouter) private readonly router: QueueRouter,
     @Inject(CancelChannel) private readonly cancelChannel: CancelChannel,
     @Inject(WebhookPublisher) private readonly webhooks: WebhookPublisher,
     @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
@@ -65,7 +65,7 @@ export class GenerationsController {
       const result = await this.generations.markCanceled(refOf(record), [GenerationStatus.Queued], new Date());
       if (result.applied) {
         // A job that a worker locked meanwhile cannot be removed; that worker sees the status and skips it.
-        await this.queue.remove(id).catch(() => 0);
+        await this.router.queue(record.queue).remove(id).catch(() => 0);
         await this.webhooks.afterTransition(WebhookEvent.GenerationCanceled, record, result.batchCompleted);
         response.status(HttpStatus.OK);
         return this.view(principal, id);

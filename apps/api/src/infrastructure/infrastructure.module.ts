@@ -7,7 +7,6 @@ import {
   CancelChannel,
   RedisKeys,
   WorkerRegistry,
-  createGenerationQueue,
   createRedisConnection,
   createWebhookQueue,
   type Redis,
@@ -17,7 +16,7 @@ import { ApiKeyStore, TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { VERSION } from '#libs/config/src/index.js';
-import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
+import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 
 /** External systems behind small injectable adapters, created once per process. */
 @Global()
@@ -26,11 +25,6 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
     // Requests must fail fast (503) while Redis is down rather than hang in the offline queue.
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl, { maxRetriesPerRequest: 1 }) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.env.QUEUE_PREFIX) },
-    {
-      provide: GENERATION_QUEUE,
-      inject: [REDIS, APP_CONFIG],
-      useFactory: (redis: Redis, config: AppConfig) => createGenerationQueue(redis, config.env.QUEUE_PREFIX, config.env.JOB_ATTEMPTS),
-    },
     {
       provide: WEBHOOK_QUEUE,
       inject: [REDIS, APP_CONFIG],
@@ -65,7 +59,6 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
   exports: [
     REDIS,
     RedisKeys,
-    GENERATION_QUEUE,
     WEBHOOK_QUEUE,
     GenerationStore,
     BatchStore,
@@ -82,12 +75,11 @@ import { GENERATION_QUEUE, OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens
 export class InfrastructureModule implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(GENERATION_QUEUE) private readonly generationQueue: Queue,
     @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: Queue,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.generationQueue.close(), this.webhookQueue.close()]);
+    await this.webhookQueue.close().catch(() => undefined);
     this.redis.disconnect();
   }
 }

@@ -1,4 +1,3 @@
 export const REDIS = Symbol('REDIS');
-export const GENERATION_QUEUE = Symbol('GENERATION_QUEUE');
 export const WEBHOOK_QUEUE = Symbol('WEBHOOK_QUEUE');
 export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');

@@ -1,7 +1,8 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
-import { GENERATION_QUEUE, WEBHOOK_QUEUE } from '../infrastructure/tokens.js';
+import { WEBHOOK_QUEUE } from '../infrastructure/tokens.js';
+import { QueueRouter } from '../routing/queue-router.js';
 
 const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed'] as const;
 
@@ -9,14 +10,18 @@ const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed', '
 export class MetricsController {
   constructor(
     @Inject(FARM_METRICS) private readonly metrics: FarmMetrics,
-    @Inject(GENERATION_QUEUE) private readonly generationQueue: Queue,
+    @Inject(QueueRouter) private readonly router: QueueRouter,
     @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: Queue,
   ) {}
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
-    for (const queue of [this.generationQueue, this.webhookQueue]) {
+    const workers = await this.router.liveWorkers();
+    this.metrics.workersAlive.reset();
+    for (const worker of workers) this.metrics.workersAlive.inc({ worker_class: worker.worker_class });
+    const generationQueues = (await this.router.knownQueues()).map((name) => this.router.queue(name));
+    for (const queue of [...generationQueues, this.webhookQueue]) {
       const counts = await queue.getJobCounts(...QUEUE_STATES);
       for (const state of QUEUE_STATES) this.metrics.queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
     }

@@ -134,7 +134,7 @@ test('object-creating opcodes are refused whatever class they name', () => {
 
 test('allowlisted names used in unexpected ways are refused, naming them', () => {
   let w = new PickleWriter().proto(2).global('collections', 'OrderedDict').emptyList();
-  let at = w.position;
+  const at = w.position;
   w.reduce().stop();
   refused(w, 'collections.OrderedDict', /REDUCE arguments must be a tuple, got a list/, at);
 
@@ -192,4 +192,13 @@ test('a hostile global nested deep inside an otherwise valid state dict is still
   const w = new PickleWriter().proto(2).global('collections', 'OrderedDict').emptyTuple().reduce().mark();
   w.str('ok').int(1).str('payload').emptyList().global('os', 'system').str('id').tuple(1).reduce().append().setitems().stop();
   refused(w, 'os.system', /outside the allowlist/);
+});
+
+test('a MARK group larger than any argument list is appended without overflowing the call stack', () => {
+  const w = new PickleWriter().proto(2).emptyList().mark();
+  const count = 300_000;
+  for (let i = 0; i < count; i++) w.op(Op.NONE);
+  const value = load(w.appends().stop());
+  assert.ok(Array.isArray(value));
+  assert.equal(value.length, count);
 });

@@ -129,7 +129,7 @@ class Machine {
         return this.push(r.take(r.u32('length'), 'BINBYTES'));
       case Op.BINBYTES8:
       case Op.BYTEARRAY8:
-        return this.push(r.take(r.u64('length'), 'BINBYTES8'));
+        return this.push(r.take(r.u64('length'), opcodeName(op)));
       case Op.EMPTY_TUPLE:
         return this.push(new PickleTuple([]));
       case Op.TUPLE1:
@@ -152,7 +152,9 @@ class Machine {
       }
       case Op.APPENDS: {
         const items = this.popMark();
-        this.list('APPENDS').push(...items);
+        const list = this.list('APPENDS');
+        // A loop, not push(...items): a crafted MARK group can hold more items than a call has arguments.
+        for (const item of items) list.push(item);
         return;
       }
       case Op.EMPTY_DICT:
@@ -181,7 +183,7 @@ class Machine {
         const items = this.popMark();
         const target = this.top();
         if (!(target instanceof PickleSet) || target.frozen) throw new PickleError(`ADDITEMS on ${describeValue(target)}`, this.at);
-        target.items.push(...items);
+        for (const item of items) target.items.push(item);
         return;
       }
       case Op.BINPUT:

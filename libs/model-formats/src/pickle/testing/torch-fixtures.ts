@@ -79,7 +79,8 @@ class TorchPickler {
     const w = this.w;
     if (value === null) w.none();
     else if (typeof value === 'boolean') w.bool(value);
-    else if (typeof value === 'number') (Number.isInteger(value) ? w.int(value) : w.float(value));
+    else if (typeof value === 'number' && Number.isInteger(value)) w.int(value);
+    else if (typeof value === 'number') w.float(value);
     else if (typeof value === 'string') w.str(value);
     else if ('tensor' in value) this.tensor(value.tensor);
     else if ('global' in value) this.global(...value.global);

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { GenerationView } from '#libs/contracts/src/index.js';
+import type { WorkerProcess } from '#libs/local-services/src/index.js';
+import { waitUntil } from '../support/api-client.js';
+import { SLOW, TINY, auditGenerations, metricValue, printFigures, seconds, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
+
+/** The worker (among those alive) whose busy gauge says it is running a job. */
+async function busyWorker(workers: readonly WorkerProcess[]): Promise<WorkerProcess | undefined> {
+  for (const worker of workers) {
+    if (worker.child.exitCode !== null || worker.child.signalCode !== null) continue;
+    if ((await metricValue(worker.metricsUrl, 'atelier_worker_busy_jobs')) === 1) return worker;
+  }
+  return undefined;
+}
+
+describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, () => {
+  let fault: FaultFarm;
+
+  before(async () => {
+    // A short lock: the killed worker's job is seen as stalled within a few seconds.
+    fault = await startFaultFarm({ workers: 2, env: { WORKER_LOCK_MS: '2000' } });
+  });
+  after(async () => {
+    await fault?.stop();
+  });
+
+  it('the job completes on another worker with one set of outputs and one terminal webhook', async () => {
+    const webhook = { url: fault.receiver.url };
+    const slow = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 150, webhook });
+    assert.equal(slow.status, 202, JSON.stringify(slow.body));
+    const id = slow.body.id;
+    await fault.api.waitFor<GenerationView>(`/v1/generations/${id}`, (body) => body.status === 'running' && body.progress.step >= 20, 60_000);
+    const victim = await busyWorker(fault.farm.workers);
+    assert.ok(victim, 'one worker reports the running job');
+    const survivor = fault.farm.workers.find((worker) => worker !== victim);
+    assert.ok(survivor);
+
+    // Load on the surviving worker while the crash is handled.
+    const others: string[] = [];
+    for (let index = 0; index < 4; index++) {
+      const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...TINY, seed: index, webhook });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      others.push(created.body.id);
+    }
+
+    const stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+    assert.equal(victim.child.signalCode, 'SIGKILL');
+
+    // Resumed: the record's progress restarts from 0 on the survivor and climbs again.
+    let resumedAt = 0;
+    await waitUntil(
+      async () => {
+        const view = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body;
+        if (view.status === 'succeeded' || (view.status === 'running' && view.progress.step < stepAtKill)) {
+          resumedAt = Date.now();
+          return true;
+        }
+        return false;
+      },
+      60_000,
+      'the stalled job to be picked up by the surviving worker',
+    );
+
+    const audit = await auditGenerations(fault, 1 + others.length, [id, ...others], { settleMs: 180_000 });
+    const slowAudit = audit.generations.find((entry) => entry.id === id);
+    assert.ok(slowAudit);
+    const finished = slowAudit.view;
+    printFigures('worker SIGKILL mid-job (2 workers, WORKER_LOCK_MS=2000)', {
+      ...audit.figures,
+      'killed at step': `${stepAtKill} / 150`,
+      'kill → picked up again': seconds(resumedAt - killedAt),
+      'kill → succeeded': finished?.finished_at ? seconds(Date.parse(finished.finished_at) - killedAt) : 'n/a',
+      'attempts on the record': slowAudit.attempts,
+      'output keys': slowAudit.outputKeys.join(', '),
+      'generation.started deliveries': slowAudit.startedDeliveries,
+      'terminal deliveries': slowAudit.terminalDeliveries,
+    });
+
+    assert.equal(slowAudit.status, 'succeeded', JSON.stringify(finished?.error));
+    assert.deepEqual(slowAudit.outputKeys, [`generations/${id}/0.png`], 'exactly one set of outputs');
+    assert.equal(slowAudit.terminalDeliveries, 1, 'exactly one terminal webhook');
+    assert.equal(
+      audit.generations.every((entry) => entry.view?.status !== 'succeeded' || entry.terminalDeliveries === 1),
+      true,
+    );
+    // Observed and documented: the survivor's markStarted finds the record already `running`
+    // (the killed attempt never moved it back), so it does not publish a second `started`.
+    assert.equal(slowAudit.startedDeliveries, 1, 'generation.started is sent once, for the first attempt only');
+    assert.equal(audit.unverifiedDeliveries, 0);
+    assert.equal(audit.figures.lost, 0);
+    assert.equal(audit.figures.duplicated, 0);
+    assert.equal(audit.figures.failed, 0);
+    assert.equal(audit.figures.succeeded, audit.figures.accepted);
+  });
+
+  it('a job whose worker dies twice still reaches a terminal state with one terminal webhook', async () => {
+    // The first test left one worker; two more take the job in turn.
+    await fault.farm.addWorker();
+    await fault.farm.addWorker();
+    const alive = (): WorkerProcess[] => fault.farm.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
+    await waitUntil(async () => (await Promise.all(alive().map((worker) => metricValue(worker.metricsUrl, 'atelier_worker_busy_jobs')))).every((value) => value === 0), 120_000, 'idle workers');
+    const webhook = { url: fault.receiver.url };
+    const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 150, seed: 7, webhook });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.id;
+    const started = Date.now();
+    const kills: string[] = [];
+    let stepAtKill = Number.POSITIVE_INFINITY;
+    for (let crash = 0; crash < 2; crash++) {
+      await waitUntil(
+        async () => {
+          const view = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body;
+          if (view.status === 'running' && view.progress.step < stepAtKill) stepAtKill = Number.POSITIVE_INFINITY; // this run's progress
+          return view.status === 'running' && view.progress.step >= 20 && stepAtKill === Number.POSITIVE_INFINITY;
+        },
+        90_000,
+        `the job mid-flight before crash ${crash + 1}`,
+      );
+      const victim = await busyWorker(alive());
+      assert.ok(victim, `a worker runs the job before crash ${crash + 1}`);
+      stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
+      await victim.stop('SIGKILL');
+      kills.push(`${seconds(Date.now() - started)} (step ${stepAtKill})`);
+    }
+    const audit = await auditGenerations(fault, 1, [id], { settleMs: 60_000 });
+    const [entry] = audit.generations;
+    printFigures('worker SIGKILL twice on the same job', {
+      ...audit.figures,
+      crashes: kills.join(', '),
+      'final status': entry.status,
+      error: entry.view?.error ? `${entry.view.error.code}: ${entry.view.error.message}` : 'none',
+      'terminal deliveries': entry.terminalDeliveries,
+      'output keys': entry.outputKeys.length,
+    });
+    assert.notEqual(entry.status, 'running', 'the record must not stay running after the queue gave up on the job');
+    assert.equal(audit.figures.lost, 0);
+    assert.equal(entry.terminalDeliveries, 1, 'exactly one terminal webhook');
+    assert.equal(audit.figures.duplicated, 0);
+  });
+});

@@ -1,0 +1,321 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { GenerationView } from '#libs/contracts/src/index.js';
+import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
+import { S3Storage } from '#libs/storage/src/index.js';
+import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
+import { TestApiClient } from './api-client.js';
+import { startRestartableS3rver, type RestartableS3rver } from './restartable-s3rver.js';
+import { ScriptedReceiver } from './scripted-receiver.js';
+
+/** A tiny job: a few hundred milliseconds on the demo model. */
+export const TINY = { model: 'demo-sd15', prompt: 'a red circle on a blue background', img_width: 64, img_height: 64, num_inference_steps: 3, scheduler: 'Euler' } as const;
+/** A job that takes seconds, to be "mid-flight" when a fault is injected. */
+export const SLOW = { model: 'demo-sd15', prompt: 'a purple diamond', img_width: 512, img_height: 512, scheduler: 'Euler' } as const;
+
+const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
+const TERMINAL_EVENTS = new Set(['generation.succeeded', 'generation.failed', 'generation.canceled']);
+
+export interface FaultFarm {
+  readonly farm: LocalFarm;
+  readonly s3: RestartableS3rver;
+  readonly storage: S3Storage;
+  readonly receiver: ScriptedReceiver;
+  readonly api: TestApiClient;
+  stop(): Promise<void>;
+}
+
+export interface FaultFarmOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly workers?: number;
+  readonly persistentRedis?: boolean;
+}
+
+/**
+ * Real parts only, each of which a test can take down: a private redis-server (optionally AOF),
+ * s3rver on a fixed port and data directory, a webhook receiver that can stop and start on its
+ * port, and API and workers as separate processes.
+ */
+export async function startFaultFarm(options: FaultFarmOptions = {}): Promise<FaultFarm> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'atelier-fault-'));
+  const webhookSecret = generateWebhookSecret();
+  const s3 = await startRestartableS3rver({ bucket: 'atelier-fault' });
+  const receiver = new ScriptedReceiver(webhookSecret);
+  await receiver.start();
+  const storage = new S3Storage({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    bucket: s3.bucket,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+  });
+  let farm: LocalFarm;
+  try {
+    farm = await startLocalFarm({
+      workers: options.workers ?? 1,
+      persistentRedis: options.persistentRedis,
+      output: process.env.E2E_VERBOSE ? process.stderr : undefined,
+      env: {
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        STORAGE_DRIVER: 's3',
+        S3_ENDPOINT: s3.endpoint,
+        S3_BUCKET: s3.bucket,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        S3_FORCE_PATH_STYLE: 'true',
+        WEBHOOK_SECRET: webhookSecret,
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_RETRY_SCHEDULE_MS: '200,400,800,1600',
+        WEBHOOK_MAX_ATTEMPTS: '8',
+        PROGRESS_INTERVAL_MS: '100',
+        RATE_LIMIT_PER_MINUTE: '100000',
+        MODELS_DIR: path.join(dataDir, 'models'),
+        ...options.env,
+      },
+    });
+  } catch (error) {
+    storage.destroy();
+    await receiver.stop();
+    await s3.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    farm,
+    s3,
+    storage,
+    receiver,
+    api: new TestApiClient(farm.apiUrl, farm.apiKey),
+    stop: async () => {
+      await farm.stop();
+      storage.destroy();
+      await receiver.stop();
+      await s3.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Submissions: every request is bounded by a timeout, and its outcome is classified.
+
+export type SubmitOutcome =
+  | { readonly kind: 'accepted'; readonly id: string; readonly at: number; readonly ms: number }
+  | { readonly kind: 'refused'; readonly status: number; readonly contentType: string; readonly body: string; readonly at: number; readonly ms: number }
+  | { readonly kind: 'connection_error'; readonly reason: string; readonly at: number; readonly ms: number }
+  | { readonly kind: 'timeout'; readonly at: number; readonly ms: number };
+
+/** One POST /v1/generations that always settles within `timeoutMs` (+ a little) with an outcome. */
+export async function submitGeneration(baseUrl: string, apiKey: string, body: unknown, timeoutMs: number): Promise<SubmitOutcome> {
+  const at = Date.now();
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  try {
+    const response = await fetch(`${baseUrl}/v1/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    if (response.status === 202) {
+      const id = (JSON.parse(text) as { id: string }).id;
+      return { kind: 'accepted', id, at, ms: elapsed() };
+    }
+    return { kind: 'refused', status: response.status, contentType: response.headers.get('content-type') ?? '', body: text, at, ms: elapsed() };
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return { kind: 'timeout', at, ms: elapsed() };
+    const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+    const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    return { kind: 'connection_error', reason, at, ms: elapsed() };
+  }
+}
+
+/** Submits continuously from `lanes` concurrent clients until `stop()`; every outcome is kept. */
+export class SubmissionLoad {
+  readonly outcomes: SubmitOutcome[] = [];
+  private running = true;
+  private readonly lanes: Promise<void>[] = [];
+
+  constructor(
+    private readonly target: () => { baseUrl: string; apiKey: string },
+    private readonly body: () => unknown,
+    options: { lanes: number; pauseMs: number; timeoutMs: number },
+  ) {
+    for (let lane = 0; lane < options.lanes; lane++) {
+      this.lanes.push(
+        (async () => {
+          while (this.running) {
+            const { baseUrl, apiKey } = this.target();
+            this.outcomes.push(await submitGeneration(baseUrl, apiKey, this.body(), options.timeoutMs));
+            await sleep(options.pauseMs);
+          }
+        })(),
+      );
+    }
+  }
+
+  accepted(): string[] {
+    return this.outcomes.flatMap((outcome) => (outcome.kind === 'accepted' ? [outcome.id] : []));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.lanes);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settling and auditing: terminal states, storage objects and webhook deliveries per generation.
+
+/** Polls every generation until it is terminal or the deadline passes; returns the last views. */
+export async function settle(api: TestApiClient, ids: readonly string[], timeoutMs: number): Promise<Map<string, GenerationView | undefined>> {
+  const views = new Map<string, GenerationView | undefined>();
+  const pending = new Set(ids);
+  const deadline = Date.now() + timeoutMs;
+  while (pending.size > 0 && Date.now() < deadline) {
+    for (const id of [...pending]) {
+      const response = await api.request<GenerationView>('GET', `/v1/generations/${id}`).catch(() => undefined);
+      if (!response) continue;
+      views.set(id, response.status === 200 ? response.body : undefined);
+      if (response.status === 200 && TERMINAL.has(response.body.status)) pending.delete(id);
+    }
+    if (pending.size > 0) await sleep(250);
+  }
+  return views;
+}
+
+export interface DeliveredEvent {
+  readonly type: string;
+  readonly messageId: string;
+  readonly generationId: string | undefined;
+  readonly answered: number;
+  readonly verified: boolean;
+}
+
+/** Every request the receiver got, parsed. */
+export function deliveredEvents(receiver: ScriptedReceiver): DeliveredEvent[] {
+  return receiver.deliveries.map((delivery) => {
+    const body = JSON.parse(delivery.body) as { type: string; data?: { id?: string } };
+    return {
+      type: body.type,
+      messageId: String(delivery.headers['webhook-id'] ?? ''),
+      generationId: body.data?.id,
+      answered: delivery.answered,
+      verified: delivery.verified,
+    };
+  });
+}
+
+export interface GenerationAudit {
+  readonly id: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly outputKeys: readonly string[];
+  /** Deliveries of generation.succeeded/failed/canceled the receiver accepted (2xx). */
+  readonly terminalDeliveries: number;
+  /** Distinct webhook message ids among those: more than one means the event was published twice. */
+  readonly terminalMessages: number;
+  readonly startedDeliveries: number;
+  readonly duplicated: boolean;
+  readonly view: GenerationView | undefined;
+}
+
+export interface Figures {
+  readonly submitted: number;
+  readonly accepted: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly lost: number;
+  readonly duplicated: number;
+}
+
+export interface Audit {
+  readonly generations: GenerationAudit[];
+  readonly figures: Figures;
+  readonly unverifiedDeliveries: number;
+}
+
+/**
+ * Settles `ids`, waits for their terminal webhooks, lets a grace period pass (a duplicate would
+ * arrive in it) and counts. Lost: accepted but missing or not terminal by the deadline.
+ * Duplicated: more than one terminal webhook, or more than one set of outputs in storage.
+ */
+export async function auditGenerations(
+  fault: FaultFarm,
+  submitted: number,
+  ids: readonly string[],
+  options: { settleMs?: number; webhookMs?: number; graceMs?: number; samples?: number } = {},
+): Promise<Audit> {
+  const views = await settle(fault.api, ids, options.settleMs ?? 120_000);
+  const terminalIds = ids.filter((id) => TERMINAL.has(views.get(id)?.status ?? ''));
+  const terminalOf = (id: string): DeliveredEvent[] =>
+    deliveredEvents(fault.receiver).filter((event) => event.generationId === id && TERMINAL_EVENTS.has(event.type) && event.answered < 300);
+  const webhookDeadline = Date.now() + (options.webhookMs ?? 30_000);
+  while (Date.now() < webhookDeadline && terminalIds.some((id) => terminalOf(id).length === 0)) await sleep(200);
+  await sleep(options.graceMs ?? 1_500);
+
+  const samples = options.samples ?? 1;
+  const generations: GenerationAudit[] = [];
+  for (const id of ids) {
+    const view = views.get(id);
+    const outputKeys = await fault.storage.list(`generations/${id}/`);
+    const terminal = terminalOf(id);
+    const events = deliveredEvents(fault.receiver).filter((event) => event.generationId === id && event.answered < 300);
+    const terminalMessages = new Set(terminal.map((event) => event.messageId)).size;
+    generations.push({
+      id,
+      status: view?.status ?? 'missing',
+      attempts: view?.attempts ?? 0,
+      outputKeys,
+      terminalDeliveries: terminal.length,
+      terminalMessages,
+      startedDeliveries: events.filter((event) => event.type === 'generation.started').length,
+      duplicated: terminal.length > 1 || terminalMessages > 1 || outputKeys.length > samples,
+      view,
+    });
+  }
+  return {
+    generations,
+    unverifiedDeliveries: deliveredEvents(fault.receiver).filter((event) => !event.verified).length,
+    figures: {
+      submitted,
+      accepted: ids.length,
+      succeeded: generations.filter((entry) => entry.status === 'succeeded').length,
+      failed: generations.filter((entry) => entry.status === 'failed').length,
+      lost: generations.filter((entry) => !TERMINAL.has(entry.status)).length,
+      duplicated: generations.filter((entry) => entry.duplicated).length,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting.
+
+/** Prints a scenario's figures as a Markdown table (figure | value). */
+export function printFigures(title: string, rows: Record<string, string | number>): void {
+  const lines = [`\n#### ${title}`, '', '| figure | value |', '| --- | --- |', ...Object.entries(rows).map(([name, value]) => `| ${name} | ${value} |`), ''];
+  console.log(lines.join('\n'));
+}
+
+export function countOutcomes(outcomes: readonly SubmitOutcome[]): Record<SubmitOutcome['kind'], number> {
+  const counts = { accepted: 0, refused: 0, connection_error: 0, timeout: 0 };
+  for (const outcome of outcomes) counts[outcome.kind]++;
+  return counts;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** Reads a Prometheus gauge/counter value (no labels) from a worker's /metrics. */
+export async function metricValue(url: string, name: string): Promise<number | undefined> {
+  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    .then((response) => response.text())
+    .catch(() => '');
+  const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}
