@@ -120,6 +120,20 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.match(cancel.stderr, new RegExp(`generation ${id} already succeeded \\(already_finished, HTTP 409`));
   });
 
+  it('generate: Ctrl-C cancels the generation on the farm', async () => {
+    const { child, done } = start(['generate', 'a purple diamond', '--width', '512', '--height', '512', '--steps', '150', '--scheduler', 'Euler', '--out', path.join(work, 'canceled')]);
+    let seen = '';
+    child.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    await waitUntil(() => /running .* step [1-9]/.test(seen), 60_000, 'the generation to run');
+    child.kill('SIGINT');
+    const run = await done;
+    assert.equal(run.code, 130, run.stderr);
+    const id = /interrupted: canceled (gen_[0-9a-z]+)/.exec(run.stderr)?.[1];
+    assert.ok(id, run.stderr);
+    await waitUntil(async () => JSON.parse((await cli('--json', 'status', id)).stdout).status === 'canceled', 30_000, 'the generation to stop');
+    assert.deepEqual(await readdir(path.join(work, 'canceled')), []);
+  });
+
   it('generate exits non-zero with the API message when the request is refused', async () => {
     const run = await cli('generate', 'a red circle', '--width', '65', '--out', path.join(work, 'refused'));
     assert.equal(run.code, 1);

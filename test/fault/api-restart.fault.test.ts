@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { spawnRole, waitForHttp, type RoleProcess } from '#libs/local-services/src/index.js';
 import { waitUntil } from '../support/api-client.js';
-import { SubmissionLoad, TINY, auditGenerations, countOutcomes, printFigures, seconds, startFaultFarm, type FaultFarm, type SubmitOutcome } from '../support/fault-kit.js';
+import { SubmissionLoad, TINY, auditGenerations, duplicateSummary, errorSummary, countOutcomes, printFigures, seconds, startFaultFarm, type FaultFarm, type SubmitOutcome } from '../support/fault-kit.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -47,6 +47,8 @@ describe('fault: API process restarted under load', { timeout: 300_000 }, () => 
     const audit = await auditGenerations(fault, load.outcomes.length, load.accepted(), { settleMs: 180_000 });
     printFigures('API stopped (SIGTERM) and a new API process started on the same port, under load', {
       ...audit.figures,
+      'duplicates': duplicateSummary(audit),
+      errors: errorSummary(audit),
       'accepted before / after the restart': `${counts.accepted - acceptedAfter} / ${acceptedAfter}`,
       'connection errors (not accepted)': `${counts.connection_error} (${reasons.join(', ')})`,
       'other refusals': refused.map((outcome) => outcome.status).join(', ') || 0,

@@ -5,6 +5,8 @@ import {
   SubmissionLoad,
   TINY,
   auditGenerations,
+  duplicateSummary,
+  errorSummary,
   countOutcomes,
   printFigures,
   seconds,
@@ -15,6 +17,8 @@ import {
 } from '../support/fault-kit.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/** Long enough for the clients' reconnect backoff to reach its cap. */
+const OUTAGE_MS = 8_000;
 
 describe('fault: Redis restarted mid-load (AOF everysec)', { timeout: 300_000 }, () => {
   let fault: FaultFarm;
@@ -40,9 +44,8 @@ describe('fault: Redis restarted mid-load (AOF everysec)', { timeout: 300_000 },
     const haltedAt = Date.now();
     await redis.halt();
     const haltMs = Date.now() - haltedAt;
-    // Down long enough for a run of requests to meet the outage.
     await waitUntil(() => load.outcomes.filter((outcome) => outcome.at > haltedAt + haltMs && outcome.kind !== 'accepted').length >= 4, 60_000, '503s during the outage');
-    await sleep(2_000);
+    await sleep(Math.max(0, haltedAt + OUTAGE_MS - Date.now()));
     const restartedAt = Date.now();
     await redis.start();
     const restartMs = Date.now() - restartedAt;
@@ -67,6 +70,8 @@ describe('fault: Redis restarted mid-load (AOF everysec)', { timeout: 300_000 },
     const acceptedIn = (name: 'before' | 'during' | 'after'): number => load.outcomes.filter((outcome) => outcome.kind === 'accepted' && phase(outcome) === name).length;
     printFigures('Redis halted (SIGTERM, AOF flushed) and restarted under load', {
       ...audit.figures,
+      'duplicates': duplicateSummary(audit),
+      errors: errorSummary(audit),
       'accepted before / during / after': `${acceptedIn('before')} / ${acceptedIn('during')} / ${acceptedIn('after')}`,
       '503 answers': refused.filter((outcome) => outcome.status === 503).length,
       'other refusals': refused.filter((outcome) => outcome.status !== 503).length,

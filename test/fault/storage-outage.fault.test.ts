@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '#libs/contracts/src/index.js';
-import { SLOW, TINY, auditGenerations, printFigures, seconds, sleep, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
+import { SLOW, TINY, auditGenerations, duplicateSummary, errorSummary, printFigures, seconds, sleep, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
 
 const OUTAGE_MS = 30_000;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -59,6 +59,8 @@ describe('fault: object storage down for 30 s', { timeout: 300_000 }, () => {
     const finishedAt = Math.max(...audit.generations.map((entry) => (entry.view?.finished_at ? Date.parse(entry.view.finished_at) : 0)));
     printFigures('object storage (s3rver) down for 30 s, same port and data directory', {
       ...audit.figures,
+      'duplicates': duplicateSummary(audit),
+      errors: errorSummary(audit),
       'accepted before / during': `${before.length} / ${during.length}`,
       'status when storage returned': ['queued', 'running', 'succeeded', 'failed']
         .map((status) => `${status} ${atRestart.filter((view) => view.status === status).length}`)

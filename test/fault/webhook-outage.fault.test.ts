@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '#libs/contracts/src/index.js';
 import { waitUntil } from '../support/api-client.js';
-import { TINY, auditGenerations, deliveredEvents, printFigures, seconds, settle, sleep, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
+import { TINY, auditGenerations, duplicateSummary, deliveredEvents, printFigures, seconds, settle, sleep, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
 
 interface Attempt {
   readonly event: string;
@@ -61,6 +61,7 @@ describe('fault: webhook receiver down, then back', { timeout: 300_000 }, () => 
     const events = deliveredEvents(fault.receiver).filter((event) => ids.includes(event.generationId ?? ''));
     printFigures('webhook receiver down for 8 s, then back on the same port', {
       ...audit.figures,
+      'duplicates': duplicateSummary(audit),
       'accepted before / during': `${before.length} / ${during.length}`,
       'failed delivery attempts while down': failedAttempts,
       'events delivered after return': events.filter((event) => event.answered < 300).length - 2 * before.length,

@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '#libs/contracts/src/index.js';
 import type { WorkerProcess } from '#libs/local-services/src/index.js';
+import { DEFAULT_WORKER_CLASS, createRedisConnection, generationQueueName } from '#libs/queue/src/index.js';
+import { Queue } from 'bullmq';
 import { waitUntil } from '../support/api-client.js';
-import { SLOW, TINY, auditGenerations, metricValue, printFigures, seconds, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
+import { SLOW, TINY, auditGenerations, duplicateSummary, metricValue, printFigures, seconds, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
+
+/** Long enough (several seconds at 512×512) to kill the worker mid-inference. */
+const STEPS = 400;
 
 /** The worker (among those alive) whose busy gauge says it is running a job. */
 async function busyWorker(workers: readonly WorkerProcess[]): Promise<WorkerProcess | undefined> {
@@ -19,7 +24,7 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
 
   before(async () => {
     // A short lock: the killed worker's job is seen as stalled within a few seconds.
-    fault = await startFaultFarm({ workers: 2, env: { WORKER_LOCK_MS: '2000' } });
+    fault = await startFaultFarm({ workers: 2, env: { WORKER_LOCK_MS: '2000', MAX_STEPS: String(STEPS) } });
   });
   after(async () => {
     await fault?.stop();
@@ -27,27 +32,26 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
 
   it('the job completes on another worker with one set of outputs and one terminal webhook', async () => {
     const webhook = { url: fault.receiver.url };
-    const slow = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 150, webhook });
+    const slow = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: STEPS, webhook });
     assert.equal(slow.status, 202, JSON.stringify(slow.body));
     const id = slow.body.id;
-    await fault.api.waitFor<GenerationView>(`/v1/generations/${id}`, (body) => body.status === 'running' && body.progress.step >= 20, 60_000);
+    await fault.api.waitFor<GenerationView>(`/v1/generations/${id}`, (body) => body.status === 'running' && body.progress.step >= 10, 60_000);
     const victim = await busyWorker(fault.farm.workers);
     assert.ok(victim, 'one worker reports the running job');
-    const survivor = fault.farm.workers.find((worker) => worker !== victim);
-    assert.ok(survivor);
 
-    // Load on the surviving worker while the crash is handled.
+    const stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+    assert.equal(victim.child.signalCode, 'SIGKILL');
+    assert.ok(stepAtKill < STEPS, `killed mid-inference (step ${stepAtKill} of ${STEPS})`);
+
+    // Load on the surviving worker while the crash is detected and handled.
     const others: string[] = [];
     for (let index = 0; index < 4; index++) {
       const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...TINY, seed: index, webhook });
       assert.equal(created.status, 202, JSON.stringify(created.body));
       others.push(created.body.id);
     }
-
-    const stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
-    const killedAt = Date.now();
-    await victim.stop('SIGKILL');
-    assert.equal(victim.child.signalCode, 'SIGKILL');
 
     // Resumed: the record's progress restarts from 0 on the survivor and climbs again.
     let resumedAt = 0;
@@ -70,7 +74,8 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
     const finished = slowAudit.view;
     printFigures('worker SIGKILL mid-job (2 workers, WORKER_LOCK_MS=2000)', {
       ...audit.figures,
-      'killed at step': `${stepAtKill} / 150`,
+      'duplicates': duplicateSummary(audit),
+      'killed at step': `${stepAtKill} / ${STEPS}`,
       'kill → picked up again': seconds(resumedAt - killedAt),
       'kill → succeeded': finished?.finished_at ? seconds(Date.parse(finished.finished_at) - killedAt) : 'n/a',
       'attempts on the record': slowAudit.attempts,
@@ -103,7 +108,7 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
     const alive = (): WorkerProcess[] => fault.farm.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
     await waitUntil(async () => (await Promise.all(alive().map((worker) => metricValue(worker.metricsUrl, 'atelier_worker_busy_jobs')))).every((value) => value === 0), 120_000, 'idle workers');
     const webhook = { url: fault.receiver.url };
-    const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 150, seed: 7, webhook });
+    const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: STEPS, seed: 7, webhook });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const id = created.body.id;
     const started = Date.now();
@@ -125,11 +130,41 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
       await victim.stop('SIGKILL');
       kills.push(`${seconds(Date.now() - started)} (step ${stepAtKill})`);
     }
-    const audit = await auditGenerations(fault, 1, [id], { settleMs: 60_000 });
+    // What the queue itself decided (read from the real Redis): BullMQ allows maxStalledCount
+    // (default 1) stalls, then fails the job without running it again.
+    const connection = createRedisConnection(fault.farm.redisUrl);
+    const queue = new Queue(generationQueueName(DEFAULT_WORKER_CLASS), { connection, prefix: 'atelier' });
+    let queueState = '';
+    let queueReason = '';
+    let stalls = 0;
+    try {
+      let failedSince = 0;
+      await waitUntil(
+        async () => {
+          const view = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body;
+          const job = await queue.getJob(id);
+          queueState = job ? await job.getState() : 'removed';
+          queueReason = job?.failedReason ?? '';
+          stalls = job?.stalledCounter ?? 0;
+          if (['succeeded', 'failed', 'canceled'].includes(view.status)) return true;
+          // The queue gave up: give the record a few seconds to follow, then stop waiting.
+          if (queueState === 'failed' || queueState === 'completed') failedSince ||= Date.now();
+          return failedSince > 0 && Date.now() - failedSince > 5_000;
+        },
+        90_000,
+        'the job to finish after two crashes',
+      );
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    const audit = await auditGenerations(fault, 1, [id], { settleMs: 1_000, webhookMs: 3_000 });
     const [entry] = audit.generations;
     printFigures('worker SIGKILL twice on the same job', {
       ...audit.figures,
+      'duplicates': duplicateSummary(audit),
       crashes: kills.join(', '),
+      'BullMQ job state': `${queueState} (stalled ${stalls}×${queueReason ? `, "${queueReason}"` : ''})`,
       'final status': entry.status,
       error: entry.view?.error ? `${entry.view.error.code}: ${entry.view.error.message}` : 'none',
       'terminal deliveries': entry.terminalDeliveries,

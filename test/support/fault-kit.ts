@@ -83,6 +83,8 @@ export async function startFaultFarm(options: FaultFarmOptions = {}): Promise<Fa
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+  // The API caches the live-worker list for a second: wait that out so the first POST is routed.
+  await sleep(1_500);
   return {
     farm,
     s3,
@@ -295,6 +297,28 @@ export async function auditGenerations(
 // ---------------------------------------------------------------------------------------------
 // Reporting.
 
+/** `code: message ×n` for every distinct error among the audited generations (empty when none). */
+export function errorSummary(audit: Audit): string {
+  const counts = new Map<string, number>();
+  for (const entry of audit.generations) {
+    const error = entry.view?.error;
+    if (!error) continue;
+    const key = `${error.code}: ${error.message}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, count]) => `${key} ×${count}`).join('; ') || 'none';
+}
+
+/** What made each duplicated generation a duplicate (empty when none). */
+export function duplicateSummary(audit: Audit): string {
+  return (
+    audit.generations
+      .filter((entry) => entry.duplicated)
+      .map((entry) => `${entry.id}: ${entry.terminalDeliveries} terminal deliveries (${entry.terminalMessages} message ids), ${entry.outputKeys.length} objects`)
+      .join('; ') || 'none'
+  );
+}
+
 /** Prints a scenario's figures as a Markdown table (figure | value). */
 export function printFigures(title: string, rows: Record<string, string | number>): void {
   const lines = [`\n#### ${title}`, '', '| figure | value |', '| --- | --- |', ...Object.entries(rows).map(([name, value]) => `| ${name} | ${value} |`), ''];
@@ -311,11 +335,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** Reads a Prometheus gauge/counter value (no labels) from a worker's /metrics. */
+/** Reads a Prometheus gauge/counter value from /metrics (the first series of that name). */
 export async function metricValue(url: string, name: string): Promise<number | undefined> {
   const text = await fetch(url, { signal: AbortSignal.timeout(5_000) })
     .then((response) => response.text())
     .catch(() => '');
-  const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   return match ? Number(match[1]) : undefined;
 }

@@ -53,6 +53,7 @@ async function bootstrap(): Promise<void> {
     maxSamples: config.env.MAX_SAMPLES,
     maxSteps: config.env.MAX_STEPS,
     maxPixels: config.env.MAX_PIXELS,
+    maxPromptChars: config.env.MAX_PROMPT_CHARS,
   });
   SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
 

@@ -1,7 +1,7 @@
 import { AtelierClient } from '#libs/client/src/index.js';
 import type { HelpTopic } from './help.js';
 import type { ParsedArgs } from './options.js';
-import type { ProgressStream } from './terminal/status-line.js';
+import { StatusLine, type ProgressStream } from './terminal/status-line.js';
 
 export interface CliStreams {
   readonly stdout: ProgressStream;
@@ -19,7 +19,13 @@ export class CliContext {
     readonly json: boolean,
     readonly streams: CliStreams,
   ) {
-    this.client = new AtelierClient({ baseUrl: apiUrl, apiKey, userAgent: 'atelier-cli/0.1' });
+    this.client = new AtelierClient({
+      baseUrl: apiUrl,
+      apiKey,
+      userAgent: 'atelier-cli/0.1',
+      // A wait of up to a minute (a queue limit says 30 s) must not look like a hang.
+      onRetry: (retry) => this.err(`atelier: ${retry.request}: ${retry.reason}; retrying in ${Math.ceil(retry.delayMs / 1000)} s`),
+    });
   }
 
   out(text: string): void {
@@ -30,8 +36,18 @@ export class CliContext {
     this.streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /** Set while a live progress line is drawn, so that messages go above it instead of through it. */
+  statusLine: StatusLine | undefined;
+
   err(text: string): void {
-    this.streams.stderr.write(`${text}\n`);
+    if (this.statusLine) this.statusLine.log(text);
+    else this.streams.stderr.write(`${text}\n`);
+  }
+
+  /** A live line on stderr that messages from `err` respect. */
+  progressLine(): StatusLine {
+    this.statusLine = new StatusLine(this.streams.stderr);
+    return this.statusLine;
   }
 }
 

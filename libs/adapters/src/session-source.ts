@@ -1,6 +1,7 @@
 // What a session pool needs to open a (possibly merged) component: a cache key, the bytes it will
-// hold, and a way to create the session with the provider's options. Keeping the merged bytes
-// referenced here keeps the in-memory external data alive as long as the source is.
+// hold, and a way to create the session with the provider's options. onnxruntime-node 1.30 copies
+// in-memory external data while it creates the session (overwriting the buffers afterwards
+// changes nothing), so a pool may drop the source once its session exists.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';

@@ -21,3 +21,10 @@ test('float32 and float64 bytes are little-endian', () => {
   assert.deepEqual(decodeFloats(encodeFloats(Float32Array.of(0.25, -8), 'float64'), 'float64'), Float32Array.of(0.25, -8));
   assert.throws(() => decodeFloats(new Uint8Array(3), 'float32'), /whole number/);
 });
+
+test('Node Buffers from a shared pool decode as their own bytes only', () => {
+  const pooled = Buffer.from(new Uint8Array(Float32Array.of(1.5, -2).buffer));
+  assert.ok(pooled.buffer.byteLength > pooled.byteLength, 'small Buffers live in a larger pool');
+  assert.deepEqual(decodeFloats(pooled, 'float32'), Float32Array.of(1.5, -2));
+  assert.deepEqual(decodeFloats(Buffer.from(encodeFloats(Float32Array.of(0.5, 3), 'float16')), 'float16'), Float32Array.of(0.5, 3));
+});

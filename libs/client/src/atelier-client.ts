@@ -5,7 +5,7 @@ import { generationViewSchema } from './generation-schemas.js';
 import { healthSchema, readinessSchema, webhookSecretSchema, type Health, type Readiness, type WebhookSecret } from './service-schemas.js';
 import { sleep } from './sleep.js';
 import { TRAINING_TERMINAL_STATUSES, trainingViewSchema, type TrainingRequestInput, type TrainingView } from './training-schemas.js';
-import { Transport, type FetchFunction } from './transport.js';
+import { Transport, type FetchFunction, type RetryNotice } from './transport.js';
 import { uploadTicketSchema, type UploadRequestInput, type UploadTicket } from './upload-schemas.js';
 import type { RetryPolicy } from './retry-policy.js';
 
@@ -18,6 +18,7 @@ export interface AtelierClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   readonly timeoutMs?: number;
   readonly userAgent?: string;
+  readonly onRetry?: (retry: RetryNotice) => void;
 }
 
 export interface RequestOptions {

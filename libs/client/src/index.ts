@@ -1,7 +1,7 @@
 export { AtelierClient, type AtelierClientOptions, type BatchCreateInput, type PageOptions, type RequestOptions, type TrainingWaitOptions, type WaitOptions } from './atelier-client.js';
 export { AtelierApiError, AtelierNetworkError, AtelierResponseError, parseApiError, type FieldProblem } from './errors.js';
 export { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, backoffDelay, decideRetry, parseRetryAfter, type RetryDecision, type RetryPolicy } from './retry-policy.js';
-export { Transport, type Call, type FetchFunction, type TransportOptions } from './transport.js';
+export { Transport, type Call, type FetchFunction, type RetryNotice, type TransportOptions } from './transport.js';
 export { generationViewSchema, generationStatusSchema } from './generation-schemas.js';
 export { batchPageSchema, type BatchPage } from './batch-schemas.js';
 export { modelInfoSchema, schedulerInfoSchema, styleInfoSchema, type ListResponse, type ModelInfo, type SchedulerInfo, type StyleInfo } from './catalog-schemas.js';

@@ -98,10 +98,15 @@ describe('transport retries over real sockets', () => {
   });
 
   it('backs off on 503 and on dropped connections, then succeeds', async () => {
+    const notices: string[] = [];
+    const told = new Transport({ baseUrl: apiUrl, retry: { baseDelayMs: 10, maxDelayMs: 40 }, onRetry: (notice) => notices.push(`${notice.retry} ${notice.request} ${notice.reason}`) });
     api.script.push(busy(503), 'drop', { status: 200, body: '{"ok":false}' });
-    const result = await transport.json({ method: 'GET', target: '/readyz' }, okSchema);
+    const result = await told.json({ method: 'GET', target: '/readyz' }, okSchema);
     assert.deepEqual(result.body, { ok: false });
     assert.equal(api.seen.length, 3);
+    assert.equal(notices.length, 2);
+    assert.equal(notices[0], '1 GET /readyz HTTP 503 unavailable: come back later');
+    assert.match(notices[1], /^2 GET \/readyz no response after 2 attempts: /);
   });
 
   it('stops after maxRetries and surfaces the last API error', async () => {

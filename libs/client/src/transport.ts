@@ -14,6 +14,18 @@ export interface TransportOptions {
   /** Per attempt, body included. */
   readonly timeoutMs?: number;
   readonly userAgent?: string;
+  /** Told before each wait, so that a caller can say why nothing seems to happen. */
+  readonly onRetry?: (retry: RetryNotice) => void;
+}
+
+export interface RetryNotice {
+  /** `METHOD /path`. */
+  readonly request: string;
+  /** `HTTP 429 rate_limited`, or the network error. */
+  readonly reason: string;
+  /** 1 for the first retry. */
+  readonly retry: number;
+  readonly delayMs: number;
 }
 
 export interface Call {
@@ -97,13 +109,17 @@ export class Transport {
         if (call.signal?.aborted) throw call.signal.reason;
         if (error instanceof AtelierResponseError) throw error;
         const decision = decideRetry(this.policy, { kind: 'network-error' }, retry);
-        if (!decision.retry) throw new AtelierNetworkError(label, retry + 1, { cause: error });
+        const failure = new AtelierNetworkError(label, retry + 1, { cause: error });
+        if (!decision.retry) throw failure;
+        this.options.onRetry?.({ request: label, reason: failure.message.slice(label.length + 2), retry: retry + 1, delayMs: decision.delayMs });
         await sleep(decision.delayMs, call.signal);
         continue;
       }
       if ('value' in outcome) return outcome.value;
       const decision = decideRetry(this.policy, { kind: 'response', status: outcome.status, retryAfter: outcome.retryAfter }, retry);
-      if (!decision.retry) throw parseApiError(outcome.status, outcome.text, label, outcome.statusText);
+      const failure = parseApiError(outcome.status, outcome.text, label, outcome.statusText);
+      if (!decision.retry) throw failure;
+      this.options.onRetry?.({ request: label, reason: `HTTP ${failure.status} ${failure.code}: ${failure.message}`, retry: retry + 1, delayMs: decision.delayMs });
       await sleep(decision.delayMs, call.signal);
     }
   }

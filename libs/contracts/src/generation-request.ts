@@ -5,9 +5,10 @@ export interface RequestLimits {
   readonly maxSamples: number;
   readonly maxSteps: number;
   readonly maxPixels: number;
+  readonly maxPromptChars: number;
 }
 
-export const DEFAULT_LIMITS: RequestLimits = { maxSamples: 8, maxSteps: 150, maxPixels: 2048 * 2048 };
+export const DEFAULT_LIMITS: RequestLimits = { maxSamples: 8, maxSteps: 150, maxPixels: 2048 * 2048, maxPromptChars: 10_000 };
 
 const imageReference = z
   .string()
@@ -42,8 +43,8 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
   return z
     .object({
       model: z.string().min(1).max(200).optional().describe('Model id (GET /v1/models); default: the configured default model'),
-      prompt: z.string().min(1, 'must not be empty').max(20_000),
-      negative_prompt: z.string().max(20_000).default(''),
+      prompt: z.string().min(1, 'must not be empty').max(limits.maxPromptChars),
+      negative_prompt: z.string().max(limits.maxPromptChars).default(''),
       style: z.string().min(1).max(64).default('base').describe('Style preset (GET /v1/styles)'),
       samples: z.number().int().min(1).max(limits.maxSamples).default(1),
       scheduler: z.string().min(1).max(64).optional().describe('Sampler name (GET /v1/schedulers); default: the model default'),

@@ -68,3 +68,28 @@ export {
   sdxlTimeIds,
 } from './variants/sdxl-time-ids.js';
 export { HIDDEN_STATE_STEP } from './variants/text-encoder-variants.js';
+export {
+  DEFAULT_PROMPT_EMBEDDING_SIZE,
+  DEFAULT_RESIDUAL_SIDE,
+  NotTrainableModelError,
+  PROMPT_EMBEDDING_OFFSET,
+  TRAINABLE_LAYER,
+  TRAINABLE_MANIFEST_FILE,
+  buildTrainableDemoModel,
+  promptEmbeddingOf,
+  promptEmbeddingOfIds,
+  readTrainableContract,
+  residualOf,
+  residualWeightShape,
+  resizeResidual,
+  resizeResidualAdjoint,
+  specialTokenIds,
+  tokenEmbedding,
+  tokenEmbeddingTable,
+  trainableCleanLatent,
+  type CleanLatentContract,
+  type GridSize,
+  type TrainableDemoContract,
+  type TrainableDemoModelInfo,
+  type TrainableDemoModelOptions,
+} from './trainable/index.js';

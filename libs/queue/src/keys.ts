@@ -31,6 +31,9 @@ export class RedisKeys {
   tenantOutstanding(tenant: string): string {
     return `${this.prefix}:tenant:${tenant}:outstanding`;
   }
+  tenantGenerations(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:generations`;
+  }
   tenantRunning(tenant: string): string {
     return `${this.prefix}:tenant:${tenant}:running`;
   }

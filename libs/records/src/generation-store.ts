@@ -62,6 +62,15 @@ export class GenerationStore {
       created_at: input.createdAt,
     });
     multi.expire(key, RECORD_TTL_SECONDS);
+    const index = this.keys.tenantGenerations(input.tenant);
+    multi.zadd(index, Date.parse(input.createdAt), input.id);
+    multi.zremrangebyrank(index, 0, -10_001);
+  }
+
+  /** The tenant's most recent generations, newest first (the last 10,000 are indexed). */
+  async recent(tenant: string, offset: number, limit: number): Promise<GenerationRecord[]> {
+    const ids = await this.redis.zrevrange(this.keys.tenantGenerations(tenant), offset, offset + limit - 1);
+    return (await this.getMany(ids)).filter((record): record is GenerationRecord => record !== undefined);
   }
 
   async get(id: string): Promise<GenerationRecord | undefined> {

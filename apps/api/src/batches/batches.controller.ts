@@ -37,6 +37,7 @@ export class BatchesController {
       maxSamples: config.env.MAX_SAMPLES,
       maxSteps: config.env.MAX_STEPS,
       maxPixels: config.env.MAX_PIXELS,
+      maxPromptChars: config.env.MAX_PROMPT_CHARS,
     });
   }
 

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { z } from 'zod';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { GenerationStatus, WebhookEvent, generationRequestSchema, type GenerationRecord, type GenerationView } from '#libs/contracts/src/index.js';
@@ -15,6 +16,8 @@ import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { QueueRouter } from '../routing/queue-router.js';
 import { GenerationSubmitter } from './generation-submitter.js';
 import { RequestResolver } from './request-resolver.js';
+
+const listQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) }).strict();
 
 @Controller('v1/generations')
 export class GenerationsController {
@@ -36,6 +39,7 @@ export class GenerationsController {
       maxSamples: config.env.MAX_SAMPLES,
       maxSteps: config.env.MAX_STEPS,
       maxPixels: config.env.MAX_PIXELS,
+      maxPromptChars: config.env.MAX_PROMPT_CHARS,
     });
   }
 
@@ -48,6 +52,14 @@ export class GenerationsController {
     const id = await this.submitter.submitOne(principal, submission);
     response.setHeader('Location', `/v1/generations/${id}`);
     return this.view(principal, id);
+  }
+
+  @Get()
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown): Promise<{ object: 'list'; data: GenerationView[]; offset: number; limit: number }> {
+    const { offset, limit } = parseBody(listQuerySchema, query);
+    const records = await this.generations.recent(principal.tenant, offset, limit);
+    const data = await Promise.all(records.map((record) => toGenerationView(record, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS)));
+    return { object: 'list', data, offset, limit };
   }
 
   @Get(':id')

@@ -8,7 +8,6 @@ import type { CliContext, Command } from '../context.js';
 import { GENERATION_OPTIONS, generationFields } from '../generation-flags.js';
 import type { ParsedArgs } from '../options.js';
 import { onInterrupt } from '../terminal/interrupts.js';
-import { StatusLine } from '../terminal/status-line.js';
 import { UsageError } from '../usage-error.js';
 
 const NAME = 'batch';
@@ -57,7 +56,7 @@ async function runBatch(context: CliContext, args: ParsedArgs): Promise<number> 
     state.input = input;
   }
   const store = new StateFile(outDir, state);
-  const line = new StatusLine(context.streams.stderr);
+  const line = context.progressLine();
   const stop = new AbortController();
   const removeHandlers = onInterrupt({
     first: () => {

@@ -7,7 +7,6 @@ import { GENERATION_OPTIONS, generationFields } from '../generation-flags.js';
 import type { ParsedArgs } from '../options.js';
 import { saveOutputs } from '../save-outputs.js';
 import { onInterrupt } from '../terminal/interrupts.js';
-import { StatusLine } from '../terminal/status-line.js';
 import { UsageError } from '../usage-error.js';
 
 const NAME = 'generate';
@@ -39,7 +38,7 @@ async function runGenerate(context: CliContext, args: ParsedArgs): Promise<numbe
 
   const submitted = await context.client.createGeneration(body);
   for (const warning of submitted.warnings) context.err(`warning: ${warning}`);
-  const line = new StatusLine(context.streams.stderr);
+  const line = context.progressLine();
   const stop = new AbortController();
   const removeHandlers = onInterrupt({ first: () => stop.abort(new Error('interrupted')), second: () => process.exit(130) });
   let view: GenerationView;

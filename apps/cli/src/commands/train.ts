@@ -3,7 +3,6 @@ import { AtelierApiError, type TrainingRequestInput, type TrainingView } from '#
 import type { CliContext, Command } from '../context.js';
 import type { ParsedArgs } from '../options.js';
 import { onInterrupt } from '../terminal/interrupts.js';
-import { StatusLine } from '../terminal/status-line.js';
 import { readDataset } from '../train/dataset.js';
 import { createZip } from '../train/zip-writer.js';
 import { UsageError } from '../usage-error.js';
@@ -75,7 +74,7 @@ async function runTrain(context: CliContext, args: ParsedArgs): Promise<number> 
     throw error;
   }
   context.err(`training ${training.id} started`);
-  const line = new StatusLine(context.streams.stderr);
+  const line = context.progressLine();
   const stop = new AbortController();
   const removeHandlers = onInterrupt({ first: () => stop.abort(new Error('interrupted')), second: () => process.exit(130) });
   let final: TrainingView;

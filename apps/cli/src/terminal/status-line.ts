@@ -23,7 +23,8 @@ export class StatusLine {
     if (text === this.last) return;
     this.last = text;
     if (this.live) {
-      const width = Math.max(20, (this.stream.columns ?? 100) - 1);
+      // Longer than the terminal, the line would wrap and `\r` could no longer redraw it; 0 means unknown.
+      const width = Math.max(20, (this.stream.columns || 100) - 1);
       this.stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
       this.drawn = true;
     } else {

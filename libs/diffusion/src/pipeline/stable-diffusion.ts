@@ -3,7 +3,10 @@ import type { LoadedModel } from '../models/loaded-model.js';
 import type { SessionLease, SessionPool } from '../runtime/session-pool.js';
 import { resolveScheduler } from '../schedulers/index.js';
 import type { Scheduler, SchedulerDefinition } from '../schedulers/scheduler.js';
+import type { AdapterLibrary } from '../adapters/adapter-library.js';
+import { TokenInjectingTokenizer } from '../adapters/token-injecting-tokenizer.js';
 import { extractLoraTags } from '../text/lora-tags.js';
+import { AdaptedComponents, type AdaptableComponent, type AdaptedSession, type RequestAdapters, type ResolvedLora } from './adapted-components.js';
 import { BatchedNoise } from './batched-noise.js';
 import { GenerationCanceledError, UnsupportedRequestError } from './errors.js';
 import { fromVaeOutput, maskToLatent, toVaeInput, type MaskImage, type RgbImage } from './images.js';
@@ -32,6 +35,16 @@ export interface GenerationParams {
   readonly strength?: number;
   readonly maskImage?: MaskImage;
   readonly refiner?: { readonly model: LoadedModel; readonly highNoiseFraction: number };
+  /** LoRAs by name (plus any `<lora:name:weight>` tags in the prompts), resolved in `adapterLibrary`. */
+  readonly loras?: ReadonlyArray<{ readonly name: string; readonly weight: number }>;
+  /** Where LoRA and embedding names are looked up; embeddings apply when their name is in a prompt. */
+  readonly adapterLibrary?: AdapterLibrary;
+}
+
+export interface AppliedAdapters {
+  readonly loras: ReadonlyArray<{ readonly name: string; readonly weight: number; readonly applied: number; readonly unmatched: number; readonly unmatchedExamples: readonly string[] }>;
+  readonly embeddings: readonly string[];
+  readonly mergeMs: number;
 }
 
 export interface GenerationHooks {
@@ -61,6 +74,7 @@ export interface GenerationResult {
   readonly images: GeneratedImage[];
   readonly stats: GenerationStats;
   readonly scheduler: SchedulerDefinition;
+  readonly adapters: AppliedAdapters;
 }
 
 interface Stage {
@@ -91,7 +105,11 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * same pixels.
  */
 export class StableDiffusionPipeline {
-  constructor(private readonly pool: SessionPool) {}
+  constructor(private readonly pool: SessionPool) {
+    this.adapted = new AdaptedComponents(pool);
+  }
+
+  private readonly adapted: AdaptedComponents;
 
   async generate(model: LoadedModel, params: GenerationParams, hooks: GenerationHooks = {}): Promise<GenerationResult> {
     const leases: SessionLease[] = [];
@@ -102,7 +120,7 @@ export class StableDiffusionPipeline {
       return lease.session;
     };
     try {
-      return await this.run(model, params, hooks, acquire);
+      return await this.run(model, params, hooks, acquire, leases);
     } finally {
       for (const lease of leases) lease.release();
     }
@@ -113,8 +131,11 @@ export class StableDiffusionPipeline {
     requested: GenerationParams,
     hooks: GenerationHooks,
     acquire: AcquireSession,
+    leases: SessionLease[],
   ): Promise<GenerationResult> {
-    const params = withoutLoraTags(requested);
+    const { params, adapters } = await resolveAdapters(requested);
+    const reports = new Map<string, { applied: number; unmatched: number; examples: string[] }>();
+    const mergeStart = this.adapted.mergeMs;
     const scale = model.folder.vaeScaleFactor;
     if (params.width % scale !== 0 || params.height % scale !== 0) {
       throw new UnsupportedRequestError('img_width', `width and height must be multiples of ${scale} for ${model.id}`);
@@ -126,7 +147,7 @@ export class StableDiffusionPipeline {
     const imageSize = channels * latentHeight * latentWidth;
     const latentDims = [batch, channels, latentHeight, latentWidth] as const;
     const started = performance.now();
-    const base: Stage = await this.stage(model, params, batch, acquire);
+    const base: Stage = await this.stage(model, params, batch, adapters, reports, leases);
     const useGuidance = base.useGuidance;
     const definition = params.scheduler ? resolveScheduler(params.scheduler) : { definition: model.defaultScheduler, karras: false };
     const noise = new BatchedNoise(params.seeds);
@@ -163,7 +184,7 @@ export class StableDiffusionPipeline {
     const latentMask = params.maskImage && initLatents && !inpaintChannels ? maskToLatent(params.maskImage, latentWidth, latentHeight) : undefined;
     const encodeMs = performance.now() - started;
 
-    const refinerStage = params.refiner ? await this.stage(params.refiner.model, params, batch, acquire) : undefined;
+    const refinerStage = params.refiner ? await this.stage(params.refiner.model, params, batch, adapters, reports, leases) : undefined;
     if (refinerStage && refinerStage.useGuidance !== useGuidance) throw new UnsupportedRequestError('refiner', 'base and refiner must both use (or both skip) classifier-free guidance');
     const cutoff = params.refiner ? Math.round(model.schedulerConfig.num_train_timesteps * (1 - params.refiner.highNoiseFraction)) : -Infinity;
 
@@ -218,24 +239,66 @@ export class StableDiffusionPipeline {
     const images = await this.decode(model, latents, latentDims, params, acquire);
     return {
       images,
+      adapters: {
+        loras: adapters.loras.map((lora) => {
+          const report = reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
+          return { name: lora.file.name, weight: lora.weight, applied: report.applied, unmatched: report.unmatched, unmatchedExamples: report.examples.slice(0, 5) };
+        }),
+        embeddings: adapters.embeddings.map((embedding) => embedding.name),
+        mergeMs: this.adapted.mergeMs - mergeStart,
+      },
       scheduler: definition.definition,
       stats: { steps: total, loopMs, unetMs, encodeMs, decodeMs: performance.now() - decodeStart },
     };
   }
 
-  /** Text conditioning and UNet of one model (the base, or the refiner). */
-  private async stage(model: LoadedModel, params: GenerationParams, batch: number, acquire: AcquireSession): Promise<Stage> {
-    const unetSession = await acquire(model.folder.components.unet, 'unet');
+  /** Text conditioning and UNet of one model (the base, or the refiner), with the request's adapters merged. */
+  private async stage(
+    model: LoadedModel,
+    params: GenerationParams,
+    batch: number,
+    adapters: RequestAdapters,
+    reports: Map<string, { applied: number; unmatched: number; examples: string[] }>,
+    leases: SessionLease[],
+  ): Promise<Stage> {
+    const components = model.folder.components;
+    const take = async (file: string | undefined, component: AdaptableComponent): Promise<AdaptedSession | undefined> => {
+      if (!file) return undefined;
+      const adapted = await this.adapted.acquire(file, component, adapters, leases);
+      if (adapted.report) {
+        // kohya/PEFT keys name their component; each component's merge reports its own share.
+        for (const lora of adapters.loras) {
+          const entry = reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
+          entry.applied += adapted.report.applied;
+          entry.unmatched += adapted.report.unmatchedCount;
+          entry.examples.push(...adapted.report.unmatched.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))));
+          reports.set(lora.file.name, entry);
+        }
+      }
+      return adapted;
+    };
+    const textEncoder = await take(components.textEncoder, 'text_encoder');
+    const textEncoder2 = await take(components.textEncoder2, 'text_encoder_2');
+    const unetAdapted = await take(components.unet, 'unet');
+    if (!unetAdapted) throw new UnsupportedRequestError('model', `${model.id} has no unet`);
+    const unetSession = unetAdapted.session;
     const unet = new UnetRunner(unetSession);
     if (unet.inChannels !== 4 && unet.inChannels !== INPAINT_UNET_CHANNELS) {
       throw new UnsupportedRequestError('model', `${model.id}: UNets with ${unet.inChannels} input channels are not supported`);
     }
+    const tokenMap = (adapted: AdaptedSession | undefined): Map<string, readonly number[]> => new Map((adapted?.tokens ?? []).map((token) => [token.name, token.ids]));
+    const tokenizer = new TokenInjectingTokenizer(model.tokenizer, tokenMap(textEncoder));
+    const tokenizer2 = model.tokenizer2 ? new TokenInjectingTokenizer(model.tokenizer2, tokenMap(textEncoder2)) : undefined;
     // LCM UNets take guidance as an embedding and run without the unconditional pass.
     const guidanceEmbedding = inputMetadata(unetSession, 'timestep_cond');
     const useGuidance = !guidanceEmbedding && params.guidanceScale > 1;
     const request = {
       model,
       unet: unetSession,
+      textEncoder: textEncoder?.session,
+      textEncoder2: textEncoder2?.session,
+      tokenizer,
+      tokenizer2,
       prompt: params.prompt,
       negativePrompt: params.negativePrompt,
       batch,
@@ -243,7 +306,6 @@ export class StableDiffusionPipeline {
       width: params.width,
       height: params.height,
       guidanceScale: params.guidanceScale,
-      acquire,
     };
     const conditioning = model.family === 'sdxl' || model.family === 'sdxl-refiner' ? await sdxlConditioning(request) : await sdConditioning(request);
     if (!guidanceEmbedding) return { unet, conditioning, useGuidance };
@@ -365,15 +427,30 @@ export class StableDiffusionPipeline {
 }
 
 /**
- * `<lora:name:weight>` tags are taken out of the prompts before tokenizing; no adapter can be
- * applied by this pipeline yet, so a request naming one is refused rather than silently ignored.
+ * `<lora:name:weight>` tags are taken out of the prompts before tokenizing and join the request's
+ * `loras`; every name must exist in the adapter library (an unknown LoRA is refused, never
+ * ignored). Embeddings apply when their name appears as a word in either prompt.
  */
-function withoutLoraTags(params: GenerationParams): GenerationParams {
+async function resolveAdapters(params: GenerationParams): Promise<{ params: GenerationParams; adapters: RequestAdapters }> {
   const prompt = extractLoraTags(params.prompt);
   const negative = extractLoraTags(params.negativePrompt);
-  const named = [...prompt.loras, ...negative.loras];
-  if (named.length > 0) throw new UnsupportedRequestError('prompt', `LoRA "${named[0].name}" is not available`);
-  return { ...params, prompt: prompt.prompt, negativePrompt: negative.prompt };
+  const requested = new Map<string, number>();
+  for (const lora of [...(params.loras ?? []), ...prompt.loras, ...negative.loras]) requested.set(lora.name, lora.weight);
+  const cleaned = { ...params, prompt: prompt.prompt, negativePrompt: negative.prompt };
+  const library = params.adapterLibrary;
+  if (!library) {
+    if (requested.size > 0) throw new UnsupportedRequestError('loras', `LoRA "${[...requested.keys()][0]}" is not available (no adapter library)`);
+    return { params: cleaned, adapters: { loras: [], embeddings: [] } };
+  }
+  const loras: ResolvedLora[] = [];
+  for (const [name, weight] of requested) {
+    const file = await library.lora(name);
+    if (!file) throw new UnsupportedRequestError('loras', `LoRA "${name}" is not available`);
+    if (weight !== 0) loras.push({ file, weight });
+  }
+  const text = `${cleaned.prompt}\n${cleaned.negativePrompt}`;
+  const embeddings = (await library.embeddings()).filter((embedding) => new RegExp(`(?<![\\p{L}\\p{N}_])${embedding.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'u').test(text));
+  return { params: cleaned, adapters: { loras, embeddings } };
 }
 
 /** Unmasked pixels come back exactly as they went in (the VAE round trip never touches them). */

@@ -29,6 +29,13 @@ interface Entry {
   lastUsed: number;
 }
 
+/** Something the pool can open a session from (a model file, or a merged model in memory). */
+export interface PoolSource {
+  readonly key: string;
+  readonly bytes: number;
+  create(options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession>;
+}
+
 /** A leased session: release it when the job is done so the pool may evict it. */
 export interface SessionLease {
   readonly session: ort.InferenceSession;
@@ -53,6 +60,18 @@ export class SessionPool {
 
   async acquire(modelPath: string): Promise<SessionLease> {
     const key = path.resolve(modelPath);
+    return this.acquireSource(key, async () => ({
+      key,
+      bytes: await componentBytes(key),
+      create: (options) => ort.InferenceSession.create(key, options),
+    }));
+  }
+
+  /**
+   * A session for anything that can create one (a merged LoRA model, say), cached under `key`:
+   * `load` only runs on a miss, so a repeated adapter set pays its merge once.
+   */
+  async acquireSource(key: string, load: () => Promise<PoolSource>): Promise<SessionLease> {
     let entry = this.entries.get(key);
     if (entry) {
       this.stats.hits++;
@@ -66,7 +85,7 @@ export class SessionPool {
       } else {
         this.stats.misses++;
         this.observer.onMiss?.(key);
-        pending = this.load(key).finally(() => this.loading.delete(key));
+        pending = this.load(key, load).finally(() => this.loading.delete(key));
         this.loading.set(key, pending);
       }
       entry = await pending;
@@ -94,12 +113,13 @@ export class SessionPool {
     this.stats.loadedBytes = 0;
   }
 
-  private async load(key: string): Promise<Entry> {
-    const bytes = await componentBytes(key);
+  private async load(key: string, loadSource: () => Promise<PoolSource>): Promise<Entry> {
     const started = performance.now();
+    const source = await loadSource();
+    const bytes = source.bytes;
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(key, sessionOptionsFor(this.provider));
+      session = await source.create(sessionOptionsFor(this.provider));
     } catch (error) {
       if (this.provider !== 'cpu' && /provider|EP|cuda|tensorrt|webgpu|dawn|vulkan/i.test(String((error as Error).message))) {
         throw new ExecutionProviderUnavailableError(this.provider, error);

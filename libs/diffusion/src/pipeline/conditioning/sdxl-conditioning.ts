@@ -1,5 +1,5 @@
-import type { ClipTokenizer } from '../../text/clip-tokenizer.js';
-import { padChunkCount, tokenizeWeightedPrompt, type PromptChunk } from '../../text/prompt-chunks.js';
+import type * as ort from 'onnxruntime-node';
+import { padChunkCount, tokenizeWeightedPrompt, type ChunkingTokenizer, type PromptChunk } from '../../text/prompt-chunks.js';
 import { UnsupportedRequestError } from '../errors.js';
 import { floatInput } from '../tensors.js';
 import { encodeChunks, type PromptEmbeddings } from '../text-encoder.js';
@@ -41,10 +41,10 @@ function concatFeatures(parts: readonly PromptEmbeddings[]): { hidden: Float32Ar
  */
 export async function sdxlConditioning(request: ConditioningRequest): Promise<UnetConditioning> {
   const { model } = request;
-  const encoders: Array<{ file: string | undefined; tokenizer: ClipTokenizer; name: string }> = [];
-  if (model.family === 'sdxl') encoders.push({ file: model.folder.components.textEncoder, tokenizer: model.tokenizer, name: 'text_encoder' });
-  if (!model.tokenizer2) throw new UnsupportedRequestError('model', `${model.id} has no tokenizer_2`);
-  encoders.push({ file: model.folder.components.textEncoder2, tokenizer: model.tokenizer2, name: 'text_encoder_2' });
+  const encoders: Array<{ session: ort.InferenceSession | undefined; tokenizer: ChunkingTokenizer; name: string }> = [];
+  if (model.family === 'sdxl') encoders.push({ session: request.textEncoder, tokenizer: request.tokenizer, name: 'text_encoder' });
+  if (!request.tokenizer2) throw new UnsupportedRequestError('model', `${model.id} has no tokenizer_2`);
+  encoders.push({ session: request.textEncoder2, tokenizer: request.tokenizer2, name: 'text_encoder_2' });
 
   const chunked = encoders.map((encoder) => ({
     positive: tokenizeWeightedPrompt(encoder.tokenizer, request.prompt).chunks,
@@ -54,7 +54,8 @@ export async function sdxlConditioning(request: ConditioningRequest): Promise<Un
   const encode = async (select: (index: number) => PromptChunk[]): Promise<EncodedPrompt> => {
     const parts: PromptEmbeddings[] = [];
     for (const [index, encoder] of encoders.entries()) {
-      const session = await request.acquire(encoder.file, encoder.name);
+      const session = encoder.session;
+      if (!session) throw new UnsupportedRequestError('model', `${model.id} has no ${encoder.name}`);
       parts.push(await encodeChunks(session, padChunkCount(select(index), count, encoder.tokenizer), { hiddenStateIndex: PENULTIMATE }));
     }
     const pooled = parts.at(-1)?.pooled;

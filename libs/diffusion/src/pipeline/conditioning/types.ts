@@ -1,11 +1,18 @@
 import type * as ort from 'onnxruntime-node';
 import type { LoadedModel } from '../../models/loaded-model.js';
+import type { ChunkingTokenizer } from '../../text/prompt-chunks.js';
 
 export type AcquireSession = (file: string | undefined, what: string) => Promise<ort.InferenceSession>;
 
 export interface ConditioningRequest {
   readonly model: LoadedModel;
   readonly unet: ort.InferenceSession;
+  /** Text encoders as this request sees them (with its LoRAs and embeddings merged). */
+  readonly textEncoder?: ort.InferenceSession;
+  readonly textEncoder2?: ort.InferenceSession;
+  /** Tokenizers that also emit the request's textual-inversion tokens. */
+  readonly tokenizer: ChunkingTokenizer;
+  readonly tokenizer2?: ChunkingTokenizer;
   readonly prompt: string;
   readonly negativePrompt: string;
   /** Images in the batch (samples). */
@@ -15,7 +22,6 @@ export interface ConditioningRequest {
   readonly width: number;
   readonly height: number;
   readonly guidanceScale: number;
-  readonly acquire: AcquireSession;
 }
 
 /** Everything the UNet needs besides sample and timestep, batched and in the UNet's dtypes. */

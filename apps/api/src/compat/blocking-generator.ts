@@ -1,0 +1,70 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { GenerationStatus, generationRequestSchema, type GenerationRecord, type GenerationRequestInput } from '#libs/contracts/src/index.js';
+import type { Principal } from '#libs/tenancy/src/index.js';
+import { parseBody } from '../common/zod-body.js';
+import { GenerationWaiter } from '../events/generation-waiter.js';
+import { GenerationSubmitter } from '../generations/generation-submitter.js';
+import { InlineImageValidator } from '../generations/inline-image-validator.js';
+import { RequestResolver } from '../generations/request-resolver.js';
+import { renameFields, type FieldNames } from './field-names.js';
+import { GenerationOutcomeError } from './generation-outcome.error.js';
+
+export interface BlockingWait {
+  readonly timeoutMs: number;
+  /** Aborts the wait (not the job) when the caller disconnects. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The synchronous APIs (OpenAI Images, AUTOMATIC1111) on top of the asynchronous farm: a
+ * translated request goes through the same validation, resolver, quota and queue as
+ * POST /v1/generations, and the call waits for the job's terminal record. The job is a normal
+ * generation: it shows up in GET /v1/generations, progress streams and webhooks.
+ */
+@Injectable()
+export class BlockingGenerator {
+  private readonly schema;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(RequestResolver) private readonly resolver: RequestResolver,
+    @Inject(GenerationSubmitter) private readonly submitter: GenerationSubmitter,
+    @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
+    @Inject(GenerationWaiter) private readonly waiter: GenerationWaiter,
+  ) {
+    this.schema = generationRequestSchema({
+      maxSamples: config.env.MAX_SAMPLES,
+      maxSteps: config.env.MAX_STEPS,
+      maxPixels: config.env.MAX_PIXELS,
+      maxPromptChars: config.env.MAX_PROMPT_CHARS,
+    });
+  }
+
+  /** The succeeded record; anything else is a GenerationOutcomeError (or a 4xx before queuing). */
+  async run(principal: Principal, body: GenerationRequestInput, names: FieldNames, wait: BlockingWait): Promise<GenerationRecord> {
+    let id: string;
+    try {
+      const request = parseBody(this.schema, body);
+      const submission = this.resolver.resolve(request, await this.resolver.catalog());
+      await this.inlineImages.check(submission.request);
+      id = await this.submitter.submitOne(principal, submission);
+    } catch (error) {
+      throw renameFields(error, names);
+    }
+    const record = await this.waiter.terminal(id, wait.timeoutMs, wait.signal);
+    if (!record) {
+      const seconds = Math.round(wait.timeoutMs / 1000);
+      throw new GenerationOutcomeError(
+        HttpStatus.GATEWAY_TIMEOUT,
+        'generation_timeout',
+        `generation ${id} did not finish within ${seconds} s; it keeps running and GET /v1/generations/${id} returns its result`,
+        id,
+      );
+    }
+    if (record.status === GenerationStatus.Succeeded) return record;
+    if (record.status === GenerationStatus.Canceled) throw new GenerationOutcomeError(HttpStatus.CONFLICT, 'generation_canceled', `generation ${id} was canceled`, id);
+    const failure = record.error ?? { code: 'generation_failed', message: 'the generation failed' };
+    throw new GenerationOutcomeError(HttpStatus.INTERNAL_SERVER_ERROR, failure.code, `generation ${id} failed: ${failure.message}`, id);
+  }
+}

@@ -1,0 +1,36 @@
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { GenerationOutcomeError } from '../generation-outcome.error.js';
+import { problemOf, type Problem } from '../problem.js';
+
+/** OpenAI's error types by status (what its SDKs map to BadRequestError, RateLimitError…). */
+function typeFor(status: number): string {
+  if (status === 429) return 'requests';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+function codeFor(problem: Problem): string {
+  if (problem.status === 401) return 'invalid_api_key';
+  if (problem.status === 429) return 'rate_limit_exceeded';
+  if (problem.code !== 'validation_failed') return problem.code;
+  return problem.details[0]?.message === 'is not a supported field' ? 'unknown_parameter' : 'invalid_value';
+}
+
+/**
+ * Errors of the OpenAI-compatible routes in OpenAI's shape,
+ * `{ error: { message, type, param, code } }`, so its SDKs raise their own typed errors.
+ */
+@Catch()
+export class OpenAiErrorFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) return;
+    const problem = problemOf(exception);
+    if (problem.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(problem.retryAfterSeconds));
+    if (exception instanceof GenerationOutcomeError) response.setHeader('x-should-retry', 'false');
+    response.status(problem.status).json({
+      error: { message: problem.message, type: typeFor(problem.status), param: problem.details[0]?.field ?? null, code: codeFor(problem) },
+    });
+  }
+}
