@@ -121,7 +121,8 @@ describe('atelier CLI as a real process against a real farm', () => {
   });
 
   it('generate: Ctrl-C cancels the generation on the farm', async () => {
-    const { child, done } = start(['generate', 'a purple diamond', '--width', '512', '--height', '512', '--steps', '150', '--scheduler', 'Euler', '--out', path.join(work, 'canceled')]);
+    // The largest, longest request the farm takes, so that it is still running when Ctrl-C comes.
+    const { child, done } = start(['generate', 'a purple diamond', '--width', '2048', '--height', '2048', '--steps', '150', '--scheduler', 'Euler', '--out', path.join(work, 'canceled')]);
     let seen = '';
     child.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
     await waitUntil(() => /running .* step [1-9]/.test(seen), 60_000, 'the generation to run');

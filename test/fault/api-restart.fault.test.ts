@@ -30,6 +30,8 @@ describe('fault: API process restarted under load', { timeout: 300_000 }, () => 
     const stoppingAt = Date.now();
     await fault.farm.api.stop('SIGTERM');
     const exitCode = await fault.farm.api.exited;
+    // Nest re-raises the signal after its shutdown hooks ran: a clean stop ends with SIGTERM, not SIGKILL.
+    const exitSignal = fault.farm.api.child.signalCode;
     const stoppedAt = Date.now();
     replacement = spawnRole('api', { env: fault.farm.env, output: process.env.E2E_VERBOSE ? process.stderr : undefined, label: 'api-2' });
     const child = replacement.child;
@@ -53,13 +55,13 @@ describe('fault: API process restarted under load', { timeout: 300_000 }, () => 
       'connection errors (not accepted)': `${counts.connection_error} (${reasons.join(', ')})`,
       'other refusals': refused.map((outcome) => outcome.status).join(', ') || 0,
       'timeouts (no answer)': counts.timeout,
-      'old API exit code': String(exitCode),
+      'old API exit': exitSignal ?? `code ${exitCode}`,
       'SIGTERM → exited': seconds(stoppedAt - stoppingAt),
       'new process → ready': seconds(readyAt - stoppedAt),
       'SIGTERM → first 202 from the new process': firstAfterGap ? seconds(firstAfterGap.at + firstAfterGap.ms - stoppingAt) : 'n/a',
     });
 
-    assert.equal(exitCode, 0, 'the API exits cleanly on SIGTERM');
+    assert.ok(exitCode === 0 || exitSignal === 'SIGTERM', `the API stops by itself on SIGTERM (exit ${exitSignal ?? exitCode})`);
     assert.equal(counts.timeout, 0, 'no request hangs');
     assert.ok(counts.connection_error > 0, 'some requests met the gap');
     assert.deepEqual(refused.map((outcome) => `${outcome.status} ${outcome.body}`), [], 'requests either get a 202 or fail to connect');

@@ -8,6 +8,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { QueueRouter } from './routing/queue-router.js';
 import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
 import { WorkersController } from './workers/workers.controller.js';
+import { ModelsController } from './models/models.controller.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { GenerationSubmitter } from './generations/generation-submitter.js';
 import { InlineImageValidator } from './generations/inline-image-validator.js';
@@ -18,6 +19,9 @@ import { InfrastructureModule } from './infrastructure/infrastructure.module.js'
 import { MetricsController } from './metrics/metrics.controller.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { COMPAT_CONTROLLERS, COMPAT_PROVIDERS } from './compat/compat.registration.js';
+import { CONSOLE_CONTROLLERS } from './console/console.registration.js';
+import { EVENTS_CONTROLLERS, EVENTS_PROVIDERS } from './events/events.registration.js';
 
 @Module({})
 export class AppModule {
@@ -31,8 +35,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
-      controllers: [AdminKeysController, WorkersController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController],
-      providers: [QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      controllers: [AdminKeysController, WorkersController, ModelsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
+      providers: [...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

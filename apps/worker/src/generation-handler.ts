@@ -112,7 +112,7 @@ export class GenerationHandler {
       const params = await buildGenerationParams(request, model, refinerModel, {
         maxImageBytes: this.deps.config.env.MAX_IMAGE_BYTES,
         maxDecodedPixels: this.deps.config.env.MAX_PIXELS * 4,
-      });
+      }, this.deps.models.adapters);
       const onStep = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {
@@ -145,6 +145,8 @@ export class GenerationHandler {
             ...(request.init_image ? { 'Denoising strength': request.strength } : {}),
             ...(refinerModel ? { Refiner: refinerModel.id, 'Refiner switch at': request.high_noise_fraction } : {}),
             ...(request.mask_blur ? { 'Mask blur': request.mask_blur } : {}),
+            ...(result.adapters.loras.length > 0 ? { Lora: result.adapters.loras.map((lora) => `${lora.name}:${lora.weight}`).join(' ') } : {}),
+            ...(result.adapters.embeddings.length > 0 ? { 'TI': result.adapters.embeddings.join(' ') } : {}),
           },
         });
         const encoded = await encodeOutput(toRgb8(image.pixels), image.width, image.height, request.output_format, request.output_quality, infotext);
@@ -163,7 +165,12 @@ export class GenerationHandler {
         upload_ms: Math.round(uploadMs),
         total_ms: finishedAt.getTime() - Date.parse(submittedAt),
       };
-      const done = await store.markSucceeded(ref, outputs, timings, finishedAt);
+      const adapters = {
+        loras: result.adapters.loras.map((lora) => ({ name: lora.name, weight: lora.weight, applied: lora.applied, unmatched: lora.unmatched, unmatched_examples: [...lora.unmatchedExamples] })),
+        embeddings: [...result.adapters.embeddings],
+        merge_ms: Math.round(result.adapters.mergeMs),
+      };
+      const done = await store.markSucceeded(ref, outputs, timings, finishedAt, adapters);
       if (done.applied) {
         metrics.imagesGenerated.inc({ model_family: model.family }, outputs.length);
         metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'succeeded' });

@@ -1,5 +1,5 @@
 import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
-import { blurMask, decodeMask, decodeRgb, extendCanvas, type GenerationParams, type LoadedModel, type MaskImage, type RgbImage } from '#libs/diffusion/src/index.js';
+import { type AdapterLibrary, blurMask, decodeMask, decodeRgb, extendCanvas, type GenerationParams, type LoadedModel, type MaskImage, type RgbImage } from '#libs/diffusion/src/index.js';
 import { applyStyle } from '#libs/diffusion/src/text/index.js';
 import { fetchImageBytes } from './image-source.js';
 
@@ -17,6 +17,7 @@ export async function buildGenerationParams(
   model: LoadedModel,
   refiner: LoadedModel | undefined,
   limits: InputLimits,
+  adapterLibrary: AdapterLibrary,
 ): Promise<GenerationParams> {
   const styled = applyStyle(request.style, request.prompt, request.negative_prompt);
   let width = request.width ?? model.folder.defaultWidth;
@@ -52,5 +53,7 @@ export async function buildGenerationParams(
     initImage,
     maskImage,
     refiner: refiner ? { model: refiner, highNoiseFraction: request.high_noise_fraction } : undefined,
+    loras: request.loras,
+    adapterLibrary,
   };
 }

@@ -1,4 +1,6 @@
 import os from 'node:os';
+import path from 'node:path';
+import { AdapterRegistry, syncAdapters } from '#libs/registry/src/index.js';
 import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
@@ -111,7 +113,15 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const summaries = models.catalog.list().map((model) => model.summary());
   let gpu = await probeGpu();
+  const adapterRegistry = new AdapterRegistry(storage);
+  const registryCache = path.join(config.modelCacheDir, 'registry');
   const heartbeat = async (): Promise<void> => {
+    // LoRAs and embeddings imported through the API arrive here within one heartbeat.
+    const synced = await syncAdapters(adapterRegistry, storage, registryCache).catch((error: Error) => {
+      logger.warn({ err: error }, 'adapter registry sync failed');
+      return { downloaded: [], removed: [] };
+    });
+    if (synced.downloaded.length + synced.removed.length > 0) logger.info(synced, 'adapter registry synced');
     gpu = (await probeGpu()) ?? gpu;
     if (gpu) {
       metrics.gpuMemoryUsed.set(gpu.memory_used_bytes);
@@ -131,6 +141,8 @@ async function main(): Promise<void> {
         execution_provider: config.env.EXECUTION_PROVIDER,
         concurrency: config.env.WORKER_CONCURRENCY,
         models: summaries.map((model) => model.id),
+        loras: await models.adapters.loraNames(),
+        embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
         current_jobs: [...activeJobs],
         jobs_done: jobsDone,
         started_at: startedAt,

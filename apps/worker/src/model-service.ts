@@ -1,12 +1,15 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ModelCatalog, syncRemoteModels } from '#libs/diffusion/src/index.js';
+import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLibrary } from '#libs/diffusion/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { ensureDemoModels } from '#libs/demo-model/src/index.js';
 
 /** The models this worker serves: MODELS_DIR exports, models kept in object storage, and the built-in demo models. */
 export class ModelService {
-  private constructor(readonly catalog: ModelCatalog) {}
+  private constructor(
+    readonly catalog: ModelCatalog,
+    readonly adapters: AdapterLibrary,
+  ) {}
 
   static async start(modelsDir: string, cacheDir: string, logger: Logger, remote?: { storage: ObjectStorage; prefix: string }): Promise<ModelService> {
     const demos = await ensureDemoModels(path.join(cacheDir, 'builtin'));
@@ -19,6 +22,7 @@ export class ModelService {
     const catalog = await ModelCatalog.scan(modelsDir, [...demos, ...remoteModels]);
     for (const problem of catalog.problems) logger.warn({ dir: problem.dir }, `model folder skipped: ${problem.reason}`);
     logger.info({ models: catalog.list().map((model) => `${model.id} (${model.family})`) }, 'models available');
-    return new ModelService(catalog);
+    // MODELS_DIR/loras and /embeddings, then LoRAs downloaded from the registry.
+    return new ModelService(catalog, new DirectoryAdapterLibrary([modelsDir, path.join(cacheDir, 'registry')]));
   }
 }

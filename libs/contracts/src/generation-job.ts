@@ -18,6 +18,7 @@ export const resolvedGenerationSchema = z.object({
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
   refiner: z.boolean(),
+  loras: z.array(z.object({ name: z.string(), weight: z.number() })).default([]),
   base64: z.boolean(),
   init_image: z.string().optional(),
   mask_image: z.string().optional(),

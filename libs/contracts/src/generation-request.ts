@@ -56,6 +56,11 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
       img_width: dimension.optional(),
       img_height: dimension.optional(),
       refiner: z.boolean().default(false),
+      loras: z
+        .array(z.object({ name: z.string().min(1).max(200), weight: z.number().min(-4).max(4).default(1) }).strict())
+        .max(8)
+        .default([])
+        .describe('LoRAs to apply (GET /v1/models?kind=lora); <lora:name:weight> prompt tags work too'),
       base64: z.boolean().default(false).describe('Return images inline as base64 instead of URLs'),
       init_image: imageReference.optional().describe('img2img / inpainting source: URL or base64'),
       mask_image: imageReference.optional().describe('Inpainting mask (white = change): URL or base64'),

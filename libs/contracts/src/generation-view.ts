@@ -10,6 +10,13 @@ export interface StoredOutput {
   readonly content_type: string;
 }
 
+/** LoRAs and embeddings a worker applied, with what their keys matched. */
+export interface AppliedAdaptersView {
+  readonly loras: ReadonlyArray<{ readonly name: string; readonly weight: number; readonly applied: number; readonly unmatched: number; readonly unmatched_examples: readonly string[] }>;
+  readonly embeddings: readonly string[];
+  readonly merge_ms: number;
+}
+
 export interface GenerationError {
   readonly code: string;
   readonly message: string;
@@ -34,6 +41,7 @@ export interface GenerationRecord {
   readonly batch_id?: string;
   readonly progress: { readonly step: number; readonly total: number };
   readonly outputs: readonly StoredOutput[];
+  readonly adapters?: AppliedAdaptersView;
   readonly error?: GenerationError;
   readonly timings: GenerationTimings;
   readonly warnings: readonly string[];
@@ -63,6 +71,7 @@ export interface GenerationView {
   readonly batch_id?: string;
   readonly progress: { readonly step: number; readonly total: number };
   readonly outputs: readonly OutputView[];
+  readonly adapters?: AppliedAdaptersView | null;
   readonly error: GenerationError | null;
   readonly timings: GenerationTimings;
   readonly warnings: readonly string[];

@@ -20,3 +20,5 @@ export { encodeOutput, type EncodedImage, type OutputFormat } from './image/enco
 export { extendCanvas, type CanvasExtension } from './image/outpaint.js';
 export { blurMask } from './image/mask-blur.js';
 export { syncRemoteModels, parseChecksums, type RemoteModelLog } from './models/remote-models.js';
+export { DirectoryAdapterLibrary, type AdapterLibrary, type AdapterFile } from './adapters/adapter-library.js';
+export type { AppliedAdapters } from './pipeline/stable-diffusion.js';

@@ -36,6 +36,8 @@ export const workerStateSchema = z.object({
   execution_provider: z.string(),
   concurrency: z.number().int(),
   models: z.array(z.string()),
+  loras: z.array(z.string()).default([]),
+  embeddings: z.array(z.string()).default([]),
   current_jobs: z.array(z.string()),
   jobs_done: z.number().int(),
   started_at: z.string(),

@@ -19,6 +19,7 @@ const request: ResolvedGeneration = {
   seed: 1,
   refiner: false,
   base64: false,
+  loras: [],
   mask_blur: 0,
   output_format: 'png',
   output_quality: 90,

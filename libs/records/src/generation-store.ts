@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import {
   GenerationStatus,
   resolvedGenerationSchema,
+  type AppliedAdaptersView,
   type GenerationError,
   type GenerationRecord,
   type GenerationTimings,
@@ -107,9 +108,11 @@ export class GenerationStore {
     outputs: readonly StoredOutput[],
     timings: GenerationTimings,
     now: Date,
+    adapters?: AppliedAdaptersView,
   ): Promise<TransitionResult> {
     return this.transition(ref, GenerationStatus.Succeeded, [GenerationStatus.Running], {
       outputs: JSON.stringify(outputs),
+      adapters: adapters ? JSON.stringify(adapters) : '',
       timings: JSON.stringify(timings),
       finished_at: now.toISOString(),
     });
@@ -180,6 +183,7 @@ function toRecord(fields: Record<string, string>): GenerationRecord {
     batch_id: fields.batch_id || undefined,
     progress: { step: Number(fields.progress_step ?? 0), total: Number(fields.progress_total ?? 0) },
     outputs: parseJson<StoredOutput[]>(fields.outputs, []),
+    adapters: parseJson<AppliedAdaptersView | undefined>(fields.adapters, undefined),
     error: parseJson<GenerationError | undefined>(fields.error, undefined),
     timings: parseJson<GenerationTimings>(fields.timings, {}),
     warnings: parseJson<string[]>(fields.warnings, []),

@@ -21,6 +21,7 @@ export async function toGenerationView(record: GenerationRecord, storage: Object
     batch_id: record.batch_id,
     progress: record.progress,
     outputs,
+    adapters: record.adapters ?? null,
     error: record.error ?? null,
     timings: record.timings,
     warnings: record.warnings,

@@ -48,8 +48,12 @@ export class BatchesController {
     const webhookProblem = batch.webhook ? this.resolver.webhookProblem(batch.webhook.url) : undefined;
     if (webhookProblem) throw ApiError.field('webhook.url', webhookProblem);
     const catalog = await this.resolver.catalog();
-    const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`));
-    for (const submission of submissions) await this.inlineImages.check(submission.request);
+    const loras = await this.resolver.loras();
+    const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`, loras));
+    for (const [index, submission] of submissions.entries()) {
+      await this.inlineImages.check(submission.request);
+      await this.resolver.assertLoraAccess(principal, submission.request, `requests.${index}.`);
+    }
     const { batchId } = await this.submitter.submitBatch(principal, submissions, batch.webhook);
     response.setHeader('Location', `/v1/batches/${batchId}`);
     return this.page(principal, batchId, 0, 100);

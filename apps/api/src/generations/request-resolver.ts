@@ -6,6 +6,8 @@ import { randomSeed } from '#libs/diffusion/src/random/index.js';
 import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
 import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
 import { checkWebhookUrl, parseAllowedHosts } from '#libs/webhooks/src/index.js';
+import { AdapterRegistry } from '#libs/registry/src/index.js';
+import type { Principal } from '#libs/tenancy/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 
 export interface ResolvedSubmission {
@@ -24,6 +26,7 @@ export class RequestResolver {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WorkerRegistry) private readonly registry: WorkerRegistry,
+    @Inject(AdapterRegistry) private readonly adapters: AdapterRegistry,
   ) {
     this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
   }
@@ -31,6 +34,21 @@ export class RequestResolver {
   private cached: { at: number; models: Promise<Map<string, ModelSummary>> } | undefined;
 
   /** Live models, cached for a second: the catalog changes on worker heartbeats, not per request. */
+  /** A private registered LoRA of another tenant is as unavailable as a missing one. */
+  async assertLoraAccess(principal: Principal, request: ResolvedGeneration, fieldPrefix = ''): Promise<void> {
+    for (const lora of request.loras) {
+      const manifest = await this.adapters.get('lora', lora.name);
+      if (manifest && manifest.visibility === 'private' && manifest.tenant !== principal.tenant) {
+        throw ApiError.field(`${fieldPrefix}loras`, `LoRA "${lora.name}" is not available`);
+      }
+    }
+  }
+
+  /** LoRA names any live worker can apply (its loras/ folders and the registry). */
+  async loras(): Promise<string[]> {
+    return [...new Set((await this.registry.liveWorkers()).flatMap((worker) => worker.loras))];
+  }
+
   async catalog(): Promise<Map<string, ModelSummary>> {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > 1_000) {
@@ -51,7 +69,7 @@ export class RequestResolver {
     }
   }
 
-  resolve(body: GenerationRequest, models: Map<string, ModelSummary>, fieldPrefix = ''): ResolvedSubmission {
+  resolve(body: GenerationRequest, models: Map<string, ModelSummary>, fieldPrefix = '', liveLoras: readonly string[] = []): ResolvedSubmission {
     const problems: FieldProblem[] = [];
     const field = (name: string): string => `${fieldPrefix}${name}`;
     const warnings: string[] = [];
@@ -73,11 +91,18 @@ export class RequestResolver {
     } catch (error) {
       problems.push({ field: field('style'), message: (error as Error).message });
     }
+    const availableLoras = new Set(liveLoras);
+    const requestedLoras = new Map(body.loras.map((lora) => [lora.name, lora.weight]));
+    body.loras.forEach((lora, index) => {
+      if (!availableLoras.has(lora.name)) problems.push({ field: field(`loras.${index}.name`), message: `LoRA "${lora.name}" is not available on any live worker` });
+    });
     for (const name of ['prompt', 'negative_prompt'] as const) {
       try {
         const { loras } = extractLoraTags(body[name]);
-        // Tags are parsed here so a typo fails fast; no LoRA is registered until model management lands.
-        for (const lora of loras) problems.push({ field: field(name), message: `<lora:${lora.name}:${lora.weight}>: LoRA "${lora.name}" is not available` });
+        for (const lora of loras) {
+          if (!availableLoras.has(lora.name)) problems.push({ field: field(name), message: `<lora:${lora.name}:${lora.weight}>: LoRA "${lora.name}" is not available on any live worker` });
+          else requestedLoras.set(lora.name, lora.weight);
+        }
       } catch (error) {
         problems.push({ field: field(name), message: (error as Error).message });
       }
@@ -123,6 +148,7 @@ export class RequestResolver {
         width,
         height,
         refiner: body.refiner,
+        loras: [...requestedLoras].map(([name, weight]) => ({ name, weight })),
         base64: body.base64,
         init_image: body.init_image,
         mask_image: body.mask_image,

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { GenerationView } from '#libs/client/src/index.js';
+import { AtelierApiError, type GenerationView } from '#libs/client/src/index.js';
 import { progressBar } from '../batch/progress-text.js';
 import type { CliContext, Command } from '../context.js';
 import { GENERATION_OPTIONS, generationFields } from '../generation-flags.js';
@@ -52,8 +52,13 @@ async function runGenerate(context: CliContext, args: ParsedArgs): Promise<numbe
     line.finish();
     if (!stop.signal.aborted) throw error;
     // Nobody waits for the images any more: free the GPU.
-    const canceled = await context.client.cancelGeneration(submitted.id).catch(() => undefined);
-    context.err(canceled ? `interrupted: canceled ${submitted.id}` : `interrupted; ${submitted.id} may still run on the farm`);
+    try {
+      await context.client.cancelGeneration(submitted.id);
+      context.err(`interrupted: canceled ${submitted.id}`);
+    } catch (cancelError) {
+      const finished = cancelError instanceof AtelierApiError && cancelError.code === 'already_finished';
+      context.err(finished ? `interrupted: ${submitted.id} had already finished (not downloaded)` : `interrupted; ${submitted.id} may still run on the farm`);
+    }
     return 130;
   } finally {
     removeHandlers();

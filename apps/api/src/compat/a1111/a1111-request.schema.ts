@@ -43,16 +43,17 @@ const IMG2IMG_ONLY = new Set([
 const belongs = (kind: A1111Kind) => (field: string) => (kind === 'txt2img' ? !IMG2IMG_ONLY.has(field) : !TXT2IMG_ONLY.has(field));
 
 /**
- * One schema per endpoint: the mapped fields typed (null accepted as "not given", as A1111's
- * pydantic models do), the ignored and conditionally refused ones accepted as anything and then
- * checked against REFUSAL_RULES, and every other field a 400 naming it (`.strict()`).
+ * Ignored and conditionally refused fields: accepted as anything here, then checked against
+ * REFUSAL_RULES. Typed as no keys because the mapping never reads them.
  */
-export function a1111RequestSchema(kind: A1111Kind, limits: RequestLimits) {
-  const passthrough = Object.fromEntries(
-    [...IGNORED_FIELDS, ...REFUSAL_RULES.map((rule) => rule.field)].filter(belongs(kind)).map((field) => [field, z.unknown().optional()]),
-  );
-  const image = z.string().min(1).describe('base64 image bytes or a data: URL');
-  const common = {
+function passthroughShape(kind: A1111Kind): Record<never, z.ZodType> {
+  return Object.fromEntries([...IGNORED_FIELDS, ...REFUSAL_RULES.map((rule) => rule.field)].filter(belongs(kind)).map((field) => [field, z.unknown().optional()]));
+}
+
+const image = z.string().min(1).describe('base64 image bytes or a data: URL');
+
+function commonShape(kind: A1111Kind, limits: RequestLimits) {
+  return {
     prompt: z.string().max(limits.maxPromptChars).nullish(),
     negative_prompt: z.string().max(limits.maxPromptChars).nullish(),
     styles: z.array(z.string()).nullish().describe('At most one Atelier style preset (GET /v1/styles)'),
@@ -72,30 +73,42 @@ export function a1111RequestSchema(kind: A1111Kind, limits: RequestLimits) {
     override_settings: z.record(z.string(), z.unknown()).nullish().describe('sd_model_checkpoint selects the model'),
     send_images: z.boolean().nullish(),
   };
-  const img2img = {
-    init_images: z.array(image).min(1, 'needs one image').max(1, 'exactly one init image is supported'),
-    mask: image.nullish().describe('white = repaint'),
-    mask_blur: z.number().int().min(0).max(64).nullish(),
-    mask_blur_x: z.number().int().min(0).max(64).nullish(),
-    mask_blur_y: z.number().int().min(0).max(64).nullish(),
-    include_init_images: z.boolean().nullish(),
-  };
-  const shape = kind === 'img2img' ? { ...passthrough, ...common, ...img2img } : { ...passthrough, ...common };
-  return z
-    .object(shape)
-    .strict()
-    .superRefine((body, context) => {
-      const fields = body as Readonly<Record<string, unknown>>;
-      for (const rule of REFUSAL_RULES) {
-        if (rule.field in shape && !rule.neutral(fields[rule.field], fields)) context.addIssue({ code: 'custom', path: [rule.field], message: rule.message });
-      }
-    });
 }
 
-type Txt2ImgBody = z.infer<ReturnType<typeof txt2imgType>>;
-type Img2ImgBody = z.infer<ReturnType<typeof img2imgType>>;
-const txt2imgType = () => a1111RequestSchema('txt2img', { maxSamples: 1, maxSteps: 1, maxPixels: 1, maxPromptChars: 1 });
-const img2imgType = () => a1111RequestSchema('img2img', { maxSamples: 1, maxSteps: 1, maxPixels: 1, maxPromptChars: 1 });
+const img2imgShape = {
+  init_images: z.array(image).min(1, 'needs one image').max(1, 'exactly one init image is supported'),
+  mask: image.nullish().describe('white = repaint'),
+  mask_blur: z.number().int().min(0).max(64).nullish(),
+  mask_blur_x: z.number().int().min(0).max(64).nullish(),
+  mask_blur_y: z.number().int().min(0).max(64).nullish(),
+  include_init_images: z.boolean().nullish(),
+};
 
-/** A validated body of either endpoint; img2img fields are absent from txt2img bodies. */
-export type A1111Request = Txt2ImgBody & Partial<Img2ImgBody>;
+/** Refused values get a 400 with the reason (the rule's message), not just "invalid". */
+function refuseImageChanging(shape: Readonly<Record<string, unknown>>) {
+  return (body: object, context: z.RefinementCtx): void => {
+    const fields = body as Readonly<Record<string, unknown>>;
+    for (const rule of REFUSAL_RULES) {
+      if (rule.field in shape && !rule.neutral(fields[rule.field], fields)) context.addIssue({ code: 'custom', path: [rule.field], message: rule.message });
+    }
+  };
+}
+
+/**
+ * POST /sdapi/v1/txt2img: the mapped fields typed (null accepted as "not given", as A1111's
+ * pydantic models do), the ignored and conditionally refused ones checked by REFUSAL_RULES, and
+ * any other field a 400 naming it (`.strict()`).
+ */
+export function txt2imgRequestSchema(limits: RequestLimits) {
+  const shape = { ...passthroughShape('txt2img'), ...commonShape('txt2img', limits) };
+  return z.object(shape).strict().superRefine(refuseImageChanging(shape));
+}
+
+/** POST /sdapi/v1/img2img: txt2img's fields without high-resolution fix, plus the image inputs. */
+export function img2imgRequestSchema(limits: RequestLimits) {
+  const shape = { ...passthroughShape('img2img'), ...commonShape('img2img', limits), ...img2imgShape };
+  return z.object(shape).strict().superRefine(refuseImageChanging(shape));
+}
+
+/** A validated body of either endpoint; txt2img bodies lack the image inputs. */
+export type A1111Request = z.infer<ReturnType<typeof txt2imgRequestSchema>> & Partial<Pick<z.infer<ReturnType<typeof img2imgRequestSchema>>, keyof typeof img2imgShape>>;

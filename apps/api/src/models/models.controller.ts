@@ -1,0 +1,132 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { z } from 'zod';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
+import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, type AdapterKind, type AdapterManifest } from '#libs/registry/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { Scope, type Principal } from '#libs/tenancy/src/index.js';
+import { parseAllowedHosts } from '#libs/webhooks/src/index.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { ApiError } from '../common/api-error.js';
+import { parseBody } from '../common/zod-body.js';
+import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
+import { fetchImportSource } from './adapter-source.js';
+
+const MAX_ADAPTER_BYTES = 2 * 1024 ** 3;
+
+const importSchema = z
+  .object({
+    kind: z.enum(ADAPTER_KINDS),
+    name: adapterNameSchema,
+    source: z.string().regex(/^(https?|s3):\/\//, 'must be an https:// or s3:// URL').optional(),
+    visibility: z.enum(['private', 'public']).default('private'),
+    trigger_words: z.union([z.array(z.string().max(100)).max(20), z.string().transform((value) => value.split(',').map((word) => word.trim()).filter(Boolean))]).optional(),
+    base_model: z.string().max(200).optional(),
+    licence: z.string().max(200).optional(),
+  })
+  .strict();
+const listSchema = z.object({ kind: z.enum(['pipeline', ...ADAPTER_KINDS]).optional() }).strict();
+
+interface UploadedBlob {
+  readonly buffer: Buffer;
+  readonly originalname: string;
+}
+
+type CatalogEntry = (ModelSummary & { kind: 'pipeline' }) | (AdapterManifest & { origin: 'registry' }) | { kind: AdapterKind; id: string; name: string; origin: 'worker' };
+
+/**
+ * The model registry: pipelines served by live workers, plus LoRAs and embeddings imported into
+ * storage (from an https/s3 URL or an upload) or found in workers' `loras/` and `embeddings/`.
+ */
+@Controller('v1/models')
+export class ModelsController {
+  private readonly allowedHosts: ReadonlySet<string>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
+    @Inject(AdapterRegistry) private readonly registry: AdapterRegistry,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+  ) {
+    this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
+  }
+
+  @Get()
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown): Promise<{ object: 'list'; data: CatalogEntry[] }> {
+    const { kind } = parseBody(listSchema, query);
+    const entries: CatalogEntry[] = [];
+    if (!kind || kind === 'pipeline') entries.push(...(await this.workers.models()).map((model) => ({ ...model, kind: 'pipeline' as const })));
+    const registered = (await this.registry.list()).filter((manifest) => this.visible(principal, manifest));
+    const live = await this.workers.liveWorkers();
+    for (const adapterKind of ADAPTER_KINDS) {
+      if (kind && kind !== adapterKind) continue;
+      entries.push(...registered.filter((manifest) => manifest.kind === adapterKind).map((manifest) => ({ ...manifest, origin: 'registry' as const })));
+      const local = new Set(live.flatMap((worker) => (adapterKind === 'lora' ? worker.loras : worker.embeddings)));
+      for (const name of [...local].sort()) {
+        if (!(await this.registry.get(adapterKind, name))) entries.push({ kind: adapterKind, id: `${adapterKind}:${name}`, name, origin: 'worker' });
+      }
+    }
+    return { object: 'list', data: entries };
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<CatalogEntry> {
+    const [kind, name] = id.includes(':') ? (id.split(':', 2) as [string, string]) : ['pipeline', id];
+    if (kind === 'pipeline') {
+      const model = (await this.workers.models()).find((entry) => entry.id === name);
+      if (!model) throw ApiError.notFound('model', id);
+      return { ...model, kind: 'pipeline' };
+    }
+    if (!(ADAPTER_KINDS as readonly string[]).includes(kind)) throw ApiError.notFound('model', id);
+    const manifest = await this.registry.get(kind as AdapterKind, name);
+    if (!manifest || !this.visible(principal, manifest)) throw ApiError.notFound('model', id);
+    return { ...manifest, origin: 'registry' };
+  }
+
+  /** JSON `{kind, name, source}` or multipart (`file`, `kind`, `name`). */
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @RequireScope(Scope.ManageModels)
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_ADAPTER_BYTES } }))
+  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @UploadedFile() upload: UploadedBlob | undefined): Promise<AdapterManifest> {
+    const input = parseBody(importSchema, body);
+    if (!upload && !input.source) throw ApiError.field('source', 'give an https:// or s3:// source, or upload the file in the multipart field "file"');
+    if (upload && input.source) throw ApiError.field('source', 'give either a source or an uploaded file, not both');
+    const bytes = upload
+      ? upload.buffer
+      : await fetchImportSource(input.source as string, this.allowedHosts, this.storage, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, MAX_ADAPTER_BYTES);
+    try {
+      return await this.registry.import({
+        kind: input.kind,
+        name: input.name,
+        tenant: principal.tenant,
+        visibility: input.visibility,
+        bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        source: upload ? `upload:${upload.originalname}` : (input.source as string),
+        triggerWords: input.trigger_words,
+        baseModel: input.base_model ?? null,
+        licence: input.licence ?? null,
+      });
+    } catch (error) {
+      if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
+      throw error;
+    }
+  }
+
+  @Delete(':id')
+  @RequireScope(Scope.ManageModels)
+  async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
+    const [kind, name] = id.split(':', 2);
+    if (!(ADAPTER_KINDS as readonly string[]).includes(kind) || !name) throw ApiError.notFound('registered model', id);
+    const manifest = await this.registry.get(kind as AdapterKind, name);
+    if (!manifest || (manifest.tenant !== principal.tenant && !principal.scopes.includes(Scope.Admin))) throw ApiError.notFound('registered model', id);
+    await this.registry.delete(kind as AdapterKind, name);
+    return { id, deleted: true };
+  }
+
+  private visible(principal: Principal, manifest: AdapterManifest): boolean {
+    return manifest.visibility === 'public' || manifest.tenant === principal.tenant;
+  }
+}

@@ -1,0 +1,269 @@
+// LoRA training on the trainable demo model, entirely in TypeScript: for each step a batch of
+// images (and, with prior preservation, as many class pictures), a random timestep and noise per
+// image, the ε-prediction of the UNet with the LoRA merged, the gradient of the denoising loss with
+// respect to up and down, and an Adam update. Deterministic for a seed; resumable bit for bit.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { promptEmbeddingOf, trainableCleanLatent } from '#libs/demo-model/src/index.js';
+import type { PreparedTraining, RunOptions, TrainerEngine, TrainingEvent, TrainingResult } from '../engine/trainer-engine.js';
+import { TrainingCanceledError } from '../engine/trainer-engine.js';
+import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
+import { initialLoraWeights, parseLora, serializeLora, type LoraWeights } from '../lora/lora-weights.js';
+import { trainingMetadata } from '../lora/training-metadata.js';
+import { Adam } from './adam.js';
+import { jobFingerprint } from './job-fingerprint.js';
+import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
+import { LoraDenoiser, type DenoisingExample, type LoraGradients, type NoiseDraw } from './lora-denoiser.js';
+import { CheckpointMismatchError, parseOptimizerState, serializeOptimizerState } from './optimizer-state.js';
+import { decodeDemoLatent } from './sample-preview.js';
+import { openTrainableBase } from './trainable-base.js';
+import { TrainingRandom } from './training-random.js';
+
+export interface BuiltInLoraEngineOptions {
+  /** Clock for the ss_training_*_at metadata (tests pin it). */
+  readonly now?: () => Date;
+}
+
+interface SamplePrompt {
+  readonly prompt: string;
+  readonly fixedLatent: Float32Array;
+  readonly embedding: Float32Array;
+}
+
+interface Prepared {
+  readonly job: TrainingJob;
+  readonly denoiser: LoraDenoiser;
+  readonly instances: readonly DenoisingExample[];
+  readonly prior: DenoisingExample | null;
+  readonly samples: readonly SamplePrompt[];
+  readonly shape: Omit<LoraWeights, 'down' | 'up'>;
+  readonly scalingFactor: number;
+  readonly fingerprint: string;
+}
+
+interface RunState {
+  step: number;
+  weights: LoraWeights;
+  adam: Adam;
+  random: TrainingRandom;
+  epoch: number;
+  order: number[];
+  cursor: number;
+  recentLosses: number[];
+}
+
+const OPTIMIZER = 'atelier.builtin.Adam(betas=(0.9, 0.999), eps=1e-08, weight_decay=0)';
+
+export class BuiltInLoraEngine implements TrainerEngine {
+  readonly name = 'builtin';
+
+  constructor(private readonly options: BuiltInLoraEngineOptions = {}) {}
+
+  async prepare(job: TrainingJob): Promise<PreparedTraining> {
+    const { params } = job;
+    const base = await openTrainableBase(params.baseModel.dir);
+    try {
+      const { contract } = base;
+      if (contract.predictionType !== 'epsilon') throw new InvalidTrainingJobError([{ field: 'baseModel', message: 'the built-in engine trains epsilon-prediction models only' }]);
+      const { width, height } = params.resolution;
+      const latent = { width: width / DEMO_VAE_DOWNSCALE, height: height / DEMO_VAE_DOWNSCALE };
+      const target = async (prompt: string): Promise<{ fixedLatent: Float32Array; embedding: Float32Array }> => {
+        const pooled = await base.encode(prompt);
+        return { fixedLatent: trainableCleanLatent(pooled, base.weightTransposed, contract, latent.width, latent.height), embedding: promptEmbeddingOf(pooled, contract) };
+      };
+      const instances: DenoisingExample[] = [];
+      for (const example of job.dataset) {
+        instances.push({ ...(await target(example.caption)), cleanLatent: encodeDemoLatent(example.image, contract.scalingFactor), lossWeight: 1 });
+      }
+      let prior: DenoisingExample | null = null;
+      if (params.priorPreservation) {
+        // The base model's own picture of the class: an exact denoiser draws exactly its x0.
+        const classTarget = await target(params.priorPreservation.classPrompt);
+        prior = { ...classTarget, cleanLatent: classTarget.fixedLatent, lossWeight: params.priorPreservation.weight };
+      }
+      const samples: SamplePrompt[] = [];
+      for (const prompt of params.samplePrompts) samples.push({ prompt, ...(await target(prompt)) });
+      return new BuiltInTraining(
+        {
+          job,
+          denoiser: new LoraDenoiser(contract.residual, latent),
+          instances,
+          prior,
+          samples,
+          shape: { prefix: contract.kohyaPrefix, rank: params.network.rank, alpha: params.network.alpha, inFeatures: base.inFeatures, outFeatures: base.outFeatures },
+          scalingFactor: contract.scalingFactor,
+          fingerprint: jobFingerprint(job),
+        },
+        this.options.now ?? (() => new Date()),
+      );
+    } finally {
+      // Every prompt is encoded by now; training itself needs no session.
+      await base.dispose();
+    }
+  }
+}
+
+class BuiltInTraining implements PreparedTraining {
+  readonly totalSteps: number;
+  private readonly batchesPerEpoch: number;
+
+  constructor(
+    private readonly prepared: Prepared,
+    private readonly now: () => Date,
+  ) {
+    const { params, dataset } = prepared.job;
+    this.totalSteps = params.maxTrainSteps;
+    this.batchesPerEpoch = Math.ceil(dataset.length / params.batchSize);
+  }
+
+  async dispose(): Promise<void> {}
+
+  async run(options: RunOptions = {}): Promise<TrainingResult> {
+    const { params } = this.prepared.job;
+    const emit = async (event: TrainingEvent): Promise<void> => {
+      await options.onProgress?.(event);
+    };
+    const startedAt = this.now();
+    const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
+    await emit({ type: 'started', step: state.step, totalSteps: this.totalSteps, resumed: options.resumeFrom !== undefined });
+    let lastLoss: number | null = null;
+    while (state.step < this.totalSteps) {
+      if (options.signal?.aborted) throw new TrainingCanceledError(state.step, options.signal.reason);
+      if (state.cursor >= state.order.length) {
+        state.epoch++;
+        state.order = state.random.permutation(this.prepared.instances.length);
+        state.cursor = 0;
+        await emit({ type: 'epoch', epoch: state.epoch, totalEpochs: this.totalEpochs() });
+      }
+      const batch = state.order.slice(state.cursor, state.cursor + params.batchSize);
+      state.cursor += batch.length;
+      const loss = this.trainStep(state, batch);
+      state.step++;
+      lastLoss = loss;
+      state.recentLosses.push(loss);
+      if (state.recentLosses.length > this.batchesPerEpoch) state.recentLosses.shift();
+      await emit({
+        type: 'step',
+        step: state.step,
+        totalSteps: this.totalSteps,
+        epoch: state.epoch,
+        loss,
+        averageLoss: state.recentLosses.reduce((sum, value) => sum + value, 0) / state.recentLosses.length,
+        learningRate: params.learningRate,
+      });
+      if (params.sampleEvery > 0 && state.step % params.sampleEvery === 0) {
+        for (const sample of this.prepared.samples) await emit({ type: 'sample', step: state.step, prompt: sample.prompt, image: this.preview(state.weights, sample) });
+      }
+      if (params.saveEvery > 0 && state.step % params.saveEvery === 0 && state.step < this.totalSteps) {
+        await emit({ type: 'checkpoint', checkpoint: this.checkpoint(state, startedAt) });
+      }
+      // Lets abort signals and I/O callbacks run between steps.
+      await yieldToEventLoop();
+    }
+    const metadata = this.metadata(state, startedAt, this.now());
+    return { safetensors: serializeLora(state.weights, metadata), metadata, steps: state.step, finalLoss: lastLoss };
+  }
+
+  private totalEpochs(): number {
+    return Math.ceil(this.totalSteps / this.batchesPerEpoch);
+  }
+
+  private fresh(): RunState {
+    const { params } = this.prepared.job;
+    const random = TrainingRandom.fromSeed(params.seed);
+    const weights = initialLoraWeights(this.prepared.shape, random);
+    const adam = Adam.fresh({ learningRate: params.learningRate }, new Map([['down', weights.down], ['up', weights.up]]));
+    return { step: 0, weights, adam, random, epoch: 0, order: [], cursor: 0, recentLosses: [] };
+  }
+
+  private resume(checkpoint: { readonly step: number; readonly loraState: Uint8Array; readonly optimizerState: Uint8Array }): RunState {
+    const optimizer = parseOptimizerState(checkpoint.optimizerState);
+    if (optimizer.jobFingerprint !== this.prepared.fingerprint) throw new CheckpointMismatchError('it was written by a different job (parameters or dataset differ)');
+    if (!Number.isInteger(checkpoint.step) || checkpoint.step < 0 || checkpoint.step > this.totalSteps) throw new CheckpointMismatchError(`step ${checkpoint.step} is outside 0 … ${this.totalSteps}`);
+    if (optimizer.adamStep !== checkpoint.step) throw new CheckpointMismatchError(`the optimizer state is at step ${optimizer.adamStep}, the checkpoint says ${checkpoint.step}`);
+    if (optimizer.order.length !== 0 && optimizer.order.length !== this.prepared.instances.length) throw new CheckpointMismatchError('the data order does not match the dataset');
+    let weights: LoraWeights;
+    try {
+      weights = parseLora(checkpoint.loraState, this.prepared.shape);
+    } catch (error) {
+      throw new CheckpointMismatchError((error as Error).message);
+    }
+    if (weights.alpha !== this.prepared.shape.alpha) throw new CheckpointMismatchError(`alpha ${weights.alpha}, the job says ${this.prepared.shape.alpha}`);
+    const adam = new Adam({ learningRate: this.prepared.job.params.learningRate }, optimizer.moments, optimizer.adamStep);
+    for (const [name, values] of [['down', weights.down], ['up', weights.up]] as const) {
+      if (adam.moments.get(name)?.expAvg.length !== values.length) throw new CheckpointMismatchError(`Adam moments of ${name} do not match the LoRA`);
+    }
+    return {
+      step: checkpoint.step,
+      weights,
+      adam,
+      random: TrainingRandom.fromState(optimizer.random),
+      epoch: optimizer.epoch,
+      order: [...optimizer.order],
+      cursor: optimizer.cursor,
+      recentLosses: [...optimizer.recentLosses],
+    };
+  }
+
+  /** One optimiser step; returns the batch loss. */
+  private trainStep(state: RunState, batch: readonly number[]): number {
+    const { denoiser, instances, prior, job } = this.prepared;
+    const examples: DenoisingExample[] = batch.map((index) => instances[index]);
+    if (prior !== null) for (let i = 0; i < batch.length; i++) examples.push(prior);
+    // Every draw comes from the one generator in a fixed order: timestep, then noise, per example.
+    const draws: NoiseDraw[] = examples.map(() => ({
+      timestep: state.random.integer(denoiser.trainTimesteps),
+      noise: Float64Array.from({ length: denoiser.latentSize }, () => state.random.normal()),
+    }));
+    const gradients: LoraGradients = { down: new Float64Array(state.weights.down.length), up: new Float64Array(state.weights.up.length) };
+    let loss = 0;
+    for (const [i, example] of examples.entries()) {
+      loss += denoiser.lossAndGradient(state.weights, example, draws[i], { minSnrGamma: job.params.minSnrGamma, gradientScale: 1 / examples.length }, gradients);
+    }
+    state.adam.update(
+      new Map([['down', state.weights.down], ['up', state.weights.up]]),
+      new Map<string, ArrayLike<number>>([['down', gradients.down], ['up', gradients.up]]),
+    );
+    return loss / examples.length;
+  }
+
+  private preview(weights: LoraWeights, sample: SamplePrompt) {
+    const { denoiser, scalingFactor } = this.prepared;
+    const delta = denoiser.cleanLatentDelta(weights, sample.embedding);
+    const latent = sample.fixedLatent.map((value, i) => value + delta[i]);
+    return decodeDemoLatent(latent, denoiser.latent.width, denoiser.latent.height, scalingFactor);
+  }
+
+  private metadata(state: RunState, startedAt: Date, finishedAt?: Date): Record<string, string> {
+    const { job } = this.prepared;
+    return trainingMetadata({
+      jobId: job.id,
+      params: job.params,
+      captions: job.dataset.map((example) => example.caption),
+      engine: 'builtin',
+      optimizer: OPTIMIZER,
+      stepsDone: state.step,
+      epoch: state.epoch,
+      batchesPerEpoch: this.batchesPerEpoch,
+      totalEpochs: this.totalEpochs(),
+      startedAt,
+      finishedAt,
+    });
+  }
+
+  private checkpoint(state: RunState, startedAt: Date) {
+    return {
+      step: state.step,
+      loraState: serializeLora(state.weights, this.metadata(state, startedAt)),
+      optimizerState: serializeOptimizerState({
+        adamStep: state.adam.step,
+        moments: state.adam.moments,
+        random: state.random.state(),
+        epoch: state.epoch,
+        order: state.order,
+        cursor: state.cursor,
+        recentLosses: state.recentLosses,
+        jobFingerprint: this.prepared.fingerprint,
+      }),
+    };
+  }
+}

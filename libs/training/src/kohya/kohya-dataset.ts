@@ -1,0 +1,22 @@
+// The job's (already validated and resized) images written the way train_network.py reads a
+// train_data_dir: one "<repeats>_<concept>" folder of PNGs with caption files beside them.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { TrainingExample } from '../dataset/training-example.js';
+import { datasetDirName } from '../lora/training-metadata.js';
+import type { TrainingParams } from '../engine/training-job.js';
+
+export async function writeKohyaDataset(trainDataDir: string, params: TrainingParams, dataset: readonly TrainingExample[]): Promise<string> {
+  const folder = path.join(trainDataDir, datasetDirName(params));
+  await mkdir(folder, { recursive: true });
+  for (const [index, example] of dataset.entries()) {
+    const { width, height, data } = example.image;
+    const bytes = Buffer.from(Uint8Array.from(data, (value) => Math.round(Math.min(Math.max(value, 0), 1) * 255)));
+    // Index names: dataset names may repeat across sub-folders or hold characters kohya dislikes.
+    const stem = String(index + 1).padStart(4, '0');
+    await writeFile(path.join(folder, `${stem}.png`), await sharp(bytes, { raw: { width, height, channels: 3 } }).png().toBuffer());
+    await writeFile(path.join(folder, `${stem}${params.captionExtension}`), `${example.caption}\n`);
+  }
+  return folder;
+}
