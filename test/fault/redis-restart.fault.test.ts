@@ -8,6 +8,7 @@ import {
   duplicateSummary,
   errorSummary,
   countOutcomes,
+  deliveredEvents,
   printFigures,
   seconds,
   sleep,
@@ -101,5 +102,40 @@ describe('fault: Redis restarted mid-load (AOF everysec)', { timeout: 300_000 },
     assert.equal(audit.figures.failed, 0);
     assert.equal(audit.figures.succeeded, audit.figures.accepted);
     for (const entry of audit.generations) assert.deepEqual(entry.outputKeys, [`generations/${entry.id}/0.png`]);
+  });
+
+  it('a webhook the receiver acknowledged while Redis was down is not delivered again', async () => {
+    const redis = fault.farm.redis;
+    assert.ok(redis);
+    const seed = 424_242;
+    const held = fault.receiver.hold((body) => {
+      const event = JSON.parse(body) as { type: string; data?: { parameters?: { seed?: number } } };
+      return event.type === 'generation.succeeded' && event.data?.parameters?.seed === seed;
+    });
+    const created = await fault.api.request<{ id: string }>('POST', '/v1/generations', { ...TINY, seed, webhook: { url: fault.receiver.url, events: ['generation.succeeded'] } });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.id;
+    await Promise.race([held.arrived, sleep(60_000).then(() => Promise.reject(new Error('the delivery never arrived')))]);
+
+    // The dispatcher is waiting for the receiver's answer: Redis goes away, then the receiver says 204.
+    const haltedAt = Date.now();
+    await redis.halt();
+    held.release(204);
+    await sleep(3_000);
+    await redis.start();
+    const restartedAt = Date.now();
+    // Well past the retry ladder (200, 400, 800, 1600 ms): a retry would have been delivered by now.
+    await sleep(8_000);
+
+    const deliveries = deliveredEvents(fault.receiver).filter((event) => event.generationId === id && event.type === 'generation.succeeded');
+    const attempts = (await fault.api.request<{ webhook_deliveries: Array<{ attempt: number; outcome: string; status: number | null }> }>('GET', `/v1/generations/${id}`)).body
+      .webhook_deliveries;
+    printFigures('webhook acknowledged (204) while Redis was down', {
+      'deliveries received': deliveries.length,
+      'distinct webhook-ids': new Set(deliveries.map((event) => event.messageId)).size,
+      'attempts recorded by the dispatcher': attempts.map((attempt) => `#${attempt.attempt} ${attempt.outcome} ${attempt.status ?? ''}`.trim()).join(', ') || 'none',
+      'Redis down for': seconds(restartedAt - haltedAt),
+    });
+    assert.equal(deliveries.length, 1, 'a delivery the receiver acknowledged is not sent again');
   });
 });

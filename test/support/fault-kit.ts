@@ -7,7 +7,7 @@ import { S3Storage } from '#libs/storage/src/index.js';
 import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { TestApiClient } from './api-client.js';
 import { startRestartableS3rver, type RestartableS3rver } from './restartable-s3rver.js';
-import { ScriptedReceiver } from './scripted-receiver.js';
+import { FaultReceiver } from './fault-receiver.js';
 
 /** A tiny job: a few hundred milliseconds on the demo model. */
 export const TINY = { model: 'demo-sd15', prompt: 'a red circle on a blue background', img_width: 64, img_height: 64, num_inference_steps: 3, scheduler: 'Euler' } as const;
@@ -21,7 +21,7 @@ export interface FaultFarm {
   readonly farm: LocalFarm;
   readonly s3: RestartableS3rver;
   readonly storage: S3Storage;
-  readonly receiver: ScriptedReceiver;
+  readonly receiver: FaultReceiver;
   readonly api: TestApiClient;
   stop(): Promise<void>;
 }
@@ -41,7 +41,7 @@ export async function startFaultFarm(options: FaultFarmOptions = {}): Promise<Fa
   const dataDir = await mkdtemp(path.join(tmpdir(), 'atelier-fault-'));
   const webhookSecret = generateWebhookSecret();
   const s3 = await startRestartableS3rver({ bucket: 'atelier-fault' });
-  const receiver = new ScriptedReceiver(webhookSecret);
+  const receiver = new FaultReceiver(webhookSecret);
   await receiver.start();
   const storage = new S3Storage({
     endpoint: s3.endpoint,
@@ -199,7 +199,7 @@ export interface DeliveredEvent {
 }
 
 /** Every request the receiver got, parsed. */
-export function deliveredEvents(receiver: ScriptedReceiver): DeliveredEvent[] {
+export function deliveredEvents(receiver: FaultReceiver): DeliveredEvent[] {
   return receiver.deliveries.map((delivery) => {
     const body = JSON.parse(delivery.body) as { type: string; data?: { id?: string } };
     return {
