@@ -1,20 +1,40 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { spawnRole, waitForHttp, type RoleProcess } from '#libs/local-services/src/index.js';
+import { findFreePort, spawnRole, waitForHttp, type RoleProcess } from '#libs/local-services/src/index.js';
 import { waitUntil } from '../support/api-client.js';
-import { SubmissionLoad, TINY, auditGenerations, duplicateSummary, errorSummary, countOutcomes, printFigures, seconds, startFaultFarm, type FaultFarm, type SubmitOutcome } from '../support/fault-kit.js';
+import {
+  SubmissionLoad,
+  TINY,
+  auditGenerations,
+  countOutcomes,
+  deliveredEvents,
+  duplicateSummary,
+  errorSummary,
+  pooledPost,
+  printFigures,
+  seconds,
+  sleep,
+  startFaultFarm,
+  type FaultFarm,
+  type PooledOutcome,
+  type SubmitOutcome,
+} from '../support/fault-kit.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/** How long a SIGTERMed API may take to finish its in-flight requests and exit. */
+const SHUTDOWN_BOUND_MS = 10_000;
 
 describe('fault: API process restarted under load', { timeout: 300_000 }, () => {
   let fault: FaultFarm;
-  let replacement: RoleProcess | undefined;
+  const extraApis: RoleProcess[] = [];
+  const output = process.env.E2E_VERBOSE ? process.stderr : undefined;
 
   before(async () => {
     fault = await startFaultFarm({ workers: 1 });
   });
   after(async () => {
-    await replacement?.stop();
+    await Promise.allSettled(extraApis.map((api) => api.stop('SIGKILL')));
     await fault?.stop();
   });
 
@@ -28,31 +48,38 @@ describe('fault: API process restarted under load', { timeout: 300_000 }, () => 
     await waitUntil(() => load.accepted().length >= 8, 30_000, 'accepted submissions before the restart');
 
     const stoppingAt = Date.now();
-    await fault.farm.api.stop('SIGTERM');
+    // Graceful stop, then SIGKILL after 15 s as an orchestrator would (see the keep-alive test below).
+    await fault.farm.api.stop('SIGTERM', SHUTDOWN_BOUND_MS + 5_000);
     const exitCode = await fault.farm.api.exited;
     // Nest re-raises the signal after its shutdown hooks ran: a clean stop ends with SIGTERM, not SIGKILL.
     const exitSignal = fault.farm.api.child.signalCode;
     const stoppedAt = Date.now();
-    replacement = spawnRole('api', { env: fault.farm.env, output: process.env.E2E_VERBOSE ? process.stderr : undefined, label: 'api-2' });
-    const child = replacement.child;
-    await waitForHttp(`${fault.farm.apiUrl}/readyz`, 60_000, () => child.exitCode === null);
+    const replacement = spawnRole('api', { env: fault.farm.env, output, label: 'api-2' });
+    extraApis.push(replacement);
+    await waitForHttp(`${fault.farm.apiUrl}/readyz`, 60_000, () => replacement.child.exitCode === null);
     const readyAt = Date.now();
     await waitUntil(() => load.outcomes.filter((outcome) => outcome.kind === 'accepted' && outcome.at >= readyAt).length >= 8, 60_000, 'accepted submissions after the restart');
     await load.stop();
 
     const counts = countOutcomes(load.outcomes);
     const refused = load.outcomes.filter((outcome): outcome is Extract<SubmitOutcome, { kind: 'refused' }> => outcome.kind === 'refused');
-    const connectionErrors = load.outcomes.filter((outcome) => outcome.kind === 'connection_error');
-    const reasons = [...new Set(connectionErrors.map((outcome) => (outcome.kind === 'connection_error' ? outcome.reason : '')))];
+    const reasons = [...new Set(load.outcomes.flatMap((outcome) => (outcome.kind === 'connection_error' ? [outcome.reason] : [])))];
     const acceptedAfter = load.outcomes.filter((outcome) => outcome.kind === 'accepted' && outcome.at >= stoppingAt).length;
+    const acceptedByOld = load.outcomes.filter((outcome) => outcome.kind === 'accepted' && outcome.at >= stoppingAt && outcome.at + outcome.ms <= stoppedAt).length;
     const firstAfterGap = load.outcomes.find((outcome) => outcome.kind === 'accepted' && outcome.at >= stoppedAt);
-    const audit = await auditGenerations(fault, load.outcomes.length, load.accepted(), { settleMs: 180_000 });
+    const accepted = load.accepted();
+    const audit = await auditGenerations(fault, load.outcomes.length, accepted, { settleMs: 180_000 });
+    // Generations that ran although their client saw an error (the request was cut after the job was written).
+    const acceptedSet = new Set(accepted);
+    const unacknowledged = new Set(deliveredEvents(fault.receiver).flatMap((event) => (event.generationId && !acceptedSet.has(event.generationId) ? [event.generationId] : []))).size;
     printFigures('API stopped (SIGTERM) and a new API process started on the same port, under load', {
       ...audit.figures,
-      'duplicates': duplicateSummary(audit),
+      duplicates: duplicateSummary(audit),
       errors: errorSummary(audit),
-      'accepted before / after the restart': `${counts.accepted - acceptedAfter} / ${acceptedAfter}`,
-      'connection errors (not accepted)': `${counts.connection_error} (${reasons.join(', ')})`,
+      'accepted before / after SIGTERM': `${counts.accepted - acceptedAfter} / ${acceptedAfter}`,
+      'accepted by the old process after SIGTERM': acceptedByOld,
+      'connection errors (not accepted)': `${counts.connection_error} (${reasons.join(', ') || 'none'})`,
+      'ran although the client got an error': unacknowledged,
       'other refusals': refused.map((outcome) => outcome.status).join(', ') || 0,
       'timeouts (no answer)': counts.timeout,
       'old API exit': exitSignal ?? `code ${exitCode}`,
@@ -61,10 +88,13 @@ describe('fault: API process restarted under load', { timeout: 300_000 }, () => 
       'SIGTERM → first 202 from the new process': firstAfterGap ? seconds(firstAfterGap.at + firstAfterGap.ms - stoppingAt) : 'n/a',
     });
 
-    assert.ok(exitCode === 0 || exitSignal === 'SIGTERM', `the API stops by itself on SIGTERM (exit ${exitSignal ?? exitCode})`);
     assert.equal(counts.timeout, 0, 'no request hangs');
     assert.ok(counts.connection_error > 0, 'some requests met the gap');
-    assert.deepEqual(refused.map((outcome) => `${outcome.status} ${outcome.body}`), [], 'requests either get a 202 or fail to connect');
+    assert.deepEqual(
+      refused.map((outcome) => `${outcome.status} ${outcome.body}`),
+      [],
+      'requests either get a 202 or fail to connect',
+    );
     assert.equal(audit.unverifiedDeliveries, 0);
     assert.equal(audit.figures.lost, 0, 'every 202 completes');
     assert.equal(audit.figures.duplicated, 0);
@@ -74,5 +104,49 @@ describe('fault: API process restarted under load', { timeout: 300_000 }, () => 
       assert.deepEqual(entry.outputKeys, [`generations/${entry.id}/0.png`]);
       assert.equal(entry.terminalDeliveries, 1);
     }
+  });
+
+  it('SIGTERM with a request in flight on a keep-alive connection: the request completes and the process still exits', async () => {
+    const port = await findFreePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const api = spawnRole('api', { env: { ...fault.farm.env, PORT: String(port), PUBLIC_URL: baseUrl }, output, label: 'api-3' });
+    extraApis.push(api);
+    await waitForHttp(`${baseUrl}/readyz`, 60_000, () => api.child.exitCode === null);
+    await sleep(1_500); // the live-worker cache
+
+    // One pooled connection, as a load balancer or an SDK keeps it.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const body = { ...TINY, seed: 9_001, webhook: { url: fault.receiver.url } };
+    assert.equal(((await pooledPost(agent, baseUrl, fault.farm.apiKey, body)) as { status: number }).status, 202, 'warm-up on the pooled connection');
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const inFlight = pooledPost(agent, baseUrl, fault.farm.apiKey, body, gate);
+    await sleep(300);
+    const signalledAt = Date.now();
+    api.child.kill('SIGTERM');
+    await sleep(300);
+    openGate();
+    const first = await inFlight;
+
+    // The client keeps using its connection, as pooled clients do, until the process is gone.
+    const afterSignal: PooledOutcome[] = [];
+    let exitedAt = 0;
+    void api.exited.then(() => (exitedAt = Date.now()));
+    while (!exitedAt && Date.now() - signalledAt < SHUTDOWN_BOUND_MS) {
+      afterSignal.push(await pooledPost(agent, baseUrl, fault.farm.apiKey, body));
+      await sleep(250);
+    }
+    agent.destroy();
+    const servedAfter = afterSignal.filter((outcome) => 'status' in outcome && outcome.status === 202).length;
+    printFigures('SIGTERM while a keep-alive connection has a request in flight', {
+      'in-flight request': 'status' in first ? `${first.status} (Connection: ${first.connection || 'keep-alive'})` : first.error,
+      'requests accepted on that connection after SIGTERM': servedAfter,
+      'other answers after SIGTERM': afterSignal.map((outcome) => ('status' in outcome ? String(outcome.status) : outcome.error)).filter((answer) => answer !== '202').join(', ') || 'none',
+      'SIGTERM → exited': exitedAt ? seconds(exitedAt - signalledAt) : `not within ${seconds(SHUTDOWN_BOUND_MS)}`,
+    });
+    if (!exitedAt) await api.stop('SIGKILL');
+
+    assert.ok('status' in first && first.status === 202, `the in-flight request completes: ${JSON.stringify(first)}`);
+    assert.ok(exitedAt > 0, `the API exits within ${SHUTDOWN_BOUND_MS} ms of SIGTERM although a client keeps its connection open (it accepted ${servedAfter} more requests meanwhile)`);
   });
 });

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { GenerationView } from '#libs/contracts/src/index.js';
@@ -134,6 +135,35 @@ export async function submitGeneration(baseUrl: string, apiKey: string, body: un
     const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
     return { kind: 'connection_error', reason, at, ms: elapsed() };
   }
+}
+
+export type PooledOutcome = { readonly status: number; readonly connection: string; readonly body: string } | { readonly error: string };
+
+/**
+ * A POST /v1/generations over `agent` (keep-alive: consecutive requests reuse one connection, as
+ * pooled HTTP clients and load balancers do). With `bodyGate`, the headers and half the body go out
+ * at once and the rest only when the gate opens, so the request is in flight on the server.
+ */
+export function pooledPost(agent: http.Agent, baseUrl: string, apiKey: string, body: unknown, bodyGate?: Promise<void>): Promise<PooledOutcome> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve) => {
+    const request = http.request(
+      `${baseUrl}/v1/generations`,
+      { method: 'POST', agent, timeout: 15_000, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: String(response.headers.connection ?? ''), body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    if (!bodyGate) return void request.end(text);
+    const half = Math.floor(text.length / 2);
+    request.flushHeaders();
+    request.write(text.slice(0, half));
+    void bodyGate.then(() => request.end(text.slice(half)));
+  });
 }
 
 /** Submits continuously from `lanes` concurrent clients until `stop()`; every outcome is kept. */
@@ -332,6 +362,17 @@ export function countOutcomes(outcomes: readonly SubmitOutcome[]): Record<Submit
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `promise`, or a rejection naming `what` after `ms` (the timer never outlives the promise). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 

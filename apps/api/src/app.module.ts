@@ -9,6 +9,8 @@ import { QueueRouter } from './routing/queue-router.js';
 import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
 import { WorkersController } from './workers/workers.controller.js';
 import { ModelsController } from './models/models.controller.js';
+import { TrainingsController } from './trainings/trainings.controller.js';
+import { UploadsController } from './trainings/uploads.controller.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { GenerationSubmitter } from './generations/generation-submitter.js';
 import { InlineImageValidator } from './generations/inline-image-validator.js';
@@ -35,7 +37,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
-      controllers: [AdminKeysController, WorkersController, ModelsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
+      controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
       providers: [...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }

@@ -47,7 +47,7 @@ async function bootstrap(): Promise<void> {
   }
 
   const storage = app.get(OBJECT_STORAGE);
-  if (config.storage.driver === 'local' && storage instanceof LocalStorage) app.use('/files', localFilesHandler(storage, config.storage));
+  if (config.storage.driver === 'local' && storage instanceof LocalStorage) app.use('/files', localFilesHandler(storage, config.storage, config.env.MAX_DATASET_BYTES));
 
   const document = buildOpenApiDocument(VERSION, config.env.MAX_BATCH_SIZE, {
     maxSamples: config.env.MAX_SAMPLES,

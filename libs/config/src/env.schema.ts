@@ -77,6 +77,8 @@ export const environmentSchema = z.object({
   MAX_IMAGE_DIMENSION: positiveInt.default(8192),
   MAX_PROMPT_CHARS: positiveInt.default(10_000),
   MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
+  MAX_DATASET_BYTES: positiveInt.default(512 * 1024 * 1024),
+  TRAINER_ENGINE: z.enum(['builtin', 'kohya']).default('builtin'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

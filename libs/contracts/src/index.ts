@@ -7,3 +7,4 @@ export * from './webhook-job.js';
 export * from './generation-view.js';
 export * from './errors.js';
 export * from './example-request.js';
+export * from './training.js';

@@ -5,12 +5,14 @@
 export const QueueName = Object.freeze({
   Generation: 'generation',
   Webhook: 'webhook',
+  Training: 'training',
 } as const);
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = Object.freeze({
   GenerateImage: 'generate-image',
   DeliverWebhook: 'deliver-webhook',
+  TrainLora: 'train-lora',
 } as const);
 export type JobName = (typeof JobName)[keyof typeof JobName];
 

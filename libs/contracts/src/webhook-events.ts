@@ -6,6 +6,11 @@ export const WebhookEvent = Object.freeze({
   GenerationFailed: 'generation.failed',
   GenerationCanceled: 'generation.canceled',
   BatchCompleted: 'batch.completed',
+  TrainingStarted: 'training.started',
+  TrainingProgress: 'training.progress',
+  TrainingSucceeded: 'training.succeeded',
+  TrainingFailed: 'training.failed',
+  TrainingCanceled: 'training.canceled',
 } as const);
 export type WebhookEvent = (typeof WebhookEvent)[keyof typeof WebhookEvent];
 
@@ -14,6 +19,14 @@ export const GENERATION_EVENTS: readonly WebhookEvent[] = [
   WebhookEvent.GenerationSucceeded,
   WebhookEvent.GenerationFailed,
   WebhookEvent.GenerationCanceled,
+];
+
+export const TRAINING_EVENTS: readonly WebhookEvent[] = [
+  WebhookEvent.TrainingStarted,
+  WebhookEvent.TrainingProgress,
+  WebhookEvent.TrainingSucceeded,
+  WebhookEvent.TrainingFailed,
+  WebhookEvent.TrainingCanceled,
 ];
 
 export const webhookEventSchema = z.enum(Object.values(WebhookEvent) as [WebhookEvent, ...WebhookEvent[]]);

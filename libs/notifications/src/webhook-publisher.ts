@@ -3,6 +3,8 @@ import type { Queue } from 'bullmq';
 import {
   GENERATION_EVENTS,
   JobName,
+  TRAINING_EVENTS,
+  type TrainingRecord,
   WebhookEvent,
   type GenerationRecord,
   type WebhookJob,
@@ -45,6 +47,11 @@ export class WebhookPublisher {
     const batch = await this.batches.get(batchId);
     if (!batch || !wants(batch.webhook, WebhookEvent.BatchCompleted, [WebhookEvent.BatchCompleted])) return;
     await this.enqueue(WebhookEvent.BatchCompleted, [batch.webhook], toBatchView(batch), { kind: 'batch', id: batch.id }, batch.tenant);
+  }
+
+  async trainingEvent(event: WebhookEvent, training: TrainingRecord, view: unknown): Promise<void> {
+    if (!wants(training.request.webhook, event, TRAINING_EVENTS)) return;
+    await this.enqueue(event, [training.request.webhook], view, { kind: 'training', id: training.id }, training.tenant);
   }
 
   /** Convenience for callers that just advanced a record. */

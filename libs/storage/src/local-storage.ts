@@ -135,6 +135,17 @@ export class LocalStorage implements ObjectStorage {
     return `${this.publicBaseUrl}${LOCAL_FILES_PATH}${path}?expires=${expires}&signature=${signature}`;
   }
 
+  /** Signed like GET URLs but over `put:<key>`, so a download URL can never be used to upload. */
+  async presignPut(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
+    assertValidObjectKey(key);
+    assertValidContentType(contentType);
+    assertValidPresignExpiry(expiresInSeconds);
+    const expires = Math.floor(Date.now() / 1000) + expiresInSeconds;
+    const signature = signLocalObject(`put:${key}`, expires, this.signingSecret);
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return `${this.publicBaseUrl}${LOCAL_FILES_PATH}${path}?expires=${expires}&signature=${signature}`;
+  }
+
   async ping(): Promise<void> {
     try {
       await mkdir(this.objectsDir, { recursive: true });

@@ -19,6 +19,8 @@ export interface ObjectStorage {
   list(prefix: string): Promise<string[]>;
   /** A URL anyone can GET, without credentials, until roughly `expiresInSeconds` from now. */
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  /** A URL that accepts one HTTP PUT of the object's bytes until expiry (dataset uploads). */
+  presignPut(key: string, contentType: string, expiresInSeconds: number): Promise<string>;
   /** Readiness probe. @throws StorageUnavailableError when the backend cannot be used. */
   ping(): Promise<void>;
   /** Human-readable target for logs; never contains credentials. */

@@ -121,6 +121,13 @@ export class S3Storage implements ObjectStorage {
     });
   }
 
+  async presignPut(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
+    assertValidObjectKey(key);
+    assertValidContentType(contentType);
+    assertValidPresignExpiry(expiresInSeconds);
+    return getSignedUrl(this.presignClient, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), { expiresIn: expiresInSeconds });
+  }
+
   async ping(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));

@@ -4,12 +4,31 @@ import { ObjectNotFoundError, type LocalStorage } from '#libs/storage/src/index.
 import { verifyLocalSignature } from '#libs/storage/src/index.js';
 
 /** Serves local-driver objects behind the same presigned-URL contract S3 gives. */
-export function localFilesHandler(storage: LocalStorage, settings: Extract<StorageSettings, { driver: 'local' }>) {
+export function localFilesHandler(storage: LocalStorage, settings: Extract<StorageSettings, { driver: 'local' }>, maxUploadBytes: number) {
   return async (request: Request, response: Response, next: NextFunction): Promise<void> => {
     try {
       const key = decodeURIComponent(request.path.replace(/^\//, ''));
       const expires = Number(request.query.expires);
       const signature = String(request.query.signature ?? '');
+      if (request.method === 'PUT') {
+        if (!verifyLocalSignature(`put:${key}`, expires, signature, settings.signingSecret, new Date())) {
+          response.status(403).json({ error: { code: 'invalid_signature', message: 'upload URL signature is invalid or expired' } });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of request) {
+          size += (chunk as Buffer).length;
+          if (size > maxUploadBytes) {
+            response.status(413).json({ error: { code: 'body_too_large', message: `uploads are limited to ${maxUploadBytes} bytes` } });
+            return;
+          }
+          chunks.push(chunk as Buffer);
+        }
+        await storage.put(key, Buffer.concat(chunks), request.header('content-type') ?? 'application/octet-stream');
+        response.status(200).end();
+        return;
+      }
       if (!verifyLocalSignature(key, expires, signature, settings.signingSecret, new Date())) {
         response.status(403).json({ error: { code: 'invalid_signature', message: 'URL signature is invalid or expired' } });
         return;

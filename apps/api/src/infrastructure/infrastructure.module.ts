@@ -11,7 +11,7 @@ import {
   createWebhookQueue,
   type Redis,
 } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
+import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
 import { ApiKeyStore, TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
@@ -37,6 +37,7 @@ import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     { provide: WorkerRegistry, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: Redis) => new WorkerRegistry(keys, redis) },
     { provide: OBJECT_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createStorage(config.storage) },
     { provide: FARM_METRICS, useFactory: () => createFarmMetrics('api', VERSION) },
+    { provide: TrainingStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new TrainingStore(redis, keys) },
     { provide: AdapterRegistry, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new AdapterRegistry(storage) },
     { provide: WebhookLedger, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new WebhookLedger(redis, keys) },
     { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
@@ -73,6 +74,7 @@ import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     TenantLimitsStore,
     WebhookLedger,
     AdapterRegistry,
+    TrainingStore,
   ],
 })
 export class InfrastructureModule implements OnApplicationShutdown {
