@@ -13,6 +13,9 @@ import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import { VERSION } from '#libs/config/src/index.js';
 import { GenerationHandler, SHUTDOWN_REASON } from './generation-handler.js';
+import { TrainingHandler } from './training-handler.js';
+import { QueueName } from '#libs/contracts/src/index.js';
+import { TrainingStore } from '#libs/records/src/index.js';
 import { TenantSlots } from './tenant-slots.js';
 import { TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -84,11 +87,50 @@ async function main(): Promise<void> {
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+
+  // Training holds the whole GPU: generation jobs pause (the current one finishes) until it ends.
+  let gpuHolds = 0;
+  const holdGpu = async (): Promise<() => void> => {
+    gpuHolds++;
+    if (gpuHolds === 1) await worker.pause();
+    return () => {
+      gpuHolds--;
+      if (gpuHolds === 0 && !draining && !stopping) worker.resume();
+    };
+  };
+  const trainingHandler = new TrainingHandler({
+    config,
+    trainings: new TrainingStore(redis, keys),
+    storage,
+    registry: new AdapterRegistry(storage),
+    webhooks,
+    models,
+    logger,
+    holdGpu,
+  });
+  const trainingWorker = config.env.WORKER_TRAINS
+    ? new Worker(
+        QueueName.Training,
+        async (job, _token, signal) => {
+          activeJobs.add(String(job.id));
+          try {
+            return await trainingHandler.handle(job, signal);
+          } finally {
+            activeJobs.delete(String(job.id));
+            jobsDone++;
+          }
+        },
+        { connection: createRedisConnection(config.redisUrl), prefix: config.env.QUEUE_PREFIX, concurrency: 1, autorun: false, lockDuration: config.env.WORKER_LOCK_MS, stalledInterval: config.env.WORKER_LOCK_MS },
+      )
+    : undefined;
+  trainingWorker?.on('error', (error) => logger.error({ err: error }, 'training worker error'));
   worker.on('failed', (job, error) => logger.warn({ job_id: job?.id, err: error }, 'job attempt failed'));
 
   const subscriber = createRedisConnection(config.redisUrl);
   await new CancelChannel(keys, redis).listen(subscriber, (generationId) => {
-    if (worker.cancelJob(generationId, 'canceled')) logger.info({ generation_id: generationId }, 'cancel requested for running job');
+    if (worker.cancelJob(generationId, 'canceled') || trainingWorker?.cancelJob(generationId, 'canceled')) {
+      logger.info({ job_id: generationId }, 'cancel requested for running job');
+    }
   });
 
   let draining = false;
@@ -159,6 +201,7 @@ async function main(): Promise<void> {
     undrain: async () => setDraining(false),
   });
   void worker.run();
+  void trainingWorker?.run();
   if (await registry.isDrainRequested(config.workerId)) await setDraining(true);
   logger.info({ concurrency: config.env.WORKER_CONCURRENCY, metrics_port: config.env.METRICS_PORT }, 'worker ready');
 
@@ -167,11 +210,12 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal: signalName, active: [...activeJobs] }, 'shutting down: no new jobs, finishing the current ones');
     clearInterval(heartbeatTimer);
-    const closing = worker.close();
+    const closing = Promise.all([worker.close(), trainingWorker?.close()]);
     const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), config.env.WORKER_SHUTDOWN_DEADLINE_MS).unref());
     if ((await Promise.race([closing.then(() => 'closed' as const), deadline])) === 'deadline') {
       logger.warn({ active: [...activeJobs] }, 'shutdown deadline reached: handing running jobs back to the queue');
       worker.cancelAllJobs(SHUTDOWN_REASON);
+      trainingWorker?.cancelAllJobs(SHUTDOWN_REASON);
       await closing;
     }
     await registry.remove(config.workerId).catch(() => undefined);

@@ -44,6 +44,7 @@ test('ensureDemoModel builds once, then reuses, and rebuilds stale or damaged co
   assert.deepEqual(await ensureDemoModels(cache), [
     { id: 'demo-sd15', dir },
     { id: 'demo-sd15-refiner', dir: join(cache, 'demo-sd15-refiner') },
+    { id: 'demo-trainable', dir: join(cache, 'demo-trainable') },
   ]);
   assert.equal((await markerOf(dir)).options.predictionType, 'epsilon');
 });

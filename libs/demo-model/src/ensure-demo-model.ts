@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { buildTrainableDemoModel } from './trainable/index.js';
 import { buildDemoModel, resolveDemoModelOptions, type DemoModelOptions, type ResolvedDemoModelOptions } from './build-demo-model.js';
 
 /** Bump whenever the builder's output changes, so cached copies are rebuilt. */
@@ -93,6 +94,27 @@ export async function ensureDemoModel(
 }
 
 export const DEMO_REFINER_DIRNAME = 'demo-sd15-refiner';
+export const DEMO_TRAINABLE_DIRNAME = 'demo-trainable';
+
+/** The trainable twin (a zero residual layer LoRAs can train), built once per cache folder. */
+async function ensureTrainableDemoModel(cacheDir: string): Promise<string> {
+  const dir = join(cacheDir, DEMO_TRAINABLE_DIRNAME);
+  const marker = join(dir, DEMO_MARKER_FILE);
+  if (await readFile(marker, 'utf8').then(() => true, () => false)) return dir;
+  const staging = `${dir}.building-${process.pid}-${Date.now()}`;
+  try {
+    await buildTrainableDemoModel(staging);
+    await writeFile(join(staging, 'atelier.json'), `${JSON.stringify({ description: 'Built-in trainable demo model: demo pictures plus a LoRA-trainable residual layer' }, null, 2)}\n`);
+    await writeFile(join(staging, DEMO_MARKER_FILE), JSON.stringify({ builder: 'atelier-trainable-demo', version: DEMO_BUILDER_VERSION }));
+    await rm(dir, { recursive: true, force: true });
+    await rename(staging, dir).catch(async (error: unknown) => {
+      if (!(await readFile(marker, 'utf8').then(() => true, () => false))) throw error;
+    });
+    return dir;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
 
 /**
  * The built-in demo models as catalog entries (id = folder name): the base model and, as its
@@ -111,5 +133,6 @@ export async function ensureDemoModels(cacheDir: string): Promise<{ readonly id:
   return [
     { id: DEMO_MODEL_DIRNAME, dir: base },
     { id: DEMO_REFINER_DIRNAME, dir: refiner },
+    { id: DEMO_TRAINABLE_DIRNAME, dir: await ensureTrainableDemoModel(cacheDir) },
   ];
 }

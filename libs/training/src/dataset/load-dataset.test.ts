@@ -92,7 +92,7 @@ describe('loadDataset', () => {
     const green = pixel(examples[1].image.data, 64, 32, 32);
     assert.ok(green[0] < 10 && green[1] > 245 && green[2] < 10, `jpeg green ${green}`);
     assert.deepEqual(pixel(examples[2].image.data, 64, 0, 63), [0, 0, 255]);
-    // 128×64 covers 64×64 at scale ½ … the centre crop keeps columns 32–95: red left, blue right.
+    // 128×64 already covers 64×64; the centre crop keeps columns 32–95: red left, blue right.
     assert.deepEqual(pixel(examples[3].image.data, 64, 2, 30), [255, 0, 0]);
     assert.deepEqual(pixel(examples[3].image.data, 64, 61, 30), [0, 0, 255]);
     assert.deepEqual(

@@ -169,7 +169,9 @@ class KohyaTraining implements PreparedTraining {
 /**
  * Turns output lines into events, in order: events are handed to the (async) callback one at a
  * time on a chain; a checkpoint is emitted once the step after it starts (or the process ends),
- * because kohya writes the --save_state folder after announcing the weights.
+ * because kohya writes the --save_state folder after announcing the weights. A resumed kohya
+ * process counts steps (its bar, its file names) from 0 again, so they are offset by the step
+ * the run resumed from.
  */
 class ProgressMonitor {
   lastStep: number;
@@ -179,13 +181,13 @@ class ProgressMonitor {
   readonly tail: string[] = [];
   private epoch = 0;
   private chain: Promise<void> = Promise.resolve();
-  private pending: { path: string; step: number } | undefined;
+  private pending: { path: string; step: number; kohyaStep: number } | undefined;
   private readonly seenSamples = new Set<string>();
 
   constructor(
     private readonly job: TrainingJob,
     private readonly outputDir: string,
-    startStep: number,
+    private readonly startStep: number,
     private readonly onProgress: RunOptions['onProgress'],
   ) {
     this.lastStep = startStep;
@@ -226,13 +228,14 @@ class ProgressMonitor {
     switch (parsed.kind) {
       case 'step': {
         const loss = parsed.loss ?? parsed.averageLoss;
-        if (parsed.step <= this.lastStep || loss === undefined) return;
-        this.lastStep = parsed.step;
+        const step = this.startStep + parsed.step;
+        if (step <= this.lastStep || loss === undefined) return;
+        this.lastStep = step;
         this.lastLoss = loss;
-        if (this.pending !== undefined && parsed.step > this.pending.step) void this.flushCheckpoint();
+        if (this.pending !== undefined && step > this.pending.step) void this.flushCheckpoint();
         void this.emit({
           type: 'step',
-          step: parsed.step,
+          step,
           totalSteps,
           epoch: this.epoch,
           loss,
@@ -250,7 +253,7 @@ class ProgressMonitor {
         // The final file is announced the same way; only step files are checkpoints.
         if (parsed.step !== undefined) {
           if (this.pending !== undefined) void this.flushCheckpoint();
-          this.pending = { path: parsed.path, step: parsed.step };
+          this.pending = { path: parsed.path, step: this.startStep + parsed.step, kohyaStep: parsed.step };
         }
         return;
       case 'state':
@@ -267,7 +270,7 @@ class ProgressMonitor {
       const file = path.isAbsolute(pending.path) ? pending.path : path.join(this.outputDir, pending.path);
       const loraState = new Uint8Array(await readFile(file));
       validateLoraFile(loraState, { rank: this.job.params.network.rank });
-      const stateDir = path.join(this.outputDir, `${stepName(this.job.params.outputName, pending.step)}-state`);
+      const stateDir = path.join(this.outputDir, `${stepName(this.job.params.outputName, pending.kohyaStep)}-state`);
       const optimizerState = (await exists(stateDir)) ? await packDirectory(stateDir) : new Uint8Array(0);
       await this.onProgress?.({ type: 'checkpoint', checkpoint: { step: pending.step, loraState, optimizerState } });
     });
@@ -285,7 +288,7 @@ class ProgressMonitor {
         if (match === null || this.seenSamples.has(name)) continue;
         this.seenSamples.add(name);
         const prompt = prompts[Number(match[2])] ?? '';
-        await this.onProgress?.({ type: 'sample', step: Number(match[1]), prompt, path: path.join(dir, name) });
+        await this.onProgress?.({ type: 'sample', step: this.startStep + Number(match[1]), prompt, path: path.join(dir, name) });
       }
     });
   }

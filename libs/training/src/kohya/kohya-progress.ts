@@ -3,6 +3,8 @@
 //   epoch 2/10                                                                   (accelerator.print)
 //   saving checkpoint: /out/zxq-step00000120.safetensors                        (print or logger.info)
 //   saving state at step 120
+// Step numbers are as kohya prints them: counted from 0 by the running process (a resumed process
+// restarts its count, see KohyaEngine), the "validation steps:" bar is not a training step.
 
 export type KohyaLine =
   | { readonly kind: 'step'; readonly step: number; readonly total: number; readonly loss?: number; readonly averageLoss?: number; readonly learningRate?: number }
@@ -10,8 +12,8 @@ export type KohyaLine =
   | { readonly kind: 'checkpoint'; readonly path: string; readonly step?: number }
   | { readonly kind: 'state'; readonly step: number };
 
-const STEPS = /(?:^|\s)steps:\s+\d+%\|[^|]*\|\s*(\d+)\/(\d+)(?:\s*\[([^\]]*)\])?/;
-const EPOCH = /(?:^|\s)epoch (\d+)\/(\d+)\s*$/;
+const STEPS = /^\s*steps:\s+\d+%\|[^|]*\|\s*(\d+)\/(\d+)(?:\s*\[([^\]]*)\])?/;
+const EPOCH = /^\s*epoch (\d+)\/(\d+)\s*$/;
 const CHECKPOINT = /saving checkpoint: (.+?\.safetensors)(?:\s|$)/;
 const STATE = /saving state at step (\d+)/;
 const STEP_IN_NAME = /-step(\d+)\.safetensors$/;

@@ -1,0 +1,195 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { AppConfig } from '#libs/config/src/index.js';
+import { ErrorCode, WebhookEvent, trainingJobSchema, type TrainingRecord } from '#libs/contracts/src/index.js';
+import { encodePng, toRgb8 } from '#libs/diffusion/src/index.js';
+import type { WebhookPublisher } from '#libs/notifications/src/index.js';
+import { TrainingStore, toTrainingView } from '#libs/records/src/index.js';
+import type { AdapterRegistry } from '#libs/registry/src/index.js';
+import { adapterKeys } from '#libs/registry/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import {
+  BuiltInLoraEngine,
+  DatasetError,
+  InvalidTrainingJobError,
+  KohyaEngine,
+  TrainingCanceledError,
+  createTrainingJob,
+  kohyaSettingsFromEnv,
+  loadDataset,
+  type TrainerEngine,
+  type TrainingCheckpoint,
+  type TrainingEvent,
+} from '#libs/training/src/index.js';
+import { SHUTDOWN_REASON } from './generation-handler.js';
+import { fetchImageBytes } from './image-source.js';
+import type { ModelService } from './model-service.js';
+
+export interface TrainingHandlerDeps {
+  readonly config: AppConfig;
+  readonly trainings: TrainingStore;
+  readonly storage: ObjectStorage;
+  readonly registry: AdapterRegistry;
+  readonly webhooks: WebhookPublisher;
+  readonly models: ModelService;
+  readonly logger: Logger;
+  /** A training holds the whole GPU: generation work is paused around it. */
+  readonly holdGpu: () => Promise<() => void>;
+}
+
+const PROGRESS_WEBHOOK_EVERY = 0.1;
+
+function isShutdown(signal: AbortSignal | undefined): boolean {
+  const reason: unknown = signal?.reason;
+  return reason === SHUTDOWN_REASON || (reason instanceof Error && reason.message === SHUTDOWN_REASON);
+}
+
+/**
+ * Runs one LoRA training: dataset validated before any GPU time, checkpoints (LoRA + optimizer)
+ * to storage every `save_every` steps, a resumed attempt continuing from the last one, and the
+ * result registered as a LoRA generation requests can use at once.
+ */
+export class TrainingHandler {
+  constructor(private readonly deps: TrainingHandlerDeps) {}
+
+  private engine(): TrainerEngine {
+    if (this.deps.config.env.TRAINER_ENGINE === 'kohya') {
+      const settings = kohyaSettingsFromEnv();
+      if (!settings) throw new UnrecoverableError('TRAINER_ENGINE=kohya needs KOHYA_TRAIN_NETWORK (path to sd-scripts train_network.py)');
+      return new KohyaEngine(settings);
+    }
+    return new BuiltInLoraEngine();
+  }
+
+  async handle(job: Job, signal: AbortSignal | undefined): Promise<{ model_id: string } | { canceled: true }> {
+    const { trainings, storage, webhooks } = this.deps;
+    const { trainingId: id } = trainingJobSchema.parse(job.data);
+    const log = this.deps.logger.child({ training_id: id, job_id: job.id });
+    const record = await trainings.get(id);
+    if (!record) throw new UnrecoverableError(`training ${id} has no record`);
+    if (TrainingStore.isTerminal(record.status)) return { canceled: true };
+    const view = async (): Promise<unknown> => toTrainingView((await trainings.get(id)) as TrainingRecord, storage, this.deps.config.env.PRESIGN_EXPIRES_SECONDS);
+    if (record.cancel_requested) {
+      if (await trainings.markCanceled(id)) await webhooks.trainingEvent(WebhookEvent.TrainingCanceled, record, await view());
+      return { canceled: true };
+    }
+    const attempt = job.attemptsMade + 1;
+    await trainings.markRunning(id, this.deps.config.workerId, attempt);
+    if (record.attempts === 0) await webhooks.trainingEvent(WebhookEvent.TrainingStarted, record, await view());
+    const release = await this.deps.holdGpu();
+    try {
+      const result = await this.train(record, job, signal, log);
+      const manifest = await this.deps.registry.import({
+        kind: 'lora',
+        name: record.request.output_name ?? `${record.request.trigger_word}-${id.slice(4, 12)}`,
+        tenant: record.tenant,
+        visibility: 'private',
+        bytes: result.safetensors,
+        source: `training:${id}`,
+        triggerWords: [record.request.trigger_word],
+        baseModel: record.request.base_model,
+      });
+      await trainings.markSucceeded(id, { key: adapterKeys('lora', manifest.name).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
+      const done = (await trainings.get(id)) as TrainingRecord;
+      await webhooks.trainingEvent(WebhookEvent.TrainingSucceeded, done, await view());
+      log.info({ model_id: manifest.id, final_loss: result.finalLoss }, 'training succeeded');
+      return { model_id: manifest.id };
+    } catch (error) {
+      if (error instanceof TrainingCanceledError && isShutdown(signal)) {
+        // Handed back on shutdown: another worker resumes from the last checkpoint.
+        throw new Error('worker shut down during training; resuming elsewhere from the last checkpoint');
+      }
+      if (error instanceof TrainingCanceledError) {
+        if (await trainings.markCanceled(id)) await webhooks.trainingEvent(WebhookEvent.TrainingCanceled, record, await view());
+        return { canceled: true };
+      }
+      const permanent = error instanceof DatasetError || error instanceof InvalidTrainingJobError || error instanceof UnrecoverableError;
+      const final = permanent || attempt >= (job.opts.attempts ?? 1);
+      log.warn({ err: error, attempt, final }, 'training attempt failed');
+      if (final) {
+        const code = error instanceof DatasetError ? 'invalid_dataset' : error instanceof InvalidTrainingJobError ? ErrorCode.ValidationFailed : ErrorCode.Internal;
+        if (await trainings.markFailed(id, { code, message: (error as Error).message })) await webhooks.trainingEvent(WebhookEvent.TrainingFailed, record, await view());
+        throw new UnrecoverableError((error as Error).message);
+      }
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  private async train(record: TrainingRecord, job: Job, signal: AbortSignal | undefined, log: Logger) {
+    const { trainings, storage } = this.deps;
+    const request = record.request;
+    const model = this.deps.models.catalog.get(request.base_model);
+    if (!model) throw new UnrecoverableError(`base model ${request.base_model} is not served by this worker`);
+    const bytes = await this.datasetBytes(record.dataset_key);
+    const dataset = await loadDataset(
+      { kind: 'zip', bytes },
+      {
+        resolution: { width: request.resolution, height: request.resolution },
+        triggerWord: request.trigger_word,
+        captionTemplate: request.caption_template,
+        minWidth: Math.min(64, request.resolution),
+        minHeight: Math.min(64, request.resolution),
+        maxTotalBytes: this.deps.config.env.MAX_DATASET_BYTES * 4,
+      },
+    );
+    const trainingJob = createTrainingJob(record.id, {
+      outputName: request.output_name ?? `${request.trigger_word}-${record.id.slice(4, 12)}`,
+      triggerWord: request.trigger_word,
+      baseModel: { id: model.id, dir: model.folder.dir },
+      network: { rank: request.rank, alpha: request.alpha },
+      maxTrainSteps: request.steps,
+      learningRate: request.learning_rate,
+      batchSize: request.batch_size,
+      resolution: { width: request.resolution, height: request.resolution },
+      seed: request.seed,
+      saveEvery: request.save_every,
+      sampleEvery: request.sample_prompts.length > 0 ? request.save_every : 0,
+      samplePrompts: request.sample_prompts,
+    }, dataset.examples);
+    const prepared = await this.engine().prepare(trainingJob);
+    try {
+      const last = (await trainings.get(record.id))?.checkpoints.at(-1);
+      const resumeFrom: TrainingCheckpoint | undefined = last
+        ? { step: last.step, loraState: new Uint8Array(await storage.get(last.lora_key)), optimizerState: new Uint8Array(await storage.get(last.optimizer_key)) }
+        : undefined;
+      if (resumeFrom) log.info({ step: resumeFrom.step }, 'resuming training from checkpoint');
+      let lastWrite = 0;
+      let nextWebhook = PROGRESS_WEBHOOK_EVERY;
+      const onProgress = async (event: TrainingEvent): Promise<void> => {
+        if (event.type === 'step') {
+          const now = performance.now();
+          if (event.step === event.totalSteps || now - lastWrite > this.deps.config.env.PROGRESS_INTERVAL_MS) {
+            lastWrite = now;
+            await trainings.writeProgress(record.id, event.step, event.totalSteps, event.loss);
+            await job.updateProgress({ step: event.step, total: event.totalSteps, loss: event.loss });
+          }
+          if (event.step / event.totalSteps >= nextWebhook) {
+            nextWebhook += PROGRESS_WEBHOOK_EVERY;
+            const current = (await trainings.get(record.id)) as TrainingRecord;
+            await this.deps.webhooks.trainingEvent(WebhookEvent.TrainingProgress, current, await toTrainingView(current, storage, this.deps.config.env.PRESIGN_EXPIRES_SECONDS));
+          }
+        } else if (event.type === 'checkpoint') {
+          const base = `trainings/${record.id}/checkpoints/${String(event.checkpoint.step).padStart(7, '0')}`;
+          await storage.put(`${base}.lora.safetensors`, Buffer.from(event.checkpoint.loraState), 'application/octet-stream');
+          await storage.put(`${base}.optimizer.bin`, Buffer.from(event.checkpoint.optimizerState), 'application/octet-stream');
+          await trainings.addCheckpoint(record.id, { step: event.checkpoint.step, lora_key: `${base}.lora.safetensors`, optimizer_key: `${base}.optimizer.bin` });
+        } else if (event.type === 'sample' && event.image) {
+          const key = `trainings/${record.id}/samples/${String(event.step).padStart(7, '0')}-${Buffer.from(event.prompt).toString('hex').slice(0, 16)}.png`;
+          await storage.put(key, encodePng(toRgb8(event.image.data), event.image.width, event.image.height, { parameters: event.prompt }), 'image/png');
+          await trainings.addSample(record.id, { step: event.step, prompt: event.prompt, key });
+        }
+      };
+      return await prepared.run({ onProgress, signal, resumeFrom });
+    } finally {
+      await prepared.dispose();
+    }
+  }
+
+  private async datasetBytes(key: string): Promise<Uint8Array> {
+    if (key.startsWith('https://')) return new Uint8Array(await fetchImageBytes(key, 'dataset', this.deps.config.env.MAX_DATASET_BYTES));
+    const storageKey = key.startsWith('s3://') ? key.split('/').slice(3).join('/') : key;
+    return new Uint8Array(await this.deps.storage.get(storageKey));
+  }
+}
