@@ -23,13 +23,34 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
     logger: config.env.LOG_LEVEL === 'silent' ? false : undefined,
   });
+  // On SIGTERM, keep-alive connections must not keep the old process alive: requests that arrive
+  // after it get 503 + Connection: close (clients retry on a fresh connection), requests already
+  // in flight complete, and idle sockets are dropped. Registered first so "arrived" means arrived.
+  let closing = false;
+  app.use((request: Request & { arrivedWhileClosing?: boolean }, response: Response, next: NextFunction) => {
+    request.arrivedWhileClosing = closing;
+    if (closing) response.setHeader('Connection', 'close');
+    next();
+  });
+  process.once('SIGTERM', () => {
+    closing = true;
+    const server = app.getHttpServer() as import('node:http').Server;
+    server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
+  });
   app.useBodyParser('json', { limit: config.env.MAX_BODY_BYTES });
+  app.use((request: Request & { arrivedWhileClosing?: boolean }, response: Response, next: NextFunction) => {
+    if (!request.arrivedWhileClosing) return next();
+    response.setHeader('Retry-After', '1');
+    response.status(503).json({ error: { code: 'service_unavailable', message: 'this API process is shutting down; retry' } });
+  });
   app.disable('x-powered-by');
   app.use(securityHeaders);
   const corsOrigins = config.env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
   if (corsOrigins.length > 0) app.enableCors({ origin: corsOrigins.includes('*') ? true : corsOrigins, exposedHeaders: ['Location', 'Retry-After'] });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
+
 
   const metrics = app.get<FarmMetrics>(FARM_METRICS);
   app.use((request: Request, response: Response, next: NextFunction) => {

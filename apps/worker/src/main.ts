@@ -14,8 +14,8 @@ import { createStorage } from '#libs/storage/src/index.js';
 import { VERSION } from '#libs/config/src/index.js';
 import { GenerationHandler, SHUTDOWN_REASON } from './generation-handler.js';
 import { TrainingHandler } from './training-handler.js';
-import { QueueName } from '#libs/contracts/src/index.js';
-import { TrainingStore } from '#libs/records/src/index.js';
+import { QueueName, WebhookEvent } from '#libs/contracts/src/index.js';
+import { TrainingStore, refOf } from '#libs/records/src/index.js';
 import { TenantSlots } from './tenant-slots.js';
 import { TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       autorun: false,
       lockDuration: config.env.WORKER_LOCK_MS,
       stalledInterval: config.env.WORKER_LOCK_MS,
+      maxStalledCount: config.env.JOB_ATTEMPTS,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
@@ -124,7 +125,18 @@ async function main(): Promise<void> {
       )
     : undefined;
   trainingWorker?.on('error', (error) => logger.error({ err: error }, 'training worker error'));
-  worker.on('failed', (job, error) => logger.warn({ job_id: job?.id, err: error }, 'job attempt failed'));
+  worker.on('failed', (job, error) => {
+    logger.warn({ job_id: job?.id, err: error }, 'job attempt failed');
+    // BullMQ fails a job that stalled too often (its workers kept dying) without running our
+    // handler: the record must still reach a terminal state, or it would stay "running" forever.
+    if (job && /stalled more than allowable limit/.test(error.message)) void failLostJob(String(job.id));
+  });
+  const failLostJob = async (generationId: string): Promise<void> => {
+    const record = await store.get(generationId);
+    if (!record) return;
+    const result = await store.markFailed(refOf(record), { code: 'worker_lost', message: 'the job\'s workers stopped responding too many times' }, {}, new Date());
+    if (result.applied) await webhooks.afterTransition(WebhookEvent.GenerationFailed, record, result.batchCompleted);
+  };
 
   const subscriber = createRedisConnection(config.redisUrl);
   await new CancelChannel(keys, redis).listen(subscriber, (generationId) => {

@@ -97,7 +97,7 @@ export class TrainingHandler {
     } catch (error) {
       if (error instanceof TrainingCanceledError && isShutdown(signal)) {
         // Handed back on shutdown: another worker resumes from the last checkpoint.
-        throw new Error('worker shut down during training; resuming elsewhere from the last checkpoint');
+        throw new Error('worker shut down during training; resuming elsewhere from the last checkpoint', { cause: error });
       }
       if (error instanceof TrainingCanceledError) {
         if (await trainings.markCanceled(id)) await webhooks.trainingEvent(WebhookEvent.TrainingCanceled, record, await view());

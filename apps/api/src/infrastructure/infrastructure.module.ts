@@ -39,7 +39,8 @@ import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     { provide: FARM_METRICS, useFactory: () => createFarmMetrics('api', VERSION) },
     { provide: TrainingStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new TrainingStore(redis, keys) },
     { provide: AdapterRegistry, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new AdapterRegistry(storage) },
-    { provide: WebhookLedger, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new WebhookLedger(redis, keys) },
+    // Its own connection that waits out short Redis outages: delivery records must not be lost.
+    { provide: WebhookLedger, inject: [APP_CONFIG, RedisKeys], useFactory: (config: AppConfig, keys: RedisKeys) => new WebhookLedger(createRedisConnection(config.redisUrl), keys) },
     { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
     {
       provide: TenantLimitsStore,

@@ -75,7 +75,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.metrics.webhookLatency.observe({ event: message.event }, result.durationMs / 1000);
     if (result.ok) {
       this.metrics.webhookDeliveries.inc({ event: message.event, outcome: 'delivered' });
-      await record({ outcome: 'delivered', status: result.status ?? null, error: null, duration_ms: result.durationMs });
+      // The receiver has it: failing to write the record must not turn into a second delivery.
+      await record({ outcome: 'delivered', status: result.status ?? null, error: null, duration_ms: result.durationMs }).catch((error: Error) =>
+        this.logger.warn(`delivery ${message.messageId} succeeded but its record could not be written: ${error.message}`),
+      );
       return { status: result.status };
     }
     const reason = `${result.error?.code ?? 'error'}: ${result.error?.message ?? `HTTP ${result.status}`}`;
