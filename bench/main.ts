@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { benchFarm } from './farm-bench.js';
+import { benchFairness } from './fairness-bench.js';
 import { benchPipeline } from './pipeline-bench.js';
 
 /** `npm run bench`: every benchmark in one run, printed as tables. */
@@ -7,6 +8,7 @@ async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'));
   if (!only || only === 'farm') await benchFarm();
+  if (!only || only === 'fairness') await benchFairness();
 }
 
 main().then(

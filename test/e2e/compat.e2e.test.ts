@@ -50,8 +50,8 @@ describe('compatibility APIs: OpenAI Images and AUTOMATIC1111 (real farm)', () =
   };
 
   before(async () => {
-    // MAX_STEPS lets one job run for seconds (the demo model takes ~4 ms a step at 512×512); it is canceled when done with.
-    fixture = await startFarmFixture({ RATE_LIMIT_PER_MINUTE: '1000', MAX_STEPS: '5000' });
+    // MAX_STEPS lets one job run for seconds (the demo model takes ~20 ms a step at 2048×2048); it is canceled when done with.
+    fixture = await startFarmFixture({ RATE_LIMIT_PER_MINUTE: '1000', MAX_STEPS: '500' });
     openai = new OpenAI({ apiKey: fixture.farm.apiKey, baseURL: `${fixture.farm.apiUrl}/v1`, maxRetries: 0 });
   });
   after(async () => {
@@ -199,7 +199,7 @@ describe('compatibility APIs: OpenAI Images and AUTOMATIC1111 (real farm)', () =
   });
 
   it('A1111 progress follows the caller’s running job; a short Prefer: wait gives 504 with the job id', async () => {
-    const slow = { model: 'demo-sd15', prompt: 'a yellow triangle', img_width: 512, img_height: 512, num_inference_steps: 5000, scheduler: 'DDIM' };
+    const slow = { model: 'demo-sd15', prompt: 'a yellow triangle', img_width: 2048, img_height: 2048, num_inference_steps: 500, scheduler: 'DDIM' };
     const running = await fixture.api.request<GenerationView>('POST', '/v1/generations', slow);
     assert.equal(running.status, 202);
     await fixture.api.waitFor<GenerationView>(`/v1/generations/${running.body.id}`, (body) => body.status === 'running' && body.progress.step >= 1);
@@ -210,7 +210,7 @@ describe('compatibility APIs: OpenAI Images and AUTOMATIC1111 (real farm)', () =
     assert.equal(typeof progress.body.eta_relative, 'number');
     assert.equal(progress.body.current_image, null);
     assert.equal(progress.body.state.job, running.body.id);
-    assert.equal(progress.body.state.sampling_steps, 5000);
+    assert.equal(progress.body.state.sampling_steps, 500);
     assert.ok(Number(progress.body.state.sampling_step) >= 1);
     assert.ok(Number(progress.body.state.job_count) >= 1);
 

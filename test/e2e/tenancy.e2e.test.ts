@@ -89,6 +89,24 @@ describe('tenants, keys, scopes, limits and idempotency (real farm)', () => {
     assert.ok(over.headers.get('retry-after'));
   });
 
+  it("is fair: another tenant's batch job waits behind the running job, not behind a 40-job batch", async () => {
+    const big = await keyFor('bigco', ['generate']);
+    const small = await keyFor('smallco', ['generate']);
+    const job = { ...TINY, num_inference_steps: 6, img_width: 128, img_height: 128 };
+    const batch = await big.client.request<{ id: string }>('POST', '/v1/batches', { requests: Array.from({ length: 40 }, (_, seed) => ({ ...job, seed })) });
+    assert.equal(batch.status, 202);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const single = await small.client.request<{ id: string; generations: { data: Array<{ id: string }> } }>('POST', '/v1/batches', { requests: [job] });
+    const singleId = single.body.generations.data[0].id;
+    const done = await small.client.waitFor<GenerationView>(`/v1/generations/${singleId}`, undefined, 120_000);
+    assert.equal(done.status, 'succeeded');
+    const bigBatch = await big.client.request<{ counts: Record<string, number> }>('GET', `/v1/batches/${batch.body.id}`);
+    const bigDone = bigBatch.body.counts.succeeded;
+    console.log(`fairness: smallco's job waited ${done.timings.queue_wait_ms} ms in the queue; bigco had ${bigDone}/40 done when it finished`);
+    assert.ok(bigDone < 20, `smallco's job ran while most of bigco's batch was still queued (bigco done: ${bigDone}/40)`);
+    await big.client.waitFor(`/v1/batches/${batch.body.id}`, (body: { status: string }) => body.status === 'completed', 180_000);
+  });
+
   it('Idempotency-Key: same key and body return the original job; another body is a 409', async () => {
     const post = async (key: string, body: unknown): Promise<{ status: number; id?: string; replayed: string | null }> => {
       const response = await fetch(`${fixture.farm.apiUrl}/v1/generations`, {
