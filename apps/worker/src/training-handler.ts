@@ -154,7 +154,10 @@ export class TrainingHandler {
       const resumeFrom: TrainingCheckpoint | undefined = last
         ? { step: last.step, loraState: new Uint8Array(await storage.get(last.lora_key)), optimizerState: new Uint8Array(await storage.get(last.optimizer_key)) }
         : undefined;
-      if (resumeFrom) log.info({ step: resumeFrom.step }, 'resuming training from checkpoint');
+      if (resumeFrom) {
+        log.info({ step: resumeFrom.step }, 'resuming training from checkpoint');
+        await trainings.markResumed(record.id, resumeFrom.step);
+      }
       let lastWrite = 0;
       let nextWebhook = PROGRESS_WEBHOOK_EVERY;
       const onProgress = async (event: TrainingEvent): Promise<void> => {

@@ -59,6 +59,8 @@ export interface TrainingRecord {
   readonly model_id?: string;
   readonly error?: { readonly code: string; readonly message: string };
   readonly attempts: number;
+  /** Step of the checkpoint the latest attempt continued from (0: started fresh). */
+  readonly resumed_from_step: number;
   readonly worker_id?: string;
   readonly cancel_requested: boolean;
   readonly created_at: string;

@@ -67,6 +67,7 @@ export class TrainingStore {
       model_id: fields.model_id || undefined,
       error: parse(fields.error, undefined),
       attempts: Number(fields.attempts ?? 0),
+      resumed_from_step: Number(fields.resumed_from_step ?? 0),
       worker_id: fields.worker_id || undefined,
       cancel_requested: fields.cancel_requested === '1',
       created_at: fields.created_at,
@@ -94,6 +95,10 @@ export class TrainingStore {
 
   markCanceled(id: string): Promise<boolean> {
     return this.transition(id, TrainingStatus.Canceled, { error: JSON.stringify({ code: 'canceled', message: 'canceled by request' }), finished_at: new Date().toISOString() });
+  }
+
+  async markResumed(id: string, step: number): Promise<void> {
+    await this.redis.hset(this.key(id), 'resumed_from_step', step);
   }
 
   async requestCancel(id: string): Promise<void> {

@@ -16,6 +16,8 @@ export async function toTrainingView(record: TrainingRecord, storage: ObjectStor
     model_id: record.model_id ?? null,
     error: record.error ?? null,
     attempts: record.attempts,
+    resumed_from_step: record.resumed_from_step,
+    worker_id: record.worker_id ?? null,
     parameters: record.request,
     created_at: record.created_at,
     started_at: record.started_at ?? null,

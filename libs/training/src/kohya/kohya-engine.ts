@@ -148,6 +148,7 @@ class KohyaTraining implements PreparedTraining {
         const splitter = new LineSplitter();
         stream.on('data', (chunk: Buffer) => {
           for (const line of splitter.push(chunk)) monitor.line(line);
+          monitor.peek(splitter.pendingLine());
         });
         stream.on('end', () => {
           for (const line of splitter.end()) monitor.line(line);
@@ -221,6 +222,13 @@ class ProgressMonitor {
     if (this.tail.length > OUTPUT_TAIL_LINES) this.tail.shift();
     const parsed = parseKohyaLine(text);
     if (parsed !== undefined) this.handle(parsed);
+  }
+
+  /** An unterminated tqdm redraw: used once its postfix is complete, and only for progress. */
+  peek(text: string): void {
+    if (!text.trimEnd().endsWith(']')) return;
+    const parsed = parseKohyaLine(text);
+    if (parsed?.kind === 'step') this.handle(parsed);
   }
 
   private handle(parsed: KohyaLine): void {

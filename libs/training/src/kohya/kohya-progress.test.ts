@@ -53,6 +53,8 @@ test('the line splitter cuts on \\r and \\n across chunk boundaries and multi-by
   const lines: string[] = [];
   // One byte at a time: the bar characters are three bytes long in UTF-8.
   for (const byte of bytes) lines.push(...splitter.push(Uint8Array.of(byte)));
+  assert.equal(splitter.pendingLine(), 'last');
   lines.push(...splitter.end());
   assert.deepEqual(lines, ['steps:   1%|▏ | 1/100 [00:01]', 'steps:   2%|▏ | 2/100 [00:02]', 'epoch 1/2', 'last']);
+  assert.equal(splitter.pendingLine(), '');
 });

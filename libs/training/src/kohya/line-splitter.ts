@@ -12,6 +12,11 @@ export class LineSplitter {
     return pieces.filter((line) => line.trim() !== '');
   }
 
+  /** The line being written: tqdm leaves its latest bar unterminated until the next redraw. */
+  pendingLine(): string {
+    return this.partial;
+  }
+
   /** Whatever is left when the stream ends. */
   end(): string[] {
     const rest = this.partial + this.decoder.decode();

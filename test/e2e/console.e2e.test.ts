@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = path.resolve('out', 'console-e2e.png');
+
+// Browser-side snippets are strings: this project compiles without the DOM library.
+/** Records every status line and progress value the page shows, in order (the job is quick at 64×64). */
+const RECORD_STATUS_LINES = `(() => {
+  const status = document.querySelector('#job-status');
+  const progress = document.querySelector('#progress');
+  window.statusLines = [];
+  new MutationObserver(() => window.statusLines.push(status.textContent + ' | ' + progress.value + '/' + progress.max))
+    .observe(status, { childList: true, characterData: true, subtree: true });
+})()`;
+const RESULT_IMAGE_LOADED = `(() => { const image = document.querySelector('#result img'); return image !== null && image.complete && image.naturalWidth > 0; })()`;
+const RESULT_IMAGE_SIZE = `(() => { const image = document.querySelector('#result img'); return { width: image.naturalWidth, height: image.naturalHeight }; })()`;
+
+/** Never skipped: a missing browser fails the suite with the command that installs it. */
+function requireChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  const where = process.env.CI === 'true' ? 'CI must provide it (.ci/run installs it)' : 'install it';
+  throw new Error(`${CHROMIUM} is missing; ${where}: apt-get install -y chromium`);
+}
+
+describe('web console in a real browser (Chromium via playwright-core, real farm)', () => {
+  let fixture: FarmFixture;
+  let browser: Browser;
+
+  before(async () => {
+    requireChromium();
+    fixture = await startFarmFixture();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await fixture?.stop();
+  });
+
+  it('takes a key, submits a prompt, shows live progress and the image, recent outputs and the farm', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+
+    const landing = await page.goto(`${fixture.farm.apiUrl}/`);
+    assert.equal(landing?.status(), 200);
+    assert.match(landing?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
+    await page.fill('#api-key', fixture.farm.apiKey);
+    await page.click('#save-key');
+    await page.waitForSelector('#key-status.ok');
+    assert.equal(await page.textContent('#key-status'), 'Key accepted.');
+    await page.waitForSelector('#model option[value="demo-sd15"]', { state: 'attached' });
+    assert.equal(await page.evaluate(`localStorage.getItem('atelier.apiKey')`), fixture.farm.apiKey);
+
+    await page.evaluate(RECORD_STATUS_LINES);
+    await page.fill('#prompt', 'a red circle on a blue background');
+    await page.fill('#width', '64');
+    await page.fill('#height', '64');
+    await page.fill('#steps', '200');
+    await page.selectOption('#scheduler', 'Euler');
+    await page.click('#submit');
+
+    await page.waitForFunction(RESULT_IMAGE_LOADED, undefined, { timeout: 60_000 });
+    assert.deepEqual(await page.evaluate(RESULT_IMAGE_SIZE), { width: 64, height: 64 });
+    const seen = (await page.evaluate('window.statusLines')) as string[];
+    assert.ok(
+      seen.some((line) => /^Running: step \d+ of 200 \| \d+\/200$/.test(line)),
+      `progress shown: ${seen.join(' ; ')}`,
+    );
+    assert.match(seen.at(-1) ?? '', /^Succeeded/);
+    assert.match((await page.textContent('#job-status')) ?? '', /^Succeeded in/);
+
+    await page.waitForSelector('#recent .card img');
+    assert.match((await page.textContent('#recent .card')) ?? '', /a red circle on a blue background/);
+    await page.waitForSelector('#queues tbody tr');
+    assert.match((await page.textContent('#queues tbody')) ?? '', /generation/);
+    await page.waitForSelector(`#workers tbody tr:has-text("${fixture.farm.workers[0].id}")`);
+
+    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    assert.ok(existsSync(SCREENSHOT));
+
+    await page.reload();
+    await page.waitForSelector('#key-status.ok');
+    assert.equal(await page.inputValue('#api-key'), fixture.farm.apiKey, 'the key survives a reload (localStorage)');
+    assert.deepEqual(problems, [], 'no script errors or CSP violations');
+    await page.close();
+  });
+});
