@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,6 +21,18 @@ const RECORD_STATUS_LINES = `(() => {
 })()`;
 const RESULT_IMAGE_LOADED = `(() => { const image = document.querySelector('#result img'); return image !== null && image.complete && image.naturalWidth > 0; })()`;
 const RESULT_IMAGE_SIZE = `(() => { const image = document.querySelector('#result img'); return { width: image.naturalWidth, height: image.naturalHeight }; })()`;
+
+/**
+ * Polls a browser-side expression from Node. page.waitForFunction would evaluate the string
+ * inside the page, which the console's CSP (no 'unsafe-eval') rightly forbids.
+ */
+async function waitInPage(page: Page, expression: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** Never skipped: a missing browser fails the suite with the command that installs it. */
 function requireChromium(): void {
@@ -69,7 +81,7 @@ describe('web console in a real browser (Chromium via playwright-core, real farm
     await page.selectOption('#scheduler', 'Euler');
     await page.click('#submit');
 
-    await page.waitForFunction(RESULT_IMAGE_LOADED, undefined, { timeout: 60_000 });
+    await waitInPage(page, RESULT_IMAGE_LOADED, 60_000);
     assert.deepEqual(await page.evaluate(RESULT_IMAGE_SIZE), { width: 64, height: 64 });
     const seen = (await page.evaluate('window.statusLines')) as string[];
     assert.ok(

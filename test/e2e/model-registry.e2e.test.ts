@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildDemoVariant } from '#libs/demo-model/src/index.js';
+import { S3Storage } from '#libs/storage/src/index.js';
 import type { GenerationView } from '#libs/contracts/src/index.js';
 import { float32Tensor, serializeSafetensors } from '#libs/model-formats/src/index.js';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
@@ -33,7 +38,7 @@ describe('model registry: import adapters safely, use them per request (real far
   let fixture: FarmFixture;
 
   before(async () => {
-    fixture = await startFarmFixture();
+    fixture = await startFarmFixture({ MODELS_STORAGE_PREFIX: 'models', MODEL_REFRESH_MS: '1000' });
   });
   after(async () => {
     await fixture?.stop();
@@ -74,6 +79,31 @@ describe('model registry: import adapters safely, use them per request (real far
     const unknown = await fixture.api.request<{ error: { details: Array<{ field: string }> } }>('POST', '/v1/generations', { ...TINY, loras: [{ name: 'nope', weight: 1 }] });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.error.details[0].field, 'loras.0.name');
+  });
+
+  it('imports an ONNX export folder from the bucket; workers download, verify and serve it without a restart', async () => {
+    const built = await buildDemoVariant(path.join(tmpdir(), `import-${process.pid}-${Date.now()}`), 'wild-sd15', { sampleSize: 8 });
+    const storage = new S3Storage({ endpoint: fixture.s3.endpoint, region: 'us-east-1', bucket: fixture.s3.bucket, accessKeyId: fixture.s3.accessKeyId, secretAccessKey: fixture.s3.secretAccessKey, forcePathStyle: true });
+    try {
+      const files = (await readdir(built.dir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+      for (const entry of files) {
+        const full = path.join(entry.parentPath, entry.name);
+        await storage.put(`incoming/odd/${path.relative(built.dir, full)}`, await readFile(full), 'application/octet-stream');
+      }
+      const refused = await fixture.api.request('POST', '/v1/models', { kind: 'pipeline', name: 'half', source: `s3://${fixture.s3.bucket}/incoming/nothing-here` });
+      assert.equal(refused.status, 422);
+      const imported = await fixture.api.request<{ id: string; components: Array<{ path: string; sha256: string }> }>('POST', '/v1/models', { kind: 'pipeline', name: 'odd-imported', source: `s3://${fixture.s3.bucket}/incoming/odd` });
+      assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      assert.ok(imported.body.components.some((component) => component.path === 'unet/model.onnx' && /^[0-9a-f]{64}$/.test(component.sha256)));
+      assert.ok(await storage.exists('models/odd-imported/SHA256SUMS'));
+      await waitUntil(async () => (await fixture.api.request<{ data: Array<{ id: string }> }>('GET', '/v1/models?kind=pipeline')).body.data.some((entry) => entry.id === 'odd-imported'), 60_000, 'workers to pick up the import');
+      const created = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...TINY, model: 'odd-imported' });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      assert.equal((await fixture.api.waitFor<GenerationView>(`/v1/generations/${created.body.id}`)).status, 'succeeded');
+    } finally {
+      storage.destroy();
+      await rm(built.dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps private adapters private and lets owners delete them', async () => {

@@ -165,7 +165,8 @@ async function main(): Promise<void> {
   await control.subscribe(registry.controlChannel());
 
   const startedAt = new Date().toISOString();
-  const summaries = models.catalog.list().map((model) => model.summary());
+  let summaries = models.catalog.list().map((model) => model.summary());
+  let lastModelRefresh = Date.now();
   let gpu = await probeGpu();
   const adapterRegistry = new AdapterRegistry(storage);
   const registryCache = path.join(config.modelCacheDir, 'registry');
@@ -176,6 +177,13 @@ async function main(): Promise<void> {
       return { downloaded: [], removed: [] };
     });
     if (synced.downloaded.length + synced.removed.length > 0) logger.info(synced, 'adapter registry synced');
+    if (Date.now() - lastModelRefresh > config.env.MODEL_REFRESH_MS) {
+      // Pipelines imported into storage after start are served without a restart.
+      lastModelRefresh = Date.now();
+      if (await models.refresh().catch((error: Error) => (logger.warn({ err: error }, 'model refresh failed'), false))) {
+        summaries = models.catalog.list().map((model) => model.summary());
+      }
+    }
     gpu = (await probeGpu()) ?? gpu;
     if (gpu) {
       metrics.gpuMemoryUsed.set(gpu.memory_used_bytes);

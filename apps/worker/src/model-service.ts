@@ -4,25 +4,60 @@ import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLi
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { ensureDemoModels } from '#libs/demo-model/src/index.js';
 
-/** The models this worker serves: MODELS_DIR exports, models kept in object storage, and the built-in demo models. */
-export class ModelService {
-  private constructor(
-    readonly catalog: ModelCatalog,
-    readonly adapters: AdapterLibrary,
-  ) {}
+interface RemoteModels {
+  readonly storage: ObjectStorage;
+  readonly prefix: string;
+}
 
-  static async start(modelsDir: string, cacheDir: string, logger: Logger, remote?: { storage: ObjectStorage; prefix: string }): Promise<ModelService> {
+/**
+ * The models this worker serves: MODELS_DIR exports, models kept in object storage (downloaded
+ * once, verified, picked up again by `refresh` when new ones are imported), and the built-in demo
+ * models.
+ */
+export class ModelService {
+  private current: ModelCatalog;
+
+  private constructor(
+    catalog: ModelCatalog,
+    readonly adapters: AdapterLibrary,
+    private readonly modelsDir: string,
+    private readonly cacheDir: string,
+    private readonly demos: ReadonlyArray<{ id: string; dir: string }>,
+    private readonly logger: Logger,
+    private readonly remote?: RemoteModels,
+  ) {
+    this.current = catalog;
+  }
+
+  get catalog(): ModelCatalog {
+    return this.current;
+  }
+
+  static async start(modelsDir: string, cacheDir: string, logger: Logger, remote?: RemoteModels): Promise<ModelService> {
     const demos = await ensureDemoModels(path.join(cacheDir, 'builtin'));
-    const remoteModels = remote
-      ? await syncRemoteModels(remote.storage, remote.prefix, path.join(cacheDir, 'remote'), {
-          info: (message) => logger.info(message),
-          warn: (message) => logger.warn(message),
+    // MODELS_DIR/loras and /embeddings, then LoRAs downloaded from the registry.
+    const adapters = new DirectoryAdapterLibrary([modelsDir, path.join(cacheDir, 'registry')]);
+    const service = new ModelService(await ModelCatalog.scan(modelsDir, demos), adapters, modelsDir, cacheDir, demos, logger, remote);
+    await service.refresh(true);
+    return service;
+  }
+
+  /** Syncs remote models and rescans; returns whether the set of served models changed. */
+  async refresh(log = false): Promise<boolean> {
+    const remoteModels = this.remote
+      ? await syncRemoteModels(this.remote.storage, this.remote.prefix, path.join(this.cacheDir, 'remote'), {
+          info: (message) => this.logger.info(message),
+          warn: (message) => this.logger.warn(message),
         })
       : [];
-    const catalog = await ModelCatalog.scan(modelsDir, [...demos, ...remoteModels]);
-    for (const problem of catalog.problems) logger.warn({ dir: problem.dir }, `model folder skipped: ${problem.reason}`);
-    logger.info({ models: catalog.list().map((model) => `${model.id} (${model.family})`) }, 'models available');
-    // MODELS_DIR/loras and /embeddings, then LoRAs downloaded from the registry.
-    return new ModelService(catalog, new DirectoryAdapterLibrary([modelsDir, path.join(cacheDir, 'registry')]));
+    const before = this.current.list().map((model) => model.id).join(',');
+    const catalog = await ModelCatalog.scan(this.modelsDir, [...this.demos, ...remoteModels]);
+    const changed = catalog.list().map((model) => model.id).join(',') !== before;
+    if (changed || log) {
+      for (const problem of catalog.problems) this.logger.warn({ dir: problem.dir }, `model folder skipped: ${problem.reason}`);
+      this.logger.info({ models: catalog.list().map((model) => `${model.id} (${model.family})`) }, 'models available');
+    }
+    this.current = catalog;
+    return changed;
   }
 }

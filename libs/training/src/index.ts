@@ -20,6 +20,7 @@ export {
   type TrainingParams,
   type TrainingParamsInput,
 } from './engine/training-job.js';
+export { learningRateAt } from './engine/learning-rate.js';
 export { BuiltInLoraEngine, type BuiltInLoraEngineOptions } from './builtin/builtin-lora-engine.js';
 export { CheckpointMismatchError } from './builtin/optimizer-state.js';
 export { LoraDenoiser, type DenoisingExample, type LoraGradients, type NoiseDraw } from './builtin/lora-denoiser.js';

@@ -3,7 +3,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
-import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, type AdapterKind, type AdapterManifest } from '#libs/registry/src/index.js';
+import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, type AdapterKind, type AdapterManifest, type PipelineManifest } from '#libs/registry/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { Scope, type Principal } from '#libs/tenancy/src/index.js';
 import { parseAllowedHosts } from '#libs/webhooks/src/index.js';
@@ -15,6 +15,14 @@ import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { fetchImportSource } from './adapter-source.js';
 
 const MAX_ADAPTER_BYTES = 2 * 1024 ** 3;
+
+const pipelineImportSchema = z
+  .object({
+    kind: z.literal('pipeline'),
+    name: adapterNameSchema,
+    source: z.string().regex(/^s3:\/\//, 'a pipeline is imported from an s3:// prefix holding an ONNX export folder'),
+  })
+  .strict();
 
 const importSchema = z
   .object({
@@ -90,7 +98,8 @@ export class ModelsController {
   @HttpCode(HttpStatus.CREATED)
   @RequireScope(Scope.ManageModels)
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_ADAPTER_BYTES } }))
-  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @UploadedFile() upload: UploadedBlob | undefined): Promise<AdapterManifest> {
+  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @UploadedFile() upload: UploadedBlob | undefined): Promise<AdapterManifest | PipelineManifest> {
+    if ((body as { kind?: unknown } | undefined)?.kind === 'pipeline') return this.importPipeline(principal, body);
     const input = parseBody(importSchema, body);
     if (!upload && !input.source) throw ApiError.field('source', 'give an https:// or s3:// source, or upload the file in the multipart field "file"');
     if (upload && input.source) throw ApiError.field('source', 'give either a source or an uploaded file, not both');
@@ -109,6 +118,21 @@ export class ModelsController {
         baseModel: input.base_model ?? null,
         licence: input.licence ?? null,
       });
+    } catch (error) {
+      if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
+      throw error;
+    }
+  }
+
+  private async importPipeline(principal: Principal, body: unknown): Promise<PipelineManifest> {
+    const input = parseBody(pipelineImportSchema, body);
+    const prefix = this.config.env.MODELS_STORAGE_PREFIX;
+    if (!prefix) throw ApiError.field('kind', 'pipelines can be imported only when MODELS_STORAGE_PREFIX is set (workers serve models from there)');
+    const [, , bucket, ...rest] = input.source.split('/');
+    const ownBucket = this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined;
+    if (!ownBucket || bucket !== ownBucket) throw ApiError.field('source', `only prefixes in this farm's bucket (${ownBucket ?? 'none configured'}) can be imported`);
+    try {
+      return await importPipeline(this.storage, { sourcePrefix: rest.join('/'), modelsPrefix: prefix, name: input.name, tenant: principal.tenant, source: input.source });
     } catch (error) {
       if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
       throw error;

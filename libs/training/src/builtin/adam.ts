@@ -41,12 +41,12 @@ export class Adam {
     return new Adam(options, moments);
   }
 
-  /** One update of every parameter from its gradient (same names as the moments). */
-  update(parameters: ReadonlyMap<string, Float32Array>, gradients: ReadonlyMap<string, ArrayLike<number>>): void {
+  /** One update of every parameter from its gradient (same names as the moments), at `learningRate` when a scheduler sets it. */
+  update(parameters: ReadonlyMap<string, Float32Array>, gradients: ReadonlyMap<string, ArrayLike<number>>, learningRate = this.options.learningRate): void {
     this.step++;
     const correction1 = 1 - this.beta1 ** this.step;
     const correction2 = 1 - this.beta2 ** this.step;
-    const lr = this.options.learningRate;
+    const lr = learningRate;
     for (const [name, values] of parameters) {
       const moments = this.moments.get(name);
       const gradient = gradients.get(name);

@@ -6,6 +6,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { promptEmbeddingOf, trainableCleanLatent } from '#libs/demo-model/src/index.js';
 import type { PreparedTraining, RunOptions, TrainerEngine, TrainingEvent, TrainingResult } from '../engine/trainer-engine.js';
 import { TrainingCanceledError } from '../engine/trainer-engine.js';
+import { learningRateAt } from '../engine/learning-rate.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { initialLoraWeights, parseLora, serializeLora, type LoraWeights } from '../lora/lora-weights.js';
 import { trainingMetadata } from '../lora/training-metadata.js';
@@ -136,7 +137,8 @@ class BuiltInTraining implements PreparedTraining {
       }
       const batch = state.order.slice(state.cursor, state.cursor + params.batchSize);
       state.cursor += batch.length;
-      const loss = this.trainStep(state, batch);
+      const learningRate = learningRateAt(params, state.step + 1);
+      const loss = this.trainStep(state, batch, learningRate);
       state.step++;
       lastLoss = loss;
       state.recentLosses.push(loss);
@@ -148,7 +150,7 @@ class BuiltInTraining implements PreparedTraining {
         epoch: state.epoch,
         loss,
         averageLoss: state.recentLosses.reduce((sum, value) => sum + value, 0) / state.recentLosses.length,
-        learningRate: params.learningRate,
+        learningRate,
       });
       if (params.sampleEvery > 0 && state.step % params.sampleEvery === 0) {
         for (const sample of this.prepared.samples) await emit({ type: 'sample', step: state.step, prompt: sample.prompt, image: this.preview(state.weights, sample) });
@@ -205,7 +207,7 @@ class BuiltInTraining implements PreparedTraining {
   }
 
   /** One optimiser step; returns the batch loss. */
-  private trainStep(state: RunState, batch: readonly number[]): number {
+  private trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
     const { denoiser, instances, prior, job } = this.prepared;
     const examples: DenoisingExample[] = batch.map((index) => instances[index]);
     if (prior !== null) for (let i = 0; i < batch.length; i++) examples.push(prior);
@@ -222,6 +224,7 @@ class BuiltInTraining implements PreparedTraining {
     state.adam.update(
       new Map([['down', state.weights.down], ['up', state.weights.up]]),
       new Map<string, ArrayLike<number>>([['down', gradients.down], ['up', gradients.up]]),
+      learningRate,
     );
     return loss / examples.length;
   }

@@ -56,7 +56,7 @@ function zipEntries(bytes: Uint8Array, limits: Limits, problems: DatasetProblem[
         try {
           return archive.read(entry.name);
         } catch (error) {
-          if (error instanceof ZipError) throw new Error(error.reason);
+          if (error instanceof ZipError) throw new Error(error.reason, { cause: error });
           throw error;
         }
       },

@@ -21,6 +21,10 @@ export const trainingParamsSchema = z
       .default({ rank: 4, alpha: 1 }),
     maxTrainSteps: integer(1, 1_000_000),
     learningRate: z.number().positive().max(1).default(1e-4),
+    /** kohya's --lr_scheduler: constant (its default), linear or cosine decay to 0 over the run. */
+    lrScheduler: z.enum(['constant', 'linear', 'cosine']).default('constant'),
+    /** Steps of linear warm-up from 0 (kohya's --lr_warmup_steps). */
+    lrWarmupSteps: integer(0, 1_000_000).default(0),
     batchSize: integer(1, 256).default(1),
     resolution: z
       .object({ width: integer(8, 4096).multipleOf(8), height: integer(8, 4096).multipleOf(8) })
