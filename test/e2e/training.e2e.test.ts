@@ -76,7 +76,7 @@ describe('LoRA training jobs end to end (built-in engine, real farm)', () => {
     const dataset = await upload(datasetZip());
     const created = await fixture.api.request<TrainingBody>('POST', '/v1/trainings', {
       base_model: 'demo-trainable', dataset, trigger_word: 'zxq', steps: 150, save_every: 50, rank: 4, alpha: 4, learning_rate: 0.01, batch_size: 2, resolution: 64, seed: 3,
-      output_name: 'zxq-checker', webhook: { url: fixture.receiver.url },
+      lr_scheduler: 'cosine', min_snr_gamma: 5, class_prompt: 'a photo of', output_name: 'zxq-checker', webhook: { url: fixture.receiver.url },
     });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const done = await fixture.api.waitFor<TrainingBody>(`/v1/trainings/${created.body.id}`, (body) => ['succeeded', 'failed', 'canceled'].includes(body.status), 240_000);
@@ -93,10 +93,10 @@ describe('LoRA training jobs end to end (built-in engine, real farm)', () => {
     await waitUntil(async () => (await fixture.api.request('POST', '/v1/generations', { model: 'demo-trainable', prompt: 'x', img_width: 64, img_height: 64, num_inference_steps: 1, loras: [{ name: 'zxq-checker', weight: 1 }] })).status === 202, 20_000, 'workers to sync the new LoRA');
     const withLora = meanSquaredError(await generate('a photo of zxq', [{ name: 'zxq-checker', weight: 1 }]), target);
     const withoutLora = meanSquaredError(await generate('a photo of zxq', []), target);
-    const loraNoTrigger = meanSquaredError(await generate('a photo of a dog', [{ name: 'zxq-checker', weight: 1 }]), target);
+    const loraNoTrigger = meanSquaredError(await generate('a photo of', [{ name: 'zxq-checker', weight: 1 }]), target);
     console.log(`MSE to the training images: LoRA + trigger ${withLora.toFixed(4)}, no LoRA ${withoutLora.toFixed(4)}, LoRA without trigger ${loraNoTrigger.toFixed(4)}`);
     assert.ok(withLora < withoutLora * 0.8, `with the LoRA and trigger (${withLora}) measurably closer than without (${withoutLora})`);
-    assert.ok(withLora < loraNoTrigger, `the trigger word matters (${withLora} vs ${loraNoTrigger})`);
+    assert.ok(withLora < loraNoTrigger * 0.5, `the trigger word carries the concept (${withLora} vs ${loraNoTrigger} without it)`);
   });
 
   it('refuses invalid datasets, naming the file and the reason, before any GPU time', async () => {

@@ -78,7 +78,7 @@ async function loadCatalog() {
   const modelSelect = $('model');
   const chosen = modelSelect.value;
   modelSelect.replaceChildren(
-    ...models.data.map((model) => el('option', { value: model.id, text: `${model.id} (${model.default_width}×${model.default_height})` })),
+    ...models.data.map((model) => el('option', { value: model.id, text: model.id, title: `${model.family}, ${model.default_width}×${model.default_height}` })),
   );
   if (models.data.length === 0) modelSelect.append(el('option', { value: '', text: 'no live worker yet' }));
   if (chosen && models.data.some((model) => model.id === chosen)) modelSelect.value = chosen;

@@ -147,6 +147,10 @@ export class TrainingHandler {
       saveEvery: request.save_every,
       sampleEvery: request.sample_prompts.length > 0 ? request.save_every : 0,
       samplePrompts: request.sample_prompts,
+      lrScheduler: request.lr_scheduler,
+      lrWarmupSteps: request.lr_warmup_steps,
+      minSnrGamma: request.min_snr_gamma,
+      priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,
     }, dataset.examples);
     const prepared = await this.engine().prepare(trainingJob);
     try {

@@ -21,6 +21,11 @@ export const trainingRequestSchema = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
     save_every: z.number().int().min(0).max(100_000).default(50),
     sample_prompts: z.array(z.string().max(1000)).max(8).default([]),
+    lr_scheduler: z.enum(['constant', 'linear', 'cosine']).default('cosine'),
+    lr_warmup_steps: z.number().int().min(0).max(100_000).default(0),
+    min_snr_gamma: z.number().positive().max(100).optional(),
+    class_prompt: z.string().max(1000).optional().describe('prior preservation: the base model keeps drawing this prompt as before, so the concept binds to the trigger word'),
+    prior_loss_weight: z.number().positive().max(100).default(1),
     webhook: webhookTargetSchema.optional(),
   })
   .strict();

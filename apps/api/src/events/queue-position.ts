@@ -1,26 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { QueueKeys } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import type { Redis } from '#libs/queue/src/index.js';
 import { REDIS } from '../infrastructure/tokens.js';
-import { QueueRouter } from '../routing/queue-router.js';
 
 /**
  * How many jobs a worker takes before this one, read from BullMQ's own structures. Workers pop
  * the `wait` list from its right end before touching the `prioritized` sorted set, whose score is
  * priority × 2³² + insertion counter: so a waiting job has the jobs to its right ahead of it, and
  * a prioritized job has all waiting jobs plus its rank in the set. Running and delayed jobs are
- * not "in the queue" (null).
+ * not "in the queue" (null). Keys come from BullMQ's QueueKeys rather than a Queue instance, so
+ * reading a position never registers a queue anywhere (the router's queues feed the watchdog).
  */
 @Injectable()
 export class QueuePositions {
+  private readonly keys: QueueKeys;
+
   constructor(
-    @Inject(QueueRouter) private readonly router: QueueRouter,
+    @Inject(APP_CONFIG) config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.keys = new QueueKeys(config.env.QUEUE_PREFIX);
+  }
 
   async of(queueName: string, jobId: string): Promise<number | null> {
-    const queue = this.router.queue(queueName);
-    const waitKey = queue.toKey('wait');
-    const replies = await this.redis.multi().llen(waitKey).zrank(queue.toKey('prioritized'), jobId).lpos(waitKey, jobId).exec();
+    const waitKey = this.keys.toKey(queueName, 'wait');
+    const replies = await this.redis.multi().llen(waitKey).zrank(this.keys.toKey(queueName, 'prioritized'), jobId).lpos(waitKey, jobId).exec();
     const [waiting, rank, index] = (replies ?? []).map(([error, value]) => {
       if (error) throw error;
       return value as number | null;

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS, batchRequestSchema, generationRequestSchema, type RequestLimits } from '#libs/contracts/src/index.js';
+import { compatOpenApi } from '../compat/compat-openapi.js';
+import { consoleOpenApi } from '../console/console-openapi.js';
+import { eventsOpenApi } from '../events/events-openapi.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -30,11 +33,12 @@ const errors = { '400': ok('Invalid request: the field and the reason', 'Error')
  * documentation cannot drift from what the API accepts.
  */
 export function buildOpenApiDocument(version: string, maxBatchSize: number, limits: RequestLimits = DEFAULT_LIMITS): JsonObject {
+  const compat = compatOpenApi(limits);
   return {
     openapi: '3.0.3',
     info: { title: 'Atelier API', version, description: 'Distributed render farm for diffusion models.' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, ...compat.securitySchemes },
       schemas: {
         GenerationRequest: toSchema(generationRequestSchema(limits)),
         BatchRequest: toSchema(batchRequestSchema(maxBatchSize, limits)),
@@ -42,6 +46,7 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
         Generation: { type: 'object', description: 'id, status, progress, outputs, error, timings, parameters, timestamps' },
         Batch: { type: 'object', description: 'id, status, counts per state, paged generation ids' },
         List: { type: 'object', properties: { object: { type: 'string' }, data: { type: 'array', items: { type: 'object' } } } },
+        ...Object.fromEntries(Object.entries(compat.schemas).map(([name, schema]) => [name, toSchema(schema)])),
       },
     },
     security: [{ bearer: [] }],
@@ -78,6 +83,9 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': ok('Alive') } } },
       '/readyz': { get: { summary: 'Readiness: Redis and storage reachable', security: [], responses: { '200': ok('Ready'), '503': ok('Not ready') } } },
       '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': ok('Text exposition format') } } },
+      ...eventsOpenApi(),
+      ...compat.paths,
+      ...consoleOpenApi(),
     },
   };
 }
