@@ -24,6 +24,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+COPY --from=build /app/apps/api/console apps/api/console
 COPY --from=build /app/libs/diffusion/assets libs/diffusion/assets
 RUN mkdir -p /data && chown 1000:1000 /data
 USER 1000:1000

@@ -55,7 +55,7 @@ describe('atelier CLI as a real process against a real farm', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'atelier-cli-farm-'));
     work = await mkdtemp(path.join(tmpdir(), 'atelier-cli-work-'));
     farm = await startLocalFarm({
-      env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', MODELS_DIR: path.join(dataDir, 'models') },
+      env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', MODELS_DIR: path.join(dataDir, 'models'), WORKER_TRAINS: 'true' },
       output: process.env.E2E_VERBOSE ? process.stderr : undefined,
     });
   });
@@ -287,18 +287,18 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.equal((await pngFiles(out)).length, 3);
   });
 
-  it('train zips the folder and says clearly that this server has no upload endpoint yet', async () => {
-    // Until POST /v1/uploads and /v1/trainings land, the command must surface the API's answer.
+  it('train zips the folder, uploads it, trains a LoRA and follows it to the end', async () => {
     const dataset = path.join(work, 'dataset');
     await mkdir(dataset, { recursive: true });
-    const [image] = await pngFiles(path.join(work, 'twenty'));
-    await writeFile(path.join(dataset, 'one.png'), await readFile(path.join(work, 'twenty', image)));
-    await writeFile(path.join(dataset, 'one.txt'), 'sks shape');
-    const run = await cli('train', dataset, '--trigger', 'sks', '--steps', '10', '--rank', '4');
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /dataset: 1 images, 1 captions/);
-    assert.match(run.stderr, /this server does not offer POST \/v1\/uploads yet/);
-    assert.match(run.stderr, /atelier: Cannot POST \/v1\/uploads \(not_found, HTTP 404, POST \/v1\/uploads\)/);
+    const images = (await pngFiles(path.join(work, 'twenty'))).slice(0, 3);
+    for (const [index, image] of images.entries()) {
+      await writeFile(path.join(dataset, `${index}.png`), await readFile(path.join(work, 'twenty', image)));
+      await writeFile(path.join(dataset, `${index}.txt`), 'a photo of sks');
+    }
+    const run = await cli('train', dataset, '--trigger', 'sks', '--base-model', 'demo-trainable', '--steps', '20', '--rank', '4', '--resolution', '64', '--save-every', '10');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /dataset: 3 images, 3 captions/);
+    assert.match(run.stdout, /trn_[0-9a-f]+ succeeded/);
   });
 
   it('reports usage errors with exit code 2 and a pointer to --help', async () => {

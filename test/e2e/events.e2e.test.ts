@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '#libs/contracts/src/index.js';
+import { encodePng, toRgb8 } from '#libs/diffusion/src/index.js';
+import { writeZip } from '#libs/model-formats/src/zip/testing/zip-writer.js';
+import { checkerboardDataset } from '#libs/training/src/testing/checkerboard.js';
 import { TestApiClient } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 
@@ -42,7 +45,7 @@ describe('live progress over Server-Sent Events (real farm)', () => {
     fetch(`${fixture.farm.apiUrl}${path}`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' }, signal });
 
   before(async () => {
-    fixture = await startFarmFixture({ RATE_LIMIT_PER_MINUTE: '1000', MAX_STEPS: '500' });
+    fixture = await startFarmFixture({ RATE_LIMIT_PER_MINUTE: '1000', MAX_STEPS: '500', WORKER_TRAINS: 'true' });
   });
   after(async () => {
     await fixture?.stop();
@@ -144,5 +147,46 @@ describe('live progress over Server-Sent Events (real farm)', () => {
     assert.deepEqual((last?.data.counts as Record<string, number>).succeeded, 3);
     const lastCounts = events.filter((event) => event.event === 'counts').at(-1)?.data.counts as Record<string, number>;
     assert.equal(lastCounts.succeeded, 3);
+  });
+
+  it('streams a training: running, progress with losses, checkpoints, then succeeded', async () => {
+    const examples = checkerboardDataset(2);
+    const zip = writeZip(
+      examples.flatMap((example) => [
+        { name: example.name, data: encodePng(toRgb8(example.image.data), example.image.width, example.image.height) },
+        { name: example.name.replace(/\.png$/, '.txt'), data: new TextEncoder().encode(example.caption) },
+      ]),
+    );
+    const ticket = await fixture.api.request<{ id: string; upload_url: string; headers: Record<string, string> }>('POST', '/v1/uploads', {});
+    assert.equal(ticket.status, 201, JSON.stringify(ticket.body));
+    assert.ok((await fetch(ticket.body.upload_url, { method: 'PUT', headers: ticket.body.headers, body: Buffer.from(zip) })).ok);
+    const created = await fixture.api.request<{ id: string }>('POST', '/v1/trainings', { base_model: 'demo-trainable', dataset: ticket.body.id, trigger_word: 'zxq', steps: 40, save_every: 20, resolution: 64 });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+
+    const stream = await open(`/v1/trainings/${created.body.id}/events`);
+    assert.equal(stream.status, 200);
+    const events: ServerEvent[] = [];
+    for await (const event of readEvents(stream.body as ReadableStream<Uint8Array>)) events.push(event);
+    const names = events.map((event) => event.event);
+    assert.equal(names.at(-1), 'succeeded', names.join(' '));
+    const steps = events.filter((event) => event.event === 'progress').map((event) => Number(event.data.step));
+    assert.ok(steps.length >= 1 && steps.at(-1) === 40, `progress: ${steps.join(', ')}`);
+    assert.ok(
+      steps.every((step, index) => index === 0 || step > steps[index - 1]),
+      `steps increase: ${steps.join(', ')}`,
+    );
+    assert.equal(typeof events.find((event) => event.event === 'progress')?.data.loss, 'number');
+    const final = events.at(-1)?.data as { object: string; status: string; checkpoints: Array<{ step: number }> };
+    assert.equal(final.object, 'training');
+    assert.equal(final.status, 'succeeded');
+    assert.ok(final.checkpoints.length >= 1, 'save_every 20 writes checkpoints');
+    assert.deepEqual(
+      events.filter((event) => event.event === 'checkpoint').map((event) => event.data.step),
+      final.checkpoints.map((checkpoint) => checkpoint.step),
+      'one checkpoint event per checkpoint written',
+    );
+
+    const key = await fixture.api.request<{ key: string }>('POST', '/v1/admin/keys', { tenant: 'eve', scopes: ['generate', 'train'] });
+    assert.equal((await open(`/v1/trainings/${created.body.id}/events`, key.body.key)).status, 404);
   });
 });

@@ -45,7 +45,12 @@ export class QueueRouter implements OnApplicationShutdown {
   }
 
   async route(modelId: string): Promise<string> {
-    const capable = (await this.liveWorkers()).filter((worker) => worker.models.includes(modelId));
+    let capable = (await this.liveWorkers()).filter((worker) => worker.models.includes(modelId));
+    if (capable.length === 0) {
+      // The cache may predate a worker that just started or just picked up this model.
+      this.cachedWorkers = undefined;
+      capable = (await this.liveWorkers()).filter((worker) => worker.models.includes(modelId));
+    }
     const preferred = capable.some((worker) => !worker.draining) ? capable.filter((worker) => !worker.draining) : capable;
     const candidates = [...new Set(preferred.map((worker) => worker.queue))];
     if (candidates.length === 0) throw ApiError.field('model', `no live worker serves model "${modelId}"`);

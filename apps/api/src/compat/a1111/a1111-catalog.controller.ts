@@ -15,7 +15,8 @@ import { toA1111Progress, type A1111Progress } from './a1111-progress.js';
 /** How many of the caller's newest generations /progress looks at for a running or queued one. */
 const PROGRESS_WINDOW = 50;
 
-const progressQuerySchema = z.object({ skip_current_image: z.enum(['true', 'false']).optional(), id_task: z.string().optional() }).strict();
+/** Query parameters A1111 clients send; others are ignored (a query string is not a request body). */
+const progressQuerySchema = z.object({ skip_current_image: z.enum(['true', 'false']).optional(), id_task: z.string().optional() });
 
 interface SdModel {
   readonly title: string;

@@ -10,7 +10,8 @@ import { problemOf } from '../problem.js';
 export class A1111ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return;
+    // A blocking caller that hung up has no one to tell.
+    if (response.headersSent || response.destroyed) return;
     const problem = problemOf(exception);
     if (problem.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(problem.retryAfterSeconds));
     response.status(problem.status).json({ error: problem.code, detail: problem.message, body: '', errors: problem.details });

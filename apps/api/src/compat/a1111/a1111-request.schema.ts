@@ -47,7 +47,9 @@ const belongs = (kind: A1111Kind) => (field: string) => (kind === 'txt2img' ? !I
  * REFUSAL_RULES. Typed as no keys because the mapping never reads them.
  */
 function passthroughShape(kind: A1111Kind): Record<never, z.ZodType> {
-  return Object.fromEntries([...IGNORED_FIELDS, ...REFUSAL_RULES.map((rule) => rule.field)].filter(belongs(kind)).map((field) => [field, z.unknown().optional()]));
+  const ignored = IGNORED_FIELDS.map((field) => [field, 'Accepted and ignored: does not change the image'] as const);
+  const refused = REFUSAL_RULES.map((rule) => [rule.field, `Accepted only where it leaves the image unchanged; otherwise 400: ${rule.message}`] as const);
+  return Object.fromEntries([...ignored, ...refused].filter(([field]) => belongs(kind)(field)).map(([field, note]) => [field, z.unknown().optional().describe(note)]));
 }
 
 const image = z.string().min(1).describe('base64 image bytes or a data: URL');

@@ -53,10 +53,15 @@ function samplerFor(body: A1111Request, model: ModelSummary | undefined, problem
   if (!base) return sampler;
   if (/karras$/i.test(base.replace(/[\s_-]+/g, ''))) return base;
   try {
+    resolveScheduler(base);
+  } catch {
+    return sampler; // an unknown sampler: the resolver names sampler_name and lists the valid ones
+  }
+  try {
     resolveScheduler(`${base} Karras`);
     return `${base} Karras`;
   } catch {
-    problems.push({ field: 'scheduler', message: `sampler "${base}" has no Karras schedule` });
+    problems.push({ field: 'scheduler', message: `sampler "${base}" has no Karras schedule; use "Automatic"` });
     return sampler;
   }
 }

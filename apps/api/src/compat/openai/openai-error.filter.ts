@@ -25,7 +25,8 @@ function codeFor(problem: Problem): string {
 export class OpenAiErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return;
+    // A blocking caller that hung up has no one to tell.
+    if (response.headersSent || response.destroyed) return;
     const problem = problemOf(exception);
     if (problem.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(problem.retryAfterSeconds));
     if (exception instanceof GenerationOutcomeError) response.setHeader('x-should-retry', 'false');
