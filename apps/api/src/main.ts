@@ -16,6 +16,7 @@ import { securityHeaders } from './common/security-headers.js';
 import { redisGuaranteeWarnings } from '#libs/queue/src/index.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { VERSION } from '#libs/config/src/index.js';
+import { requestLimits } from './common/request-limits.js';
 
 async function bootstrap(): Promise<void> {
   const config = await loadAppConfig();
@@ -70,12 +71,7 @@ async function bootstrap(): Promise<void> {
   const storage = app.get(OBJECT_STORAGE);
   if (config.storage.driver === 'local' && storage instanceof LocalStorage) app.use('/files', localFilesHandler(storage, config.storage, config.env.MAX_DATASET_BYTES));
 
-  const document = buildOpenApiDocument(VERSION, config.env.MAX_BATCH_SIZE, {
-    maxSamples: config.env.MAX_SAMPLES,
-    maxSteps: config.env.MAX_STEPS,
-    maxPixels: config.env.MAX_PIXELS,
-    maxPromptChars: config.env.MAX_PROMPT_CHARS,
-  });
+  const document = buildOpenApiDocument(VERSION, config.env.MAX_BATCH_SIZE, requestLimits(config));
   SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
 
   await app.listen(config.env.PORT, config.env.HOST);

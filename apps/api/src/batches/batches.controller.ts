@@ -11,6 +11,7 @@ import { InlineImageValidator } from '../generations/inline-image-validator.js';
 import { parseBody } from '../common/zod-body.js';
 import { GenerationSubmitter } from '../generations/generation-submitter.js';
 import { RequestResolver } from '../generations/request-resolver.js';
+import { requestLimits } from '../common/request-limits.js';
 
 const pageQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
@@ -33,12 +34,7 @@ export class BatchesController {
     @Inject(GenerationStore) private readonly generations: GenerationStore,
     @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
   ) {
-    this.schema = batchRequestSchema(config.env.MAX_BATCH_SIZE, {
-      maxSamples: config.env.MAX_SAMPLES,
-      maxSteps: config.env.MAX_STEPS,
-      maxPixels: config.env.MAX_PIXELS,
-      maxPromptChars: config.env.MAX_PROMPT_CHARS,
-    });
+    this.schema = batchRequestSchema(config.env.MAX_BATCH_SIZE, requestLimits(config));
   }
 
   @Post()

@@ -9,6 +9,7 @@ import { InlineImageValidator } from '../generations/inline-image-validator.js';
 import { RequestResolver } from '../generations/request-resolver.js';
 import { renameFields, type FieldNames } from './field-names.js';
 import { GenerationOutcomeError } from './generation-outcome.error.js';
+import { requestLimits } from '../common/request-limits.js';
 
 export interface BlockingWait {
   readonly timeoutMs: number;
@@ -33,12 +34,7 @@ export class BlockingGenerator {
     @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
     @Inject(GenerationWaiter) private readonly waiter: GenerationWaiter,
   ) {
-    this.schema = generationRequestSchema({
-      maxSamples: config.env.MAX_SAMPLES,
-      maxSteps: config.env.MAX_STEPS,
-      maxPixels: config.env.MAX_PIXELS,
-      maxPromptChars: config.env.MAX_PROMPT_CHARS,
-    });
+    this.schema = generationRequestSchema(requestLimits(config));
   }
 
   /** The succeeded record; anything else is a GenerationOutcomeError (or a 4xx before queuing). */

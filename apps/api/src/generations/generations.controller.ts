@@ -16,6 +16,7 @@ import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { QueueRouter } from '../routing/queue-router.js';
 import { GenerationSubmitter } from './generation-submitter.js';
 import { RequestResolver } from './request-resolver.js';
+import { requestLimits } from '../common/request-limits.js';
 
 const listQuerySchema = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) }).strict();
 
@@ -35,12 +36,7 @@ export class GenerationsController {
     @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
     @Inject(WebhookLedger) private readonly ledger: WebhookLedger,
   ) {
-    this.schema = generationRequestSchema({
-      maxSamples: config.env.MAX_SAMPLES,
-      maxSteps: config.env.MAX_STEPS,
-      maxPixels: config.env.MAX_PIXELS,
-      maxPromptChars: config.env.MAX_PROMPT_CHARS,
-    });
+    this.schema = generationRequestSchema(requestLimits(config));
   }
 
   @Post()

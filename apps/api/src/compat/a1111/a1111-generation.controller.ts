@@ -17,6 +17,7 @@ import { A1111ErrorFilter } from './a1111-error.filter.js';
 import { img2imgRequestSchema, txt2imgRequestSchema, type A1111Kind, type A1111Request } from './a1111-request.schema.js';
 import { toA1111Response, type A1111Response } from './a1111-response.js';
 import { A1111_FIELD_NAMES, toGenerationRequest } from './to-generation-request.js';
+import { requestLimits } from '../../common/request-limits.js';
 
 /** AUTOMATIC1111's txt2img and img2img, answered synchronously from the queue. */
 @Controller('sdapi/v1')
@@ -32,12 +33,7 @@ export class A1111GenerationController {
     @Inject(BlockingGenerator) private readonly generator: BlockingGenerator,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {
-    this.limits = {
-      maxSamples: config.env.MAX_SAMPLES,
-      maxSteps: config.env.MAX_STEPS,
-      maxPixels: config.env.MAX_PIXELS,
-      maxPromptChars: config.env.MAX_PROMPT_CHARS,
-    };
+    this.limits = requestLimits(config);
     this.schemas = { txt2img: txt2imgRequestSchema(this.limits), img2img: img2imgRequestSchema(this.limits) };
   }
 

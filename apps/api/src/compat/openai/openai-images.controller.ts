@@ -13,6 +13,7 @@ import { waitBudgetMs } from '../wait-budget.js';
 import { openAiImagesRequestSchema } from './images-request.schema.js';
 import { OpenAiErrorFilter } from './openai-error.filter.js';
 import { OPENAI_FIELD_NAMES, toGenerationRequest } from './to-generation-request.js';
+import { requestLimits } from '../../common/request-limits.js';
 
 type ImageDatum = { url: string } | { b64_json: string };
 
@@ -28,12 +29,7 @@ export class OpenAiImagesController {
     @Inject(BlockingGenerator) private readonly generator: BlockingGenerator,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {
-    this.schema = openAiImagesRequestSchema({
-      maxSamples: config.env.MAX_SAMPLES,
-      maxSteps: config.env.MAX_STEPS,
-      maxPixels: config.env.MAX_PIXELS,
-      maxPromptChars: config.env.MAX_PROMPT_CHARS,
-    });
+    this.schema = openAiImagesRequestSchema(requestLimits(config));
   }
 
   @Post('generations')

@@ -1,0 +1,7 @@
+import type { AppConfig } from '#libs/config/src/index.js';
+import type { RequestLimits } from '#libs/contracts/src/index.js';
+
+/** The request limits every generation-shaped body is validated against, from the environment. */
+export function requestLimits(config: AppConfig): RequestLimits {
+  return requestLimits(config);
+}
