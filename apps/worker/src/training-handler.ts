@@ -56,7 +56,9 @@ export class TrainingHandler {
     if (this.deps.config.env.TRAINER_ENGINE === 'kohya') {
       const settings = kohyaSettingsFromEnv();
       if (!settings) throw new UnrecoverableError('TRAINER_ENGINE=kohya needs KOHYA_TRAIN_NETWORK (path to sd-scripts train_network.py)');
-      return new KohyaEngine(settings);
+      // kohya trains PyTorch weights: KOHYA_PRETRAINED_DIR/<base model id>.safetensors (the checkpoint the export came from).
+      const pretrainedDir = process.env.KOHYA_PRETRAINED_DIR;
+      return new KohyaEngine(pretrainedDir ? { ...settings, pretrainedModel: (base) => `${pretrainedDir}/${base.id}.safetensors` } : settings);
     }
     return new BuiltInLoraEngine();
   }
