@@ -4,7 +4,7 @@ import { AdapterRegistry, syncAdapters } from '#libs/registry/src/index.js';
 import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
-import { SessionPool, StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
+import { RemoteWeights, SessionPool, StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
 import { createFarmMetrics } from '#libs/metrics/src/index.js';
 import { WebhookPublisher } from '#libs/notifications/src/index.js';
 import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, createWebhookQueue, generationQueueName, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     },
   });
   logger.info({ execution_provider: config.env.EXECUTION_PROVIDER, session_pool_bytes: config.env.SESSION_POOL_BYTES }, 'ONNX Runtime execution provider selected');
+  const remoteWeights = new RemoteWeights(storage, models.remoteDir, config.env.MODEL_CACHE_BYTES, (dir) => pool.isLoadedFrom(dir));
+  pool.setFilePreparer((modelPath) => remoteWeights.ensure(modelPath));
   const limits = new TenantLimitsStore(redis, keys.prefix, {
     requests_per_minute: config.env.RATE_LIMIT_PER_MINUTE,
     max_running_jobs: config.env.MAX_RUNNING_JOBS_PER_TENANT,

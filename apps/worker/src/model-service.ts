@@ -29,6 +29,10 @@ export class ModelService {
     this.current = catalog;
   }
 
+  get remoteDir(): string {
+    return path.join(this.cacheDir, 'remote');
+  }
+
   get catalog(): ModelCatalog {
     return this.current;
   }
@@ -45,10 +49,14 @@ export class ModelService {
   /** Syncs remote models and rescans; returns whether the set of served models changed. */
   async refresh(log = false): Promise<boolean> {
     const remoteModels = this.remote
-      ? await syncRemoteModels(this.remote.storage, this.remote.prefix, path.join(this.cacheDir, 'remote'), {
-          info: (message) => this.logger.info(message),
-          warn: (message) => this.logger.warn(message),
-        })
+      ? await syncRemoteModels(
+          this.remote.storage,
+          this.remote.prefix,
+          this.remoteDir,
+          { info: (message) => this.logger.info(message), warn: (message) => this.logger.warn(message) },
+          // Configs and tokenizers now; weights when a job first needs them (RemoteWeights).
+          { lazyWeights: true },
+        )
       : [];
     const before = this.current.list().map((model) => model.id).join(',');
     const catalog = await ModelCatalog.scan(this.modelsDir, [...this.demos, ...remoteModels]);

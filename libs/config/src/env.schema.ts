@@ -23,6 +23,7 @@ export const environmentSchema = z.object({
   MODELS_DIR: z.string().min(1).default('models'),
   DEFAULT_MODEL: z.string().min(1).default('demo-sd15'),
   MODEL_REFRESH_MS: positiveInt.default(30_000),
+  MODEL_CACHE_BYTES: positiveInt.default(200 * 1024 ** 3),
   MODELS_STORAGE_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/, 'an object-storage prefix like models/').optional(),
 
   STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),

@@ -22,3 +22,4 @@ export { blurMask } from './image/mask-blur.js';
 export { syncRemoteModels, parseChecksums, type RemoteModelLog } from './models/remote-models.js';
 export { DirectoryAdapterLibrary, type AdapterLibrary, type AdapterFile } from './adapters/adapter-library.js';
 export type { AppliedAdapters } from './pipeline/stable-diffusion.js';
+export { RemoteWeights } from './models/remote-weights.js';

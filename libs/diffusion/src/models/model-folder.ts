@@ -75,9 +75,10 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
+/** A component is there when its graph is, or when its graph is fetched on first use (remote models). */
 async function component(dir: string, name: string): Promise<string | undefined> {
   const file = path.join(dir, name, 'model.onnx');
-  return (await exists(file)) ? file : undefined;
+  return (await exists(file)) || (await exists(`${file}.remote.json`)) ? file : undefined;
 }
 
 export async function readModelFolder(dir: string, id = path.basename(dir)): Promise<ModelFolder> {

@@ -11,7 +11,16 @@ const SYNC_RECORD = '.atelier-sync.json';
 const CHECKSUMS_FILE = 'SHA256SUMS';
 
 interface SyncRecord {
-  readonly files: Record<string, { readonly sha256: string; readonly size: number }>;
+  readonly files: Record<string, { readonly sha256: string; readonly size: number; readonly lazy?: boolean }>;
+}
+
+/** Weight files are fetched on first use in lazy mode; everything else (configs, tokenizers) at once. */
+export const WEIGHT_FILE = /(^|\/)(model\.onnx|model\.onnx_data|model\.onnx\.data|weights\.pb)$/;
+export const REMOTE_MARKER_SUFFIX = '.remote.json';
+
+export interface RemoteMarker {
+  readonly key: string;
+  readonly sha256: string | null;
 }
 
 export interface RemoteModelLog {
@@ -50,7 +59,14 @@ async function cachedCopyIsComplete(dir: string, remoteFiles: readonly string[])
     const names = Object.keys(record.files).sort();
     if (names.join('\n') !== [...remoteFiles].sort().join('\n')) return false;
     for (const name of names) {
-      if ((await stat(path.join(dir, name))).size !== record.files[name].size) return false;
+      const entry = record.files[name];
+      if (entry.lazy) {
+        // A weight fetched on first use: either its marker or the verified file is there.
+        const present = await stat(path.join(dir, name)).then(() => true, () => false);
+        if (!present) await stat(path.join(dir, `${name}${REMOTE_MARKER_SUFFIX}`));
+        continue;
+      }
+      if ((await stat(path.join(dir, name))).size !== entry.size) return false;
     }
     return true;
   } catch {
@@ -64,7 +80,13 @@ async function cachedCopyIsComplete(dir: string, remoteFiles: readonly string[])
  * holds a `SHA256SUMS` file, every file must match it or the model is refused; the cached copy
  * is reused as long as the remote file list and the local sizes still agree.
  */
-export async function syncRemoteModels(storage: ObjectStorage, prefix: string, cacheDir: string, log: RemoteModelLog): Promise<Array<{ id: string; dir: string }>> {
+export async function syncRemoteModels(
+  storage: ObjectStorage,
+  prefix: string,
+  cacheDir: string,
+  log: RemoteModelLog,
+  options: { lazyWeights?: boolean } = {},
+): Promise<Array<{ id: string; dir: string }>> {
   const normalized = prefix.replace(/\/+$/, '');
   const keys = await storage.list(`${normalized}/`);
   const byModel = new Map<string, string[]>();
@@ -77,7 +99,7 @@ export async function syncRemoteModels(storage: ObjectStorage, prefix: string, c
   for (const [id, files] of byModel) {
     const dir = path.join(cacheDir, id);
     try {
-      if (!(await cachedCopyIsComplete(dir, files))) await downloadModel(storage, `${normalized}/${id}`, files, dir, log);
+      if (!(await cachedCopyIsComplete(dir, files))) await downloadModel(storage, `${normalized}/${id}`, files, dir, log, options.lazyWeights ?? false);
       synced.push({ id, dir });
     } catch (error) {
       log.warn(`remote model ${id} refused: ${(error as Error).message}`);
@@ -86,20 +108,26 @@ export async function syncRemoteModels(storage: ObjectStorage, prefix: string, c
   return synced;
 }
 
-async function downloadModel(storage: ObjectStorage, keyPrefix: string, files: readonly string[], dir: string, log: RemoteModelLog): Promise<void> {
+async function downloadModel(storage: ObjectStorage, keyPrefix: string, files: readonly string[], dir: string, log: RemoteModelLog, lazyWeights: boolean): Promise<void> {
   const staging = `${dir}.download-${process.pid}-${Date.now()}`;
-  log.info(`downloading model ${path.basename(dir)} (${files.length} files) from ${storage.describe()}`);
+  log.info(`downloading model ${path.basename(dir)} (${files.length} files${lazyWeights ? ', weights on first use' : ''}) from ${storage.describe()}`);
   try {
     const record: SyncRecord = { files: {} };
-    const hashes = record.files as Record<string, { sha256: string; size: number }>;
-    for (const name of files) hashes[name] = await downloadHashed(storage, `${keyPrefix}/${name}`, path.join(staging, name));
-    if (files.includes(CHECKSUMS_FILE)) {
-      const expected = parseChecksums(await readFile(path.join(staging, CHECKSUMS_FILE), 'utf8'));
-      for (const [name, sha256] of expected) {
-        const actual = hashes[name];
-        if (!actual) throw new InvalidModelError(dir, `${name} is listed in ${CHECKSUMS_FILE} but missing`);
-        if (actual.sha256 !== sha256) throw new InvalidModelError(dir, `${name}: sha256 ${actual.sha256} does not match ${CHECKSUMS_FILE} (${sha256})`);
-      }
+    const hashes = record.files as Record<string, { sha256: string; size: number; lazy?: boolean }>;
+    const lazy = (name: string): boolean => lazyWeights && WEIGHT_FILE.test(name);
+    for (const name of files) if (!lazy(name)) hashes[name] = await downloadHashed(storage, `${keyPrefix}/${name}`, path.join(staging, name));
+    const expected = files.includes(CHECKSUMS_FILE) ? parseChecksums(await readFile(path.join(staging, CHECKSUMS_FILE), 'utf8')) : new Map<string, string>();
+    for (const name of files) {
+      if (!lazy(name)) continue;
+      const marker: RemoteMarker = { key: `${keyPrefix}/${name}`, sha256: expected.get(name) ?? null };
+      await mkdir(path.dirname(path.join(staging, name)), { recursive: true });
+      await writeFile(path.join(staging, `${name}${REMOTE_MARKER_SUFFIX}`), JSON.stringify(marker));
+      hashes[name] = { sha256: marker.sha256 ?? '', size: 0, lazy: true };
+    }
+    for (const [name, sha256] of expected) {
+      const actual = hashes[name];
+      if (!actual) throw new InvalidModelError(dir, `${name} is listed in ${CHECKSUMS_FILE} but missing`);
+      if (!actual.lazy && actual.sha256 !== sha256) throw new InvalidModelError(dir, `${name}: sha256 ${actual.sha256} does not match ${CHECKSUMS_FILE} (${sha256})`);
     }
     await writeFile(path.join(staging, SYNC_RECORD), JSON.stringify(record, null, 2));
     await rm(dir, { recursive: true, force: true });

@@ -40,6 +40,7 @@ export class AdaptedComponents {
       leases.push(lease);
       return { session: lease.session, tokens: [], report: null };
     }
+    await this.pool.prepare(modelPath);
     const loraRefs = adapters.loras.map((lora) => ({ id: lora.file.id, name: lora.file.name, weight: lora.weight }));
     const embeddingRefs = embeddings.map((embedding) => ({ id: embedding.id, name: embedding.name }));
     const key = await adaptedComponentKey({

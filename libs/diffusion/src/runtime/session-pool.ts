@@ -58,13 +58,34 @@ export class SessionPool {
     private readonly observer: SessionPoolObserver = {},
   ) {}
 
+  private prepareFile: ((modelPath: string) => Promise<void>) | undefined;
+
+  /** Called before a model file is opened: remote weights are fetched on first use this way. */
+  setFilePreparer(prepare: (modelPath: string) => Promise<void>): void {
+    this.prepareFile = prepare;
+  }
+
+  /** Makes a model file present (fetching remote weights) without loading it, e.g. before a LoRA merge reads it. */
+  async prepare(modelPath: string): Promise<void> {
+    await this.prepareFile?.(path.resolve(modelPath));
+  }
+
+  /** Whether any loaded session came from a file in `dir` (the disk cache must keep those). */
+  isLoadedFrom(dir: string): boolean {
+    const prefix = path.resolve(dir) + path.sep;
+    return [...this.entries.keys()].some((key) => key.startsWith(prefix));
+  }
+
   async acquire(modelPath: string): Promise<SessionLease> {
     const key = path.resolve(modelPath);
-    return this.acquireSource(key, async () => ({
+    return this.acquireSource(key, async () => {
+      await this.prepareFile?.(key);
+      return {
       key,
-      bytes: await componentBytes(key),
-      create: (options) => ort.InferenceSession.create(key, options),
-    }));
+        bytes: await componentBytes(key),
+        create: (options) => ort.InferenceSession.create(key, options),
+      };
+    });
   }
 
   /**
