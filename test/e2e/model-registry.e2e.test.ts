@@ -92,11 +92,20 @@ describe('model registry: import adapters safely, use them per request (real far
       }
       const refused = await fixture.api.request('POST', '/v1/models', { kind: 'pipeline', name: 'half', source: `s3://${fixture.s3.bucket}/incoming/nothing-here` });
       assert.equal(refused.status, 422);
-      const imported = await fixture.api.request<{ id: string; components: Array<{ path: string; sha256: string }> }>('POST', '/v1/models', { kind: 'pipeline', name: 'odd-imported', source: `s3://${fixture.s3.bucket}/incoming/odd` });
+      const vae = await fixture.api.request<{ id: string; components: unknown[] }>('POST', '/v1/models', { kind: 'vae', name: 'odd-vae', source: `s3://${fixture.s3.bucket}/incoming/odd` });
+      assert.equal(vae.status, 201, JSON.stringify(vae.body));
+      assert.equal(vae.body.id, 'vae:odd-vae');
+      const imported = await fixture.api.request<{ id: string; family: string; vae: string; default_scheduler: string; components: Array<{ path: string; sha256: string }> }>('POST', '/v1/models', {
+        kind: 'pipeline', name: 'odd-imported', source: `s3://${fixture.s3.bucket}/incoming/odd`, vae: 'odd-vae', default_scheduler: 'Euler', licence: 'CreativeML OpenRAIL-M',
+      });
       assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      assert.equal(imported.body.family, 'sd1');
+      assert.equal(imported.body.vae, 'odd-vae');
       assert.ok(imported.body.components.some((component) => component.path === 'unet/model.onnx' && /^[0-9a-f]{64}$/.test(component.sha256)));
       assert.ok(await storage.exists('models/odd-imported/SHA256SUMS'));
       await waitUntil(async () => (await fixture.api.request<{ data: Array<{ id: string }> }>('GET', '/v1/models?kind=pipeline')).body.data.some((entry) => entry.id === 'odd-imported'), 60_000, 'workers to pick up the import');
+      const served = await fixture.api.request<{ default_scheduler: string }>('GET', '/v1/models/odd-imported');
+      assert.equal(served.body.default_scheduler, 'Euler', 'the manifest options reach the workers');
       const created = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...TINY, model: 'odd-imported' });
       assert.equal(created.status, 202, JSON.stringify(created.body));
       assert.equal((await fixture.api.waitFor<GenerationView>(`/v1/generations/${created.body.id}`)).status, 'succeeded');

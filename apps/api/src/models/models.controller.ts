@@ -3,7 +3,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
-import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, type AdapterKind, type AdapterManifest, type PipelineManifest } from '#libs/registry/src/index.js';
+import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, importVae, type AdapterKind, type AdapterManifest, type PipelineManifest, type VaeManifest } from '#libs/registry/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { Scope, type Principal } from '#libs/tenancy/src/index.js';
 import { parseAllowedHosts } from '#libs/webhooks/src/index.js';
@@ -18,9 +18,16 @@ const MAX_ADAPTER_BYTES = 2 * 1024 ** 3;
 
 const pipelineImportSchema = z
   .object({
-    kind: z.literal('pipeline'),
+    kind: z.enum(['pipeline', 'refiner', 'vae']),
     name: adapterNameSchema,
-    source: z.string().regex(/^s3:\/\//, 'a pipeline is imported from an s3:// prefix holding an ONNX export folder'),
+    source: z.string().regex(/^s3:\/\//, 'pipelines, refiners and VAEs are imported from an s3:// prefix holding an ONNX export folder'),
+    refiner: z.string().max(200).optional().describe('pipeline: the refiner model paired with it'),
+    vae: adapterNameSchema.optional().describe('pipeline: an imported VAE (kind vae) to use instead of the export\'s own'),
+    default_scheduler: z.string().max(64).optional(),
+    default_width: z.number().int().positive().max(4096).optional(),
+    default_height: z.number().int().positive().max(4096).optional(),
+    description: z.string().max(500).optional(),
+    licence: z.string().max(200).optional(),
   })
   .strict();
 
@@ -98,8 +105,9 @@ export class ModelsController {
   @HttpCode(HttpStatus.CREATED)
   @RequireScope(Scope.ManageModels)
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_ADAPTER_BYTES } }))
-  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @UploadedFile() upload: UploadedBlob | undefined): Promise<AdapterManifest | PipelineManifest> {
-    if ((body as { kind?: unknown } | undefined)?.kind === 'pipeline') return this.importPipeline(principal, body);
+  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @UploadedFile() upload: UploadedBlob | undefined): Promise<AdapterManifest | PipelineManifest | VaeManifest> {
+    const kind = (body as { kind?: unknown } | undefined)?.kind;
+    if (kind === 'pipeline' || kind === 'refiner' || kind === 'vae') return this.importPipeline(principal, body);
     const input = parseBody(importSchema, body);
     if (!upload && !input.source) throw ApiError.field('source', 'give an https:// or s3:// source, or upload the file in the multipart field "file"');
     if (upload && input.source) throw ApiError.field('source', 'give either a source or an uploaded file, not both');
@@ -124,15 +132,29 @@ export class ModelsController {
     }
   }
 
-  private async importPipeline(principal: Principal, body: unknown): Promise<PipelineManifest> {
+  private async importPipeline(principal: Principal, body: unknown): Promise<PipelineManifest | VaeManifest> {
     const input = parseBody(pipelineImportSchema, body);
     const prefix = this.config.env.MODELS_STORAGE_PREFIX;
-    if (!prefix) throw ApiError.field('kind', 'pipelines can be imported only when MODELS_STORAGE_PREFIX is set (workers serve models from there)');
+    if (!prefix && input.kind !== 'vae') throw ApiError.field('kind', 'pipelines can be imported only when MODELS_STORAGE_PREFIX is set (workers serve models from there)');
     const [, , bucket, ...rest] = input.source.split('/');
     const ownBucket = this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined;
     if (!ownBucket || bucket !== ownBucket) throw ApiError.field('source', `only prefixes in this farm's bucket (${ownBucket ?? 'none configured'}) can be imported`);
     try {
-      return await importPipeline(this.storage, { sourcePrefix: rest.join('/'), modelsPrefix: prefix, name: input.name, tenant: principal.tenant, source: input.source });
+      const common = { sourcePrefix: rest.join('/'), name: input.name, tenant: principal.tenant, source: input.source };
+      if (input.kind === 'vae') return await importVae(this.storage, common);
+      return await importPipeline(this.storage, {
+        ...common,
+        modelsPrefix: prefix as string,
+        options: {
+          refiner: input.refiner,
+          vae: input.vae,
+          defaultScheduler: input.default_scheduler,
+          defaultWidth: input.default_width,
+          defaultHeight: input.default_height,
+          description: input.description,
+          licence: input.licence,
+        },
+      });
     } catch (error) {
       if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
       throw error;
