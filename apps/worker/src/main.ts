@@ -249,6 +249,12 @@ async function main(): Promise<void> {
     logger.info('worker stopped');
     process.exit(0);
   };
+  process.on('unhandledRejection', (reason) => {
+    // While shutting down, late Redis calls on closed connections are expected and harmless.
+    if (stopping && /Connection is closed/.test(String(reason))) return;
+    logger.fatal({ err: reason }, 'unhandled rejection');
+    process.exit(1);
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
