@@ -149,8 +149,8 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.equal(list.data.find((model) => model.id === 'demo-sd15')?.default_width, 256);
 
     const table = await cli('models');
-    assert.match(table.stdout, /^id\s+family\s+default size/m);
-    assert.match(table.stdout, /^demo-sd15\s+sd1\s+256×256/m);
+    assert.match(table.stdout, /^id\s+kind\s+family\s+default size/m);
+    assert.match(table.stdout, /^demo-sd15\s+pipeline\s+sd1\s+256×256/m);
     const schedulers = await cli('schedulers');
     assert.match(schedulers.stdout, /^euler-a\s+Euler a\s/m);
   });
@@ -299,6 +299,15 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /dataset: 3 images, 3 captions/);
     assert.match(run.stdout, /trn_[0-9a-f]+ succeeded/);
+    // The trained LoRA is listed beside the pipelines: mixed kinds must still parse and print.
+    const models = await cli('models', '--json');
+    assert.equal(models.code, 0, models.stderr);
+    const listed = JSON.parse(models.stdout) as { data: Array<{ id: string; kind: string }> };
+    assert.ok(listed.data.some((entry) => entry.kind === 'lora' && entry.id.startsWith('lora:sks-')));
+    assert.ok(listed.data.some((entry) => entry.kind === 'pipeline' && entry.id === 'demo-sd15'));
+    const table = await cli('models');
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /lora:sks-\S+\s+lora/);
   });
 
   it('reports usage errors with exit code 2 and a pointer to --help', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelSummarySchema } from '#libs/contracts/src/index.js';
 
 export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({ object: z.literal('list'), data: z.array(item) });
@@ -8,19 +9,14 @@ export interface ListResponse<T> {
   readonly data: T[];
 }
 
-/** GET /v1/models: what live workers serve. */
-export const modelInfoSchema = z.object({
-  id: z.string(),
-  family: z.string(),
-  prediction_type: z.string(),
-  default_width: z.number().int(),
-  default_height: z.number().int(),
-  default_scheduler: z.string(),
-  size_multiple: z.number().int(),
-  refiner: z.string().nullable(),
-  inpainting: z.boolean(),
-  description: z.string(),
-});
+/**
+ * GET /v1/models: pipelines live workers serve (the contract's summary) and registered or
+ * worker-local adapters, told apart by `kind`.
+ */
+export const modelInfoSchema = z.union([
+  modelSummarySchema.extend({ kind: z.literal('pipeline') }),
+  z.looseObject({ kind: z.enum(['lora', 'embedding', 'refiner', 'vae']), id: z.string(), name: z.string() }),
+]);
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 
 /** GET /v1/schedulers: a sampler and every name it answers to. */

@@ -8,3 +8,4 @@ export * from './generation-view.js';
 export * from './errors.js';
 export * from './example-request.js';
 export * from './training.js';
+export * from './model-summary.js';

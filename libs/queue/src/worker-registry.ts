@@ -1,20 +1,10 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { modelSummarySchema, type ModelSummary } from '#libs/contracts/src/index.js';
+
+export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
 
-export const modelSummarySchema = z.object({
-  id: z.string(),
-  family: z.string(),
-  prediction_type: z.string(),
-  default_width: z.number().int(),
-  default_height: z.number().int(),
-  default_scheduler: z.string(),
-  size_multiple: z.number().int(),
-  refiner: z.string().nullable(),
-  inpainting: z.boolean(),
-  description: z.string(),
-});
-export type ModelSummary = z.infer<typeof modelSummarySchema>;
 
 export const gpuInfoSchema = z.object({
   name: z.string(),

@@ -9,7 +9,7 @@ function noArguments(name: string, args: ParsedArgs): void {
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'list the models live workers serve',
+  summary: 'list the pipelines live workers serve and the registered LoRAs and embeddings',
   usage: 'models',
   options: {},
   run: async (context: CliContext, args: ParsedArgs) => {
@@ -17,8 +17,12 @@ export const modelsCommand: Command = {
     const list = await context.client.listModels();
     if (context.json) context.outJson(list);
     else {
-      const rows = list.data.map((model) => [model.id, model.family, `${model.default_width}×${model.default_height}`, model.default_scheduler, model.refiner ?? '-', model.description]);
-      context.out(list.data.length ? renderTable(['id', 'family', 'default size', 'scheduler', 'refiner', 'description'], rows) : 'no models: no live worker has registered');
+      const rows = list.data.map((model): string[] =>
+        model.kind === 'pipeline'
+          ? [model.id, model.kind, model.family, `${model.default_width}×${model.default_height}`, model.default_scheduler, model.refiner ?? '-', model.description]
+          : [model.id, model.kind, '-', '-', '-', '-', model.name],
+      );
+      context.out(list.data.length ? renderTable(['id', 'kind', 'family', 'default size', 'scheduler', 'refiner', 'description'], rows) : 'no models: no live worker has registered');
     }
     return 0;
   },

@@ -52,7 +52,7 @@ export function readIntegerList(config: NoiseScheduleConfig, key: string): numbe
   return value as number[];
 }
 
-/** Options that change the maths but are not implemented are refused rather than ignored. */
+/** Options that would change the maths and that these samplers do not offer are refused rather than ignored. */
 export function refuseEnabled(config: NoiseScheduleConfig, keys: readonly string[]): void {
   for (const key of keys) {
     const value = raw(config, key);
