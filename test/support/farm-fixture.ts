@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
+import { testFarmEnv } from './farm-env.js';
 import { startS3rver, type RunningS3rver } from '#libs/storage/src/testing/s3rver-server.js';
 import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { startWebhookReceiver, type RunningWebhookReceiver } from '#libs/webhooks/src/testing/webhook-receiver.js';
@@ -25,27 +26,20 @@ export async function startFarmFixture(env: NodeJS.ProcessEnv = {}, workers = 1)
   const webhookSecret = generateWebhookSecret();
   const s3 = await startS3rver({ bucket: 'atelier-e2e' });
   const receiver = await startWebhookReceiver({ secret: webhookSecret });
-  const farm = await startLocalFarm({
-    workers,
-    output: process.env.E2E_VERBOSE ? process.stderr : undefined,
-    env: {
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      STORAGE_DRIVER: 's3',
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: s3.bucket,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_FORCE_PATH_STYLE: 'true',
-      WEBHOOK_SECRET: webhookSecret,
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_RETRY_SCHEDULE_MS: '200,400,800,1600',
-      WEBHOOK_MAX_ATTEMPTS: '5',
-      PROGRESS_INTERVAL_MS: '0',
-      MODELS_DIR: path.join(dataDir, 'models'),
-      ...env,
-    },
-  });
+  let farm: LocalFarm;
+  try {
+    farm = await startLocalFarm({
+      workers,
+      output: process.env.E2E_VERBOSE ? process.stderr : undefined,
+      env: { ...testFarmEnv({ dataDir, s3, webhookSecret }), ...env },
+    });
+  } catch (error) {
+    // A farm that cannot start must not leave its helpers running (the test process would hang).
+    await receiver.stop();
+    await s3.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     farm,
     s3,

@@ -9,6 +9,7 @@ import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { TestApiClient } from './api-client.js';
 import { startRestartableS3rver, type RestartableS3rver } from './restartable-s3rver.js';
 import { FaultReceiver } from './fault-receiver.js';
+import { testFarmEnv } from './farm-env.js';
 
 /** A tiny job: a few hundred milliseconds on the demo model. */
 export const TINY = { model: 'demo-sd15', prompt: 'a red circle on a blue background', img_width: 64, img_height: 64, num_inference_steps: 3, scheduler: 'Euler' } as const;
@@ -59,21 +60,11 @@ export async function startFaultFarm(options: FaultFarmOptions = {}): Promise<Fa
       persistentRedis: options.persistentRedis,
       output: process.env.E2E_VERBOSE ? process.stderr : undefined,
       env: {
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        STORAGE_DRIVER: 's3',
-        S3_ENDPOINT: s3.endpoint,
-        S3_BUCKET: s3.bucket,
-        S3_ACCESS_KEY_ID: s3.accessKeyId,
-        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-        S3_FORCE_PATH_STYLE: 'true',
-        WEBHOOK_SECRET: webhookSecret,
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-        WEBHOOK_RETRY_SCHEDULE_MS: '200,400,800,1600',
+        ...testFarmEnv({ dataDir, s3, webhookSecret }),
+        // Fault scenarios need more delivery attempts and a generous rate limit for their load.
         WEBHOOK_MAX_ATTEMPTS: '8',
         PROGRESS_INTERVAL_MS: '100',
         RATE_LIMIT_PER_MINUTE: '100000',
-        MODELS_DIR: path.join(dataDir, 'models'),
         ...options.env,
       },
     });
