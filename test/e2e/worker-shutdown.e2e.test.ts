@@ -10,7 +10,9 @@ describe('worker SIGTERM: stop taking jobs, finish or hand back, exit 0', () => 
 
   before(async () => {
     // The first worker gets a deadline far shorter than a job, so it must hand its job back.
-    fixture = await startFarmFixture({ WORKER_SHUTDOWN_DEADLINE_MS: '200' });
+    // MAX_STEPS is raised so the handed-back job is long enough (seconds, even on a fast machine)
+    // that it cannot finish between "running" being observed and SIGTERM arriving.
+    fixture = await startFarmFixture({ WORKER_SHUTDOWN_DEADLINE_MS: '200', MAX_STEPS: '500' });
   });
   after(async () => {
     await fixture?.stop();
@@ -18,7 +20,7 @@ describe('worker SIGTERM: stop taking jobs, finish or hand back, exit 0', () => 
 
   it('hands a running job back to the queue when the deadline passes; another worker completes it', async () => {
     const [impatient] = fixture.farm.workers;
-    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 150 });
+    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 500, samples: 4 });
     assert.equal(submitted.status, 202);
     await fixture.api.waitFor<GenerationView>(`/v1/generations/${submitted.body.id}`, (body) => body.status === 'running' && body.progress.step >= 2);
 
@@ -26,12 +28,12 @@ describe('worker SIGTERM: stop taking jobs, finish or hand back, exit 0', () => 
     assert.equal(await impatient.exited, 0);
     const handedBack = await fixture.api.request<GenerationView>('GET', `/v1/generations/${submitted.body.id}`);
     assert.equal(handedBack.body.status, 'queued', 'back in the queue, not failed');
-    assert.ok(handedBack.body.progress.step < 150);
+    assert.ok(handedBack.body.progress.step < 500);
 
     await fixture.farm.addWorker({ WORKER_SHUTDOWN_DEADLINE_MS: '120000' });
     const done = await fixture.api.waitFor<GenerationView>(`/v1/generations/${submitted.body.id}`, undefined, 120_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
-    assert.equal(done.outputs.length, 1);
+    assert.equal(done.outputs.length, 4);
   });
 
   it('finishes the current job within the deadline before exiting', async () => {
