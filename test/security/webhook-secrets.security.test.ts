@@ -161,6 +161,35 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
     assert.equal(oldAccepted, 0);
   });
 
+  it('signs a dead letter redelivered after a rotation with the secret of the redelivery time', async () => {
+    const flaky = new ScriptedReceiver(await secretOf(tenantA));
+    await flaky.start();
+    try {
+      const before = await secretOf(tenantA);
+      flaky.answerNext(500, 500, 500, 500, 500);
+      const created = await tenantA.request<GenerationView>('POST', '/v1/generations', { ...TINY, webhook: { url: flaky.url, events: ['generation.succeeded'] } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const letterOf = async (): Promise<{ id: string } | undefined> =>
+        (await tenantA.request<{ data: Array<{ id: string; subject: { id: string } }> }>('GET', '/v1/webhooks/dead-letters')).body.data.find((entry) => entry.subject.id === created.body.id);
+      await waitUntil(async () => (await letterOf()) !== undefined, 60_000, 'the dead letter');
+      const letter = await letterOf();
+      assert.ok(letter);
+      assert.ok(flaky.forGeneration(created.body.id).every((delivery) => verifiesWith(before, delivery)), 'attempts before the rotation were signed with the old secret');
+
+      const rotated = await tenantA.request<SecretBody>('POST', '/v1/webhooks/secret/rotate', { overlap_seconds: 0 });
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      seenSecrets.add(rotated.body.secret);
+      assert.equal((await tenantA.request('POST', `/v1/webhooks/dead-letters/${letter.id}/redeliver`)).status, 201);
+      await waitUntil(() => flaky.forGeneration(created.body.id).length === 6, 30_000, 'the redelivery');
+      const redelivery = flaky.forGeneration(created.body.id)[5];
+      table.record('dead letter redelivered after rotate (overlap 0): verifies with new / with old', 'yes / no', `${verifiesWith(rotated.body.secret, redelivery) ? 'yes' : 'no'} / ${verifiesWith(before, redelivery) ? 'yes' : 'no'}`);
+      assert.equal(verifiesWith(rotated.body.secret, redelivery), true);
+      assert.equal(verifiesWith(before, redelivery), false);
+    } finally {
+      await flaky.stop();
+    }
+  });
+
   it("never writes a secret to the API's or the workers' output", async () => {
     seenSecrets.add(await secretOf(fixture.api));
     assert.ok(output.includes('[api]') && output.includes('[worker-0]'), 'the output of both roles was captured');
