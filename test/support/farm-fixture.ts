@@ -21,7 +21,7 @@ export interface FarmFixture {
  * Real parts only: a private redis-server, s3rver speaking S3 over HTTP, a webhook receiver that
  * verifies signatures with the reference library, and API and worker as separate processes.
  */
-export async function startFarmFixture(env: NodeJS.ProcessEnv = {}, workers = 1): Promise<FarmFixture> {
+export async function startFarmFixture(env: NodeJS.ProcessEnv = {}, workers = 1, options: { output?: NodeJS.WritableStream } = {}): Promise<FarmFixture> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'atelier-e2e-'));
   const webhookSecret = generateWebhookSecret();
   const s3 = await startS3rver({ bucket: 'atelier-e2e' });
@@ -30,7 +30,7 @@ export async function startFarmFixture(env: NodeJS.ProcessEnv = {}, workers = 1)
   try {
     farm = await startLocalFarm({
       workers,
-      output: process.env.E2E_VERBOSE ? process.stderr : undefined,
+      output: options.output ?? (process.env.E2E_VERBOSE ? process.stderr : undefined),
       env: { ...testFarmEnv({ dataDir, s3, webhookSecret }), ...env },
     });
   } catch (error) {

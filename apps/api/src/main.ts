@@ -78,7 +78,8 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Atelier');
   logger.log(`API listening on ${config.env.HOST}:${config.env.PORT} (public URL ${config.publicUrl}); storage: ${storage.describe()}`);
   if (config.env.AUTH_DISABLED) logger.warn('AUTH_DISABLED=true: every request acts as tenant "local" with all scopes (local development only)');
-  if (config.webhookSecretGenerated) logger.log(`Generated webhook signing secret (stored in ${config.dataDir}/secrets.json): ${config.webhookSecret}`);
+  // Never the secret itself: logs travel further than the secrets file.
+  if (config.webhookSecretGenerated) logger.log(`Generated the farm's webhook signing secret in ${config.dataDir}/secrets.json (the owner tenant's initial secret; tenants read theirs at GET /v1/webhooks/secret)`);
 }
 
 bootstrap().catch((error: unknown) => {

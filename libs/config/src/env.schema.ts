@@ -47,6 +47,8 @@ export const environmentSchema = z.object({
   MAX_QUEUED_JOBS_PER_TENANT: positiveInt.default(50_000),
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(24 * 3600),
   WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_ followed by base64').optional(),
+  /** How long a rotated-out webhook secret keeps signing beside the new one (0 = revoked at once). */
+  WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600),
   WEBHOOK_TIMEOUT_MS: positiveInt.default(15_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.max(20).default(8),
   WEBHOOK_CONCURRENCY: positiveInt.default(16),

@@ -13,3 +13,11 @@ export const webhookJobSchema = z.object({
   tenant: z.string().default('local'),
 });
 export type WebhookJob = z.infer<typeof webhookJobSchema>;
+
+/**
+ * Whether a queued payload names its tenant. Payloads queued before it did parse with the default
+ * above; their signer must find the owner from the subject's record instead of trusting the default.
+ */
+export function webhookJobNamesTenant(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && typeof (data as { tenant?: unknown }).tenant === 'string';
+}

@@ -8,3 +8,5 @@ export interface Principal {
 }
 
 export const LOCAL_TENANT = 'local';
+/** Tenant of the key seeded from ATELIER_BOOTSTRAP_API_KEY: the operator's own tenant. */
+export const BOOTSTRAP_TENANT = 'default';

@@ -18,5 +18,5 @@ export {
   type WebhookEnvelope,
 } from './webhook-events.js';
 export { decodeWebhookSecret, generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from './webhook-secret.js';
-export { signWebhook, webhookHeaders, type WebhookHeaders, type WebhookSigningInput } from './webhook-signature.js';
+export { signWebhook, webhookHeaders, type WebhookHeaders, type WebhookMultiSigningInput, type WebhookSigningInput } from './webhook-signature.js';
 export { checkWebhookUrl, guardedLookup, isForbiddenAddress, parseAllowedHosts, ForbiddenWebhookTargetError } from './ssrf-guard.js';

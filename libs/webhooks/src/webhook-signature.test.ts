@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Webhook, WebhookVerificationError as LibraryVerificationError } from 'standardwebhooks';
 import { decodeWebhookSecret, generateWebhookSecret } from './webhook-secret.js';
+import { verifyWebhook } from './verify-webhook.js';
 import { signWebhook, webhookHeaders } from './webhook-signature.js';
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -87,5 +88,25 @@ describe('webhookHeaders', () => {
     assert.throws(() => verifier.verify(body.replace('g_9', 'g_8'), headers), LibraryVerificationError);
     assert.throws(() => verifier.verify(body, { ...headers, 'webhook-id': 'msg_10' }), LibraryVerificationError);
     assert.throws(() => new Webhook(generateWebhookSecret()).verify(body, headers), LibraryVerificationError);
+  });
+
+  it('signs with every secret during a rotation: both verify, each as its own v1 entry, a third does not', () => {
+    const next = generateWebhookSecret();
+    const previous = generateWebhookSecret();
+    const body = '{"type":"generation.succeeded","data":{"id":"g_1"}}';
+    const input = { id: 'msg_rot', timestamp: nowSeconds(), body };
+    const headers = { ...webhookHeaders({ ...input, secrets: [next, previous] }) };
+
+    assert.deepEqual(headers['webhook-signature'].split(' '), [signWebhook({ ...input, secret: next }), signWebhook({ ...input, secret: previous })]);
+    assert.deepEqual(new Webhook(next).verify(body, headers), JSON.parse(body));
+    assert.deepEqual(new Webhook(previous).verify(body, headers), JSON.parse(body));
+    assert.deepEqual(verifyWebhook({ secret: previous, headers, body }), { id: 'msg_rot', timestamp: input.timestamp });
+    assert.throws(() => new Webhook(generateWebhookSecret()).verify(body, headers), LibraryVerificationError);
+  });
+
+  it('signs with one secret exactly as the single-secret form does', () => {
+    const secret = generateWebhookSecret();
+    const input = { id: 'msg_one', timestamp: nowSeconds(), body: '{}' };
+    assert.deepEqual(webhookHeaders({ ...input, secrets: [secret] }), webhookHeaders({ ...input, secret }));
   });
 });

@@ -29,12 +29,19 @@ export function signWebhook({ secret, id, timestamp, body }: WebhookSigningInput
   return `${SIGNATURE_VERSION},${mac}`;
 }
 
-/** Everything a delivery needs besides the body. */
-export function webhookHeaders(input: WebhookSigningInput): WebhookHeaders {
+/** Signing with several secrets at once: during a rotation's overlap, the new one and the previous one. */
+export interface WebhookMultiSigningInput extends Omit<WebhookSigningInput, 'secret'> {
+  /** Current secret first; receivers accept the request when any one signature matches theirs. */
+  readonly secrets: readonly [string, ...string[]];
+}
+
+/** Everything a delivery needs besides the body; one space-separated `v1,` entry per secret. */
+export function webhookHeaders(input: WebhookSigningInput | WebhookMultiSigningInput): WebhookHeaders {
+  const secrets = 'secrets' in input ? input.secrets : [input.secret];
   return {
     'webhook-id': input.id,
     'webhook-timestamp': String(input.timestamp),
-    'webhook-signature': signWebhook(input),
+    'webhook-signature': secrets.map((secret) => signWebhook({ secret, id: input.id, timestamp: input.timestamp, body: input.body })).join(' '),
     'content-type': 'application/json',
   };
 }

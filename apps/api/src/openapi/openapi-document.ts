@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS, batchRequestSchema, generationRequestSchema, type Reque
 import { compatOpenApi } from '../compat/compat-openapi.js';
 import { consoleOpenApi } from '../console/console-openapi.js';
 import { eventsOpenApi } from '../events/events-openapi.js';
+import { webhookSecretOpenApi } from '../webhooks/webhook-secret-openapi.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -79,7 +80,7 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
       '/v1/models': { get: { summary: 'Models served by live workers', responses: { '200': ok('Models', 'List') } } },
       '/v1/schedulers': { get: { summary: 'Samplers and the names they accept', responses: { '200': ok('Schedulers', 'List') } } },
       '/v1/styles': { get: { summary: 'Style presets', responses: { '200': ok('Styles', 'List') } } },
-      '/v1/webhooks/secret': { get: { summary: 'Webhook signing secret (Standard Webhooks)', responses: { '200': ok('Secret'), '403': ok('Auth disabled', 'Error') } } },
+      ...webhookSecretOpenApi(),
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': ok('Alive') } } },
       '/readyz': { get: { summary: 'Readiness: Redis and storage reachable', security: [], responses: { '200': ok('Ready'), '503': ok('Not ready') } } },
       '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': ok('Text exposition format') } } },

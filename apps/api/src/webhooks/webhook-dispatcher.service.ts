@@ -5,8 +5,10 @@ import { QueueName, webhookJobSchema, type WebhookJob } from '#libs/contracts/sr
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
 import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
 import { createRedisConnection } from '#libs/queue/src/index.js';
+import { WebhookSecretStore } from '#libs/tenancy/src/index.js';
 import { checkWebhookUrl, deliverWebhook, guardedLookup, parseAllowedHosts, webhookHeaders } from '#libs/webhooks/src/index.js';
 import { RetryAfterError, parseRetryLadder, webhookRetryDelayMs } from './retry-schedule.js';
+import { WebhookJobTenant } from './webhook-job-tenant.js';
 
 /**
  * Delivers webhooks from their own queue, so a slow receiver only ever holds this process's
@@ -24,6 +26,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(FARM_METRICS) private readonly metrics: FarmMetrics,
     @Inject(WebhookLedger) private readonly ledger: WebhookLedger,
+    @Inject(WebhookSecretStore) private readonly secrets: WebhookSecretStore,
+    @Inject(WebhookJobTenant) private readonly jobTenant: WebhookJobTenant,
   ) {
     this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
     this.ladder = parseRetryLadder(config.env.WEBHOOK_RETRY_SCHEDULE_MS);
@@ -47,7 +51,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async deliver(job: Job): Promise<{ status?: number }> {
-    const message = webhookJobSchema.parse(job.data);
+    const message = await this.jobTenant.resolve(webhookJobSchema.parse(job.data), job.data);
     const attempt = job.attemptsMade + 1;
     const final = attempt >= (job.opts.attempts ?? 1);
     const record = (entry: Omit<DeliveryAttempt, 'message_id' | 'event' | 'url' | 'attempt' | 'at'>): Promise<void> =>
@@ -64,7 +68,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       return this.giveUp(message, record, (error as Error).message);
     }
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers = webhookHeaders({ secret: this.config.webhookSecret, id: message.messageId, timestamp, body: message.body });
+    // Read at every attempt: a retry or a redelivery after a rotation signs with the secrets of now.
+    const { current, previous } = await this.secrets.secretsFor(message.tenant);
+    const secrets: [string, ...string[]] = previous ? [current, previous.secret] : [current];
+    const headers = webhookHeaders({ secrets, id: message.messageId, timestamp, body: message.body });
     const result = await deliverWebhook({
       url: message.url,
       headers,

@@ -1,14 +1,15 @@
-import { Body, Controller, Get, HttpStatus, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { JobName } from '#libs/contracts/src/index.js';
 import { WebhookLedger, type DeadLetter } from '#libs/notifications/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { WebhookSecretStore, type Principal } from '#libs/tenancy/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { parseBody } from '../common/zod-body.js';
 import { WEBHOOK_QUEUE } from '../infrastructure/tokens.js';
+import { rotateSecretSchema, type RotatedSecretView, type WebhookSecretView } from './webhook-secret.views.js';
 
 const endpointSchema = z.object({ url: z.url() }).strict();
 
@@ -18,15 +19,35 @@ export class WebhooksController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WebhookLedger) private readonly ledger: WebhookLedger,
     @Inject(WEBHOOK_QUEUE) private readonly queue: Queue,
+    @Inject(WebhookSecretStore) private readonly secrets: WebhookSecretStore,
   ) {}
 
-  /** The signing secret, for receivers to verify `webhook-signature`; only over authenticated calls. */
+  /** The caller's tenant's signing secret (created on first use), for its receivers to verify `webhook-signature`. */
   @Get('secret')
-  secret(): { secret: string; scheme: 'standard-webhooks' } {
+  async secret(@CurrentPrincipal() principal: Principal): Promise<WebhookSecretView> {
+    this.refuseWithoutAuth();
+    const { current, previous } = await this.secrets.secretsFor(principal.tenant);
+    return { secret: current, scheme: 'standard-webhooks', previous_secret_expires_at: previous?.expiresAt.toISOString() ?? null };
+  }
+
+  /**
+   * A new secret for the caller's tenant; the old one keeps signing beside it (two `v1,` entries)
+   * until the overlap ends, so receivers can switch without losing deliveries. Same scope as
+   * reading the secret: whoever can read it can already sign, and must be able to replace it.
+   */
+  @Post('secret/rotate')
+  @HttpCode(HttpStatus.OK)
+  async rotateSecret(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<RotatedSecretView> {
+    this.refuseWithoutAuth();
+    const { overlap_seconds: overlap = this.config.env.WEBHOOK_SECRET_ROTATION_OVERLAP_SECONDS } = parseBody(rotateSecretSchema, body);
+    const rotated = await this.secrets.rotate(principal.tenant, overlap);
+    return { secret: rotated.secret, scheme: 'standard-webhooks', overlap_seconds: overlap, previous_secret_expires_at: rotated.previousExpiresAt?.toISOString() ?? null };
+  }
+
+  private refuseWithoutAuth(): void {
     if (this.config.env.AUTH_DISABLED) {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'auth_disabled', 'authentication is disabled, so the webhook secret is not served over HTTP; it is printed at first start');
+      throw new ApiError(HttpStatus.FORBIDDEN, 'auth_disabled', 'authentication is disabled, so the webhook secret is not served over HTTP; it is WEBHOOK_SECRET or the one in DATA_DIR/secrets.json');
     }
-    return { secret: this.config.webhookSecret, scheme: 'standard-webhooks' };
   }
 
   @Get('dead-letters')

@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { webhookJobNamesTenant, type WebhookJob } from '#libs/contracts/src/index.js';
+import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
+import { ownerTenant } from './webhook-secret-store.provider.js';
+
+/**
+ * Whose secret signs a queued delivery. Current payloads name the tenant; payloads queued before
+ * they did take it from the subject's record, and when that is gone, the farm's own tenant
+ * (whose initial secret is the single secret such deliveries were signed with before).
+ */
+@Injectable()
+export class WebhookJobTenant {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(GenerationStore) private readonly generations: GenerationStore,
+    @Inject(BatchStore) private readonly batches: BatchStore,
+    @Inject(TrainingStore) private readonly trainings: TrainingStore,
+  ) {}
+
+  async resolve(message: WebhookJob, raw: unknown): Promise<WebhookJob> {
+    if (webhookJobNamesTenant(raw)) return message;
+    return { ...message, tenant: (await this.subjectTenant(message.subject)) ?? ownerTenant(this.config) };
+  }
+
+  private async subjectTenant(subject: WebhookJob['subject']): Promise<string | undefined> {
+    switch (subject.kind) {
+      case 'generation':
+        return (await this.generations.get(subject.id))?.tenant;
+      case 'batch':
+        return (await this.batches.get(subject.id))?.tenant;
+      case 'training':
+        return (await this.trainings.get(subject.id))?.tenant;
+    }
+  }
+}
