@@ -52,6 +52,8 @@ export const environmentSchema = z.object({
   WEBHOOK_CONCURRENCY: positiveInt.default(16),
   WEBHOOK_DISPATCHER: booleanFlag.default(true),
   WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+  /** host[:port] list every outbound fetch (images, datasets, model imports, webhooks) may reach despite the SSRF rules. */
+  OUTBOUND_ALLOWED_HOSTS: z.string().default(''),
   WEBHOOK_RETRY_SCHEDULE_MS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'comma-separated delays in milliseconds')
