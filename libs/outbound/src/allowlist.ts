@@ -49,3 +49,13 @@ function defaultPort(url: URL): number {
 export function effectivePort(url: URL): number {
   return url.port ? Number(url.port) : defaultPort(url);
 }
+
+/** Why a configured allowlist cannot be used, or undefined (for the environment schema). */
+export function allowlistProblem(list: string): string | undefined {
+  try {
+    OutboundAllowlist.parse(list);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

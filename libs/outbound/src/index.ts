@@ -1,5 +1,5 @@
 export { isForbiddenAddress, isForbiddenHostname } from './address-policy.js';
-export { effectivePort, OutboundAllowlist } from './allowlist.js';
+export { allowlistProblem, effectivePort, OutboundAllowlist } from './allowlist.js';
 export { guardedFetch, type GuardedFetchOptions, type GuardedResponse } from './guarded-fetch.js';
 export { OutboundError, POLICY_REFUSALS, type OutboundErrorCode } from './outbound-error.js';
 export { checkOutboundUrl, type OutboundPolicy, type OutboundScheme } from './outbound-url.js';
