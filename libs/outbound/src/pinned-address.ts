@@ -35,7 +35,8 @@ export async function pinAddress(url: URL, allowlisted: boolean, resolve: Resolv
     throw new OutboundError('dns_failed', `${host} did not resolve`, { cause: error });
   }
   const usable = addresses.find((entry) => allowlisted || !isForbiddenAddress(entry.address));
-  if (!usable) throw new OutboundError('forbidden_address', `${host} resolves only to forbidden addresses (${addresses.map((entry) => entry.address).join(', ') || 'none'})`);
+  // The addresses themselves stay out of the message: it can reach a client (webhook delivery records).
+  if (!usable) throw new OutboundError('forbidden_address', `${host} resolves only to forbidden addresses`);
   return usable;
 }
 
