@@ -32,11 +32,12 @@ describe('image modes through the farm: img2img, outpainting, output formats', (
   const source = blockImage();
 
   before(async () => {
-    fixture = await startFarmFixture();
     imageServer = createServer((request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(request.url?.includes('junk') ? Buffer.from('not an image at all') : source));
     await new Promise<void>((resolve) => imageServer.listen(0, '127.0.0.1', resolve));
     const address = imageServer.address();
     imageUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/in.png`;
+    // Loopback is off limits to image URLs unless the operator allowlists it (host AND port).
+    fixture = await startFarmFixture({ OUTBOUND_ALLOWED_HOSTS: new URL(imageUrl).host });
   });
   after(async () => {
     imageServer?.close();

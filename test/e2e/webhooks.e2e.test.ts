@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '#libs/contracts/src/index.js';
+import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ScriptedReceiver } from '../support/scripted-receiver.js';
@@ -19,9 +20,11 @@ describe('webhook delivery: SSRF rules, retries, 410, dead letters, redelivery (
   let receiver: ScriptedReceiver;
 
   before(async () => {
-    fixture = await startFarmFixture();
-    receiver = new ScriptedReceiver(fixture.webhookSecret);
+    // The receiver comes first: the farm allowlists exactly its host and port.
+    const webhookSecret = generateWebhookSecret();
+    receiver = new ScriptedReceiver(webhookSecret);
     await receiver.start();
+    fixture = await startFarmFixture({ WEBHOOK_ALLOWED_HOSTS: new URL(receiver.url).host }, 1, { webhookSecret });
   });
   after(async () => {
     await receiver?.stop();

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import type { GenerationView } from '#libs/contracts/src/index.js';
-import { deliverWebhook, webhookHeaders } from '#libs/webhooks/src/index.js';
+import { findFreePort } from '#libs/local-services/src/index.js';
+import { deliverWebhook, parseAllowedHosts, webhookHeaders } from '#libs/webhooks/src/index.js';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ProbeTable } from '../support/probe-table.js';
@@ -35,6 +36,7 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
   let tenantB: TestApiClient;
   let readOnlyA: TestApiClient;
   let receiverA: ScriptedReceiver;
+  let receiverPort = 0;
   const seenSecrets = new Set<string>();
 
   const keyFor = async (tenant: string, scopes: string[]): Promise<TestApiClient> => {
@@ -64,11 +66,14 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
       },
     });
     // No WEBHOOK_SECRET: the farm generates its own, the case in which it used to be printed.
-    fixture = await startFarmFixture({ WEBHOOK_SECRET: undefined, LOG_LEVEL: 'debug' }, 1, { output: collector });
+    // Tenant A's receiver needs A's secret, which exists only once the farm runs: its port is fixed
+    // (and allowlisted) up front.
+    receiverPort = await findFreePort();
+    fixture = await startFarmFixture({ WEBHOOK_SECRET: undefined, LOG_LEVEL: 'debug', WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiverPort}` }, 1, { output: collector });
     tenantA = await keyFor('acme', ['generate']);
     tenantB = await keyFor('globex', ['generate']);
     readOnlyA = await keyFor('acme', ['train']);
-    receiverA = new ScriptedReceiver(await secretOf(tenantA));
+    receiverA = new ScriptedReceiver(await secretOf(tenantA), receiverPort);
     await receiverA.start();
   });
   after(async () => {
@@ -90,7 +95,8 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
   it("rejects a delivery forged with B's secret at A's receiver", async () => {
     const body = JSON.stringify({ type: 'generation.succeeded', timestamp: new Date().toISOString(), data: { id: 'gen_forged', status: 'succeeded' } });
     const headers = webhookHeaders({ secret: await secretOf(tenantB), id: 'msg_forged', timestamp: Math.floor(Date.now() / 1000), body });
-    const result = await deliverWebhook({ url: receiverA.url, headers, body, timeoutMs: 10_000 });
+    const policy = { allowlist: parseAllowedHosts(new URL(receiverA.url).host), schemes: ['https:' as const] };
+    const result = await deliverWebhook({ url: receiverA.url, policy, headers, body, timeoutMs: 10_000 });
     const forged = receiverA.forGeneration('gen_forged');
     table.record("generation.succeeded signed with B's secret, at A's receiver", 'rejected', forged[0]?.verified ? 'accepted' : 'rejected');
     assert.equal(forged.length, 1);

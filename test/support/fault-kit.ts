@@ -9,7 +9,7 @@ import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { TestApiClient } from './api-client.js';
 import { startRestartableS3rver, type RestartableS3rver } from './restartable-s3rver.js';
 import { FaultReceiver } from './fault-receiver.js';
-import { testFarmEnv } from './farm-env.js';
+import { mergeFarmEnv, testFarmEnv } from './farm-env.js';
 
 /** A tiny job: a few hundred milliseconds on the demo model. */
 export const TINY = { model: 'demo-sd15', prompt: 'a red circle on a blue background', img_width: 64, img_height: 64, num_inference_steps: 3, scheduler: 'Euler' } as const;
@@ -59,14 +59,16 @@ export async function startFaultFarm(options: FaultFarmOptions = {}): Promise<Fa
       workers: options.workers ?? 1,
       persistentRedis: options.persistentRedis,
       output: process.env.E2E_VERBOSE ? process.stderr : undefined,
-      env: {
-        ...testFarmEnv({ dataDir, s3, webhookSecret }),
-        // Fault scenarios need more delivery attempts and a generous rate limit for their load.
-        WEBHOOK_MAX_ATTEMPTS: '8',
-        PROGRESS_INTERVAL_MS: '100',
-        RATE_LIMIT_PER_MINUTE: '100000',
-        ...options.env,
-      },
+      env: mergeFarmEnv(
+        {
+          ...testFarmEnv({ dataDir, s3, webhookSecret, webhookReceiver: new URL(receiver.url).host }),
+          // Fault scenarios need more delivery attempts and a generous rate limit for their load.
+          WEBHOOK_MAX_ATTEMPTS: '8',
+          PROGRESS_INTERVAL_MS: '100',
+          RATE_LIMIT_PER_MINUTE: '100000',
+        },
+        options.env ?? {},
+      ),
     });
   } catch (error) {
     storage.destroy();

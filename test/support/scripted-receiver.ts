@@ -16,9 +16,15 @@ export class ScriptedReceiver {
   readonly deliveries: ScriptedDelivery[] = [];
   private script: number[] = [];
   private server: Server | undefined;
-  private port = 0;
+  private port: number;
 
-  constructor(private readonly secret: string) {}
+  /** `port` 0 picks a free one; a fixed port lets a farm allowlist the receiver before it exists. */
+  constructor(
+    private readonly secret: string,
+    port = 0,
+  ) {
+    this.port = port;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/hooks`;

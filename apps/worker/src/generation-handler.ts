@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import type { AppConfig } from '#libs/config/src/index.js';
+import { sourceImageLimits, type AppConfig } from '#libs/config/src/index.js';
+import { farmPolicies } from '#libs/outbound/src/index.js';
 import { ErrorCode, GenerationStatus, WebhookEvent, generationJobSchema, type GenerationError, type GenerationRecord, type StoredOutput } from '#libs/contracts/src/index.js';
 import {
   GenerationCanceledError,
@@ -17,7 +18,7 @@ import type { WebhookPublisher } from '#libs/notifications/src/index.js';
 import { refOf, type GenerationRef, type GenerationStore } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import type { Logger } from 'pino';
-import { buildGenerationParams } from './generation-inputs.js';
+import { buildGenerationParams, type InputLimits } from './generation-inputs.js';
 import type { ModelService } from './model-service.js';
 import { throttleProgress } from './progress-throttle.js';
 import type { TenantSlots } from './tenant-slots.js';
@@ -60,7 +61,11 @@ export interface GenerationHandlerDeps {
 
 /** Runs one `generate-image` job from record to uploaded outputs and a terminal state. */
 export class GenerationHandler {
-  constructor(private readonly deps: GenerationHandlerDeps) {}
+  private readonly inputLimits: InputLimits;
+
+  constructor(private readonly deps: GenerationHandlerDeps) {
+    this.inputLimits = { image: sourceImageLimits(deps.config.env), policy: farmPolicies(deps.config.env).images };
+  }
 
   async handle(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<{ outputs: number }> {
     const { store } = this.deps;
@@ -109,10 +114,7 @@ export class GenerationHandler {
       if (!model) throw new PermanentJobError(ErrorCode.UnknownModel, `model ${request.model} is not served by this worker`);
       const refinerModel = request.refiner && model.folder.refiner ? this.deps.models.catalog.get(model.folder.refiner) : undefined;
       if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
-      const params = await buildGenerationParams(request, model, refinerModel, {
-        maxImageBytes: this.deps.config.env.MAX_IMAGE_BYTES,
-        maxDecodedPixels: this.deps.config.env.MAX_PIXELS * 4,
-      }, this.deps.models.adapters);
+      const params = await buildGenerationParams(request, model, refinerModel, this.inputLimits, this.deps.models.adapters);
       const onStep = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {

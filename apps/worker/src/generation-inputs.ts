@@ -1,11 +1,15 @@
 import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
 import { type AdapterLibrary, blurMask, decodeMask, decodeRgb, extendCanvas, type GenerationParams, type LoadedModel, type MaskImage, type RgbImage } from '#libs/diffusion/src/index.js';
 import { applyStyle } from '#libs/diffusion/src/text/index.js';
+import type { SourceImageLimits } from '#libs/config/src/index.js';
+import type { OutboundPolicy, Resolver } from '#libs/outbound/src/index.js';
 import { fetchImageBytes } from './image-source.js';
 
+/** The limits the API also checks at submission, and the rules for fetching URL sources. */
 export interface InputLimits {
-  readonly maxImageBytes: number;
-  readonly maxDecodedPixels: number;
+  readonly image: SourceImageLimits;
+  readonly policy: OutboundPolicy;
+  readonly resolve?: Resolver;
 }
 
 /**
@@ -24,13 +28,14 @@ export async function buildGenerationParams(
   let height = request.height ?? model.folder.defaultHeight;
   let initImage: RgbImage | undefined;
   let maskImage: MaskImage | undefined;
+  const download = { policy: limits.policy, maxBytes: limits.image.maxBytes, resolve: limits.resolve };
   if (request.init_image) {
-    const bytes = await fetchImageBytes(request.init_image, 'init_image', limits.maxImageBytes);
-    initImage = await decodeRgb(bytes, width, height, 'init_image', limits.maxDecodedPixels);
+    const bytes = await fetchImageBytes(request.init_image, 'init_image', download);
+    initImage = await decodeRgb(bytes, width, height, 'init_image', limits.image.maxPixels);
   }
   if (request.mask_image) {
-    const bytes = await fetchImageBytes(request.mask_image, 'mask_image', limits.maxImageBytes);
-    maskImage = await decodeMask(bytes, width, height, 'mask_image', limits.maxDecodedPixels);
+    const bytes = await fetchImageBytes(request.mask_image, 'mask_image', download);
+    maskImage = await decodeMask(bytes, width, height, 'mask_image', limits.image.maxPixels);
   }
   if (initImage && request.outpaint) {
     const canvas = extendCanvas(initImage, request.outpaint);

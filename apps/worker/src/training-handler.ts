@@ -22,7 +22,8 @@ import {
   type TrainingEvent,
 } from '#libs/training/src/index.js';
 import { SHUTDOWN_REASON } from './generation-handler.js';
-import { fetchImageBytes } from './image-source.js';
+import { farmPolicies } from '#libs/outbound/src/index.js';
+import { downloadSource, SourceUnavailableError } from './source-download.js';
 import type { ModelService } from './model-service.js';
 
 export interface TrainingHandlerDeps {
@@ -197,7 +198,15 @@ export class TrainingHandler {
   }
 
   private async datasetBytes(key: string): Promise<Uint8Array> {
-    if (key.startsWith('https://')) return new Uint8Array(await fetchImageBytes(key, 'dataset', this.deps.config.env.MAX_DATASET_BYTES));
+    if (key.startsWith('https://')) {
+      const policy = farmPolicies(this.deps.config.env).downloads;
+      const bytes = await downloadSource(key, { policy, maxBytes: this.deps.config.env.MAX_DATASET_BYTES, timeoutMs: 10 * 60_000 }).catch((error: unknown) => {
+        // One reason for every failure (see SourceUnavailableError); permanent, like any bad dataset.
+        if (error instanceof SourceUnavailableError) throw new DatasetError([{ file: '(dataset)', reason: error.message }]);
+        throw error;
+      });
+      return new Uint8Array(bytes);
+    }
     const storageKey = key.startsWith('s3://') ? key.split('/').slice(3).join('/') : key;
     return new Uint8Array(await this.deps.storage.get(storageKey));
   }

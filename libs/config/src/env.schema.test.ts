@@ -26,6 +26,17 @@ describe('environment schema', () => {
     );
   });
 
+  it('refuses an allowlist entry that is not host or host:port', () => {
+    assert.equal(parseEnvironment({ OUTBOUND_ALLOWED_HOSTS: 'images.internal:8080, [::1]:9000, cdn.example' }).OUTBOUND_ALLOWED_HOSTS, 'images.internal:8080, [::1]:9000, cdn.example');
+    for (const [name, value] of [['OUTBOUND_ALLOWED_HOSTS', 'http://images.internal'], ['WEBHOOK_ALLOWED_HOSTS', '127.0.0.1:70000']] as const) {
+      assert.throws(
+        () => parseEnvironment({ [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(name),
+        name,
+      );
+    }
+  });
+
   it('coerces numbers and flags from strings', () => {
     const env = parseEnvironment({ WORKER_CONCURRENCY: '4', WEBHOOK_DISPATCHER: 'false', MAX_STEPS: '20' });
     assert.equal(env.WORKER_CONCURRENCY, 4);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowlistProblem } from '#libs/outbound/src/index.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -6,6 +7,14 @@ const booleanFlag = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** Comma-separated `host` or `host:port` entries (see libs/outbound/src/allowlist.ts). */
+const allowlist = z
+  .string()
+  .default('')
+  .superRefine((value, context) => {
+    const problem = allowlistProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
 
 /**
  * Every environment variable Atelier reads, with its default. One schema for all processes so the
@@ -53,7 +62,9 @@ export const environmentSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: positiveInt.max(20).default(8),
   WEBHOOK_CONCURRENCY: positiveInt.default(16),
   WEBHOOK_DISPATCHER: booleanFlag.default(true),
-  WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+  WEBHOOK_ALLOWED_HOSTS: allowlist,
+  /** host[:port] list every outbound fetch (images, datasets, model imports, webhooks) may reach despite the SSRF rules. */
+  OUTBOUND_ALLOWED_HOSTS: allowlist,
   WEBHOOK_RETRY_SCHEDULE_MS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'comma-separated delays in milliseconds')

@@ -3,3 +3,4 @@ export { loadAppConfig, type AppConfig, type StorageSettings } from './app-confi
 export { loadOrCreateSecrets } from './secrets.js';
 export { APP_CONFIG } from './tokens.js';
 export { VERSION } from './version.js';
+export { sourceImageLimits, type SourceImageLimits } from './source-image-limits.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { LookupFunction } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { OutboundAllowlist, type OutboundPolicy, type Resolver } from '#libs/outbound/src/index.js';
 import { deliverWebhook, DEFAULT_MAX_RESPONSE_BODY_BYTES } from './deliver-webhook.js';
 import { startHttpServer, type RunningHttpServer } from './testing/http-test-server.js';
 import { startWebhookReceiver } from './testing/webhook-receiver.js';
@@ -10,6 +10,12 @@ import { generateWebhookSecret } from './webhook-secret.js';
 import { webhookHeaders } from './webhook-signature.js';
 
 const TIMEOUT_MS = 2_000;
+
+/** The test receivers listen on 127.0.0.1: allowlist exactly the one a delivery goes to (host and port). */
+function localPolicy(url: string): OutboundPolicy {
+  const host = URL.canParse(url) ? new URL(url).host : '';
+  return { allowlist: OutboundAllowlist.parse(host), schemes: ['https:'] };
+}
 
 function signedDelivery(secret: string, type: WebhookEventType, data: unknown) {
   const body = JSON.stringify(buildWebhookEnvelope(type, data, new Date()));
@@ -45,7 +51,7 @@ describe('deliverWebhook', () => {
         signedDelivery(secret, WebhookEventType.BatchCompleted, { id: 'batch_1', note: 'ünïcødé ✓' }),
       ];
       for (const { body, headers } of events) {
-        const result = await deliverWebhook({ url: `${receiver.url}/hooks`, headers, body, timeoutMs: TIMEOUT_MS });
+        const result = await deliverWebhook({ url: `${receiver.url}/hooks`, policy: localPolicy(`${receiver.url}/hooks`), headers, body, timeoutMs: TIMEOUT_MS });
         assert.equal(result.ok, true, JSON.stringify(result));
         assert.equal(result.status, 204);
         assert.equal(result.error, undefined);
@@ -64,7 +70,7 @@ describe('deliverWebhook', () => {
     it('a tampered body fails verification and is reported as the receiver status', async () => {
       const { body, headers } = signedDelivery(secret, WebhookEventType.GenerationFailed, { id: 'gen_2', error: 'oom' });
       const tampered = body.replace('oom', 'ok');
-      const result = await deliverWebhook({ url: receiver.url, headers, body: tampered, timeoutMs: TIMEOUT_MS });
+      const result = await deliverWebhook({ url: receiver.url, policy: localPolicy(receiver.url), headers, body: tampered, timeoutMs: TIMEOUT_MS });
       assert.equal(result.ok, false);
       assert.equal(result.status, 400);
       assert.equal(result.error?.code, 'http_status');
@@ -79,7 +85,7 @@ describe('deliverWebhook', () => {
     const silent = await serve(() => {
       requests++; // and never respond
     });
-    const result = await deliverWebhook({ url: silent.url, headers: {}, body: '{}', timeoutMs: 150 });
+    const result = await deliverWebhook({ url: silent.url, policy: localPolicy(silent.url), headers: {}, body: '{}', timeoutMs: 150 });
     assert.equal(result.ok, false);
     assert.equal(result.status, undefined);
     assert.equal(result.error?.code, 'timeout');
@@ -92,7 +98,7 @@ describe('deliverWebhook', () => {
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.write('partial');
     });
-    const result = await deliverWebhook({ url: slow.url, headers: {}, body: '{}', timeoutMs: 150 });
+    const result = await deliverWebhook({ url: slow.url, policy: localPolicy(slow.url), headers: {}, body: '{}', timeoutMs: 150 });
     assert.equal(result.error?.code, 'timeout');
     assert.equal(result.ok, false);
   });
@@ -106,7 +112,7 @@ describe('deliverWebhook', () => {
     const redirecting = await serve((_request, response) => {
       response.writeHead(307, { location: `${target.url}/elsewhere` }).end();
     });
-    const result = await deliverWebhook({ url: redirecting.url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
+    const result = await deliverWebhook({ url: redirecting.url, policy: localPolicy(redirecting.url), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
     assert.equal(result.ok, false);
     assert.equal(result.status, 307);
     assert.equal(result.error?.code, 'redirect');
@@ -118,7 +124,7 @@ describe('deliverWebhook', () => {
     const failing = await serve((_request, response) => {
       response.writeHead(500, { 'content-type': 'text/plain' }).end('E'.repeat(10_000));
     });
-    const result = await deliverWebhook({ url: failing.url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
+    const result = await deliverWebhook({ url: failing.url, policy: localPolicy(failing.url), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
     assert.equal(result.ok, false);
     assert.equal(result.status, 500);
     assert.equal(result.error?.code, 'http_status');
@@ -126,7 +132,7 @@ describe('deliverWebhook', () => {
     assert.equal(result.responseBodyTruncated, true);
     assert.equal(result.retryAfterSeconds, undefined);
 
-    const small = await deliverWebhook({ url: failing.url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS, maxResponseBodyBytes: 10 });
+    const small = await deliverWebhook({ url: failing.url, policy: localPolicy(failing.url), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS, maxResponseBodyBytes: 10 });
     assert.equal(small.responseBody, 'E'.repeat(10));
   });
 
@@ -134,7 +140,7 @@ describe('deliverWebhook', () => {
     const ok = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
     });
-    const result = await deliverWebhook({ url: ok.url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
+    const result = await deliverWebhook({ url: ok.url, policy: localPolicy(ok.url), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
     assert.deepEqual(
       { ok: result.ok, status: result.status, body: result.responseBody, truncated: result.responseBodyTruncated },
       { ok: true, status: 200, body: '{"received":true}', truncated: false },
@@ -147,11 +153,11 @@ describe('deliverWebhook', () => {
       const retryAfter = request.url === '/seconds' ? '120' : inNinetySeconds;
       response.writeHead(request.url === '/seconds' ? 503 : 429, { 'retry-after': retryAfter }).end();
     });
-    const bySeconds = await deliverWebhook({ url: `${throttling.url}/seconds`, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
+    const bySeconds = await deliverWebhook({ url: `${throttling.url}/seconds`, policy: localPolicy(`${throttling.url}/seconds`), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
     assert.equal(bySeconds.status, 503);
     assert.equal(bySeconds.retryAfterSeconds, 120);
 
-    const byDate = await deliverWebhook({ url: `${throttling.url}/date`, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
+    const byDate = await deliverWebhook({ url: `${throttling.url}/date`, policy: localPolicy(`${throttling.url}/date`), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
     assert.equal(byDate.status, 429);
     assert.equal(byDate.error?.code, 'http_status');
     assert.ok(byDate.retryAfterSeconds !== undefined && byDate.retryAfterSeconds >= 88 && byDate.retryAfterSeconds <= 90, String(byDate.retryAfterSeconds));
@@ -160,7 +166,7 @@ describe('deliverWebhook', () => {
   it('reports a refused connection as a network failure', async () => {
     const closed = await startHttpServer(() => undefined);
     await closed.stop();
-    const result = await deliverWebhook({ url: closed.url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
+    const result = await deliverWebhook({ url: closed.url, policy: localPolicy(closed.url), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
     assert.equal(result.ok, false);
     assert.equal(result.error?.code, 'network');
     assert.match(result.error?.message ?? '', /ECONNREFUSED/);
@@ -168,42 +174,30 @@ describe('deliverWebhook', () => {
 
   it('returns, rather than throws, for unusable URLs and headers', async () => {
     for (const url of ['not a url', 'ftp://example.test/hook', 'file:///etc/passwd']) {
-      const result = await deliverWebhook({ url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
+      const result = await deliverWebhook({ url, policy: localPolicy(url), headers: {}, body: '{}', timeoutMs: TIMEOUT_MS });
       assert.equal(result.error?.code, 'network', url);
       assert.match(result.error?.message ?? '', /Invalid webhook URL/);
     }
     const ok = await serve((_request, response) => response.writeHead(200).end());
-    const badHeader = await deliverWebhook({ url: ok.url, headers: { 'x-bad': 'line\nbreak' }, body: '{}', timeoutMs: TIMEOUT_MS });
+    const badHeader = await deliverWebhook({ url: ok.url, policy: localPolicy(ok.url), headers: { 'x-bad': 'line\nbreak' }, body: '{}', timeoutMs: TIMEOUT_MS });
     assert.equal(badHeader.error?.code, 'network');
     assert.match(badHeader.error?.message ?? '', /Request not sent/);
   });
 
-  it('resolves host names through the given lookup, which can refuse an address', async () => {
+  it('connects to the address the resolver gave, and never to a forbidden one', async () => {
     let hits = 0;
     const ok = await serve((_request, response) => {
       hits++;
       response.writeHead(200).end();
     });
     const port = new URL(ok.url).port;
-    const refusingLookup: LookupFunction = (hostname, _options, callback) => {
-      callback(Object.assign(new Error(`refusing to connect to ${hostname}`), { code: 'EADDRBLOCKED' }), '', 4);
-    };
-    const refused = await deliverWebhook({
-      url: `http://receiver.test:${port}/`,
-      headers: {},
-      body: '{}',
-      timeoutMs: TIMEOUT_MS,
-      lookup: refusingLookup,
-    });
-    assert.equal(refused.error?.code, 'network');
-    assert.match(refused.error?.message ?? '', /refusing to connect to receiver\.test/);
+    const toLoopback: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+    const url = `http://receiver.test:${port}/`;
+    const refused = await deliverWebhook({ url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS, policy: { allowlist: OutboundAllowlist.parse(`127.0.0.1:${port}`), schemes: ['http:'] }, resolve: toLoopback });
+    assert.equal(refused.error?.code, 'forbidden', 'the allowlist names 127.0.0.1, not receiver.test: its loopback address is refused');
     assert.equal(hits, 0);
 
-    const loopbackLookup: LookupFunction = (_hostname, options, callback) => {
-      if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
-      else callback(null, '127.0.0.1', 4);
-    };
-    const allowed = await deliverWebhook({ url: `http://receiver.test:${port}/`, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS, lookup: loopbackLookup });
+    const allowed = await deliverWebhook({ url, headers: {}, body: '{}', timeoutMs: TIMEOUT_MS, policy: { allowlist: OutboundAllowlist.parse(`receiver.test:${port}`), schemes: ['https:'] }, resolve: toLoopback });
     assert.equal(allowed.ok, true, JSON.stringify(allowed));
     assert.equal(hits, 1);
   });

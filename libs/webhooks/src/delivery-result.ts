@@ -1,4 +1,5 @@
-export type DeliveryErrorCode = 'timeout' | 'network' | 'http_status' | 'redirect';
+/** `forbidden`: the SSRF policy refused the target (before any connection); retrying cannot help. */
+export type DeliveryErrorCode = 'timeout' | 'network' | 'http_status' | 'redirect' | 'forbidden';
 
 export interface DeliveryError {
   readonly code: DeliveryErrorCode;

@@ -47,7 +47,7 @@ export class BatchesController {
     const loras = await this.resolver.loras();
     const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`, loras));
     for (const [index, submission] of submissions.entries()) {
-      await this.inlineImages.check(submission.request);
+      await this.inlineImages.check(submission.request, `requests.${index}.`);
       await this.resolver.assertLoraAccess(principal, submission.request, `requests.${index}.`);
     }
     const { batchId } = await this.submitter.submitBatch(principal, submissions, batch.webhook);

@@ -1,34 +1,61 @@
 import { Inject, Injectable } from '@nestjs/common';
 import sharp from 'sharp';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { APP_CONFIG, sourceImageLimits, type AppConfig, type SourceImageLimits } from '#libs/config/src/index.js';
 import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { checkOutboundUrl, farmPolicies, OutboundError, type OutboundPolicy } from '#libs/outbound/src/index.js';
 import { ApiError } from '../common/api-error.js';
 
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
 
 /**
- * Inline (base64 / data: URL) images are checked before anything is queued: byte size, format and
- * the dimensions declared in the header, read without decoding pixels, so a decompression bomb
- * is refused with a 400 instead of exhausting a worker. URL images are checked by the worker.
+ * Source images are checked before anything is queued. Inline ones (base64 / data: URL): byte
+ * size, format and the dimensions declared in the header, read without decoding pixels, against
+ * the same limits a worker applies, so a decompression bomb or an oversized picture is a 400
+ * rather than a failed job. URL ones: the farm's outbound rules that need no DNS (scheme,
+ * credentials, an address literal in a forbidden range in any spelling); host names are checked
+ * by the worker's guarded client, on the address it connects to.
  */
 @Injectable()
 export class InlineImageValidator {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  private readonly limits: SourceImageLimits;
+  private readonly policy: OutboundPolicy;
 
-  async check(request: ResolvedGeneration): Promise<void> {
-    for (const field of ['init_image', 'mask_image'] as const) {
-      const value = request[field];
-      if (!value || /^https?:\/\//.test(value)) continue;
-      const bytes = Buffer.from(value.replace(/^data:image\/[a-z+]+;base64,/, '').replace(/\s+/g, ''), 'base64');
-      const { MAX_IMAGE_BYTES: maxBytes, MAX_IMAGE_DIMENSION: maxSide } = this.config.env;
-      if (bytes.length > maxBytes) throw ApiError.field(field, `is ${bytes.length} bytes; the limit is ${maxBytes}`);
-      const meta = await sharp(bytes, { limitInputPixels: false })
-        .metadata()
-        .catch(() => undefined);
-      if (!meta?.format || !ACCEPTED_FORMATS.has(meta.format)) throw ApiError.field(field, 'is not a PNG, JPEG or WebP image');
-      if ((meta.width ?? 0) > maxSide || (meta.height ?? 0) > maxSide) {
-        throw ApiError.field(field, `is ${meta.width}×${meta.height}; the limit is ${maxSide} pixels per side`);
-      }
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.limits = sourceImageLimits(config.env);
+    this.policy = farmPolicies(config.env).images;
+  }
+
+  /** `fieldPrefix` makes errors name the field where the caller sent it (`requests.3.`). */
+  async check(request: ResolvedGeneration, fieldPrefix = ''): Promise<void> {
+    for (const name of ['init_image', 'mask_image'] as const) {
+      const value = request[name];
+      const field = `${fieldPrefix}${name}`;
+      if (!value) continue;
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) this.checkUrl(value, field);
+      else await this.checkInline(value, field);
     }
+  }
+
+  private checkUrl(value: string, field: string): void {
+    try {
+      checkOutboundUrl(value, this.policy);
+    } catch (error) {
+      if (error instanceof OutboundError) throw ApiError.field(field, error.message);
+      throw error;
+    }
+  }
+
+  private async checkInline(value: string, field: string): Promise<void> {
+    const { maxBytes, maxSide, maxPixels } = this.limits;
+    const bytes = Buffer.from(value.replace(/^data:image\/[a-z+]+;base64,/, '').replace(/\s+/g, ''), 'base64');
+    if (bytes.length > maxBytes) throw ApiError.field(field, `is ${bytes.length} bytes; the limit is ${maxBytes}`);
+    const meta = await sharp(bytes, { limitInputPixels: false })
+      .metadata()
+      .catch(() => undefined);
+    if (!meta?.format || !ACCEPTED_FORMATS.has(meta.format)) throw ApiError.field(field, 'is not a PNG, JPEG or WebP image');
+    const width = meta.width ?? 0;
+    const height = meta.height ?? 0;
+    if (width > maxSide || height > maxSide) throw ApiError.field(field, `is ${width}×${height}; the limit is ${maxSide} pixels per side`);
+    if (width * height > maxPixels) throw ApiError.field(field, `is ${width}×${height} (${width * height} pixels); the limit is ${maxPixels} pixels (MAX_PIXELS)`);
   }
 }

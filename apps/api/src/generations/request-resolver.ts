@@ -5,7 +5,7 @@ import { resolveScheduler } from '#libs/diffusion/src/schedulers/index.js';
 import { randomSeed } from '#libs/diffusion/src/random/index.js';
 import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
 import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
-import { checkWebhookUrl, parseAllowedHosts } from '#libs/webhooks/src/index.js';
+import { checkOutboundUrl, farmPolicies, type FarmPolicies } from '#libs/outbound/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
@@ -21,14 +21,14 @@ export interface ResolvedSubmission {
  */
 @Injectable()
 export class RequestResolver {
-  private readonly allowedHosts: ReadonlySet<string>;
+  private readonly policies: FarmPolicies;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WorkerRegistry) private readonly registry: WorkerRegistry,
     @Inject(AdapterRegistry) private readonly adapters: AdapterRegistry,
   ) {
-    this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
+    this.policies = farmPolicies(config.env);
   }
 
   private cached: { at: number; models: Promise<Map<string, ModelSummary>> } | undefined;
@@ -62,7 +62,17 @@ export class RequestResolver {
   /** Why a webhook URL cannot be used (SSRF rules), or undefined. */
   webhookProblem(url: string): string | undefined {
     try {
-      checkWebhookUrl(url, this.allowedHosts);
+      checkOutboundUrl(url, this.policies.webhooks);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /** Why a dataset/import URL cannot be fetched (outbound rules that need no DNS), or undefined. */
+  downloadProblem(url: string): string | undefined {
+    try {
+      checkOutboundUrl(url, this.policies.downloads);
       return undefined;
     } catch (error) {
       return (error as Error).message;

@@ -6,7 +6,7 @@ import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
 import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, importVae, type AdapterKind, type AdapterManifest, type PipelineManifest, type VaeManifest } from '#libs/registry/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { Scope, type Principal } from '#libs/tenancy/src/index.js';
-import { parseAllowedHosts } from '#libs/webhooks/src/index.js';
+import { farmPolicies, type OutboundPolicy } from '#libs/outbound/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
@@ -57,7 +57,7 @@ type CatalogEntry = (ModelSummary & { kind: 'pipeline' }) | (AdapterManifest & {
  */
 @Controller('v1/models')
 export class ModelsController {
-  private readonly allowedHosts: ReadonlySet<string>;
+  private readonly downloadPolicy: OutboundPolicy;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -65,7 +65,7 @@ export class ModelsController {
     @Inject(AdapterRegistry) private readonly registry: AdapterRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {
-    this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
+    this.downloadPolicy = farmPolicies(config.env).downloads;
   }
 
   @Get()
@@ -113,7 +113,7 @@ export class ModelsController {
     if (upload && input.source) throw ApiError.field('source', 'give either a source or an uploaded file, not both');
     const bytes = upload
       ? upload.buffer
-      : await fetchImportSource(input.source as string, this.allowedHosts, this.storage, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, MAX_ADAPTER_BYTES);
+      : await fetchImportSource(input.source as string, this.downloadPolicy, this.storage, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, MAX_ADAPTER_BYTES);
     try {
       return await this.registry.import({
         kind: input.kind,

@@ -45,6 +45,8 @@ export class TrainingsController {
       const problem = this.webhookCheck.webhookProblem(request.webhook.url);
       if (problem) throw ApiError.field('webhook.url', problem);
     }
+    const datasetProblem = request.dataset.startsWith('https://') ? this.webhookCheck.downloadProblem(request.dataset) : undefined;
+    if (datasetProblem) throw ApiError.field('dataset', datasetProblem);
     const trainers = (await this.workers.liveWorkers()).filter((worker) => worker.trains);
     if (trainers.length === 0) throw ApiError.field('base_model', 'no live worker takes training jobs (start one with WORKER_TRAINS=true)');
     if (!trainers.some((worker) => worker.models.includes(request.base_model))) {

@@ -6,7 +6,8 @@ import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
 import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
 import { createRedisConnection } from '#libs/queue/src/index.js';
 import { WebhookSecretStore } from '#libs/tenancy/src/index.js';
-import { checkWebhookUrl, deliverWebhook, guardedLookup, parseAllowedHosts, webhookHeaders } from '#libs/webhooks/src/index.js';
+import { checkOutboundUrl, farmPolicies, redactUrl, type OutboundPolicy } from '#libs/outbound/src/index.js';
+import { deliverWebhook, webhookHeaders } from '#libs/webhooks/src/index.js';
 import { RetryAfterError, parseRetryLadder, webhookRetryDelayMs } from './retry-schedule.js';
 import { WebhookJobTenant } from './webhook-job-tenant.js';
 
@@ -19,7 +20,7 @@ import { WebhookJobTenant } from './webhook-job-tenant.js';
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
   private worker: Worker | undefined;
-  private readonly allowedHosts: ReadonlySet<string>;
+  private readonly policy: OutboundPolicy;
   private readonly ladder: number[];
 
   constructor(
@@ -29,7 +30,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     @Inject(WebhookSecretStore) private readonly secrets: WebhookSecretStore,
     @Inject(WebhookJobTenant) private readonly jobTenant: WebhookJobTenant,
   ) {
-    this.allowedHosts = parseAllowedHosts(config.env.WEBHOOK_ALLOWED_HOSTS);
+    this.policy = farmPolicies(config.env).webhooks;
     this.ladder = parseRetryLadder(config.env.WEBHOOK_RETRY_SCHEDULE_MS);
   }
 
@@ -63,7 +64,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       throw new UnrecoverableError('endpoint disabled');
     }
     try {
-      checkWebhookUrl(message.url, this.allowedHosts);
+      checkOutboundUrl(message.url, this.policy);
     } catch (error) {
       return this.giveUp(message, record, (error as Error).message);
     }
@@ -77,7 +78,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       headers,
       body: message.body,
       timeoutMs: this.config.env.WEBHOOK_TIMEOUT_MS,
-      lookup: guardedLookup(this.allowedHosts),
+      policy: this.policy,
     });
     this.metrics.webhookLatency.observe({ event: message.event }, result.durationMs / 1000);
     if (result.ok) {
@@ -91,10 +92,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const reason = `${result.error?.code ?? 'error'}: ${result.error?.message ?? `HTTP ${result.status}`}`;
     if (result.status === 410) {
       await this.ledger.disableEndpoint(message.tenant, message.url);
-      this.logger.warn(`webhook endpoint ${message.url} answered 410 Gone: disabled for tenant ${message.tenant}`);
+      this.logger.warn(`webhook endpoint ${redactUrl(message.url)} answered 410 Gone: disabled for tenant ${message.tenant}`);
       return this.giveUp(message, record, reason, result.status, result.durationMs);
     }
-    if (/forbidden addresses/.test(result.error?.message ?? '')) return this.giveUp(message, record, reason, result.status, result.durationMs);
+    if (result.error?.code === 'forbidden') return this.giveUp(message, record, reason, result.status, result.durationMs);
     if (final) return this.giveUp(message, record, `attempts exhausted; last: ${reason}`, result.status, result.durationMs);
     this.metrics.webhookDeliveries.inc({ event: message.event, outcome: 'retrying' });
     await record({ outcome: 'retrying', status: result.status ?? null, error: reason, duration_ms: result.durationMs });
