@@ -3,3 +3,4 @@ export { LOCAL_TENANT, type Principal } from './principal.js';
 export { tenantLimitsSchema, tenantLimitsPatchSchema, type TenantLimits, type TenantLimitsPatch } from './tenant-limits.js';
 export { ApiKeyStore, type ApiKeyView, type StoredApiKey } from './api-key-store.js';
 export { TenantLimitsStore, type RateDecision } from './limits-store.js';
+export { bearerToken, parseAuthorization, presentedKeys, secretsEqual } from './presented-credentials.js';
