@@ -1,7 +1,6 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiError } from './api-error.js';
-import { bodyParserError } from './body-parser-error.js';
 
 /** Gives Nest's own errors (404 route, malformed JSON, body too large) the API's error shape. */
 @Catch()
@@ -27,9 +26,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ error: { code: 'service_unavailable', message: 'the job store (Redis) is unreachable; nothing was accepted, retry shortly' } });
       return;
     }
-    const bodyError = bodyParserError(exception);
-    if (bodyError) {
-      response.status(bodyError.status).json({ error: { code: bodyError.code, message: bodyError.message } });
+    const typed = exception as { type?: string; status?: number; message?: string };
+    if (typed?.type === 'entity.parse.failed') {
+      response.status(HttpStatus.BAD_REQUEST).json({ error: { code: 'invalid_json', message: `request body is not valid JSON: ${typed.message}` } });
+      return;
+    }
+    if (typed?.type === 'entity.too.large') {
+      response.status(HttpStatus.PAYLOAD_TOO_LARGE).json({ error: { code: 'body_too_large', message: 'request body exceeds the size limit' } });
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
