@@ -86,7 +86,7 @@ describe('atelier CLI as a real process against a real farm', () => {
 
   /** Generations the API accepted in batches so far: the farm's own count, to prove nothing is resubmitted. */
   async function batchSubmissions(): Promise<number> {
-    const text = await (await fetch(`${farm.apiUrl}/metrics`)).text();
+    const text = await (await fetch(`${farm.apiUrl}/metrics`, { headers: { authorization: `Bearer ${farm.apiKey}` } })).text();
     const match = /^atelier_generations_submitted_total\{[^}]*kind="batch"[^}]*\} (\d+)$/m.exec(text);
     return match ? Number(match[1]) : 0;
   }

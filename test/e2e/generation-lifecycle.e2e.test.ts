@@ -7,8 +7,8 @@ import { decodePng, pixel } from '../support/png.js';
 
 const SMALL = { model: 'demo-sd15', img_width: 64, img_height: 64, num_inference_steps: 6, scheduler: 'Euler' } as const;
 
-async function metricValue(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(url)).text();
+async function metricValue(url: string, name: string, labels: Record<string, string> = {}, apiKey?: string): Promise<number> {
+  const text = await (await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} })).text();
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
@@ -72,8 +72,8 @@ describe('generation lifecycle through the farm (real Redis, s3rver, webhooks, p
     assert.equal(succeeded.data.outputs.length, 1);
 
     const apiMetrics = `${fixture.farm.apiUrl}/metrics`;
-    assert.ok((await metricValue(apiMetrics, 'atelier_generations_submitted_total', { kind: 'single' })) >= 1);
-    assert.ok((await metricValue(apiMetrics, 'atelier_webhook_deliveries_total', { outcome: 'delivered' })) >= 2);
+    assert.ok((await metricValue(apiMetrics, 'atelier_generations_submitted_total', { kind: 'single' }, fixture.farm.apiKey)) >= 1);
+    assert.ok((await metricValue(apiMetrics, 'atelier_webhook_deliveries_total', { outcome: 'delivered' }, fixture.farm.apiKey)) >= 2);
     const workerMetrics = fixture.farm.workers[0].metricsUrl;
     assert.ok((await metricValue(workerMetrics, 'atelier_images_generated_total')) >= 1);
     assert.ok((await metricValue(workerMetrics, 'atelier_jobs_completed_total', { outcome: 'succeeded' })) >= 1);

@@ -39,7 +39,7 @@ describe('metrics after real jobs: catalog series present, sane, and promtool-cl
     for (const id of ids) await fixture.api.waitFor<GenerationView>(`/v1/generations/${id}`);
     await fixture.api.request('POST', '/v1/generations', { model: 'no-such-model', prompt: 'x' });
     await waitUntil(() => fixture.receiver.received.length >= 6, 10_000, 'webhooks');
-    apiText = await (await fetch(`${fixture.farm.apiUrl}/metrics`)).text();
+    apiText = await (await fetch(`${fixture.farm.apiUrl}/metrics`, { headers: { authorization: `Bearer ${fixture.farm.apiKey}` } })).text();
     workerText = await (await fetch(fixture.farm.workers[0].metricsUrl)).text();
   });
   after(async () => {

@@ -5,6 +5,7 @@ import { BatchesController } from './batches/batches.controller.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { AdminKeysController } from './admin/admin-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { KeyAuthenticator } from './auth/key-authenticator.js';
 import { QueueRouter } from './routing/queue-router.js';
 import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
 import { WorkersController } from './workers/workers.controller.js';
@@ -39,7 +40,7 @@ export class AppModule {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
       controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
-      providers: [...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
@@ -17,10 +17,11 @@ import { redisGuaranteeWarnings } from '#libs/queue/src/index.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { VERSION } from '#libs/config/src/index.js';
 import { requestLimits } from './common/request-limits.js';
+import { strictExpress } from './http/strict-express.js';
 
 async function bootstrap(): Promise<void> {
   const config = await loadAppConfig();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), new ExpressAdapter(strictExpress()), {
     bodyParser: false,
     logger: config.env.LOG_LEVEL === 'silent' ? false : undefined,
   });

@@ -221,6 +221,7 @@ async function main(): Promise<void> {
   const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => !stopping, {
     drain: async () => setDraining(true),
     undrain: async () => setDraining(false),
+    token: config.env.WORKER_CONTROL_TOKEN,
   });
   void worker.run();
   void trainingWorker?.run();

@@ -23,7 +23,8 @@ const allowlist = z
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Loopback unless told otherwise: the container images set HOST=0.0.0.0 explicitly.
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
   PUBLIC_URL: z.url().optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
@@ -50,6 +51,8 @@ export const environmentSchema = z.object({
 
   ATELIER_BOOTSTRAP_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   AUTH_DISABLED: booleanFlag.default(false),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WORKER_CONTROL_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CORS_ORIGINS: z.string().default(''),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   MAX_RUNNING_JOBS_PER_TENANT: positiveInt.default(1000),

@@ -4,3 +4,4 @@ export { tenantLimitsSchema, tenantLimitsPatchSchema, type TenantLimits, type Te
 export { ApiKeyStore, type ApiKeyView, type StoredApiKey } from './api-key-store.js';
 export { TenantLimitsStore, type RateDecision } from './limits-store.js';
 export { WebhookSecretStore, type RotatedWebhookSecret, type WebhookSecretStoreOptions, type WebhookSigningSecrets } from './webhook-secret-store.js';
+export { bearerToken, parseAuthorization, presentedKeys, secretsEqual } from './presented-credentials.js';

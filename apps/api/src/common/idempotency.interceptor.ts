@@ -7,6 +7,7 @@ import { RedisKeys, type Redis } from '#libs/queue/src/index.js';
 import type { AuthenticatedRequest } from '../auth/current-principal.decorator.js';
 import { REDIS } from '../infrastructure/tokens.js';
 import { ApiError } from './api-error.js';
+import { canonicalJson } from './canonical-json.js';
 
 interface StoredOutcome {
   readonly state: 'pending' | 'done';
@@ -18,7 +19,7 @@ interface StoredOutcome {
 
 /**
  * `Idempotency-Key` on any POST: the first request with a key runs and its response is kept;
- * the same key with the same body replays that response (the original job, nothing new queued);
+ * the same key with the same body (key order aside) replays that response (the original job, nothing new queued);
  * the same key with another body is a 409. Keys are scoped to the tenant.
  */
 @Injectable()
@@ -38,7 +39,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const tenant = request.principal?.tenant ?? 'anonymous';
     const storeKey = `${this.keys.prefix}:idempotency:${tenant}:${createHash('sha256').update(idempotencyKey).digest('hex')}`;
     const fingerprint = createHash('sha256')
-      .update(`${request.method} ${request.path}\n${JSON.stringify(request.body ?? null)}`)
+      .update(`${request.method} ${request.path}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
     const ttl = this.config.env.IDEMPOTENCY_TTL_SECONDS;
     const pending: StoredOutcome = { state: 'pending', fingerprint };

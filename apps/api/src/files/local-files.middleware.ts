@@ -2,12 +2,19 @@ import type { NextFunction, Request, Response } from 'express';
 import type { StorageSettings } from '#libs/config/src/index.js';
 import { ObjectNotFoundError, type LocalStorage } from '#libs/storage/src/index.js';
 import { verifyLocalSignature } from '#libs/storage/src/index.js';
+import { readFileRequest } from './file-request-problem.js';
 
 /** Serves local-driver objects behind the same presigned-URL contract S3 gives. */
 export function localFilesHandler(storage: LocalStorage, settings: Extract<StorageSettings, { driver: 'local' }>, maxUploadBytes: number) {
   return async (request: Request, response: Response, next: NextFunction): Promise<void> => {
     try {
-      const key = decodeURIComponent(request.path.replace(/^\//, ''));
+      const named = readFileRequest(request);
+      if ('problem' in named) {
+        const { status, ...error } = named.problem;
+        response.status(status).json({ error });
+        return;
+      }
+      const { key } = named;
       const expires = Number(request.query.expires);
       const signature = String(request.query.signature ?? '');
       if (request.method === 'PUT') {
@@ -25,7 +32,7 @@ export function localFilesHandler(storage: LocalStorage, settings: Extract<Stora
           }
           chunks.push(chunk as Buffer);
         }
-        await storage.put(key, Buffer.concat(chunks), request.header('content-type') ?? 'application/octet-stream');
+        await storage.put(key, Buffer.concat(chunks), named.contentType);
         response.status(200).end();
         return;
       }

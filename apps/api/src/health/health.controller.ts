@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Redis } from '#libs/queue/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { OBJECT_STORAGE, REDIS } from '../infrastructure/tokens.js';
+import { PublicRoute } from '../auth/require-scope.decorator.js';
 
 type Check = { ok: true } | { ok: false; error: string };
 
@@ -15,7 +16,9 @@ async function check(probe: () => Promise<unknown>): Promise<Check> {
   }
 }
 
+/** Public: load balancers and orchestrators probe these without credentials; they reveal only up/down. */
 @Controller()
+@PublicRoute()
 export class HealthController {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,

@@ -3,10 +3,14 @@ import type { Queue } from 'bullmq';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
 import { WEBHOOK_QUEUE } from '../infrastructure/tokens.js';
 import { QueueRouter } from '../routing/queue-router.js';
+import { AuthenticatedBy } from '../auth/require-scope.decorator.js';
+import { MetricsAuthGuard } from './metrics-auth.guard.js';
 
 const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed'] as const;
 
+/** Operational data (queues, workers, tenants' traffic): a scrape token or an admin key, never anonymous. */
 @Controller()
+@AuthenticatedBy(MetricsAuthGuard)
 export class MetricsController {
   constructor(
     @Inject(FARM_METRICS) private readonly metrics: FarmMetrics,

@@ -83,7 +83,7 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
       ...webhookSecretOpenApi(),
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': ok('Alive') } } },
       '/readyz': { get: { summary: 'Readiness: Redis and storage reachable', security: [], responses: { '200': ok('Ready'), '503': ok('Not ready') } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': ok('Text exposition format') } } },
+      '/metrics': { get: { summary: 'Prometheus metrics: Bearer METRICS_TOKEN or an admin key', security: [{ bearer: [] }], responses: { '200': ok('Text exposition format') } } },
       ...eventsOpenApi(),
       ...compat.paths,
       ...consoleOpenApi(),

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, UseFilters } from '@nestjs/common';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { listSchedulers } from '#libs/diffusion/src/schedulers/index.js';
@@ -8,6 +8,7 @@ import { CurrentPrincipal } from '../../auth/current-principal.decorator.js';
 import { parseBody } from '../../common/zod-body.js';
 import { RequestResolver } from '../../generations/request-resolver.js';
 import { CompatAuthGuard } from '../compat-auth.guard.js';
+import { AuthenticatedBy } from '../../auth/require-scope.decorator.js';
 import { SCHEDULE_TYPES } from './a1111-fields.js';
 import { A1111ErrorFilter } from './a1111-error.filter.js';
 import { toA1111Progress, type A1111Progress } from './a1111-progress.js';
@@ -29,7 +30,7 @@ interface SdModel {
 
 /** The read-only A1111 endpoints clients call to fill their menus and show progress. */
 @Controller('sdapi/v1')
-@UseGuards(CompatAuthGuard)
+@AuthenticatedBy(CompatAuthGuard)
 @UseFilters(A1111ErrorFilter)
 export class A1111CatalogController {
   constructor(

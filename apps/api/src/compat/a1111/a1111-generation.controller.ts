@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import type { RequestLimits } from '#libs/contracts/src/index.js';
@@ -10,6 +10,7 @@ import { RequestResolver } from '../../generations/request-resolver.js';
 import { OBJECT_STORAGE } from '../../infrastructure/tokens.js';
 import { BlockingGenerator } from '../blocking-generator.js';
 import { CompatAuthGuard } from '../compat-auth.guard.js';
+import { AuthenticatedBy } from '../../auth/require-scope.decorator.js';
 import { pngParameters } from '../png-parameters.js';
 import { outputBytes } from '../stored-outputs.js';
 import { waitBudgetMs } from '../wait-budget.js';
@@ -21,7 +22,7 @@ import { requestLimits } from '../../common/request-limits.js';
 
 /** AUTOMATIC1111's txt2img and img2img, answered synchronously from the queue. */
 @Controller('sdapi/v1')
-@UseGuards(CompatAuthGuard)
+@AuthenticatedBy(CompatAuthGuard)
 @UseFilters(A1111ErrorFilter)
 export class A1111GenerationController {
   private readonly schemas;

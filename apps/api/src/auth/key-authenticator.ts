@@ -1,0 +1,60 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { ALL_SCOPES, ApiKeyStore, LOCAL_TENANT, Scope, TenantLimitsStore, presentedKeys, type Principal } from '#libs/tenancy/src/index.js';
+import { ApiError } from '../common/api-error.js';
+import type { AuthenticatedRequest } from './current-principal.decorator.js';
+
+const LOCAL_PRINCIPAL: Principal = { keyId: 'local', tenant: LOCAL_TENANT, scopes: ALL_SCOPES };
+
+export interface KeyRequirement {
+  /** The scope the route needs (`admin` keys have every scope). */
+  readonly scope: Scope;
+  /** Accept HTTP basic auth (A1111 clients); otherwise only Bearer and X-API-Key. */
+  readonly basic: boolean;
+  /** `WWW-Authenticate` challenge sent with a 401, if the clients of the route expect one. */
+  readonly challenge?: string;
+}
+
+/**
+ * The one place an API key becomes a principal: a valid, unrevoked key with the scope, within its
+ * key's request rate. Every guard (the global AuthGuard, the compatibility and metrics guards)
+ * calls this, so no route authenticates differently. AUTH_DISABLED=true (local development only)
+ * makes every request the all-scopes "local" principal.
+ */
+@Injectable()
+export class KeyAuthenticator {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ApiKeyStore) private readonly keys: ApiKeyStore,
+    @Inject(TenantLimitsStore) private readonly limits: TenantLimitsStore,
+  ) {}
+
+  async authorize(request: AuthenticatedRequest, response: Response, requirement: KeyRequirement): Promise<Principal> {
+    const principal = this.config.env.AUTH_DISABLED ? LOCAL_PRINCIPAL : await this.authenticate(request, response, requirement);
+    if (!principal.scopes.includes(requirement.scope) && !principal.scopes.includes(Scope.Admin)) {
+      throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', `this key lacks the "${requirement.scope}" scope`);
+    }
+    const limits = await this.limits.limits(principal.tenant);
+    const rate = await this.limits.hitRate(principal.keyId, limits.requests_per_minute);
+    if (!rate.allowed) {
+      // Set here as well as by the filters: controller-level error filters differ per API flavour.
+      response.setHeader('Retry-After', String(rate.retryAfterSeconds));
+      throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, 'rate_limited', `more than ${limits.requests_per_minute} requests per minute for this key; retry in ${rate.retryAfterSeconds} s`).withRetryAfter(
+        rate.retryAfterSeconds,
+      );
+    }
+    request.principal = principal;
+    return principal;
+  }
+
+  private async authenticate(request: AuthenticatedRequest, response: Response, requirement: KeyRequirement): Promise<Principal> {
+    for (const key of presentedKeys(request.header('authorization'), request.header('x-api-key'), { basic: requirement.basic })) {
+      const found = await this.keys.authenticate(key);
+      if (found) return found;
+    }
+    if (requirement.challenge) response.setHeader('WWW-Authenticate', requirement.challenge);
+    const how = requirement.basic ? 'Authorization: Bearer <key>, or basic auth with the key as password' : 'Authorization: Bearer <key> or X-API-Key: <key>';
+    throw new ApiError(HttpStatus.UNAUTHORIZED, 'unauthorized', `missing, invalid or revoked API key (${how})`);
+  }
+}
