@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { sourceImageLimits, type AppConfig } from '#libs/config/src/index.js';
 import { farmPolicies } from '#libs/outbound/src/index.js';
-import { ErrorCode, GenerationStatus, WebhookEvent, generationJobSchema, type GenerationError, type GenerationRecord, type StoredOutput } from '#libs/contracts/src/index.js';
+import { ErrorCode, GenerationStatus, generationJobSchema, type GenerationError, type GenerationRecord, type StoredOutput } from '#libs/contracts/src/index.js';
 import {
   GenerationCanceledError,
   InvalidImageError,
@@ -14,7 +14,7 @@ import {
 } from '#libs/diffusion/src/index.js';
 import { UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
 import type { FarmMetrics } from '#libs/metrics/src/index.js';
-import type { WebhookPublisher } from '#libs/notifications/src/index.js';
+import type { GenerationLifecycle } from '#libs/lifecycle/src/index.js';
 import { refOf, type GenerationRef, type GenerationStore } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import type { Logger } from 'pino';
@@ -50,8 +50,9 @@ function classify(error: unknown): { error: GenerationError; permanent: boolean 
 export interface GenerationHandlerDeps {
   readonly config: AppConfig;
   readonly store: GenerationStore;
+  /** Every status change (and, atomically with it, its webhook) goes through here. */
+  readonly lifecycle: GenerationLifecycle;
   readonly storage: ObjectStorage;
-  readonly webhooks: WebhookPublisher;
   readonly models: ModelService;
   readonly pipeline: StableDiffusionPipeline;
   readonly metrics: FarmMetrics;
@@ -94,16 +95,16 @@ export class GenerationHandler {
   }
 
   private async run(job: Job, token: string | undefined, jobSignal: AbortSignal | undefined, record: GenerationRecord, log: Logger): Promise<{ outputs: number }> {
-    const { store, webhooks, metrics } = this.deps;
+    const { store, lifecycle, metrics } = this.deps;
     const { generationId: id, submittedAt } = generationJobSchema.parse(job.data);
     const deadline = jobDeadline(Date.parse(record.created_at) + this.deps.config.env.JOB_DEADLINE_MS, jobSignal);
     const signal = deadline.signal;
     const attempt = job.attemptsMade + 1;
     const startedAt = new Date();
     const ref = refOf(record);
-    const started = await store.markStarted(ref, this.deps.config.workerId, attempt, startedAt);
+    // generation.started (first attempt only) is recorded in the same atomic step.
+    const started = await lifecycle.start(ref, this.deps.config.workerId, attempt, startedAt);
     if (!started.applied) return { outputs: 0 };
-    if (started.previous === GenerationStatus.Queued && record.attempts === 0) await webhooks.generationEvent(WebhookEvent.GenerationStarted, id);
     const queueWaitMs = startedAt.getTime() - Date.parse(submittedAt);
     metrics.queueWait.observe({ job_type: 'generation' }, queueWaitMs / 1000);
     metrics.workerBusy.inc();
@@ -172,14 +173,8 @@ export class GenerationHandler {
         embeddings: [...result.adapters.embeddings],
         merge_ms: Math.round(result.adapters.mergeMs),
       };
-      const done = await store.markSucceeded(ref, outputs, timings, finishedAt, adapters);
-      if (done.applied) {
-        metrics.imagesGenerated.inc({ model_family: model.family }, outputs.length);
-        metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'succeeded' });
-        metrics.endToEnd.observe({ job_type: 'generation', model_family: model.family }, timings.total_ms / 1000);
-        await webhooks.afterTransition(WebhookEvent.GenerationSucceeded, { id, batch_id: ref.batchId }, done.batchCompleted);
-        log.info({ timings }, 'generation succeeded');
-      }
+      const done = await lifecycle.succeed(ref, { outputs, timings, adapters, modelFamily: model.family }, finishedAt);
+      if (done.applied) log.info({ timings }, 'generation succeeded');
       deadline.clear();
       return { outputs: outputs.length };
     } catch (caught) {
@@ -191,8 +186,7 @@ export class GenerationHandler {
       if (error instanceof GenerationCanceledError) {
         if (error.reason === SHUTDOWN_REASON || (error.reason instanceof Error && error.reason.message === SHUTDOWN_REASON)) {
           // Handed back without spending an attempt: another worker picks it up from the start.
-          await store.markRequeued(ref, { code: 'worker_shutdown', message: 'worker shut down; job handed back' });
-          metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'requeued' });
+          await lifecycle.requeue(ref, { code: 'worker_shutdown', message: 'worker shut down; job handed back' }, 'requeued');
           await job.moveToWait(token);
           throw new WaitingError();
         }
@@ -204,15 +198,10 @@ export class GenerationHandler {
       const final = permanent || attempt >= (job.opts.attempts ?? 1);
       log.warn({ err: error, attempt, final }, 'generation attempt failed');
       if (final) {
-        const result = await store.markFailed(ref, failure, {}, new Date());
-        if (result.applied) {
-          metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'failed' });
-          await webhooks.afterTransition(WebhookEvent.GenerationFailed, { id, batch_id: ref.batchId }, result.batchCompleted);
-        }
+        await lifecycle.fail(ref, failure, {}, new Date());
         throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
       }
-      metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'retried' });
-      await store.markRequeued(ref, failure);
+      await lifecycle.requeue(ref, failure, 'retried');
       throw error;
     } finally {
       metrics.workerBusy.dec();
@@ -220,10 +209,7 @@ export class GenerationHandler {
   }
 
   private async cancel(ref: GenerationRef, log: Logger): Promise<void> {
-    const result = await this.deps.store.markCanceled(ref, [GenerationStatus.Queued, GenerationStatus.Running], new Date());
-    if (!result.applied) return;
-    this.deps.metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'canceled' });
-    await this.deps.webhooks.afterTransition(WebhookEvent.GenerationCanceled, { id: ref.id, batch_id: ref.batchId }, result.batchCompleted);
-    log.info('generation canceled');
+    const result = await this.deps.lifecycle.cancel(ref, [GenerationStatus.Queued, GenerationStatus.Running], new Date());
+    if (result.applied) log.info('generation canceled');
   }
 }

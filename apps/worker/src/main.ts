@@ -6,15 +6,15 @@ import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
 import { RemoteWeights, SessionPool, StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
 import { createFarmMetrics } from '#libs/metrics/src/index.js';
-import { WebhookPublisher } from '#libs/notifications/src/index.js';
-import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, createWebhookQueue, generationQueueName, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
+import { GenerationLifecycle, TrainingLifecycle } from '#libs/lifecycle/src/index.js';
+import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, generationQueueName, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
 import { probeGpu } from './gpu-probe.js';
-import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
+import { GenerationStore } from '#libs/records/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import { VERSION } from '#libs/config/src/index.js';
 import { GenerationHandler, SHUTDOWN_REASON } from './generation-handler.js';
 import { TrainingHandler } from './training-handler.js';
-import { QueueName, WebhookEvent } from '#libs/contracts/src/index.js';
+import { QueueName } from '#libs/contracts/src/index.js';
 import { TrainingStore, refOf } from '#libs/records/src/index.js';
 import { TenantSlots } from './tenant-slots.js';
 import { TenantLimitsStore } from '#libs/tenancy/src/index.js';
@@ -29,8 +29,8 @@ async function main(): Promise<void> {
   const keys = new RedisKeys(config.env.QUEUE_PREFIX);
   const store = new GenerationStore(redis, keys);
   const storage = createStorage(config.storage);
-  const webhookQueue = createWebhookQueue(redis, config.env.QUEUE_PREFIX, config.env.WEBHOOK_MAX_ATTEMPTS);
-  const webhooks = new WebhookPublisher(webhookQueue, store, new BatchStore(redis, keys), storage, config.env.PRESIGN_EXPIRES_SECONDS);
+  // Status changes record their webhooks in the same atomic step (an outbox the API drains).
+  const lifecycle = new GenerationLifecycle(store, metrics);
   const registry = new WorkerRegistry(keys, redis);
 
   for (const warning of await redisGuaranteeWarnings(redis)) logger.warn(`WARNING: ${warning}`);
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     max_batch_size: config.env.MAX_BATCH_SIZE,
   });
   const tenantSlots = new TenantSlots(redis, keys, limits, config.env.JOB_DEADLINE_MS);
-  const handler = new GenerationHandler({ config, store, storage, webhooks, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger, tenantSlots });
+  const handler = new GenerationHandler({ config, store, lifecycle, storage, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger, tenantSlots });
 
   const activeJobs = new Set<string>();
   let jobsDone = 0;
@@ -101,12 +101,13 @@ async function main(): Promise<void> {
       if (gpuHolds === 0 && !draining && !stopping) worker.resume();
     };
   };
+  const trainings = new TrainingStore(redis, keys);
   const trainingHandler = new TrainingHandler({
     config,
-    trainings: new TrainingStore(redis, keys),
+    trainings,
+    lifecycle: new TrainingLifecycle(trainings),
     storage,
     registry: new AdapterRegistry(storage),
-    webhooks,
     models,
     logger,
     holdGpu,
@@ -136,8 +137,7 @@ async function main(): Promise<void> {
   const failLostJob = async (generationId: string): Promise<void> => {
     const record = await store.get(generationId);
     if (!record) return;
-    const result = await store.markFailed(refOf(record), { code: 'worker_lost', message: 'the job\'s workers stopped responding too many times' }, {}, new Date());
-    if (result.applied) await webhooks.afterTransition(WebhookEvent.GenerationFailed, record, result.batchCompleted);
+    await lifecycle.fail(refOf(record), { code: 'worker_lost', message: 'the job\'s workers stopped responding too many times' }, {}, new Date());
   };
 
   const subscriber = createRedisConnection(config.redisUrl);
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       await closing;
     }
     await registry.remove(config.workerId).catch(() => undefined);
-    await Promise.allSettled([webhookQueue.close(), pool.close()]);
+    await Promise.allSettled([pool.close()]);
     metricsServer.close();
     subscriber.disconnect();
     control.disconnect();

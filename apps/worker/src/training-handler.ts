@@ -1,10 +1,10 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppConfig } from '#libs/config/src/index.js';
-import { ErrorCode, WebhookEvent, trainingJobSchema, type TrainingRecord } from '#libs/contracts/src/index.js';
+import { ErrorCode, trainingJobSchema, type TrainingRecord } from '#libs/contracts/src/index.js';
 import { encodePng, toRgb8 } from '#libs/diffusion/src/index.js';
-import type { WebhookPublisher } from '#libs/notifications/src/index.js';
-import { TrainingStore, toTrainingView } from '#libs/records/src/index.js';
+import type { TrainingLifecycle } from '#libs/lifecycle/src/index.js';
+import { TrainingStore } from '#libs/records/src/index.js';
 import type { AdapterRegistry } from '#libs/registry/src/index.js';
 import { adapterKeys } from '#libs/registry/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
@@ -29,9 +29,10 @@ import type { ModelService } from './model-service.js';
 export interface TrainingHandlerDeps {
   readonly config: AppConfig;
   readonly trainings: TrainingStore;
+  /** Every status change (and, atomically with it, its webhook) goes through here. */
+  readonly lifecycle: TrainingLifecycle;
   readonly storage: ObjectStorage;
   readonly registry: AdapterRegistry;
-  readonly webhooks: WebhookPublisher;
   readonly models: ModelService;
   readonly logger: Logger;
   /** A training holds the whole GPU: generation work is paused around it. */
@@ -65,20 +66,19 @@ export class TrainingHandler {
   }
 
   async handle(job: Job, signal: AbortSignal | undefined): Promise<{ model_id: string } | { canceled: true }> {
-    const { trainings, storage, webhooks } = this.deps;
+    const { trainings, lifecycle } = this.deps;
     const { trainingId: id } = trainingJobSchema.parse(job.data);
     const log = this.deps.logger.child({ training_id: id, job_id: job.id });
     const record = await trainings.get(id);
     if (!record) throw new UnrecoverableError(`training ${id} has no record`);
     if (TrainingStore.isTerminal(record.status)) return { canceled: true };
-    const view = async (): Promise<unknown> => toTrainingView((await trainings.get(id)) as TrainingRecord, storage, this.deps.config.env.PRESIGN_EXPIRES_SECONDS);
     if (record.cancel_requested) {
-      if (await trainings.markCanceled(id)) await webhooks.trainingEvent(WebhookEvent.TrainingCanceled, record, await view());
+      await lifecycle.cancel(id);
       return { canceled: true };
     }
     const attempt = job.attemptsMade + 1;
-    await trainings.markRunning(id, this.deps.config.workerId, attempt);
-    if (record.attempts === 0) await webhooks.trainingEvent(WebhookEvent.TrainingStarted, record, await view());
+    // training.started (first attempt only) is recorded in the same atomic step.
+    await lifecycle.start(id, this.deps.config.workerId, attempt);
     const release = await this.deps.holdGpu();
     try {
       const result = await this.train(record, job, signal, log);
@@ -92,9 +92,7 @@ export class TrainingHandler {
         triggerWords: [record.request.trigger_word],
         baseModel: record.request.base_model,
       });
-      await trainings.markSucceeded(id, { key: adapterKeys('lora', manifest.name).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
-      const done = (await trainings.get(id)) as TrainingRecord;
-      await webhooks.trainingEvent(WebhookEvent.TrainingSucceeded, done, await view());
+      await lifecycle.succeed(id, { key: adapterKeys('lora', manifest.name).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
       log.info({ model_id: manifest.id, final_loss: result.finalLoss }, 'training succeeded');
       return { model_id: manifest.id };
     } catch (error) {
@@ -103,7 +101,7 @@ export class TrainingHandler {
         throw new Error('worker shut down during training; resuming elsewhere from the last checkpoint', { cause: error });
       }
       if (error instanceof TrainingCanceledError) {
-        if (await trainings.markCanceled(id)) await webhooks.trainingEvent(WebhookEvent.TrainingCanceled, record, await view());
+        await lifecycle.cancel(id);
         return { canceled: true };
       }
       const permanent = error instanceof DatasetError || error instanceof InvalidTrainingJobError || error instanceof UnrecoverableError;
@@ -111,7 +109,7 @@ export class TrainingHandler {
       log.warn({ err: error, attempt, final }, 'training attempt failed');
       if (final) {
         const code = error instanceof DatasetError ? 'invalid_dataset' : error instanceof InvalidTrainingJobError ? ErrorCode.ValidationFailed : ErrorCode.Internal;
-        if (await trainings.markFailed(id, { code, message: (error as Error).message })) await webhooks.trainingEvent(WebhookEvent.TrainingFailed, record, await view());
+        await lifecycle.fail(id, { code, message: (error as Error).message });
         throw new UnrecoverableError((error as Error).message);
       }
       throw error;
@@ -177,8 +175,7 @@ export class TrainingHandler {
           }
           if (event.step / event.totalSteps >= nextWebhook) {
             nextWebhook += PROGRESS_WEBHOOK_EVERY;
-            const current = (await trainings.get(record.id)) as TrainingRecord;
-            await this.deps.webhooks.trainingEvent(WebhookEvent.TrainingProgress, current, await toTrainingView(current, storage, this.deps.config.env.PRESIGN_EXPIRES_SECONDS));
+            await this.deps.lifecycle.progress(record.id);
           }
         } else if (event.type === 'checkpoint') {
           const base = `trainings/${record.id}/checkpoints/${String(event.checkpoint.step).padStart(7, '0')}`;

@@ -40,4 +40,11 @@ export class RedisKeys {
   models(): string {
     return `${this.prefix}:models`;
   }
+  training(id: string): string {
+    return `${this.prefix}:training:${id}`;
+  }
+  /** Stream of lifecycle events appended by the transition scripts, drained into the webhook queue. */
+  outbox(): string {
+    return `${this.prefix}:outbox`;
+  }
 }

@@ -42,21 +42,25 @@ export class BatchStore {
   }
 
   async get(id: string): Promise<BatchRecord | undefined> {
-    const fields = await this.redis.hgetall(this.keys.batch(id));
-    if (!fields.id) return undefined;
-    const counts = Object.fromEntries(ALL_STATUSES.map((status) => [status, Number(fields[status] ?? 0)])) as Record<GenerationStatus, number>;
-    return {
-      id: fields.id,
-      tenant: fields.tenant || 'local',
-      total: Number(fields.total),
-      counts,
-      webhook: fields.webhook ? webhookTargetSchema.parse(JSON.parse(fields.webhook)) : undefined,
-      created_at: fields.created_at,
-      completed_at: fields.completed_at || undefined,
-    };
+    return batchFromFields(await this.redis.hgetall(this.keys.batch(id)));
   }
 
   async items(id: string, offset: number, limit: number): Promise<string[]> {
     return this.redis.lrange(this.keys.batchItems(id), offset, offset + limit - 1);
   }
+}
+
+/** A batch hash's fields (live, or an outbox snapshot of them) as a record. */
+export function batchFromFields(fields: Record<string, string>): BatchRecord | undefined {
+  if (!fields.id) return undefined;
+  const counts = Object.fromEntries(ALL_STATUSES.map((status) => [status, Number(fields[status] ?? 0)])) as Record<GenerationStatus, number>;
+  return {
+    id: fields.id,
+    tenant: fields.tenant || 'local',
+    total: Number(fields.total),
+    counts,
+    webhook: fields.webhook ? webhookTargetSchema.parse(JSON.parse(fields.webhook)) : undefined,
+    created_at: fields.created_at,
+    completed_at: fields.completed_at || undefined,
+  };
 }

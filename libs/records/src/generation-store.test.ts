@@ -31,6 +31,15 @@ describe('generation records (real redis-server)', () => {
   let store: GenerationStore;
   let batches: BatchStore;
   let prefix = 0;
+  let keys: RedisKeys;
+
+  /** The outbox as [event, kind, subject, snapshot status] rows, oldest first. */
+  const outbox = async (): Promise<Array<[string, string, string, string]>> =>
+    (await redis.xrange(keys.outbox(), '-', '+')).map(([, flat]) => {
+      const fields = Object.fromEntries(flat.flatMap((value, index) => (index % 2 === 0 ? [[value, flat[index + 1]]] : [])));
+      const snapshot = JSON.parse(fields.snapshot) as Record<string, string>;
+      return [fields.event, fields.kind, fields.subject, snapshot.status ?? `${snapshot.completed_at ? 'completed' : ''}`];
+    });
 
   before(async () => {
     server = await startPrivateRedis();
@@ -42,7 +51,7 @@ describe('generation records (real redis-server)', () => {
   });
 
   const fresh = (): void => {
-    const keys = new RedisKeys(`t${prefix++}`);
+    keys = new RedisKeys(`t${prefix++}`);
     store = new GenerationStore(redis, keys);
     batches = new BatchStore(redis, keys);
   };
@@ -92,5 +101,49 @@ describe('generation records (real redis-server)', () => {
     assert.ok(batch?.completed_at);
     assert.deepEqual(batch.counts, { queued: 0, running: 0, succeeded: 16, failed: 4, canceled: 0 });
     assert.deepEqual(await batches.items('batch1', 5, 3), ['b5', 'b6', 'b7']);
+  });
+
+  it('appends each transition\'s webhook event to the outbox in the same step, started only on a first attempt', async () => {
+    fresh();
+    const ref = { id: 'o1', tenant: 't' };
+    const multi = redis.multi();
+    store.addCreate(multi, { id: 'o1', tenant: 't', queue: 'generation', request, warnings: [], createdAt: new Date().toISOString() });
+    await multi.exec();
+    assert.equal((await store.markStarted(ref, 'w1', 1, new Date())).eventAppended, true);
+    assert.equal((await store.markRequeued(ref, { code: 'worker_shutdown', message: 'handed back' })).eventAppended, false);
+    assert.equal((await store.markStarted(ref, 'w2', 1, new Date())).eventAppended, false, 'a handed-back job does not start twice');
+    assert.equal((await store.markSucceeded(ref, [], { total_ms: 3 }, new Date())).eventAppended, true);
+    assert.equal((await store.markCanceled(ref, [GenerationStatus.Running], new Date())).eventAppended, false, 'a refused transition appends nothing');
+    assert.deepEqual(await outbox(), [
+      ['generation.started', 'generation', 'o1', 'running'],
+      ['generation.succeeded', 'generation', 'o1', 'succeeded'],
+    ]);
+    const [, [, flat]] = await redis.xrange(keys.outbox(), '-', '+');
+    const snapshot = JSON.parse(flat[flat.indexOf('snapshot') + 1]) as Record<string, string>;
+    assert.equal(snapshot.request, undefined, 'the immutable request is not copied into every entry');
+    assert.equal(snapshot.timings, JSON.stringify({ total_ms: 3 }));
+  });
+
+  it('appends batch.completed exactly once, in the step that finishes the last item', async () => {
+    fresh();
+    const ids = Array.from({ length: 12 }, (_, index) => `c${index}`);
+    const multi = redis.multi();
+    batches.addCreate(multi, { id: 'batch2', tenant: 't', generationIds: ids, createdAt: new Date().toISOString() });
+    for (const id of ids) store.addCreate(multi, { id, tenant: 't', queue: 'generation', request, batchId: 'batch2', warnings: [], createdAt: new Date().toISOString() });
+    await multi.exec();
+    await Promise.all(
+      ids.map(async (id, index) => {
+        const ref = { id, batchId: 'batch2', tenant: 't' };
+        if (index % 4 === 0) return store.markCanceled(ref, [GenerationStatus.Queued], new Date());
+        await store.markStarted(ref, 'w', 1, new Date());
+        return store.markSucceeded(ref, [], {}, new Date());
+      }),
+    );
+    const entries = await outbox();
+    const completed = entries.filter(([event]) => event === 'batch.completed');
+    assert.deepEqual(completed, [['batch.completed', 'batch', 'batch2', 'completed']]);
+    assert.equal(entries.at(-1)?.[0], 'batch.completed', 'recorded after the item event that completed the batch');
+    assert.equal(entries.filter(([event]) => event === 'generation.succeeded').length, 9);
+    assert.equal(entries.filter(([event]) => event === 'generation.canceled').length, 3);
   });
 });

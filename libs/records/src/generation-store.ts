@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   GenerationStatus,
+  WebhookEvent,
   resolvedGenerationSchema,
   type AppliedAdaptersView,
   type GenerationError,
@@ -16,6 +18,19 @@ export interface TransitionResult {
   readonly applied: boolean;
   readonly previous: GenerationStatus | undefined;
   readonly batchCompleted: boolean;
+  /** Whether the transition appended its webhook event to the outbox (in the same atomic step). */
+  readonly eventAppended: boolean;
+}
+
+/** The outbox event a transition appends; `firstStartOnly`: only when a queued job starts its first attempt. */
+interface TransitionEvent {
+  readonly event: WebhookEvent;
+  readonly firstStartOnly?: boolean;
+}
+
+/** Event ids name one event for good: webhook message ids (and so BullMQ job ids) derive from them. */
+export function newEventId(): string {
+  return `evt_${randomUUID().replaceAll('-', '')}`;
 }
 
 type FieldValues = Record<string, string | number>;
@@ -39,7 +54,7 @@ export class GenerationStore {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {
-    this.redis.defineCommand('atelierTransition', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
+    this.redis.defineCommand('atelierTransition', { numberOfKeys: 4, lua: TRANSITION_SCRIPT });
   }
 
   /** Adds the `create` command for many records to a MULTI (used for batches of thousands). */
@@ -91,16 +106,18 @@ export class GenerationStore {
   }
 
   async markStarted(ref: GenerationRef, workerId: string, attempt: number, now: Date): Promise<TransitionResult> {
-    return this.transition(ref, GenerationStatus.Running, [GenerationStatus.Queued, GenerationStatus.Running], {
-      worker_id: workerId,
-      attempts: attempt,
-      started_at: now.toISOString(),
-    });
+    return this.transition(
+      ref,
+      GenerationStatus.Running,
+      [GenerationStatus.Queued, GenerationStatus.Running],
+      { worker_id: workerId, attempts: attempt, started_at: now.toISOString() },
+      { event: WebhookEvent.GenerationStarted, firstStartOnly: true },
+    );
   }
 
   /** A retry hands the job back: visible as queued again, attempts kept. */
   async markRequeued(ref: GenerationRef, error: GenerationError): Promise<TransitionResult> {
-    return this.transition(ref, GenerationStatus.Queued, [GenerationStatus.Running], { last_error: JSON.stringify(error) });
+    return this.transition(ref, GenerationStatus.Queued, [GenerationStatus.Running], { last_error: JSON.stringify(error) }, undefined);
   }
 
   async markSucceeded(
@@ -110,27 +127,33 @@ export class GenerationStore {
     now: Date,
     adapters?: AppliedAdaptersView,
   ): Promise<TransitionResult> {
-    return this.transition(ref, GenerationStatus.Succeeded, [GenerationStatus.Running], {
-      outputs: JSON.stringify(outputs),
-      adapters: adapters ? JSON.stringify(adapters) : '',
-      timings: JSON.stringify(timings),
-      finished_at: now.toISOString(),
-    });
+    return this.transition(
+      ref,
+      GenerationStatus.Succeeded,
+      [GenerationStatus.Running],
+      { outputs: JSON.stringify(outputs), adapters: adapters ? JSON.stringify(adapters) : '', timings: JSON.stringify(timings), finished_at: now.toISOString() },
+      { event: WebhookEvent.GenerationSucceeded },
+    );
   }
 
   async markFailed(ref: GenerationRef, error: GenerationError, timings: GenerationTimings, now: Date): Promise<TransitionResult> {
-    return this.transition(ref, GenerationStatus.Failed, [GenerationStatus.Queued, GenerationStatus.Running], {
-      error: JSON.stringify(error),
-      timings: JSON.stringify(timings),
-      finished_at: now.toISOString(),
-    });
+    return this.transition(
+      ref,
+      GenerationStatus.Failed,
+      [GenerationStatus.Queued, GenerationStatus.Running],
+      { error: JSON.stringify(error), timings: JSON.stringify(timings), finished_at: now.toISOString() },
+      { event: WebhookEvent.GenerationFailed },
+    );
   }
 
   async markCanceled(ref: GenerationRef, from: readonly GenerationStatus[], now: Date): Promise<TransitionResult> {
-    return this.transition(ref, GenerationStatus.Canceled, from, {
-      error: JSON.stringify({ code: 'canceled', message: 'canceled by request' }),
-      finished_at: now.toISOString(),
-    });
+    return this.transition(
+      ref,
+      GenerationStatus.Canceled,
+      from,
+      { error: JSON.stringify({ code: 'canceled', message: 'canceled by request' }), finished_at: now.toISOString() },
+      { event: WebhookEvent.GenerationCanceled },
+    );
   }
 
   async requestCancel(id: string): Promise<void> {
@@ -147,25 +170,42 @@ export class GenerationStore {
     to: GenerationStatus,
     from: readonly GenerationStatus[],
     fields: FieldValues,
+    event: TransitionEvent | undefined,
   ): Promise<TransitionResult> {
     const flat = Object.entries(fields).flatMap(([key, value]) => [key, String(value)]);
     const runner = this.redis as unknown as {
-      atelierTransition(k1: string, k2: string, k3: string, ...args: string[]): Promise<[number, string, number]>;
+      atelierTransition(k1: string, k2: string, k3: string, k4: string, ...args: string[]): Promise<[number, string, number, number]>;
     };
-    const [applied, previous, completed] = await runner.atelierTransition(
+    const [applied, previous, completed, appended] = await runner.atelierTransition(
       this.keys.generation(ref.id),
       ref.batchId ? this.keys.batch(ref.batchId) : '',
       this.keys.tenantOutstanding(ref.tenant),
+      this.keys.outbox(),
       to,
       from.join(','),
       new Date().toISOString(),
+      event?.event ?? '',
+      newEventId(),
+      newEventId(),
+      event?.firstStartOnly ? 'first-start' : '',
       ...flat,
     );
     return {
       applied: applied === 1,
       previous: previous ? (previous as GenerationStatus) : undefined,
       batchCompleted: completed === 1,
+      eventAppended: appended === 1,
     };
+  }
+
+  /**
+   * The record an outbox snapshot describes: the snapshot's fields plus the immutable `request`,
+   * read from the live record (undefined once that record has expired).
+   */
+  async fromSnapshot(snapshot: Record<string, string>): Promise<GenerationRecord | undefined> {
+    const request = await this.redis.hget(this.keys.generation(snapshot.id ?? ''), 'request');
+    if (!request || !snapshot.status) return undefined;
+    return toRecord({ ...snapshot, request });
   }
 }
 

@@ -2,8 +2,9 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query
 import { z } from 'zod';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { GenerationStatus, WebhookEvent, generationRequestSchema, type GenerationRecord, type GenerationView } from '#libs/contracts/src/index.js';
-import { WebhookLedger, WebhookPublisher, type DeliveryAttempt } from '#libs/notifications/src/index.js';
+import { GenerationStatus, generationRequestSchema, type GenerationRecord, type GenerationView } from '#libs/contracts/src/index.js';
+import { GenerationLifecycle } from '#libs/lifecycle/src/index.js';
+import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
 import { CancelChannel } from '#libs/queue/src/index.js';
 import { GenerationStore, refOf, toGenerationView } from '#libs/records/src/index.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
@@ -32,7 +33,7 @@ export class GenerationsController {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(QueueRouter) private readonly router: QueueRouter,
     @Inject(CancelChannel) private readonly cancelChannel: CancelChannel,
-    @Inject(WebhookPublisher) private readonly webhooks: WebhookPublisher,
+    @Inject(GenerationLifecycle) private readonly lifecycle: GenerationLifecycle,
     @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
     @Inject(WebhookLedger) private readonly ledger: WebhookLedger,
   ) {
@@ -71,11 +72,11 @@ export class GenerationsController {
       throw new ApiError(HttpStatus.CONFLICT, 'already_finished', `generation ${id} already ${record.status}`);
     }
     if (record.status === GenerationStatus.Queued) {
-      const result = await this.generations.markCanceled(refOf(record), [GenerationStatus.Queued], new Date());
+      // Its generation.canceled (and batch.completed) webhooks are recorded in the same atomic step.
+      const result = await this.lifecycle.cancel(refOf(record), [GenerationStatus.Queued], new Date());
       if (result.applied) {
         // A job that a worker locked meanwhile cannot be removed; that worker sees the status and skips it.
         await this.router.queue(record.queue).remove(id).catch(() => 0);
-        await this.webhooks.afterTransition(WebhookEvent.GenerationCanceled, record, result.batchCompleted);
         response.status(HttpStatus.OK);
         return this.view(principal, id);
       }

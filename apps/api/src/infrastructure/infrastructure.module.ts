@@ -1,8 +1,9 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { GenerationLifecycle, TrainingLifecycle } from '#libs/lifecycle/src/index.js';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { FARM_METRICS, createFarmMetrics } from '#libs/metrics/src/index.js';
-import { WebhookLedger, WebhookPublisher } from '#libs/notifications/src/index.js';
+import { WebhookLedger } from '#libs/notifications/src/index.js';
 import {
   CancelChannel,
   RedisKeys,
@@ -53,12 +54,9 @@ import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
           max_batch_size: config.env.MAX_BATCH_SIZE,
         }),
     },
-    {
-      provide: WebhookPublisher,
-      inject: [WEBHOOK_QUEUE, GenerationStore, BatchStore, OBJECT_STORAGE, APP_CONFIG],
-      useFactory: (queue: Queue, generations: GenerationStore, batches: BatchStore, storage: ObjectStorage, config: AppConfig) =>
-        new WebhookPublisher(queue, generations, batches, storage, config.env.PRESIGN_EXPIRES_SECONDS),
-    },
+    // Transitions and their webhooks' outbox entries, in one atomic step (drained by OutboxDrain).
+    { provide: GenerationLifecycle, inject: [GenerationStore], useFactory: (generations: GenerationStore) => new GenerationLifecycle(generations) },
+    { provide: TrainingLifecycle, inject: [TrainingStore], useFactory: (trainings: TrainingStore) => new TrainingLifecycle(trainings) },
   ],
   exports: [
     REDIS,
@@ -70,7 +68,8 @@ import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     WorkerRegistry,
     OBJECT_STORAGE,
     FARM_METRICS,
-    WebhookPublisher,
+    GenerationLifecycle,
+    TrainingLifecycle,
     ApiKeyStore,
     TenantLimitsStore,
     WebhookLedger,

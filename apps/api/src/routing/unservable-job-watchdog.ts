@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { ErrorCode, GenerationStatus, WebhookEvent, generationJobSchema } from '#libs/contracts/src/index.js';
-import { WebhookPublisher } from '#libs/notifications/src/index.js';
+import { ErrorCode, GenerationStatus, generationJobSchema } from '#libs/contracts/src/index.js';
+import { GenerationLifecycle } from '#libs/lifecycle/src/index.js';
 import { GenerationStore, refOf } from '#libs/records/src/index.js';
 import { QueueRouter } from './queue-router.js';
 
@@ -25,7 +25,7 @@ export class UnservableJobWatchdog implements OnApplicationBootstrap, OnApplicat
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(QueueRouter) private readonly router: QueueRouter,
     @Inject(GenerationStore) private readonly generations: GenerationStore,
-    @Inject(WebhookPublisher) private readonly webhooks: WebhookPublisher,
+    @Inject(GenerationLifecycle) private readonly lifecycle: GenerationLifecycle,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -50,7 +50,8 @@ export class UnservableJobWatchdog implements OnApplicationBootstrap, OnApplicat
         if (!record || record.status !== GenerationStatus.Queued) continue;
         const lastSeen = this.lastServed.get(`${name}\n${record.request.model}`) ?? this.startedAt;
         if (now - lastSeen < this.config.env.UNSERVABLE_JOB_TIMEOUT_MS) continue;
-        const result = await this.generations.markFailed(
+        // generation.failed (and batch.completed) are recorded in the same atomic step.
+        const result = await this.lifecycle.fail(
           refOf(record),
           { code: ErrorCode.NoCapableWorker, message: `no live worker has served model ${record.request.model} on queue ${name} for ${Math.round((now - lastSeen) / 1000)} s` },
           {},
@@ -58,7 +59,6 @@ export class UnservableJobWatchdog implements OnApplicationBootstrap, OnApplicat
         );
         if (!result.applied) continue;
         await job.remove().catch(() => undefined);
-        await this.webhooks.afterTransition(WebhookEvent.GenerationFailed, record, result.batchCompleted);
         failed++;
       }
     }

@@ -3,8 +3,8 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Res }
 import { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { JobName, QueueName, TrainingStatus, WebhookEvent, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '#libs/contracts/src/index.js';
-import { WebhookPublisher } from '#libs/notifications/src/index.js';
+import { JobName, QueueName, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '#libs/contracts/src/index.js';
+import { TrainingLifecycle } from '#libs/lifecycle/src/index.js';
 import { CancelChannel, WorkerRegistry, type Redis } from '#libs/queue/src/index.js';
 import { TrainingStore, toTrainingView, type TrainingView } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
@@ -30,7 +30,7 @@ export class TrainingsController {
     @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(CancelChannel) private readonly cancelChannel: CancelChannel,
-    @Inject(WebhookPublisher) private readonly webhooks: WebhookPublisher,
+    @Inject(TrainingLifecycle) private readonly lifecycle: TrainingLifecycle,
     @Inject(RequestResolver) private readonly webhookCheck: RequestResolver,
   ) {
     // Attempts cover worker loss: a new attempt resumes from the last checkpoint.
@@ -79,10 +79,9 @@ export class TrainingsController {
     if (TrainingStore.isTerminal(record.status) && record.status !== TrainingStatus.Canceled) {
       throw new ApiError(HttpStatus.CONFLICT, 'already_finished', `training ${id} already ${record.status}`);
     }
-    if (record.status === TrainingStatus.Queued && (await this.trainings.markCanceled(id))) {
+    // training.canceled is recorded in the same atomic step as the status.
+    if (record.status === TrainingStatus.Queued && (await this.lifecycle.cancel(id))) {
       await this.queue.remove(id).catch(() => 0);
-      const canceled = await this.owned(principal, id);
-      await this.webhooks.trainingEvent(WebhookEvent.TrainingCanceled, canceled, await toTrainingView(canceled, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS));
       response.status(HttpStatus.OK);
       return this.view(principal, id);
     }

@@ -1,0 +1,71 @@
+import {
+  WebhookEvent,
+  type AppliedAdaptersView,
+  type GenerationError,
+  type GenerationStatus,
+  type GenerationTimings,
+  type StoredOutput,
+} from '#libs/contracts/src/index.js';
+import type { FarmMetrics } from '#libs/metrics/src/index.js';
+import type { GenerationRef, GenerationStore, TransitionResult } from '#libs/records/src/index.js';
+import { faultPoint } from './fault-point.js';
+
+/**
+ * The only code that moves a generation between states. Each move is one atomic step in Redis
+ * (the status, the batch counters and the outbox entry of its webhook, see transition.lua.ts);
+ * the API's outbox drainer turns outbox entries into webhook deliveries, so a crash right after
+ * a move cannot lose its webhook. Metrics (process-local counters) are recorded after the step
+ * when `metrics` is given (workers: "jobs that left a worker"); the API passes none.
+ */
+export class GenerationLifecycle {
+  constructor(
+    private readonly store: GenerationStore,
+    private readonly metrics?: FarmMetrics,
+  ) {}
+
+  /** Running; `generation.started` is recorded only when a queued job starts its first attempt. */
+  async start(ref: GenerationRef, workerId: string, attempt: number, now: Date): Promise<TransitionResult> {
+    const result = await this.store.markStarted(ref, workerId, attempt, now);
+    faultPoint(`after-transition:${WebhookEvent.GenerationStarted}`);
+    return result;
+  }
+
+  async succeed(
+    ref: GenerationRef,
+    outcome: { outputs: readonly StoredOutput[]; timings: GenerationTimings & { total_ms: number }; adapters?: AppliedAdaptersView; modelFamily: string },
+    now: Date,
+  ): Promise<TransitionResult> {
+    const result = await this.store.markSucceeded(ref, outcome.outputs, outcome.timings, now, outcome.adapters);
+    faultPoint(`after-transition:${WebhookEvent.GenerationSucceeded}`);
+    if (result.applied && this.metrics) {
+      this.metrics.imagesGenerated.inc({ model_family: outcome.modelFamily }, outcome.outputs.length);
+      this.metrics.jobsCompleted.inc({ job_type: 'generation', outcome: 'succeeded' });
+      this.metrics.endToEnd.observe({ job_type: 'generation', model_family: outcome.modelFamily }, outcome.timings.total_ms / 1000);
+    }
+    return result;
+  }
+
+  async fail(ref: GenerationRef, error: GenerationError, timings: GenerationTimings, now: Date): Promise<TransitionResult> {
+    const result = await this.store.markFailed(ref, error, timings, now);
+    faultPoint(`after-transition:${WebhookEvent.GenerationFailed}`);
+    if (result.applied) this.metrics?.jobsCompleted.inc({ job_type: 'generation', outcome: 'failed' });
+    return result;
+  }
+
+  async cancel(ref: GenerationRef, from: readonly GenerationStatus[], now: Date): Promise<TransitionResult> {
+    const result = await this.store.markCanceled(ref, from, now);
+    faultPoint(`after-transition:${WebhookEvent.GenerationCanceled}`);
+    if (result.applied) this.metrics?.jobsCompleted.inc({ job_type: 'generation', outcome: 'canceled' });
+    return result;
+  }
+
+  /**
+   * Back to queued (no webhook): `requeued` when a shutting-down worker hands the job back,
+   * `retried` when a failed attempt will be retried. Counted whether or not it applied.
+   */
+  async requeue(ref: GenerationRef, error: GenerationError, reason: 'requeued' | 'retried'): Promise<TransitionResult> {
+    const result = await this.store.markRequeued(ref, error);
+    this.metrics?.jobsCompleted.inc({ job_type: 'generation', outcome: reason });
+    return result;
+  }
+}

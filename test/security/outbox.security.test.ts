@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Queue } from 'bullmq';
+import { webhookJobSchema, type ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
+import { OutboxDrainer, OutboxWebhooks } from '#libs/notifications/src/index.js';
+import { RedisKeys, createRedisConnection, createWebhookQueue, type Redis } from '#libs/queue/src/index.js';
+import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
+import { LocalStorage } from '#libs/storage/src/index.js';
+import { ProbeTable } from '../support/probe-table.js';
+
+const request: ResolvedGeneration = {
+  model: 'demo-sd15',
+  prompt: 'a red circle',
+  negative_prompt: '',
+  style: 'base',
+  samples: 1,
+  num_inference_steps: 2,
+  guidance_scale: 7,
+  strength: 0.8,
+  high_noise_fraction: 0.8,
+  seed: 1,
+  refiner: false,
+  base64: false,
+  loras: [],
+  mask_blur: 0,
+  output_format: 'png',
+  output_quality: 90,
+  webhook: { url: 'https://hooks.example.test/atelier', events: ['generation.succeeded'] },
+};
+
+/**
+ * A process that dies right after a transition (the transition script returned, nothing else ran)
+ * must not take the webhook with it: the transition alone has to be enough for the delivery.
+ * (The full-farm version, with a worker SIGKILLed at that point, is test/fault/outbox-crash.)
+ */
+describe('security: no lost webhook between a transition and its notification (real redis-server, real BullMQ queue)', () => {
+  const table = new ProbeTable('transition outbox');
+  let server: PrivateRedis;
+  let redis: Redis;
+  let dir: string;
+  let queue: Queue;
+
+  before(async () => {
+    server = await startPrivateRedis();
+    redis = createRedisConnection(server.url);
+    dir = await mkdtemp(path.join(tmpdir(), 'atelier-outbox-probe-'));
+    queue = createWebhookQueue(redis, 'probe', 3);
+  });
+  after(async () => {
+    await queue.close();
+    redis.disconnect();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the succeeded transition alone (its process killed before anything else) yields one delivery of generation.succeeded', async () => {
+    const keys = new RedisKeys('probe');
+    const store = new GenerationStore(redis, keys);
+    const multi = redis.multi();
+    store.addCreate(multi, { id: 'gen_probe', tenant: 'acme', queue: 'generation', request, warnings: [], createdAt: new Date().toISOString() });
+    await multi.exec();
+    await store.markStarted({ id: 'gen_probe', tenant: 'acme' }, 'w', 1, new Date());
+    // The "worker": exactly the transition, then nothing (as if SIGKILLed when it returned).
+    await store.markSucceeded({ id: 'gen_probe', tenant: 'acme' }, [], { total_ms: 1 }, new Date());
+
+    // The API side, twice (a drain that crashed and ran again must not duplicate).
+    const storage = new LocalStorage({ root: dir, publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'p'.repeat(32) });
+    const webhooks = new OutboxWebhooks(store, new BatchStore(redis, keys), new TrainingStore(redis, keys), storage, 60);
+    for (let run = 0; run < 2; run++) {
+      const connection = createRedisConnection(server.url);
+      await new OutboxDrainer(connection, keys, queue, webhooks, (error) => assert.fail(error.message)).drainOnce(100);
+      connection.disconnect();
+    }
+    const jobs = (await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active'])).map((job) => webhookJobSchema.parse(job.data));
+    const succeeded = jobs.filter((job) => job.event === 'generation.succeeded' && job.subject.id === 'gen_probe');
+    table.record('worker killed right after the generation.succeeded transition; outbox drained twice', '1 delivery job', `${succeeded.length} delivery job(s)`);
+    assert.equal(succeeded.length, 1);
+  });
+});
