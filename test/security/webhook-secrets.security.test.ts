@@ -37,6 +37,7 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
   let readOnlyA: TestApiClient;
   let receiverA: ScriptedReceiver;
   let receiverPort = 0;
+  let flakyPort = 0;
   const seenSecrets = new Set<string>();
 
   const keyFor = async (tenant: string, scopes: string[]): Promise<TestApiClient> => {
@@ -69,7 +70,9 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
     // Tenant A's receiver needs A's secret, which exists only once the farm runs: its port is fixed
     // (and allowlisted) up front.
     receiverPort = await findFreePort();
-    fixture = await startFarmFixture({ WEBHOOK_SECRET: undefined, LOG_LEVEL: 'debug', WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiverPort}` }, 1, { output: collector });
+    flakyPort = await findFreePort();
+    const allowed = `127.0.0.1:${receiverPort},127.0.0.1:${flakyPort}`;
+    fixture = await startFarmFixture({ WEBHOOK_SECRET: undefined, LOG_LEVEL: 'debug', WEBHOOK_ALLOWED_HOSTS: allowed }, 1, { output: collector });
     tenantA = await keyFor('acme', ['generate']);
     tenantB = await keyFor('globex', ['generate']);
     readOnlyA = await keyFor('acme', ['train']);
@@ -168,7 +171,7 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
   });
 
   it('signs a dead letter redelivered after a rotation with the secret of the redelivery time', async () => {
-    const flaky = new ScriptedReceiver(await secretOf(tenantA));
+    const flaky = new ScriptedReceiver(await secretOf(tenantA), flakyPort);
     await flaky.start();
     try {
       const before = await secretOf(tenantA);
