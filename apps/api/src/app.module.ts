@@ -5,6 +5,7 @@ import { BatchesController } from './batches/batches.controller.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { AdminKeysController } from './admin/admin-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { FarmCatalog } from './routing/farm-catalog.js';
 import { QueueRouter } from './routing/queue-router.js';
 import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
 import { WorkersController } from './workers/workers.controller.js';
@@ -38,7 +39,7 @@ export class AppModule {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
       controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
-      providers: [...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      providers: [...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

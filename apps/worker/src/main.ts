@@ -207,6 +207,7 @@ async function main(): Promise<void> {
         models: summaries.map((model) => model.id),
         loras: await models.adapters.loraNames(),
         embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
+        remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
         current_jobs: [...activeJobs],
         jobs_done: jobsDone,
         started_at: startedAt,

@@ -40,4 +40,7 @@ export class RedisKeys {
   models(): string {
     return `${this.prefix}:models`;
   }
+  workerClasses(): string {
+    return `${this.prefix}:worker-classes`;
+  }
 }
