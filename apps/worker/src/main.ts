@@ -182,10 +182,10 @@ async function main(): Promise<void> {
     if (Date.now() - lastModelRefresh > config.env.MODEL_REFRESH_MS) {
       // Pipelines imported into storage after start are served without a restart.
       lastModelRefresh = Date.now();
-      if (await models.refresh().catch((error: Error) => (logger.warn({ err: error }, 'model refresh failed'), false))) {
-        summaries = models.catalog.list().map((model) => model.summary());
-      }
+      await models.refresh().catch((error: Error) => (logger.warn({ err: error }, 'model refresh failed'), false));
     }
+    // Also picks up models a job's lookup synced in between (ModelService.find).
+    summaries = models.catalog.list().map((model) => model.summary());
     gpu = (await probeGpu()) ?? gpu;
     if (gpu) {
       metrics.gpuMemoryUsed.set(gpu.memory_used_bytes);
