@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '#libs/contracts/src/index.js';
 import { buildDemoVariant } from '#libs/demo-model/src/index.js';
+import { S3Storage } from '#libs/storage/src/index.js';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 
@@ -27,7 +28,7 @@ describe('scale from zero: the catalog outlives the workers', () => {
   let extraModels: string;
 
   before(async () => {
-    fixture = await startFarmFixture({ UNSERVABLE_JOB_TIMEOUT_MS: String(UNSERVABLE_JOB_TIMEOUT_MS) });
+    fixture = await startFarmFixture({ UNSERVABLE_JOB_TIMEOUT_MS: String(UNSERVABLE_JOB_TIMEOUT_MS), MODELS_STORAGE_PREFIX: 'models' });
     extraModels = await mkdtemp(path.join(tmpdir(), 'zero-models-'));
     await buildDemoVariant(path.join(extraModels, 'odd-sd15'), 'wild-sd15', { sampleSize: 8 });
   });
@@ -36,6 +37,17 @@ describe('scale from zero: the catalog outlives the workers', () => {
     await rm(extraModels, { recursive: true, force: true });
   });
 
+  const uploadExport = async (dir: string, prefix: string): Promise<void> => {
+    const storage = new S3Storage({ endpoint: fixture.s3.endpoint, region: 'us-east-1', bucket: fixture.s3.bucket, accessKeyId: fixture.s3.accessKeyId, secretAccessKey: fixture.s3.secretAccessKey, forcePathStyle: true });
+    try {
+      for (const entry of (await readdir(dir, { recursive: true, withFileTypes: true })).filter((file) => file.isFile())) {
+        const full = path.join(entry.parentPath, entry.name);
+        await storage.put(`${prefix}/${path.relative(dir, full)}`, await readFile(full), 'application/octet-stream');
+      }
+    } finally {
+      storage.destroy();
+    }
+  };
   const liveWorkers = async (): Promise<Array<{ id: string; worker_class: string }>> => (await fixture.api.request<{ data: Array<{ id: string; worker_class: string }> }>('GET', '/v1/workers')).body.data;
 
   it('a model no worker class ever announced is refused at submission, naming model', async () => {
@@ -50,25 +62,37 @@ describe('scale from zero: the catalog outlives the workers', () => {
     const defaultModels = String(fixture.farm.env.MODELS_DIR);
     await mkdir(path.join(defaultModels, 'loras'), { recursive: true });
     await writeFile(path.join(defaultModels, 'loras', 'only-default.safetensors'), Buffer.alloc(16));
-    await fixture.farm.addWorker({ WORKER_CLASS: 'special', MODELS_DIR: extraModels });
+    // Only the default class loads pipelines imported into object storage.
+    await fixture.farm.addWorker({ WORKER_CLASS: 'special', MODELS_DIR: extraModels, MODELS_STORAGE_PREFIX: undefined });
     await waitUntil(async () => (await liveWorkers()).some((worker) => worker.worker_class === 'special'), 60_000, 'the special-class worker');
     await waitUntil(async () => (await fixture.api.request<{ data: Array<{ name: string }> }>('GET', '/v1/models?kind=lora')).body.data.some((row) => row.name === 'only-default'), 30_000, 'the default class to announce its LoRA');
     for (const worker of fixture.farm.workers) await worker.stop('SIGKILL');
     // SIGKILLed workers leave their heartbeat entries behind until they expire.
     await waitUntil(async () => (await liveWorkers()).length === 0, 60_000, 'no live worker');
-    const models = await fixture.api.request<{ data: PipelineRow[] }>('GET', '/v1/models?kind=pipeline');
-    assert.equal(models.status, 200);
-    assert.deepEqual(models.body.data.find((row) => row.id === 'demo-sd15')?.live_workers, 0, 'listed with zero live workers');
-    assert.ok(models.body.data.some((row) => row.id === 'odd-sd15'), 'the special class\'s model too');
+    const pipelines = async (): Promise<PipelineRow[]> => (await fixture.api.request<{ data: PipelineRow[] }>('GET', '/v1/models?kind=pipeline')).body.data;
+    // The API caches the catalog for a second.
+    await waitUntil(async () => (await pipelines()).find((row) => row.id === 'demo-sd15')?.live_workers === 0, 10_000, 'demo-sd15 listed with zero live workers');
+    assert.ok((await pipelines()).some((row) => row.id === 'odd-sd15' && row.live_workers === 0), 'the special class\'s model too');
 
     const waiting = await fixture.api.request<GenerationView>('POST', '/v1/generations', TINY);
     assert.equal(waiting.status, 202, JSON.stringify(waiting.body));
+    // A pipeline imported while no worker runs is servable by the class that loads imported models.
+    await uploadExport(path.join(extraModels, 'odd-sd15'), 'incoming/zero');
+    const imported = await fixture.api.request('POST', '/v1/models', { kind: 'pipeline', name: 'zero-imported', source: `s3://${fixture.s3.bucket}/incoming/zero` });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    const importedJob = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...TINY, model: 'zero-imported' });
+    assert.equal(importedJob.status, 202, JSON.stringify(importedJob.body));
+
     await new Promise((resolve) => setTimeout(resolve, PAST_THE_WATCHDOG_MS));
-    assert.equal((await fixture.api.request<GenerationView>('GET', `/v1/generations/${waiting.body.id}`)).body.status, 'queued', 'still waiting for a worker, not failed no_capable_worker');
+    for (const job of [waiting, importedJob]) {
+      assert.equal((await fixture.api.request<GenerationView>('GET', `/v1/generations/${job.body.id}`)).body.status, 'queued', 'still waiting for a worker, not failed no_capable_worker');
+    }
 
     await fixture.farm.addWorker();
-    const done = await fixture.api.waitFor<GenerationView>(`/v1/generations/${waiting.body.id}`);
-    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    for (const job of [waiting, importedJob]) {
+      const done = await fixture.api.waitFor<GenerationView>(`/v1/generations/${job.body.id}`);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    }
   });
 
   it('a known model whose job no single class can run (its LoRA lives on another class) fails no_capable_worker', async () => {
