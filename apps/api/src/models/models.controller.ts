@@ -160,7 +160,7 @@ export class ModelsController {
         },
       });
       // Accepted from now on, even before a worker that loads it is live.
-      this.farm.importedPipelines.invalidate();
+      await this.farm.importedPipelines.invalidate();
       this.farm.invalidate();
       return manifest;
     } catch (error) {

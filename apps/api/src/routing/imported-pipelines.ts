@@ -14,7 +14,9 @@ const REFRESH_MS = 10_000;
  */
 export class ImportedPipelines {
   private readonly logger = new Logger('ImportedPipelines');
-  private cached: { at: number; summaries: Promise<ModelSummary[]> } | undefined;
+  private last: ModelSummary[] | undefined;
+  private loadedAt = 0;
+  private loading: Promise<ModelSummary[]> | undefined;
 
   constructor(
     private readonly storage: ObjectStorage,
@@ -22,23 +24,38 @@ export class ImportedPipelines {
     private readonly cacheDir: string,
   ) {}
 
+  /**
+   * The last listing, refreshed in the background when older than REFRESH_MS: a slow or
+   * unreachable object store must not hold up job submission. Waits only for the first listing
+   * and right after an import.
+   */
   async summaries(): Promise<ModelSummary[]> {
     if (!this.prefix) return [];
-    const now = Date.now();
-    if (!this.cached || now - this.cached.at > REFRESH_MS) {
-      const summaries = this.load(this.prefix);
-      this.cached = { at: now, summaries };
-      summaries.catch(() => (this.cached = undefined));
-    }
-    return this.cached.summaries.catch((error: Error) => {
-      this.logger.warn(`imported pipelines could not be listed: ${error.message}`);
-      return [];
-    });
+    const stale = Date.now() - this.loadedAt > REFRESH_MS;
+    if (stale && !this.loading) this.loading = this.reload(this.prefix);
+    if (this.last === undefined) return (await this.loading) ?? [];
+    return this.last;
   }
 
-  /** After an import: the next call lists the new pipeline. */
-  invalidate(): void {
-    this.cached = undefined;
+  /** After an import: the next call waits for a listing that includes the new pipeline. */
+  async invalidate(): Promise<void> {
+    if (!this.prefix) return;
+    await this.loading?.catch(() => undefined);
+    this.loading = this.reload(this.prefix);
+    await this.loading;
+  }
+
+  private async reload(prefix: string): Promise<ModelSummary[]> {
+    try {
+      this.last = await this.load(prefix);
+    } catch (error) {
+      this.logger.warn(`imported pipelines could not be listed: ${(error as Error).message}`);
+      this.last ??= [];
+    } finally {
+      this.loadedAt = Date.now();
+      this.loading = undefined;
+    }
+    return this.last;
   }
 
   private async load(prefix: string): Promise<ModelSummary[]> {
