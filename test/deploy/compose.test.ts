@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
 import { z } from 'zod';
 import { environmentSchema } from '#libs/config/src/index.js';
 import { instructions, numericUser, readDockerfile } from './support/dockerfile.js';
@@ -14,10 +17,25 @@ function service(name: string): Mapping {
   return mapping(services[name], `services.${name}`);
 }
 
-/** Compose `${VAR:-default}` interpolation, with the defaults (every variable must have one). */
+/** The .env `node scripts/compose-secrets.mjs` writes, generated once into a scratch directory. */
+const secretsDir = mkdtempSync(path.join(tmpdir(), 'compose-secrets-'));
+const runSecretsScript = (): string => execFileSync(process.execPath, [repoPath('scripts/compose-secrets.mjs'), secretsDir], { encoding: 'utf8' });
+const readDotEnv = (): Record<string, string> =>
+  Object.fromEntries(readFileSync(path.join(secretsDir, '.env'), 'utf8').split('\n').filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+runSecretsScript();
+const generated = readDotEnv();
+
+/**
+ * Compose interpolation: `${VAR:-default}` takes its default; `${VAR:?message}` (a secret, which
+ * Compose refuses to start without) takes the value the secrets script generated.
+ */
 function interpolate(value: string, where: string): string {
-  return value.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_match, name: string, fallback: string | undefined) => {
-    assert.ok(fallback !== undefined, `${where}: \${${name}} needs a default (\${${name}:-…}) so \`docker compose up\` works as is`);
+  return value.replace(/\$\{(\w+)(?:(:?-|:\?)([^}]*))?\}/g, (_match, name: string, operator: string | undefined, fallback: string | undefined) => {
+    if (operator === ':?') {
+      assert.ok(generated[name], `${where}: \${${name}} is required but scripts/compose-secrets.mjs does not generate it`);
+      return generated[name];
+    }
+    assert.ok(fallback !== undefined, `${where}: \${${name}} needs a default (\${${name}:-…}) or, for a secret, \${${name}:?run node scripts/compose-secrets.mjs first}`);
     return fallback;
   });
 }
@@ -43,6 +61,45 @@ function bindMounts(name: string): { source: string; target: string; mode: strin
 }
 
 describe('docker-compose.yml', () => {
+  after(() => rmSync(secretsDir, { recursive: true, force: true }));
+
+  it('ships no fixed secret: each one is required from .env, which Compose refuses to start without', () => {
+    const raw = readFileSync(repoPath('docker-compose.yml'), 'utf8');
+    assert.doesNotMatch(raw, /whsec_[A-Za-z0-9+/=]/, 'no literal webhook secret');
+    assert.doesNotMatch(raw, /atelier-secret|change-me|GRAFANA_ADMIN_PASSWORD:-/, 'no default password or key');
+    const secrets: Array<[string, string]> = [
+      ['api', 'ATELIER_BOOTSTRAP_API_KEY'],
+      ['api', 'WEBHOOK_SECRET'],
+      ['api', 'S3_SECRET_ACCESS_KEY'],
+      ['worker', 'S3_SECRET_ACCESS_KEY'],
+      ['minio', 'MINIO_ROOT_PASSWORD'],
+      ['minio-bucket', 'MC_HOST_local'],
+      ['grafana', 'GF_SECURITY_ADMIN_PASSWORD'],
+    ];
+    for (const [name, variable] of secrets) {
+      const value = String(mapping(service(name).environment ?? {}, `services.${name}.environment`)[variable] ?? '');
+      assert.match(value, /\$\{\w+:\?run node scripts\/compose-secrets\.mjs first\}/, `services.${name}.environment.${variable} must be \${…:?run node scripts/compose-secrets.mjs first}, not ${value}`);
+    }
+    assert.doesNotMatch(JSON.stringify(service('minio-bucket').entrypoint ?? ''), /\$\{|atelier-secret/, 'the bucket job takes its credentials from MC_HOST_local, not its command line');
+  });
+
+  it('scripts/compose-secrets.mjs writes random secrets the application accepts, private to the owner, and never rotates them', () => {
+    assert.deepEqual(Object.keys(generated).sort(), ['ATELIER_API_KEY', 'ATELIER_WEBHOOK_SECRET', 'GRAFANA_ADMIN_PASSWORD', 'MINIO_ROOT_PASSWORD']);
+    assert.equal(statSync(path.join(secretsDir, '.env')).mode & 0o777, 0o600);
+    const parsed = environmentSchema.safeParse({ ATELIER_BOOTSTRAP_API_KEY: generated.ATELIER_API_KEY, WEBHOOK_SECRET: generated.ATELIER_WEBHOOK_SECRET });
+    assert.ok(parsed.success, parsed.success ? '' : z.prettifyError(parsed.error));
+    assert.ok(generated.MINIO_ROOT_PASSWORD.length >= 32 && generated.GRAFANA_ADMIN_PASSWORD.length >= 24);
+    assert.match(runSecretsScript(), /nothing changed/);
+    assert.deepEqual(readDotEnv(), generated, 'a second run keeps every secret');
+    const other = mkdtempSync(path.join(tmpdir(), 'compose-secrets-other-'));
+    try {
+      execFileSync(process.execPath, [repoPath('scripts/compose-secrets.mjs'), other], { encoding: 'utf8' });
+      const fresh = Object.fromEntries(readFileSync(path.join(other, '.env'), 'utf8').trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
+      for (const name of Object.keys(generated)) assert.notEqual(fresh[name], generated[name], `${name} is drawn at random`);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
   it('runs the whole farm plus Prometheus and Grafana', () => {
     for (const name of ['redis', 'minio', 'minio-bucket', 'api', 'worker', 'worker-cpu', 'prometheus', 'grafana']) assert.ok(isMapping(services[name]), `service ${name}`);
   });

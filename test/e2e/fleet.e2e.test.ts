@@ -82,7 +82,7 @@ describe('fleet: workers listing, drain/undrain, capability routing, unservable 
     assert.equal((await fixture.api.request('POST', '/v1/workers/nobody/drain')).status, 404);
   });
 
-  it('fails queued jobs fast when no live worker can serve them any more', async () => {
+  it('fails queued jobs fast once the class that served them is retired', async () => {
     const specialRow = (await workers()).find((row) => row.worker_class === 'special');
     assert.ok(specialRow);
     await fixture.api.request('POST', `/v1/workers/${specialRow.id}/drain`);
@@ -91,6 +91,8 @@ describe('fleet: workers listing, drain/undrain, capability routing, unservable 
     assert.equal(stranded.status, 202);
     special.child.kill('SIGTERM');
     assert.equal(await special.exited, 0);
+    // At zero workers the class is still known (scale from zero): the job waits until it is retired.
+    assert.equal((await fixture.api.request('DELETE', '/v1/workers/classes/special')).status, 200);
     const failed = await fixture.api.waitFor<GenerationView>(`/v1/generations/${stranded.body.id}`, undefined, 30_000);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'no_capable_worker');

@@ -6,6 +6,7 @@ import { CatalogController } from './catalog/catalog.controller.js';
 import { AdminKeysController } from './admin/admin-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { KeyAuthenticator } from './auth/key-authenticator.js';
+import { FarmCatalog } from './routing/farm-catalog.js';
 import { QueueRouter } from './routing/queue-router.js';
 import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
 import { WorkersController } from './workers/workers.controller.js';
@@ -41,7 +42,7 @@ export class AppModule {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
       controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
-      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { parseEnvironment, ConfigError } from '#libs/config/src/index.js';
-import { RedisServerMissingError, startLocalFarm } from '#libs/local-services/src/index.js';
+import { RedisServerMissingError, startLocalFarm, superviseWorkers } from '#libs/local-services/src/index.js';
 
 /** `npm start`: the whole farm on this machine until Ctrl-C. */
 async function main(): Promise<void> {
@@ -25,23 +25,24 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   let stopping = false;
+  // A dead worker is restarted (1 s, doubling to 30 s); the API dying still stops everything.
+  const supervisor = superviseWorkers(farm);
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    supervisor.stop();
     console.log('\nStopping the farm…');
     await farm.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-  for (const role of [farm.api, ...farm.workers]) {
-    void role.exited.then((code) => {
-      if (!stopping) {
-        console.error(`${role.role} exited unexpectedly (code ${code}); stopping.`);
-        void stop();
-      }
-    });
-  }
+  void farm.api.exited.then((code) => {
+    if (!stopping) {
+      console.error(`api exited unexpectedly (code ${code}); stopping the farm.`);
+      void stop();
+    }
+  });
 }
 
 main().catch((error: unknown) => {

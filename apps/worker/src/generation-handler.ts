@@ -111,9 +111,9 @@ export class GenerationHandler {
     log.info({ attempt, model: record.request.model }, 'generation started');
     try {
       const request = record.request;
-      const model = this.deps.models.catalog.get(request.model);
+      const model = await this.deps.models.find(request.model);
       if (!model) throw new PermanentJobError(ErrorCode.UnknownModel, `model ${request.model} is not served by this worker`);
-      const refinerModel = request.refiner && model.folder.refiner ? this.deps.models.catalog.get(model.folder.refiner) : undefined;
+      const refinerModel = request.refiner && model.folder.refiner ? await this.deps.models.find(model.folder.refiner) : undefined;
       if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
       const params = await buildGenerationParams(request, model, refinerModel, this.inputLimits, this.deps.models.adapters);
       const onStep = throttleProgress(

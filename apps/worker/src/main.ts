@@ -182,10 +182,10 @@ async function main(): Promise<void> {
     if (Date.now() - lastModelRefresh > config.env.MODEL_REFRESH_MS) {
       // Pipelines imported into storage after start are served without a restart.
       lastModelRefresh = Date.now();
-      if (await models.refresh().catch((error: Error) => (logger.warn({ err: error }, 'model refresh failed'), false))) {
-        summaries = models.catalog.list().map((model) => model.summary());
-      }
+      await models.refresh().catch((error: Error) => (logger.warn({ err: error }, 'model refresh failed'), false));
     }
+    // Also picks up models a job's lookup synced in between (ModelService.find).
+    summaries = models.catalog.list().map((model) => model.summary());
     gpu = (await probeGpu()) ?? gpu;
     if (gpu) {
       metrics.gpuMemoryUsed.set(gpu.memory_used_bytes);
@@ -207,6 +207,7 @@ async function main(): Promise<void> {
         models: summaries.map((model) => model.id),
         loras: await models.adapters.loraNames(),
         embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
+        remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
         current_jobs: [...activeJobs],
         jobs_done: jobsDone,
         started_at: startedAt,

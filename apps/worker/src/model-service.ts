@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLibrary } from '#libs/diffusion/src/index.js';
+import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLibrary, type LoadedModel } from '#libs/diffusion/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { ensureDemoModels } from '#libs/demo-model/src/index.js';
 
@@ -46,8 +46,26 @@ export class ModelService {
     return service;
   }
 
-  /** Syncs remote models and rescans; returns whether the set of served models changed. */
-  async refresh(log = false): Promise<boolean> {
+  /**
+   * The model for a job. One this worker does not know yet may have been imported into object
+   * storage since the last refresh (the API accepts imported pipelines at once): sync, then look again.
+   */
+  async find(id: string): Promise<LoadedModel | undefined> {
+    const known = this.current.get(id);
+    if (known || !this.remote) return known;
+    await this.refresh();
+    return this.current.get(id);
+  }
+
+  private refreshing: Promise<boolean> | undefined;
+
+  /** Syncs remote models and rescans; returns whether the set of served models changed. One sync at a time. */
+  refresh(log = false): Promise<boolean> {
+    this.refreshing ??= this.sync(log).finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async sync(log: boolean): Promise<boolean> {
     const remoteModels = this.remote
       ? await syncRemoteModels(
           this.remote.storage,

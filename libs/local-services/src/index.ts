@@ -3,3 +3,4 @@ export { startPrivateRedis, RedisServerMissingError, stopChild, type PrivateRedi
 export { spawnRole, waitForHttp, type FarmRole, type RoleProcess, type SpawnRoleOptions } from './farm-processes.js';
 export { startLocalFarm, type LocalFarm, type LocalFarmOptions, type WorkerProcess } from './local-farm.js';
 export { which } from './which.js';
+export { superviseWorkers, type WorkerSupervisor, type WorkerSupervisorOptions } from './worker-supervisor.js';

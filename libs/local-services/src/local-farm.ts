@@ -95,8 +95,9 @@ async function waitForModel(apiUrl: string, apiKey: string, model: string, timeo
     if (!alive()) throw new Error('a worker exited during startup');
     const response = await fetch(`${apiUrl}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } }).catch(() => undefined);
     if (response?.ok) {
-      const body = (await response.json()) as { data: Array<{ id: string }> };
-      if (body.data.some((entry) => entry.id === model)) return;
+      // The catalog outlives workers (scale from zero): wait for a live worker serving the model.
+      const body = (await response.json()) as { data: Array<{ id: string; live_workers?: number }> };
+      if (body.data.some((entry) => entry.id === model && (entry.live_workers ?? 1) > 0)) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -4,3 +4,4 @@ export { DEFAULT_WORKER_CLASS, createGenerationQueue, createWebhookQueue, genera
 export { CancelChannel } from './cancel-channel.js';
 export { WorkerRegistry, gpuInfoSchema, modelSummarySchema, workerStateSchema, type GpuInfo, type ModelSummary, type WorkerState } from './worker-registry.js';
 export { redisGuaranteeWarnings } from './redis-guarantees.js';
+export { classMeets, requirementsOf, workerClassSchema, type JobRequirements, type WorkerClassRecord } from './worker-classes.js';

@@ -47,4 +47,7 @@ export class RedisKeys {
   outbox(): string {
     return `${this.prefix}:outbox`;
   }
+  workerClasses(): string {
+    return `${this.prefix}:worker-classes`;
+  }
 }

@@ -4,6 +4,7 @@ import { modelSummarySchema, type ModelSummary } from '#libs/contracts/src/index
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
+import { workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
 
 
 export const gpuInfoSchema = z.object({
@@ -28,6 +29,7 @@ export const workerStateSchema = z.object({
   models: z.array(z.string()),
   loras: z.array(z.string()).default([]),
   embeddings: z.array(z.string()).default([]),
+  remote_models: z.boolean().default(false),
   current_jobs: z.array(z.string()),
   jobs_done: z.number().int(),
   started_at: z.string(),
@@ -35,7 +37,11 @@ export const workerStateSchema = z.object({
 });
 export type WorkerState = z.infer<typeof workerStateSchema>;
 
-/** Workers announce themselves and the models they serve; entries expire when heartbeats stop. */
+/**
+ * Workers announce themselves and the models they serve. A worker's entry expires when its
+ * heartbeats stop; what its class announced (models, LoRAs, queue) stays until an operator
+ * retires the class, so jobs for those models are still accepted at zero workers.
+ */
 export class WorkerRegistry {
   constructor(
     private readonly keys: RedisKeys,
@@ -48,6 +54,17 @@ export class WorkerRegistry {
     pipeline.set(this.keys.worker(state.id), JSON.stringify(state), 'EX', this.ttlSeconds);
     pipeline.zadd(this.keys.workers(), Date.now(), state.id);
     for (const model of models) pipeline.hset(this.keys.models(), model.id, JSON.stringify(model));
+    // Last heartbeat wins: the workers of one class serve the same models (see README, "Worker classes").
+    const announced: WorkerClassRecord = {
+      worker_class: state.worker_class,
+      queue: state.queue,
+      models: state.models,
+      loras: state.loras,
+      embeddings: state.embeddings,
+      remote_models: state.remote_models,
+      last_seen: state.last_heartbeat,
+    };
+    pipeline.hset(this.keys.workerClasses(), state.worker_class, JSON.stringify(announced));
     await pipeline.exec();
   }
 
@@ -80,10 +97,23 @@ export class WorkerRegistry {
     return values.flatMap((value) => (value ? [workerStateSchema.parse(JSON.parse(value))] : []));
   }
 
-  /** Models any live worker serves (a model stays listed only while a worker serving it lives). */
+  /** Every worker class that has announced itself and not been retired, live workers or not. */
+  async classes(): Promise<WorkerClassRecord[]> {
+    const all = await this.redis.hgetall(this.keys.workerClasses());
+    return Object.values(all)
+      .map((value) => workerClassSchema.parse(JSON.parse(value)))
+      .sort((a, b) => a.worker_class.localeCompare(b.worker_class));
+  }
+
+  /** Forgets a class (an operator removed it); its models are no longer accepted. False when unknown. */
+  async retireClass(workerClass: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.workerClasses(), workerClass)) === 1;
+  }
+
+  /** Models some known worker class serves, whether or not one of its workers is live now. */
   async models(): Promise<ModelSummary[]> {
-    const [workers, all] = await Promise.all([this.liveWorkers(), this.redis.hgetall(this.keys.models())]);
-    const served = new Set(workers.flatMap((worker) => worker.models));
+    const [classes, all] = await Promise.all([this.classes(), this.redis.hgetall(this.keys.models())]);
+    const served = new Set(classes.flatMap((record) => record.models));
     return Object.values(all)
       .map((value) => modelSummarySchema.parse(JSON.parse(value)))
       .filter((model) => served.has(model.id))

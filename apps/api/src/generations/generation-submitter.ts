@@ -49,7 +49,7 @@ export class GenerationSubmitter {
   }
 
   async submitOne(principal: Principal, submission: ResolvedSubmission): Promise<string> {
-    const queueName = await this.router.route(submission.request.model);
+    const queueName = await this.router.route(submission.request);
     const before = await this.reserve(principal, 1);
     const id = newGenerationId();
     const createdAt = new Date().toISOString();
@@ -65,7 +65,7 @@ export class GenerationSubmitter {
   async submitBatch(principal: Principal, submissions: readonly ResolvedSubmission[], webhook: WebhookTarget | undefined): Promise<{ batchId: string; ids: string[] }> {
     const { max_batch_size: maxBatch } = await this.limits.limits(principal.tenant);
     if (submissions.length > maxBatch) throw ApiError.field('requests', `at most ${maxBatch} requests per batch for tenant ${principal.tenant}`);
-    const queueNames = await Promise.all(submissions.map((submission) => this.router.route(submission.request.model)));
+    const queueNames = await Promise.all(submissions.map((submission) => this.router.route(submission.request)));
     const before = await this.reserve(principal, submissions.length);
     const batchId = newBatchId();
     const createdAt = new Date().toISOString();

@@ -4,11 +4,12 @@ import type { GenerationRequest, ResolvedGeneration } from '#libs/contracts/src/
 import { resolveScheduler } from '#libs/diffusion/src/schedulers/index.js';
 import { randomSeed } from '#libs/diffusion/src/random/index.js';
 import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
-import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
+import type { ModelSummary } from '#libs/queue/src/index.js';
 import { checkOutboundUrl, farmPolicies, type FarmPolicies } from '#libs/outbound/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
+import { FarmCatalog } from '../routing/farm-catalog.js';
 
 export interface ResolvedSubmission {
   readonly request: ResolvedGeneration;
@@ -17,7 +18,8 @@ export interface ResolvedSubmission {
 
 /**
  * Turns a validated body into what a worker runs: model defaults applied, names checked against
- * the live catalog, seed drawn. Everything a worker could reject for is rejected here first.
+ * the farm's catalog (what its worker classes announced, live workers or not), seed drawn.
+ * Everything a worker could reject for is rejected here first.
  */
 @Injectable()
 export class RequestResolver {
@@ -25,15 +27,12 @@ export class RequestResolver {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(WorkerRegistry) private readonly registry: WorkerRegistry,
+    @Inject(FarmCatalog) private readonly farm: FarmCatalog,
     @Inject(AdapterRegistry) private readonly adapters: AdapterRegistry,
   ) {
     this.policies = farmPolicies(config.env);
   }
 
-  private cached: { at: number; models: Promise<Map<string, ModelSummary>> } | undefined;
-
-  /** Live models, cached for a second: the catalog changes on worker heartbeats, not per request. */
   /** A private registered LoRA of another tenant is as unavailable as a missing one. */
   async assertLoraAccess(principal: Principal, request: ResolvedGeneration, fieldPrefix = ''): Promise<void> {
     for (const lora of request.loras) {
@@ -44,19 +43,14 @@ export class RequestResolver {
     }
   }
 
-  /** LoRA names any live worker can apply (its loras/ folders and the registry). */
+  /** LoRA names some known worker class can apply (its loras/ folders and the registry). */
   async loras(): Promise<string[]> {
-    return [...new Set((await this.registry.liveWorkers()).flatMap((worker) => worker.loras))];
+    return [...new Set((await this.farm.snapshot()).classes.flatMap((record) => record.loras))];
   }
 
+  /** Models some known worker class serves, whether or not one of its workers is live now. */
   async catalog(): Promise<Map<string, ModelSummary>> {
-    const now = Date.now();
-    if (!this.cached || now - this.cached.at > 1_000) {
-      const models = this.registry.models().then((list) => new Map(list.map((model) => [model.id, model])));
-      this.cached = { at: now, models };
-      models.catch(() => (this.cached = undefined));
-    }
-    return this.cached.models;
+    return new Map((await this.farm.snapshot()).models);
   }
 
   /** Why a webhook URL cannot be used (SSRF rules), or undefined. */
@@ -87,7 +81,7 @@ export class RequestResolver {
     const model = models.get(modelId);
     if (!model) {
       const known = [...models.keys()];
-      throw ApiError.field(field('model'), `unknown model "${modelId}"; available: ${known.length ? known.join(', ') : 'none (no live worker has registered yet)'}`);
+      throw ApiError.field(field('model'), `unknown model "${modelId}"; available: ${known.length ? known.join(', ') : 'none (no worker has registered yet)'}`);
     }
     if (body.scheduler !== undefined) {
       try {
@@ -104,13 +98,13 @@ export class RequestResolver {
     const availableLoras = new Set(liveLoras);
     const requestedLoras = new Map(body.loras.map((lora) => [lora.name, lora.weight]));
     body.loras.forEach((lora, index) => {
-      if (!availableLoras.has(lora.name)) problems.push({ field: field(`loras.${index}.name`), message: `LoRA "${lora.name}" is not available on any live worker` });
+      if (!availableLoras.has(lora.name)) problems.push({ field: field(`loras.${index}.name`), message: `LoRA "${lora.name}" is not available on any worker class` });
     });
     for (const name of ['prompt', 'negative_prompt'] as const) {
       try {
         const { loras } = extractLoraTags(body[name]);
         for (const lora of loras) {
-          if (!availableLoras.has(lora.name)) problems.push({ field: field(name), message: `<lora:${lora.name}:${lora.weight}>: LoRA "${lora.name}" is not available on any live worker` });
+          if (!availableLoras.has(lora.name)) problems.push({ field: field(name), message: `<lora:${lora.name}:${lora.weight}>: LoRA "${lora.name}" is not available on any worker class` });
           else requestedLoras.set(lora.name, lora.weight);
         }
       } catch (error) {
@@ -130,7 +124,7 @@ export class RequestResolver {
     }
     if (body.refiner && !model.refiner) problems.push({ field: field('refiner'), message: `model ${model.id} has no refiner configured` });
     if (body.refiner && model.refiner && !models.has(model.refiner)) {
-      problems.push({ field: field('refiner'), message: `refiner model ${model.refiner} of ${model.id} is not served by any live worker` });
+      problems.push({ field: field('refiner'), message: `refiner model ${model.refiner} of ${model.id} is not served by any worker class` });
     }
     if (body.webhook) {
       const problem = this.webhookProblem(body.webhook.url);

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Pos
 import { FileInterceptor } from '@nestjs/platform-express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
+import { WorkerRegistry } from '#libs/queue/src/index.js';
 import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, importVae, type AdapterKind, type AdapterManifest, type PipelineManifest, type VaeManifest } from '#libs/registry/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { Scope, type Principal } from '#libs/tenancy/src/index.js';
@@ -12,6 +12,8 @@ import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { parseBody } from '../common/zod-body.js';
 import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
+import { FarmCatalog } from '../routing/farm-catalog.js';
+import { servedPipelines, type ServedPipeline } from './served-pipelines.js';
 import { fetchImportSource } from './adapter-source.js';
 
 const MAX_ADAPTER_BYTES = 2 * 1024 ** 3;
@@ -49,10 +51,11 @@ interface UploadedBlob {
   readonly originalname: string;
 }
 
-type CatalogEntry = (ModelSummary & { kind: 'pipeline' }) | (AdapterManifest & { origin: 'registry' }) | { kind: AdapterKind; id: string; name: string; origin: 'worker' };
+type CatalogEntry = ServedPipeline | (AdapterManifest & { origin: 'registry' }) | { kind: AdapterKind; id: string; name: string; origin: 'worker' };
 
 /**
- * The model registry: pipelines served by live workers, plus LoRAs and embeddings imported into
+ * The model registry: pipelines some worker class serves (listed at zero workers too, with
+ * `live_workers`), plus LoRAs and embeddings imported into
  * storage (from an https/s3 URL or an upload) or found in workers' `loras/` and `embeddings/`.
  */
 @Controller('v1/models')
@@ -64,6 +67,7 @@ export class ModelsController {
     @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
     @Inject(AdapterRegistry) private readonly registry: AdapterRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(FarmCatalog) private readonly farm: FarmCatalog,
   ) {
     this.downloadPolicy = farmPolicies(config.env).downloads;
   }
@@ -72,7 +76,7 @@ export class ModelsController {
   async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown): Promise<{ object: 'list'; data: CatalogEntry[] }> {
     const { kind } = parseBody(listSchema, query);
     const entries: CatalogEntry[] = [];
-    if (!kind || kind === 'pipeline') entries.push(...(await this.workers.models()).map((model) => ({ ...model, kind: 'pipeline' as const })));
+    if (!kind || kind === 'pipeline') entries.push(...servedPipelines(await this.farm.snapshot()));
     const registered = (await this.registry.list()).filter((manifest) => this.visible(principal, manifest));
     const live = await this.workers.liveWorkers();
     for (const adapterKind of ADAPTER_KINDS) {
@@ -90,9 +94,9 @@ export class ModelsController {
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<CatalogEntry> {
     const [kind, name] = id.includes(':') ? (id.split(':', 2) as [string, string]) : ['pipeline', id];
     if (kind === 'pipeline') {
-      const model = (await this.workers.models()).find((entry) => entry.id === name);
+      const model = servedPipelines(await this.farm.snapshot()).find((entry) => entry.id === name);
       if (!model) throw ApiError.notFound('model', id);
-      return { ...model, kind: 'pipeline' };
+      return model;
     }
     if (!(ADAPTER_KINDS as readonly string[]).includes(kind)) throw ApiError.notFound('model', id);
     const manifest = await this.registry.get(kind as AdapterKind, name);
@@ -142,7 +146,7 @@ export class ModelsController {
     try {
       const common = { sourcePrefix: rest.join('/'), name: input.name, tenant: principal.tenant, source: input.source };
       if (input.kind === 'vae') return await importVae(this.storage, common);
-      return await importPipeline(this.storage, {
+      const manifest = await importPipeline(this.storage, {
         ...common,
         modelsPrefix: prefix as string,
         options: {
@@ -155,6 +159,10 @@ export class ModelsController {
           licence: input.licence,
         },
       });
+      // Accepted from now on, even before a worker that loads it is live.
+      await this.farm.importedPipelines.invalidate();
+      this.farm.invalidate();
+      return manifest;
     } catch (error) {
       if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
       throw error;

@@ -1,23 +1,32 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { WorkerRegistry, generationJobDefaults, type Redis, type WorkerState } from '#libs/queue/src/index.js';
+import { classMeets, generationJobDefaults, requirementsOf, type Redis, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import { REDIS } from '../infrastructure/tokens.js';
+import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
+
+export interface RoutedRequest {
+  readonly model: string;
+  readonly refiner: boolean;
+  readonly loras: ReadonlyArray<{ readonly name: string }>;
+}
 
 /**
- * Capability routing: a job goes to the queue of a worker class whose live workers serve its
- * model, the least loaded one when several do. A model no live worker serves is refused at once.
+ * Capability routing: a job goes to the queue of a worker class that serves its model (and its
+ * refiner and LoRAs), preferring classes with live workers that take jobs, then the least loaded.
+ * A known class with zero workers still gets the job: its queue is what an autoscaler watches.
+ * A job no class fully meets goes to a class serving its model; the watchdog fails it
+ * `no_capable_worker` if that stays so.
  */
 @Injectable()
 export class QueueRouter implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
-  private cachedWorkers: { at: number; workers: Promise<WorkerState[]> } | undefined;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(WorkerRegistry) private readonly registry: WorkerRegistry,
+    @Inject(FarmCatalog) private readonly catalog: FarmCatalog,
   ) {}
 
   queue(name: string): Queue {
@@ -29,38 +38,48 @@ export class QueueRouter implements OnApplicationShutdown {
     return queue;
   }
 
-  /** Queues any live worker consumes, for metrics and the watchdog. */
+  /** Queues of every known class (live workers or not) and any this API has used, for metrics and the watchdog. */
   async knownQueues(): Promise<string[]> {
-    return [...new Set([...(await this.liveWorkers()).map((worker) => worker.queue), ...this.queues.keys()])].sort();
+    const snapshot = await this.catalog.snapshot();
+    return [...new Set([...snapshot.classes.map((record) => record.queue), ...snapshot.live.map((worker) => worker.queue), ...this.queues.keys()])].sort();
   }
 
   async liveWorkers(): Promise<WorkerState[]> {
-    const now = Date.now();
-    if (!this.cachedWorkers || now - this.cachedWorkers.at > 1_000) {
-      const workers = this.registry.liveWorkers();
-      this.cachedWorkers = { at: now, workers };
-      workers.catch(() => (this.cachedWorkers = undefined));
-    }
-    return this.cachedWorkers.workers;
+    return [...(await this.catalog.snapshot()).live];
   }
 
-  async route(modelId: string): Promise<string> {
-    let capable = (await this.liveWorkers()).filter((worker) => worker.models.includes(modelId));
-    if (capable.length === 0) {
+  async route(request: RoutedRequest): Promise<string> {
+    let snapshot = await this.catalog.snapshot();
+    let candidates = this.candidates(snapshot, request);
+    if (candidates.length === 0) {
       // The cache may predate a worker that just started or just picked up this model.
-      this.cachedWorkers = undefined;
-      capable = (await this.liveWorkers()).filter((worker) => worker.models.includes(modelId));
+      this.catalog.invalidate();
+      snapshot = await this.catalog.snapshot();
+      candidates = this.candidates(snapshot, request);
     }
-    const preferred = capable.some((worker) => !worker.draining) ? capable.filter((worker) => !worker.draining) : capable;
-    const candidates = [...new Set(preferred.map((worker) => worker.queue))];
-    if (candidates.length === 0) throw ApiError.field('model', `no live worker serves model "${modelId}"`);
-    if (candidates.length === 1) return candidates[0];
-    const loads = await Promise.all(candidates.map(async (name) => (await this.queue(name).getJobCounts('waiting', 'prioritized')) as Record<string, number>));
-    let best = 0;
+    if (candidates.length === 0) throw ApiError.field('model', `no worker class serves model "${request.model}"`);
+    const tier = (record: WorkerClassRecord): number => {
+      const workers = snapshot.live.filter((worker) => worker.worker_class === record.worker_class);
+      if (workers.some((worker) => !worker.draining)) return 0;
+      return workers.length > 0 ? 1 : 2;
+    };
+    const best = Math.min(...candidates.map(tier));
+    const queues = [...new Set(candidates.filter((record) => tier(record) === best).map((record) => record.queue))];
+    if (queues.length === 1) return queues[0];
+    const loads = await Promise.all(queues.map(async (name) => (await this.queue(name).getJobCounts('waiting', 'prioritized')) as Record<string, number>));
+    const backlog = (load: Record<string, number>): number => (load.waiting ?? 0) + (load.prioritized ?? 0);
+    let chosen = 0;
     loads.forEach((load, index) => {
-      if ((load.waiting ?? 0) + (load.prioritized ?? 0) < (loads[best].waiting ?? 0) + (loads[best].prioritized ?? 0)) best = index;
+      if (backlog(load) < backlog(loads[chosen])) chosen = index;
     });
-    return candidates[best];
+    return queues[chosen];
+  }
+
+  private candidates(snapshot: CatalogSnapshot, request: RoutedRequest): WorkerClassRecord[] {
+    const requirements = requirementsOf(request, (model) => snapshot.models.get(model)?.refiner);
+    const meeting = snapshot.classes.filter((record) => classMeets(record, requirements, snapshot.imported));
+    if (meeting.length > 0) return meeting;
+    return snapshot.classes.filter((record) => classMeets(record, { models: [request.model], loras: [] }, snapshot.imported));
   }
 
   async onApplicationShutdown(): Promise<void> {

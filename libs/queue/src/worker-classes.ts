@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * What a worker class announced the last time one of its workers sent a heartbeat. Kept in Redis
+ * without a TTL, so the farm still knows which models it can serve (and which queue to put their
+ * jobs on) while the class runs zero workers: that is what lets an autoscaler start one.
+ */
+export const workerClassSchema = z.object({
+  worker_class: z.string(),
+  queue: z.string(),
+  models: z.array(z.string()),
+  loras: z.array(z.string()).default([]),
+  embeddings: z.array(z.string()).default([]),
+  /** Its workers load pipelines imported into object storage (MODELS_STORAGE_PREFIX is set). */
+  remote_models: z.boolean().default(false),
+  last_seen: z.string(),
+});
+export type WorkerClassRecord = z.infer<typeof workerClassSchema>;
+
+/** What a queued job needs from the worker that runs it. */
+export interface JobRequirements {
+  /** The model and, when the job asks for its refiner, the refiner model: one worker runs both. */
+  readonly models: readonly string[];
+  readonly loras: readonly string[];
+}
+
+export function requirementsOf(request: { model: string; refiner: boolean; loras: ReadonlyArray<{ name: string }> }, refinerOf: (model: string) => string | null | undefined): JobRequirements {
+  const refiner = request.refiner ? refinerOf(request.model) : undefined;
+  return { models: refiner ? [request.model, refiner] : [request.model], loras: request.loras.map((lora) => lora.name) };
+}
+
+/**
+ * Whether the workers of a class can run a job: they announced every model it needs (or the model
+ * is a pipeline imported into object storage and they load those) and every LoRA it applies.
+ */
+export function classMeets(record: WorkerClassRecord, requirements: JobRequirements, importedPipelines: ReadonlySet<string> = new Set()): boolean {
+  const serves = (model: string): boolean => record.models.includes(model) || (record.remote_models && importedPipelines.has(model));
+  return requirements.models.every(serves) && requirements.loras.every((lora) => record.loras.includes(lora));
+}
