@@ -70,6 +70,7 @@ describe('docker-compose.yml', () => {
     const secrets: Array<[string, string]> = [
       ['api', 'ATELIER_BOOTSTRAP_API_KEY'],
       ['api', 'WEBHOOK_SECRET'],
+      ['api', 'METRICS_TOKEN'],
       ['api', 'S3_SECRET_ACCESS_KEY'],
       ['worker', 'S3_SECRET_ACCESS_KEY'],
       ['minio', 'MINIO_ROOT_PASSWORD'],
@@ -81,12 +82,16 @@ describe('docker-compose.yml', () => {
       assert.match(value, /\$\{\w+:\?run node scripts\/compose-secrets\.mjs first\}/, `services.${name}.environment.${variable} must be \${…:?run node scripts/compose-secrets.mjs first}, not ${value}`);
     }
     assert.doesNotMatch(JSON.stringify(service('minio-bucket').entrypoint ?? ''), /\$\{|atelier-secret/, 'the bucket job takes its credentials from MC_HOST_local, not its command line');
+    // Prometheus presents the API's METRICS_TOKEN from a Compose secret fed by the same .env value.
+    assert.deepEqual(service('prometheus').secrets, ['metrics_token']);
+    const composeSecrets = mapping(mapping(readYaml('docker-compose.yml'), 'docker-compose.yml').secrets, 'secrets');
+    assert.deepEqual(composeSecrets.metrics_token, { environment: 'ATELIER_METRICS_TOKEN' });
   });
 
   it('scripts/compose-secrets.mjs writes random secrets the application accepts, private to the owner, and never rotates them', () => {
-    assert.deepEqual(Object.keys(generated).sort(), ['ATELIER_API_KEY', 'ATELIER_WEBHOOK_SECRET', 'GRAFANA_ADMIN_PASSWORD', 'MINIO_ROOT_PASSWORD']);
+    assert.deepEqual(Object.keys(generated).sort(), ['ATELIER_API_KEY', 'ATELIER_METRICS_TOKEN', 'ATELIER_WEBHOOK_SECRET', 'GRAFANA_ADMIN_PASSWORD', 'MINIO_ROOT_PASSWORD']);
     assert.equal(statSync(path.join(secretsDir, '.env')).mode & 0o777, 0o600);
-    const parsed = environmentSchema.safeParse({ ATELIER_BOOTSTRAP_API_KEY: generated.ATELIER_API_KEY, WEBHOOK_SECRET: generated.ATELIER_WEBHOOK_SECRET });
+    const parsed = environmentSchema.safeParse({ ATELIER_BOOTSTRAP_API_KEY: generated.ATELIER_API_KEY, WEBHOOK_SECRET: generated.ATELIER_WEBHOOK_SECRET, METRICS_TOKEN: generated.ATELIER_METRICS_TOKEN });
     assert.ok(parsed.success, parsed.success ? '' : z.prettifyError(parsed.error));
     assert.ok(generated.MINIO_ROOT_PASSWORD.length >= 32 && generated.GRAFANA_ADMIN_PASSWORD.length >= 24);
     assert.match(runSecretsScript(), /nothing changed/);
