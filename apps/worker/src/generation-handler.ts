@@ -112,7 +112,7 @@ export class GenerationHandler {
       const params = await buildGenerationParams(request, model, refinerModel, {
         maxImageBytes: this.deps.config.env.MAX_IMAGE_BYTES,
         maxDecodedPixels: this.deps.config.env.MAX_PIXELS * 4,
-      }, this.deps.models.adapters);
+      }, this.deps.models.adaptersFor(record.tenant));
       const onStep = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {

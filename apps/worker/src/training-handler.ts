@@ -91,7 +91,7 @@ export class TrainingHandler {
         triggerWords: [record.request.trigger_word],
         baseModel: record.request.base_model,
       });
-      await trainings.markSucceeded(id, { key: adapterKeys('lora', manifest.name).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
+      await trainings.markSucceeded(id, { key: adapterKeys('lora', manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
       const done = (await trainings.get(id)) as TrainingRecord;
       await webhooks.trainingEvent(WebhookEvent.TrainingSucceeded, done, await view());
       log.info({ model_id: manifest.id, final_loss: result.finalLoss }, 'training succeeded');

@@ -7,7 +7,6 @@ import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
 import { WorkerRegistry, type ModelSummary } from '#libs/queue/src/index.js';
 import { checkWebhookUrl, parseAllowedHosts } from '#libs/webhooks/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 
 export interface ResolvedSubmission {
@@ -34,19 +33,15 @@ export class RequestResolver {
   private cached: { at: number; models: Promise<Map<string, ModelSummary>> } | undefined;
 
   /** Live models, cached for a second: the catalog changes on worker heartbeats, not per request. */
-  /** A private registered LoRA of another tenant is as unavailable as a missing one. */
-  async assertLoraAccess(principal: Principal, request: ResolvedGeneration, fieldPrefix = ''): Promise<void> {
-    for (const lora of request.loras) {
-      const manifest = await this.adapters.get('lora', lora.name);
-      if (manifest && manifest.visibility === 'private' && manifest.tenant !== principal.tenant) {
-        throw ApiError.field(`${fieldPrefix}loras`, `LoRA "${lora.name}" is not available`);
-      }
-    }
-  }
-
-  /** LoRA names any live worker can apply (its loras/ folders and the registry). */
-  async loras(): Promise<string[]> {
-    return [...new Set((await this.registry.liveWorkers()).flatMap((worker) => worker.loras))];
+  /**
+   * LoRA names a live worker can apply for `tenant`: public ones (workers' loras/ folders, public
+   * registry entries) and the tenant's own private ones, which workers report as `<tenant>/<name>`
+   * and resolve before public ones. Other tenants' private names are as unknown as missing ones.
+   */
+  async loras(tenant: string): Promise<string[]> {
+    const own = `${tenant}/`;
+    const names = (await this.registry.liveWorkers()).flatMap((worker) => worker.loras);
+    return [...new Set(names.flatMap((name) => (name.startsWith(own) ? [name.slice(own.length)] : name.includes('/') ? [] : [name])))];
   }
 
   async catalog(): Promise<Map<string, ModelSummary>> {
