@@ -1,63 +1,47 @@
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, type CompletedPart, type S3Client } from '@aws-sdk/client-s3';
 
-/** S3's minimum for every part but the last; also what one upload holds in memory at most (twice). */
+/** S3's minimum for every part but the last; the one buffer an upload holds. */
 export const MULTIPART_PART_BYTES = 5 * 1024 * 1024;
 
 /**
- * Uploads a stream of unknown length with at most one part buffered while the previous one is
- * sent: a single PutObject when it fits in one part, otherwise a multipart upload that is aborted
- * (no parts left billed or visible) when the stream or a part fails.
+ * Uploads a stream of unknown length through one reused part buffer (no allocation per part, so
+ * memory stays flat however long the stream): a single PutObject when it fits in one part,
+ * otherwise a multipart upload that is aborted (no parts left billed or visible) when the stream
+ * or a part fails. Reading pauses while a part is sent, which is the backpressure.
  */
 export async function putStreamMultipart(client: S3Client, bucket: string, key: string, body: NodeJS.ReadableStream, contentType: string): Promise<void> {
-  const parts = partsOf(body);
-  const first = await parts.next();
-  const firstPart = first.done ? Buffer.alloc(0) : first.value;
-  const second = first.done ? first : await parts.next();
-  if (second.done) {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: firstPart, ContentType: contentType }));
-    return;
-  }
-  const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }));
-  const uploadId = created.UploadId as string;
+  const buffer = Buffer.allocUnsafeSlow(MULTIPART_PART_BYTES);
+  let filled = 0;
+  let uploadId: string | undefined;
   const completed: CompletedPart[] = [];
-  const send = async (part: Buffer): Promise<void> => {
+  const sendPart = async (): Promise<void> => {
+    if (uploadId === undefined) {
+      uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }))).UploadId as string;
+    }
     const partNumber = completed.length + 1;
-    const answer = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part, ContentLength: part.length }));
+    const answer = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, filled), ContentLength: filled }));
     completed.push({ PartNumber: partNumber, ETag: answer.ETag });
+    filled = 0;
   };
   try {
-    await send(firstPart);
-    let pending: Buffer = second.value;
-    for (let next = await parts.next(); !next.done; next = await parts.next()) {
-      await send(pending);
-      pending = next.value;
+    for await (const chunk of body) {
+      let rest = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      while (rest.length > 0) {
+        const take = Math.min(rest.length, MULTIPART_PART_BYTES - filled);
+        rest.copy(buffer, filled, 0, take);
+        filled += take;
+        rest = rest.subarray(take);
+        if (filled === MULTIPART_PART_BYTES) await sendPart();
+      }
     }
-    await send(pending);
+    if (uploadId === undefined) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: buffer.subarray(0, filled), ContentType: contentType }));
+      return;
+    }
+    if (filled > 0) await sendPart();
     await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }));
   } catch (error) {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    if (uploadId !== undefined) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
     throw error;
   }
-}
-
-/** The stream regrouped into MULTIPART_PART_BYTES parts (the last one shorter). */
-async function* partsOf(body: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  let chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    let rest = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    while (size + rest.length >= MULTIPART_PART_BYTES) {
-      const take = MULTIPART_PART_BYTES - size;
-      chunks.push(rest.subarray(0, take));
-      yield Buffer.concat(chunks);
-      rest = rest.subarray(take);
-      chunks = [];
-      size = 0;
-    }
-    if (rest.length > 0) {
-      chunks.push(rest);
-      size += rest.length;
-    }
-  }
-  if (size > 0) yield Buffer.concat(chunks);
 }
