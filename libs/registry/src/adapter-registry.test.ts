@@ -65,6 +65,18 @@ describe('AdapterRegistry: names per tenant', () => {
     await assert.rejects(registry.importFile({ ...common, name: 'cut', tenant: 'a', visibility: 'private', path: truncated }), (error: unknown) => error instanceof AdapterImportError && error.field === 'file');
   });
 
+  it('moves a private adapter stored beside public ones (older registries) under its tenant, never resolving it for others', async () => {
+    const bytes = Buffer.from(lora(8));
+    const legacy = { id: 'lora:old', kind: 'lora', name: 'old', tenant: 'a', visibility: 'private', sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, tensors: 1, format: 'safetensors', converted_from: 'safetensors', trigger_words: [], base_model: null, source: 'test', licence: null, created_at: new Date().toISOString() };
+    await storage.put('registry/loras/old.safetensors', bytes, 'application/octet-stream');
+    await storage.put('registry/loras/old.json', Buffer.from(JSON.stringify(legacy)), 'application/json');
+    assert.equal(await registry.resolve('lora', 'old', 'b'), undefined);
+    assert.ok((await registry.list('lora')).some((manifest) => manifest.name === 'old' && manifest.tenant === 'a'));
+    assert.equal(await storage.exists('registry/loras/old.json'), false);
+    assert.equal((await registry.resolve('lora', 'old', 'a'))?.sha256, legacy.sha256);
+    assert.deepEqual(await storage.get('registry/tenants/a/loras/old.safetensors'), bytes);
+  });
+
   it('syncs every owner into its own cache folder, verified by sha256', async () => {
     const cache = path.join(dir, 'cache');
     await syncAdapters(registry, storage, cache);

@@ -108,7 +108,8 @@ export class AdapterRegistry {
     if (input.visibility === 'public') {
       // Public names are one shared, listed namespace: taking another tenant's reveals nothing.
       const existing = await this.read(adapterKeys(input.kind, input.name, input).manifest);
-      if (existing && existing.tenant !== input.tenant) throw new AdapterImportError('name', `public ${input.kind} "${input.name}" already exists`);
+      if (existing?.visibility === 'private') await this.moveLegacyPrivate(existing);
+      else if (existing && existing.tenant !== input.tenant) throw new AdapterImportError('name', `public ${input.kind} "${input.name}" already exists`);
     }
     const keys = adapterKeys(input.kind, input.name, input);
     await writeFile(keys.file);
@@ -133,19 +134,34 @@ export class AdapterRegistry {
     // The caller's copy under the other visibility is replaced by this one.
     const other: AdapterOwner = { tenant: input.tenant, visibility: input.visibility === 'public' ? 'private' : 'public' };
     const previous = await this.read(adapterKeys(input.kind, input.name, other).manifest);
-    if (previous && previous.tenant === input.tenant) await this.delete(previous);
+    if (previous && previous.tenant === input.tenant && previous.visibility === other.visibility) await this.delete(previous);
     return manifest;
   }
 
   /** What `name` means to `tenant`: its own private adapter first, then a public one. */
   async resolve(kind: AdapterKind, name: string, tenant: string): Promise<AdapterManifest | undefined> {
-    return (await this.read(adapterKeys(kind, name, { visibility: 'private', tenant }).manifest)) ?? (await this.read(adapterKeys(kind, name, { visibility: 'public', tenant }).manifest));
+    const own = await this.read(adapterKeys(kind, name, { visibility: 'private', tenant }).manifest);
+    if (own) return own;
+    const shared = await this.read(adapterKeys(kind, name, { visibility: 'public', tenant }).manifest);
+    // A private manifest at the public path predates per-tenant names: see moveLegacyPrivate.
+    return shared?.visibility === 'public' ? shared : undefined;
   }
 
-  /** A public adapter (or one of a worker's own files shadowed by it). */
-  async getPublic(kind: AdapterKind, name: string): Promise<AdapterManifest | undefined> {
-    return this.read(adapterKeys(kind, name, { visibility: 'public', tenant: '' }).manifest);
+  /**
+   * Registries written before names were per tenant kept private adapters beside public ones;
+   * such an adapter is moved under its tenant the first time it is listed (workers list every
+   * heartbeat), and is never resolved for anyone from the old place.
+   */
+  private async moveLegacyPrivate(manifest: AdapterManifest): Promise<AdapterManifest> {
+    const from = adapterKeys(manifest.kind, manifest.name, { visibility: 'public', tenant: '' });
+    const to = adapterKeys(manifest.kind, manifest.name, manifest);
+    await this.storage.putStream(to.file, await this.storage.openReadStream(from.file), 'application/octet-stream');
+    await this.storage.put(to.manifest, Buffer.from(JSON.stringify(manifest, null, 2)), 'application/json');
+    await this.storage.delete(from.manifest);
+    await this.storage.delete(from.file);
+    return manifest;
   }
+
 
   /** Every adapter of every tenant; workers sync them all, callers filter by visibility. */
   async list(kind?: AdapterKind): Promise<AdapterManifest[]> {
@@ -155,7 +171,12 @@ export class AdapterRegistry {
     for (const key of keys) {
       if (!key.endsWith('.json')) continue;
       const manifest = await this.read(key);
-      if (manifest && kinds.includes(manifest.kind) && key === adapterKeys(manifest.kind, manifest.name, manifest).manifest) manifests.push(manifest);
+      if (!manifest || !kinds.includes(manifest.kind)) continue;
+      if (key !== adapterKeys(manifest.kind, manifest.name, manifest).manifest) {
+        if (manifest.visibility === 'private' && key === adapterKeys(manifest.kind, manifest.name, { visibility: 'public', tenant: '' }).manifest) manifests.push(await this.moveLegacyPrivate(manifest));
+        continue;
+      }
+      manifests.push(manifest);
     }
     return manifests.sort((a, b) => a.id.localeCompare(b.id) || a.tenant.localeCompare(b.tenant));
   }
