@@ -205,7 +205,7 @@ async function main(): Promise<void> {
         execution_provider: config.env.EXECUTION_PROVIDER,
         concurrency: config.env.WORKER_CONCURRENCY,
         models: summaries.map((model) => model.id),
-        loras: await models.adapters.loraNames(),
+        loras: [...(await models.adapters.loraNames()), ...(await models.privateLoraNames())],
         embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
         remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
         current_jobs: [...activeJobs],

@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { adapterCacheRoot } from '#libs/registry/src/index.js';
 import type { Logger } from 'pino';
 import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLibrary, type LoadedModel } from '#libs/diffusion/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
@@ -16,6 +18,7 @@ interface RemoteModels {
  */
 export class ModelService {
   private current: ModelCatalog;
+  private readonly tenantAdapters = new Map<string, AdapterLibrary>();
 
   private constructor(
     catalog: ModelCatalog,
@@ -29,6 +32,32 @@ export class ModelService {
     this.current = catalog;
   }
 
+  /**
+   * The adapters a job of `tenant` may use, by name: the tenant's own private ones first, then the
+   * public ones (this worker's folders and the registry's). Other tenants' private files never.
+   */
+  adaptersFor(tenant: string): AdapterLibrary {
+    let library = this.tenantAdapters.get(tenant);
+    if (!library) {
+      const own = adapterCacheRoot(path.join(this.cacheDir, 'registry'), { visibility: 'private', tenant });
+      library = new DirectoryAdapterLibrary([own, this.modelsDir, adapterCacheRoot(path.join(this.cacheDir, 'registry'), { visibility: 'public', tenant })]);
+      this.tenantAdapters.set(tenant, library);
+    }
+    return library;
+  }
+
+  /** Private LoRAs in the cache as `<tenant>/<name>`, for the heartbeat (the API checks names per tenant). */
+  async privateLoraNames(): Promise<string[]> {
+    const tenantsDir = path.join(this.cacheDir, 'registry', 'tenants');
+    const names: string[] = [];
+    for (const tenant of await readdir(tenantsDir).catch(() => [])) {
+      for (const file of await readdir(path.join(tenantsDir, tenant, 'loras')).catch(() => [])) {
+        if (file.endsWith('.safetensors')) names.push(`${tenant}/${file.slice(0, -'.safetensors'.length)}`);
+      }
+    }
+    return names.sort();
+  }
+
   get remoteDir(): string {
     return path.join(this.cacheDir, 'remote');
   }
@@ -39,8 +68,8 @@ export class ModelService {
 
   static async start(modelsDir: string, cacheDir: string, logger: Logger, remote?: RemoteModels): Promise<ModelService> {
     const demos = await ensureDemoModels(path.join(cacheDir, 'builtin'));
-    // MODELS_DIR/loras and /embeddings, then LoRAs downloaded from the registry.
-    const adapters = new DirectoryAdapterLibrary([modelsDir, path.join(cacheDir, 'registry')]);
+    // MODELS_DIR/loras and /embeddings, then public LoRAs downloaded from the registry.
+    const adapters = new DirectoryAdapterLibrary([modelsDir, adapterCacheRoot(path.join(cacheDir, 'registry'), { visibility: 'public', tenant: '' })]);
     const service = new ModelService(await ModelCatalog.scan(modelsDir, demos), adapters, modelsDir, cacheDir, demos, logger, remote);
     await service.refresh(true);
     return service;

@@ -92,7 +92,7 @@ export class TrainingHandler {
         triggerWords: [record.request.trigger_word],
         baseModel: record.request.base_model,
       });
-      await lifecycle.succeed(id, { key: adapterKeys('lora', manifest.name).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
+      await lifecycle.succeed(id, { key: adapterKeys('lora', manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
       log.info({ model_id: manifest.id, final_loss: result.finalLoss }, 'training succeeded');
       return { model_id: manifest.id };
     } catch (error) {

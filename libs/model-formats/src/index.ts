@@ -32,6 +32,7 @@ export {
 } from './safetensors.js';
 export { dtypeByteSize, elementCount, isSafetensorsDtype, SAFETENSORS_DTYPES, type SafetensorsDtype } from './safetensors-dtype.js';
 export { SafetensorsError } from './safetensors-error.js';
+export { inspectSafetensorsHeader, looksLikeSafetensorsStart } from './safetensors-file-header.js';
 export { tensorToFloat32, type RawTensor } from './tensor-convert.js';
 export { CheckpointError, PickleError, UnsafePickleError } from './pickle/errors.js';
 export { ALLOWLIST } from './pickle/allowlist.js';

@@ -56,7 +56,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata: layout.metadata };
 }
 
-function decodeHeader(raw: Uint8Array): JsonValue {
+export function decodeHeader(raw: Uint8Array): JsonValue {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);

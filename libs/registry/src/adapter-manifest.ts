@@ -25,6 +25,18 @@ export const adapterManifestSchema = z.object({
 });
 export type AdapterManifest = z.infer<typeof adapterManifestSchema>;
 
-export function adapterKeys(kind: AdapterKind, name: string): { file: string; manifest: string } {
-  return { file: `registry/${kind}s/${name}.safetensors`, manifest: `registry/${kind}s/${name}.json` };
+/** Who an adapter belongs to: public ones share one namespace, private ones live under their tenant. */
+export interface AdapterOwner {
+  readonly visibility: 'private' | 'public';
+  readonly tenant: string;
+}
+
+/** `registry/<kind>s/` for public adapters, `registry/tenants/<tenant>/<kind>s/` for private ones. */
+export function adapterPrefix(kind: AdapterKind, owner: AdapterOwner): string {
+  return owner.visibility === 'public' ? `registry/${kind}s/` : `registry/tenants/${owner.tenant}/${kind}s/`;
+}
+
+export function adapterKeys(kind: AdapterKind, name: string, owner: AdapterOwner): { file: string; manifest: string } {
+  const prefix = adapterPrefix(kind, owner);
+  return { file: `${prefix}${name}.safetensors`, manifest: `${prefix}${name}.json` };
 }

@@ -1,7 +1,7 @@
 import { constants, createReadStream } from 'node:fs';
 import { access, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic, writeStreamAtomic } from './atomic-write.js';
 import { assertValidContentType, DEFAULT_CONTENT_TYPE } from './content-type.js';
 import { LOCAL_FILES_PATH, signLocalObject } from './local-signature.js';
 import { assertValidKeyPrefix, assertValidObjectKey } from './object-key.js';
@@ -54,13 +54,24 @@ export class LocalStorage implements ObjectStorage {
   }
 
   async put(key: string, body: Buffer, contentType: string): Promise<void> {
+    await this.write(key, async (writeSidecar) => {
+      await writeSidecar();
+      await writeFileAtomic(this.scratchDir, this.objectPath(key), body);
+    }, contentType);
+  }
+
+  /** The bytes go to a scratch file first; the sidecar is written only once they all arrived. */
+  async putStream(key: string, body: NodeJS.ReadableStream, contentType: string): Promise<void> {
+    await this.write(key, (writeSidecar) => writeStreamAtomic(this.scratchDir, this.objectPath(key), body, writeSidecar), contentType);
+  }
+
+  private async write(key: string, writeObject: (writeSidecar: () => Promise<void>) => Promise<void>, contentType: string): Promise<void> {
     assertValidObjectKey(key);
     assertValidContentType(contentType);
     // Outside the try: a broken root also fails with ENOTDIR, and that is not the key's fault.
     await mkdir(this.scratchDir, { recursive: true });
     try {
-      await writeFileAtomic(this.scratchDir, this.metadataPath(key), JSON.stringify({ contentType }));
-      await writeFileAtomic(this.scratchDir, this.objectPath(key), body);
+      await writeObject(() => writeFileAtomic(this.scratchDir, this.metadataPath(key), JSON.stringify({ contentType })));
     } catch (error) {
       if (isFsError(error, 'ENOTDIR', 'EISDIR', 'EEXIST')) {
         // The object cannot exist at this path, so the sidecar just written belongs to nothing.

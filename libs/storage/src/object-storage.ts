@@ -8,6 +8,12 @@
 export interface ObjectStorage {
   /** Creates or replaces the object; a retried job may call it again with the same key. */
   put(key: string, body: Buffer, contentType: string): Promise<void>;
+  /**
+   * Creates or replaces the object from a stream without holding it in memory (uploads of model
+   * weights, datasets): a reader sees the old object or the complete new one, never a part. If the
+   * stream fails, the put fails with that error and nothing is stored.
+   */
+  putStream(key: string, body: NodeJS.ReadableStream, contentType: string): Promise<void>;
   /** @throws ObjectNotFoundError when there is no object under `key`. */
   get(key: string): Promise<Buffer>;
   /** The object as a stream, for objects too large to hold in memory (model weights). @throws ObjectNotFoundError */

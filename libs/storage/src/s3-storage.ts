@@ -16,6 +16,7 @@ import { assertValidContentType } from './content-type.js';
 import { assertValidKeyPrefix, assertValidObjectKey } from './object-key.js';
 import type { ObjectStorage } from './object-storage.js';
 import { assertValidPresignExpiry } from './presign-expiry.js';
+import { putStreamMultipart } from './s3-multipart-put.js';
 import { ObjectNotFoundError, StorageUnavailableError } from './storage-errors.js';
 
 export interface S3StorageOptions {
@@ -58,6 +59,12 @@ export class S3Storage implements ObjectStorage {
     assertValidObjectKey(key);
     assertValidContentType(contentType);
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+  }
+
+  async putStream(key: string, body: NodeJS.ReadableStream, contentType: string): Promise<void> {
+    assertValidObjectKey(key);
+    assertValidContentType(contentType);
+    await putStreamMultipart(this.client, this.bucket, key, body, contentType);
   }
 
   async get(key: string): Promise<Buffer> {

@@ -44,11 +44,10 @@ export class BatchesController {
     const webhookProblem = batch.webhook ? this.resolver.webhookProblem(batch.webhook.url) : undefined;
     if (webhookProblem) throw ApiError.field('webhook.url', webhookProblem);
     const catalog = await this.resolver.catalog();
-    const loras = await this.resolver.loras();
+    const loras = await this.resolver.loras(principal.tenant);
     const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`, loras));
     for (const [index, submission] of submissions.entries()) {
       await this.inlineImages.check(submission.request, `requests.${index}.`);
-      await this.resolver.assertLoraAccess(principal, submission.request, `requests.${index}.`);
     }
     const { batchId } = await this.submitter.submitBatch(principal, submissions, batch.webhook);
     response.setHeader('Location', `/v1/batches/${batchId}`);

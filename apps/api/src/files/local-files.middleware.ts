@@ -3,6 +3,7 @@ import type { StorageSettings } from '#libs/config/src/index.js';
 import { ObjectNotFoundError, type LocalStorage } from '#libs/storage/src/index.js';
 import { verifyLocalSignature } from '#libs/storage/src/index.js';
 import { readFileRequest } from './file-request-problem.js';
+import { streamUploadToStorage, UploadTooLargeError } from './stream-upload.js';
 
 /** Serves local-driver objects behind the same presigned-URL contract S3 gives. */
 export function localFilesHandler(storage: LocalStorage, settings: Extract<StorageSettings, { driver: 'local' }>, maxUploadBytes: number) {
@@ -22,17 +23,14 @@ export function localFilesHandler(storage: LocalStorage, settings: Extract<Stora
           response.status(403).json({ error: { code: 'invalid_signature', message: 'upload URL signature is invalid or expired' } });
           return;
         }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of request) {
-          size += (chunk as Buffer).length;
-          if (size > maxUploadBytes) {
-            response.status(413).json({ error: { code: 'body_too_large', message: `uploads are limited to ${maxUploadBytes} bytes` } });
-            return;
-          }
-          chunks.push(chunk as Buffer);
+        try {
+          await streamUploadToStorage(request, storage, key, named.contentType, maxUploadBytes);
+        } catch (error) {
+          if (!(error instanceof UploadTooLargeError)) throw error;
+          response.setHeader('Connection', 'close');
+          response.status(413).json({ error: { code: error.code, message: error.message } });
+          return;
         }
-        await storage.put(key, Buffer.concat(chunks), named.contentType);
         response.status(200).end();
         return;
       }

@@ -44,9 +44,8 @@ export class GenerationsController {
   @HttpCode(HttpStatus.ACCEPTED)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
     const request = parseBody(this.schema, body);
-    const submission = this.resolver.resolve(request, await this.resolver.catalog(), '', await this.resolver.loras());
+    const submission = this.resolver.resolve(request, await this.resolver.catalog(), '', await this.resolver.loras(principal.tenant));
     await this.inlineImages.check(submission.request);
-    await this.resolver.assertLoraAccess(principal, submission.request);
     const id = await this.submitter.submitOne(principal, submission);
     response.setHeader('Location', `/v1/generations/${id}`);
     return this.view(principal, id);

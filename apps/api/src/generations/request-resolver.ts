@@ -7,7 +7,6 @@ import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
 import type { ModelSummary } from '#libs/queue/src/index.js';
 import { checkOutboundUrl, farmPolicies, type FarmPolicies } from '#libs/outbound/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 
@@ -33,19 +32,16 @@ export class RequestResolver {
     this.policies = farmPolicies(config.env);
   }
 
-  /** A private registered LoRA of another tenant is as unavailable as a missing one. */
-  async assertLoraAccess(principal: Principal, request: ResolvedGeneration, fieldPrefix = ''): Promise<void> {
-    for (const lora of request.loras) {
-      const manifest = await this.adapters.get('lora', lora.name);
-      if (manifest && manifest.visibility === 'private' && manifest.tenant !== principal.tenant) {
-        throw ApiError.field(`${fieldPrefix}loras`, `LoRA "${lora.name}" is not available`);
-      }
-    }
-  }
-
-  /** LoRA names some known worker class can apply (its loras/ folders and the registry). */
-  async loras(): Promise<string[]> {
-    return [...new Set((await this.farm.snapshot()).classes.flatMap((record) => record.loras))];
+  /**
+   * LoRA names some known worker class can apply for `tenant` (also at zero live workers): public
+   * ones (workers' loras/ folders, public registry entries) and the tenant's own private ones,
+   * which workers report as `<tenant>/<name>` and resolve before public ones. Other tenants'
+   * private names are as unknown as missing ones.
+   */
+  async loras(tenant: string): Promise<string[]> {
+    const own = `${tenant}/`;
+    const names = (await this.farm.snapshot()).classes.flatMap((record) => record.loras);
+    return [...new Set(names.flatMap((name) => (name.startsWith(own) ? [name.slice(own.length)] : name.includes('/') ? [] : [name])))];
   }
 
   /** Models some known worker class serves, whether or not one of its workers is live now. */

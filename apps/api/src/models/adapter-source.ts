@@ -1,20 +1,13 @@
 import { checkOutboundUrl, guardedFetch, OutboundError, type OutboundPolicy } from '#libs/outbound/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { ApiError } from '../common/api-error.js';
 
 /**
- * Bytes of an import `source`: an https URL (the farm's outbound rules: public addresses only
- * unless allowlisted in OUTBOUND_ALLOWED_HOSTS, the checked address is the one connected to, no redirects) or an
- * `s3://<bucket>/<key>` in the farm's own bucket.
+ * Bytes of an https import `source` under the farm's outbound rules (public addresses only unless
+ * allowlisted in OUTBOUND_ALLOWED_HOSTS, the checked address is the one connected to, no
+ * redirects). `s3://` sources never come here: they are the caller's own uploads, checked and
+ * spooled by `spoolOwnedObject`.
  */
-export async function fetchImportSource(source: string, policy: OutboundPolicy, storage: ObjectStorage, bucket: string | undefined, maxBytes: number): Promise<Buffer> {
-  if (source.startsWith('s3://')) {
-    const [, , sourceBucket, ...rest] = source.split('/');
-    if (!bucket || sourceBucket !== bucket) throw ApiError.field('source', `only objects in this farm's bucket (${bucket ?? 'none configured'}) can be imported`);
-    return storage.get(rest.join('/')).catch((error: Error) => {
-      throw ApiError.field('source', `could not read ${source}: ${error.message}`);
-    });
-  }
+export async function fetchImportSource(source: string, policy: OutboundPolicy, maxBytes: number): Promise<Buffer> {
   try {
     checkOutboundUrl(source, policy);
   } catch (error) {

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { WorkerRegistry } from '#libs/queue/src/index.js';
@@ -15,6 +15,8 @@ import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { servedPipelines, type ServedPipeline } from './served-pipelines.js';
 import { fetchImportSource } from './adapter-source.js';
+import { readModelUpload, spoolOwnedObject } from './adapter-upload.js';
+import { multipartBoundary, type SpooledFile } from './multipart-upload.js';
 
 const MAX_ADAPTER_BYTES = 2 * 1024 ** 3;
 
@@ -46,11 +48,6 @@ const importSchema = z
   .strict();
 const listSchema = z.object({ kind: z.enum(['pipeline', ...ADAPTER_KINDS]).optional() }).strict();
 
-interface UploadedBlob {
-  readonly buffer: Buffer;
-  readonly originalname: string;
-}
-
 type CatalogEntry = ServedPipeline | (AdapterManifest & { origin: 'registry' }) | { kind: AdapterKind; id: string; name: string; origin: 'worker' };
 
 /**
@@ -77,14 +74,16 @@ export class ModelsController {
     const { kind } = parseBody(listSchema, query);
     const entries: CatalogEntry[] = [];
     if (!kind || kind === 'pipeline') entries.push(...servedPipelines(await this.farm.snapshot()));
-    const registered = (await this.registry.list()).filter((manifest) => this.visible(principal, manifest));
+    // A caller's own adapter shadows a public one of the same name, as it does in generations.
+    const visible = (await this.registry.list()).filter((manifest) => this.visible(principal, manifest));
+    const registered = visible.filter((manifest) => manifest.tenant === principal.tenant || !visible.some((own) => own.tenant === principal.tenant && own.kind === manifest.kind && own.name === manifest.name));
     const live = await this.workers.liveWorkers();
     for (const adapterKind of ADAPTER_KINDS) {
       if (kind && kind !== adapterKind) continue;
       entries.push(...registered.filter((manifest) => manifest.kind === adapterKind).map((manifest) => ({ ...manifest, origin: 'registry' as const })));
       const local = new Set(live.flatMap((worker) => (adapterKind === 'lora' ? worker.loras : worker.embeddings)));
       for (const name of [...local].sort()) {
-        if (!(await this.registry.get(adapterKind, name))) entries.push({ kind: adapterKind, id: `${adapterKind}:${name}`, name, origin: 'worker' });
+        if (!name.includes('/') && !registered.some((manifest) => manifest.kind === adapterKind && manifest.name === name)) entries.push({ kind: adapterKind, id: `${adapterKind}:${name}`, name, origin: 'worker' });
       }
     }
     return { object: 'list', data: entries };
@@ -99,44 +98,63 @@ export class ModelsController {
       return model;
     }
     if (!(ADAPTER_KINDS as readonly string[]).includes(kind)) throw ApiError.notFound('model', id);
-    const manifest = await this.registry.get(kind as AdapterKind, name);
-    if (!manifest || !this.visible(principal, manifest)) throw ApiError.notFound('model', id);
+    const manifest = await this.registry.resolve(kind as AdapterKind, name, principal.tenant);
+    if (!manifest) throw ApiError.notFound('model', id);
     return { ...manifest, origin: 'registry' };
   }
 
-  /** JSON `{kind, name, source}` or multipart (`file`, `kind`, `name`). */
+  /** JSON `{kind, name, source}` or multipart (`file`, `kind`, `name`), the file streamed to disk, never buffered. */
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @RequireScope(Scope.ManageModels)
-  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_ADAPTER_BYTES } }))
-  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @UploadedFile() upload: UploadedBlob | undefined): Promise<AdapterManifest | PipelineManifest | VaeManifest> {
+  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Req() request: Request): Promise<AdapterManifest | PipelineManifest | VaeManifest> {
+    const boundary = multipartBoundary(request.header('content-type'));
+    if (!boundary) return this.importFields(principal, body, undefined);
+    const upload = await readModelUpload(request, boundary, MAX_ADAPTER_BYTES);
+    try {
+      return await this.importFields(principal, upload.fields, upload.file);
+    } finally {
+      await upload.dispose();
+    }
+  }
+
+  private async importFields(principal: Principal, body: unknown, upload: SpooledFile | undefined): Promise<AdapterManifest | PipelineManifest | VaeManifest> {
     const kind = (body as { kind?: unknown } | undefined)?.kind;
     if (kind === 'pipeline' || kind === 'refiner' || kind === 'vae') return this.importPipeline(principal, body);
     const input = parseBody(importSchema, body);
     if (!upload && !input.source) throw ApiError.field('source', 'give an https:// or s3:// source, or upload the file in the multipart field "file"');
     if (upload && input.source) throw ApiError.field('source', 'give either a source or an uploaded file, not both');
-    const bytes = upload
-      ? upload.buffer
-      : await fetchImportSource(input.source as string, this.downloadPolicy, this.storage, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, MAX_ADAPTER_BYTES);
+    const common = {
+      kind: input.kind,
+      name: input.name,
+      tenant: principal.tenant,
+      visibility: input.visibility,
+      source: upload ? `upload:${upload.filename}` : (input.source as string),
+      triggerWords: input.trigger_words,
+      baseModel: input.base_model ?? null,
+      licence: input.licence ?? null,
+    };
     try {
-      return await this.registry.import({
-        kind: input.kind,
-        name: input.name,
-        tenant: principal.tenant,
-        visibility: input.visibility,
-        bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-        source: upload ? `upload:${upload.originalname}` : (input.source as string),
-        triggerWords: input.trigger_words,
-        baseModel: input.base_model ?? null,
-        licence: input.licence ?? null,
-      });
+      if (upload) return await this.registry.importFile({ ...common, path: upload.path });
+      if (common.source.startsWith('s3://')) {
+        const spooled = await spoolOwnedObject(common.source, principal, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, this.storage, MAX_ADAPTER_BYTES);
+        try {
+          return await this.registry.importFile({ ...common, path: spooled.file.path });
+        } finally {
+          await spooled.dispose();
+        }
+      }
+      const bytes = await fetchImportSource(common.source, this.downloadPolicy, MAX_ADAPTER_BYTES);
+      return await this.registry.import({ ...common, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
     } catch (error) {
       if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
       throw error;
     }
   }
 
+  /** Served pipelines are farm-wide and read any prefix of the bucket: operators (admin keys) only. */
   private async importPipeline(principal: Principal, body: unknown): Promise<PipelineManifest | VaeManifest> {
+    if (!principal.scopes.includes(Scope.Admin)) throw new ApiError(HttpStatus.FORBIDDEN, 'insufficient_scope', 'importing pipelines, refiners and VAEs needs the admin scope (they are served to every tenant)');
     const input = parseBody(pipelineImportSchema, body);
     const prefix = this.config.env.MODELS_STORAGE_PREFIX;
     if (!prefix && input.kind !== 'vae') throw ApiError.field('kind', 'pipelines can be imported only when MODELS_STORAGE_PREFIX is set (workers serve models from there)');
@@ -174,9 +192,10 @@ export class ModelsController {
   async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
     const [kind, name] = id.split(':', 2);
     if (!(ADAPTER_KINDS as readonly string[]).includes(kind) || !name) throw ApiError.notFound('registered model', id);
-    const manifest = await this.registry.get(kind as AdapterKind, name);
+    // The caller's own adapter (private first); admins may also delete another tenant's public one.
+    const manifest = await this.registry.resolve(kind as AdapterKind, name, principal.tenant);
     if (!manifest || (manifest.tenant !== principal.tenant && !principal.scopes.includes(Scope.Admin))) throw ApiError.notFound('registered model', id);
-    await this.registry.delete(kind as AdapterKind, name);
+    await this.registry.delete(manifest);
     return { id, deleted: true };
   }
 

@@ -12,6 +12,7 @@ import { Scope, type Principal } from '#libs/tenancy/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
+import { missingObject, ownedObjectKey } from '../common/tenant-objects.js';
 import { parseBody } from '../common/zod-body.js';
 import { OBJECT_STORAGE, REDIS } from '../infrastructure/tokens.js';
 import { RequestResolver } from '../generations/request-resolver.js';
@@ -56,6 +57,9 @@ export class TrainingsController {
     if (request.dataset.startsWith('upl_')) {
       datasetKey = uploadKey(principal.tenant, request.dataset);
       if (!(await this.storage.exists(datasetKey))) throw ApiError.field('dataset', `upload ${request.dataset} has no data yet: PUT the zip to its upload_url first`);
+    } else if (request.dataset.startsWith('s3://')) {
+      datasetKey = ownedObjectKey(request.dataset, principal, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, 'dataset');
+      if (!(await this.storage.exists(datasetKey))) throw missingObject(request.dataset, 'dataset');
     } else {
       datasetKey = request.dataset;
     }

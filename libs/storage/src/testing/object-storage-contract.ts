@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectStorage } from '../object-storage.js';
@@ -80,6 +81,35 @@ export function describeObjectStorageContract(driver: string, setup: () => Promi
       await Promise.all(versions.map((body) => storage.put(key, body, 'application/octet-stream')));
       const stored = await storage.get(key);
       assert.ok(versions.some((body) => body.equals(stored)), 'stored object is not one of the written versions');
+    });
+
+    it('puts a stream of many chunks (several multipart parts) and returns exactly its bytes', async () => {
+      const key = `${fresh()}/streamed.bin`;
+      const body = randomBytes(11 * 1024 * 1024 + 123);
+      const chunks = Array.from({ length: Math.ceil(body.length / 65_536) }, (_, index) => body.subarray(index * 65_536, (index + 1) * 65_536));
+      await storage.putStream(key, Readable.from(chunks), 'application/octet-stream');
+      assert.deepEqual(await storage.get(key), body);
+      const response = await fetch(await storage.presignGet(key, 60));
+      assert.equal(response.headers.get('content-type'), 'application/octet-stream');
+      await response.arrayBuffer();
+      const empty = `${fresh()}/empty-stream.bin`;
+      await storage.putStream(empty, Readable.from([]), 'text/plain');
+      assert.equal((await storage.get(empty)).length, 0);
+    });
+
+    it('keeps the previous object when a streamed put fails midway', async () => {
+      const key = `${fresh()}/kept.bin`;
+      await storage.put(key, Buffer.from('previous'), 'text/plain');
+      const failing = Readable.from((async function* () {
+        yield randomBytes(6 * 1024 * 1024);
+        throw new Error('client went away');
+      })());
+      await assert.rejects(storage.putStream(key, failing, 'application/octet-stream'), /client went away/);
+      assert.equal((await storage.get(key)).toString(), 'previous');
+      const response = await fetch(await storage.presignGet(key, 60));
+      assert.equal(response.headers.get('content-type'), 'text/plain');
+      await response.arrayBuffer();
+      await assert.rejects(storage.putStream('../escape.bin', Readable.from([Buffer.from('x')]), 'text/plain'), InvalidKeyError);
     });
 
     it('reports existence and deletes idempotently', async () => {
