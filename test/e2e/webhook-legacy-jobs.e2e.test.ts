@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
 import { JobName, type GenerationView } from '#libs/contracts/src/index.js';
+import { findFreePort } from '#libs/local-services/src/index.js';
 import { createRedisConnection, createWebhookQueue, type Redis } from '#libs/queue/src/index.js';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
@@ -30,14 +31,16 @@ describe('webhook jobs queued without a tenant (real farm)', () => {
   };
 
   before(async () => {
-    fixture = await startFarmFixture();
+    // The tenant's receiver can only start once the tenant's secret exists; its port is allowlisted up front.
+    const receiverPort = await findFreePort();
+    fixture = await startFarmFixture({ WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiverPort}` });
     redis = createRedisConnection(fixture.farm.redisUrl);
     queue = createWebhookQueue(redis, 'atelier', 5);
     const created = await fixture.api.request<{ key: string }>('POST', '/v1/admin/keys', { tenant: 'acme', scopes: ['generate'] });
     assert.equal(created.status, 201);
     tenant = new TestApiClient(fixture.farm.apiUrl, created.body.key);
     const secret = await tenant.request<{ secret: string }>('GET', '/v1/webhooks/secret');
-    receiver = new ScriptedReceiver(secret.body.secret);
+    receiver = new ScriptedReceiver(secret.body.secret, receiverPort);
     await receiver.start();
   });
   after(async () => {
