@@ -4,33 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
-import { webhookJobSchema, type ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { webhookJobSchema } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
 import { OutboxDrainer, OutboxWebhooks } from '#libs/notifications/src/index.js';
 import { RedisKeys, createRedisConnection, createWebhookQueue, type Redis } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { LocalStorage } from '#libs/storage/src/index.js';
 import { ProbeTable } from '../support/probe-table.js';
+import { resolvedRequest } from '#libs/records/src/testing/resolved-request.js';
 
-const request: ResolvedGeneration = {
-  model: 'demo-sd15',
-  prompt: 'a red circle',
-  negative_prompt: '',
-  style: 'base',
-  samples: 1,
-  num_inference_steps: 2,
-  guidance_scale: 7,
-  strength: 0.8,
-  high_noise_fraction: 0.8,
-  seed: 1,
-  refiner: false,
-  base64: false,
-  loras: [],
-  mask_blur: 0,
-  output_format: 'png',
-  output_quality: 90,
-  webhook: { url: 'https://hooks.example.test/atelier', events: ['generation.succeeded'] },
-};
+const request = resolvedRequest({ num_inference_steps: 2, webhook: { url: 'https://hooks.example.test/atelier', events: ['generation.succeeded'] } });
 
 /**
  * A process that dies right after a transition (the transition script returned, nothing else ran)

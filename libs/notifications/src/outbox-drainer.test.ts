@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { GenerationStatus, webhookJobSchema, type ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { GenerationStatus, webhookJobSchema } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
 import { RedisKeys, createRedisConnection, createWebhookQueue, type Redis } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
@@ -12,26 +12,9 @@ import { LocalStorage } from '#libs/storage/src/index.js';
 import { OutboxDrainer } from './outbox-drainer.js';
 import { OutboxWebhooks } from './outbox-webhooks.js';
 import { parseOutboxEntry } from './outbox-entry.js';
+import { resolvedRequest } from '#libs/records/src/testing/resolved-request.js';
 
-const request: ResolvedGeneration = {
-  model: 'demo-sd15',
-  prompt: 'a red circle',
-  negative_prompt: '',
-  style: 'base',
-  samples: 1,
-  num_inference_steps: 4,
-  guidance_scale: 7,
-  strength: 0.8,
-  high_noise_fraction: 0.8,
-  seed: 1,
-  refiner: false,
-  base64: false,
-  loras: [],
-  mask_blur: 0,
-  output_format: 'png',
-  output_quality: 90,
-  webhook: { url: 'https://hooks.example.test/atelier' },
-};
+const request = resolvedRequest({ webhook: { url: 'https://hooks.example.test/atelier' } });
 
 describe('outbox drainer (real redis-server, real BullMQ queue)', () => {
   let server: PrivateRedis;

@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GenerationStatus, type ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { GenerationStatus } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
 import { RedisKeys, createRedisConnection, type Redis } from '#libs/queue/src/index.js';
 import { BatchStore } from './batch-store.js';
 import { GenerationStore } from './generation-store.js';
+import { resolvedRequest } from './testing/resolved-request.js';
 
-const request: ResolvedGeneration = {
-  model: 'demo-sd15',
-  prompt: 'a red circle',
-  negative_prompt: '',
-  style: 'base',
-  samples: 1,
-  num_inference_steps: 4,
-  guidance_scale: 7,
-  strength: 0.8,
-  high_noise_fraction: 0.8,
-  seed: 1,
-  refiner: false,
-  base64: false,
-  loras: [],
-  mask_blur: 0,
-  output_format: 'png',
-  output_quality: 90,
-};
+const request = resolvedRequest();
 
 describe('generation records (real redis-server)', () => {
   let server: PrivateRedis;

@@ -1,0 +1,24 @@
+import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
+
+/** A complete resolved request for store and outbox tests; override only what a test is about. */
+export function resolvedRequest(overrides: Partial<ResolvedGeneration> = {}): ResolvedGeneration {
+  return {
+    model: 'demo-sd15',
+    prompt: 'a red circle',
+    negative_prompt: '',
+    style: 'base',
+    samples: 1,
+    num_inference_steps: 4,
+    guidance_scale: 7,
+    strength: 0.8,
+    high_noise_fraction: 0.8,
+    seed: 1,
+    refiner: false,
+    base64: false,
+    loras: [],
+    mask_blur: 0,
+    output_format: 'png',
+    output_quality: 90,
+    ...overrides,
+  };
+}
