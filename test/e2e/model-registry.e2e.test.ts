@@ -108,7 +108,8 @@ describe('model registry: import adapters safely, use them per request (real far
       assert.equal(served.body.default_scheduler, 'Euler', 'the manifest options reach the workers');
       const created = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...TINY, model: 'odd-imported' });
       assert.equal(created.status, 202, JSON.stringify(created.body));
-      assert.equal((await fixture.api.waitFor<GenerationView>(`/v1/generations/${created.body.id}`)).status, 'succeeded');
+      const done = await fixture.api.waitFor<GenerationView>(`/v1/generations/${created.body.id}`);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     } finally {
       storage.destroy();
       await rm(built.dir, { recursive: true, force: true });

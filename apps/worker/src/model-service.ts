@@ -82,6 +82,9 @@ export class ModelService {
   async find(id: string): Promise<LoadedModel | undefined> {
     const known = this.current.get(id);
     if (known || !this.remote) return known;
+    // A sync already in flight (a heartbeat's) may have listed storage before this model was
+    // imported: let it finish, then sync again, so the listing is newer than the job.
+    await this.refreshing?.catch(() => undefined);
     await this.refresh();
     return this.current.get(id);
   }
