@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { classMeets, generationJobDefaults, requirementsOf, type Redis, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { REDIS } from '../infrastructure/tokens.js';
+import { QUEUE_REDIS } from '../infrastructure/tokens.js';
 import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
 
 export interface RoutedRequest {
@@ -24,7 +24,7 @@ export class QueueRouter implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(FarmCatalog) private readonly catalog: FarmCatalog,
   ) {}
