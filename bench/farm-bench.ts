@@ -5,6 +5,7 @@ import { startLocalFarm } from '#libs/local-services/src/index.js';
 import { sized, type BenchOptions } from './bench-options.js';
 import { benchTenant, type Headers } from './bench-tenant.js';
 import { KeepAliveClient } from './keep-alive-client.js';
+import { processCpuSeconds, redisCpuSeconds } from './process-cpu.js';
 import { percentile, printTable } from './table.js';
 
 const TINY = { model: 'demo-sd15', prompt: 'a red circle', img_width: 64, img_height: 64, num_inference_steps: 1, scheduler: 'Euler' };
@@ -45,7 +46,7 @@ export async function benchFarm(options: BenchOptions): Promise<void> {
         const response = await client.post('/v1/generations', headers, JSON.stringify(body));
         if (response.status !== 202) throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
       };
-      await benchThroughput(farm.redisUrl, submitLean, options);
+      await benchThroughput(farm.redisUrl, farm.api.child.pid, submitLean, options);
     } finally {
       client.close();
     }
@@ -70,10 +71,10 @@ async function benchLatency(apiUrl: string, headers: Headers, submit: (body: unk
   printTable(`Submit → start latency, idle worker (${jobs} sequential jobs)`, ['p50 ms', 'p99 ms', 'max ms'], [[percentile(latencies, 50), percentile(latencies, 99), latencies.at(-1) ?? Number.NaN]]);
 }
 
-async function benchThroughput(redisUrl: string, submit: (body: unknown) => Promise<void>, options: BenchOptions): Promise<void> {
+async function benchThroughput(redisUrl: string, apiPid: number | undefined, submit: (body: unknown) => Promise<void>, options: BenchOptions): Promise<void> {
   const total = sized(options, 2000, 20);
   const concurrency = sized(options, 32, 4);
-  const rounds = sized(options, 3, 1);
+  const rounds = sized(options, 5, 1);
   const connection = createRedisConnection(redisUrl);
   const raw = new Queue('bench-raw', { connection, prefix: 'bench' });
   let seed = 0;
@@ -85,15 +86,34 @@ async function benchThroughput(redisUrl: string, submit: (body: unknown) => Prom
     await runConcurrent(sized(options, 200, 2), concurrency, async (index) => void (await raw.add('raw', { v: 1, generationId: `warm-${index}`, submittedAt: '' })));
     const apiRates: number[] = [];
     const rawRates: number[] = [];
+    const apiCpu: number[] = [];
+    const redisCpu = { api: [] as number[], raw: [] as number[] };
+    // Rate of one round, with the CPU the API process and Redis spent on it (ms per request).
+    const measure = async (path: () => Promise<number>, redisInto: number[], apiInto?: number[]): Promise<number> => {
+      const [apiBefore, redisBefore] = [processCpuSeconds(apiPid), await redisCpuSeconds(connection)];
+      const seconds = await path();
+      const [apiAfter, redisAfter] = [processCpuSeconds(apiPid), await redisCpuSeconds(connection)];
+      redisInto.push(((redisAfter - redisBefore) * 1000) / total);
+      if (apiInto && apiBefore !== undefined && apiAfter !== undefined) apiInto.push(((apiAfter - apiBefore) * 1000) / total);
+      return total / seconds;
+    };
     for (let round = 0; round < rounds; round++) {
-      apiRates.push(total / (await api()));
-      rawRates.push(total / (await direct()));
+      apiRates.push(await measure(api, redisCpu.api, apiCpu));
+      rawRates.push(await measure(direct, redisCpu.raw));
     }
     const best = (rates: number[]): number => Math.max(...rates);
-    const row = (path: string, rates: number[]): Array<string | number> => [path, best(rates).toFixed(0), rates.map((rate) => rate.toFixed(0)).join(' / '), ((1000 * concurrency) / best(rates)).toFixed(2)];
-    printTable(`Submit throughput (${total} requests, ${concurrency} in flight, same Redis, best of ${rounds} alternating rounds)`, ['path', 'requests/s', 'each round', 'mean ms per request'], [
-      row('POST /v1/generations (auth, validate, record, enqueue; node:http keep-alive client)', apiRates),
-      row('raw BullMQ queue.add', rawRates),
+    const median = (values: number[]): string => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(3) : 'n/a');
+    const row = (path: string, rates: number[], apiCpuMs: string, redisCpuMs: number[]): Array<string | number> => [
+      path,
+      best(rates).toFixed(0),
+      rates.map((rate) => rate.toFixed(0)).join(' / '),
+      ((1000 * concurrency) / best(rates)).toFixed(2),
+      apiCpuMs,
+      median(redisCpuMs),
+    ];
+    printTable(`Submit throughput (${total} requests, ${concurrency} in flight, same Redis, best of ${rounds} alternating rounds)`, ['path', 'requests/s', 'each round', 'mean ms per request', 'API CPU ms/request', 'Redis CPU ms/request'], [
+      row('POST /v1/generations (auth, validate, record, enqueue; node:http keep-alive client)', apiRates, median(apiCpu), redisCpu.api),
+      row('raw BullMQ queue.add', rawRates, '-', redisCpu.raw),
     ]);
     printTable('Submit throughput, API as a share of raw queue.add', ['API / raw'], [[`${((100 * best(apiRates)) / best(rawRates)).toFixed(0)}%`]]);
   } finally {

@@ -17,7 +17,8 @@ export const newBatchId = (): string => `bat_${randomUUID().replaceAll('-', '')}
 const ENQUEUE_CHUNK = 500;
 
 /**
- * Writes records first, then jobs: a worker never sees a job without its record. Checks the
+ * Writes records before (or, for one generation, atomically with) their jobs: a worker never sees
+ * a job without its record. Checks the
  * tenant's queue quota and gives each job its fair priority.
  */
 @Injectable()
@@ -49,11 +50,12 @@ export class GenerationSubmitter {
     const queueName = await this.router.route(submission.request);
     const before = await this.reserve(principal, 1);
     const created: NewGeneration = { id: newGenerationId(), tenant: principal.tenant, queue: queueName, request: submission.request, warnings: submission.warnings, createdAt: new Date().toISOString() };
-    const multi = this.redis.multi();
-    this.generations.addCreate(multi, created);
-    await multi.exec();
     const payload: GenerationJob = { v: 1, generationId: created.id, submittedAt: created.createdAt };
-    await this.router.queue(queueName).add(JobName.GenerateImage, payload, { jobId: created.id, priority: fairPriority('interactive', before) });
+    await this.router.enqueueWith(queueName, (multi) => this.generations.addCreate(multi, created), {
+      name: JobName.GenerateImage,
+      data: payload,
+      opts: { jobId: created.id, priority: fairPriority('interactive', before) },
+    });
     this.metrics.generationsSubmitted.inc({ kind: 'single' });
     return this.generations.created(created);
   }
