@@ -1,11 +1,12 @@
 import type { GenerationView } from '#libs/contracts/src/index.js';
 import { startLocalFarm } from '#libs/local-services/src/index.js';
+import { sized, type BenchOptions } from './bench-options.js';
 import { printTable } from './table.js';
 
 const TINY = { model: 'demo-sd15', prompt: 'a red circle', img_width: 64, img_height: 64, num_inference_steps: 1, scheduler: 'Euler' };
 
 /** One tenant's large batch and another tenant's single job: how long the single job waits. */
-export async function benchFairness(): Promise<void> {
+export async function benchFairness(options: BenchOptions): Promise<void> {
   const farm = await startLocalFarm({ env: { LOG_LEVEL: 'error' } });
   try {
     const admin = { authorization: `Bearer ${farm.apiKey}`, 'content-type': 'application/json' };
@@ -17,7 +18,7 @@ export async function benchFairness(): Promise<void> {
     const big = await keyFor('bench-big');
     const small = await keyFor('bench-small');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const batchSize = 300;
+    const batchSize = sized(options, 300, 5);
     const started = Date.now();
     const batch = (await (await fetch(`${farm.apiUrl}/v1/batches`, { method: 'POST', headers: big, body: JSON.stringify({ requests: Array.from({ length: batchSize }, (_, seed) => ({ ...TINY, seed })) }) })).json()) as { id: string };
     const single = (await (await fetch(`${farm.apiUrl}/v1/generations`, { method: 'POST', headers: small, body: JSON.stringify(TINY) })).json()) as GenerationView;

@@ -1,14 +1,19 @@
 import path from 'node:path';
+import { benchOptionsFrom } from './bench-options.js';
 import { benchFarm } from './farm-bench.js';
 import { benchFairness } from './fairness-bench.js';
+import { printMachine } from './machine.js';
 import { benchPipeline } from './pipeline-bench.js';
 
-/** `npm run bench`: every benchmark in one run, printed as tables. */
+/** `npm run bench [phase] [--smoke]`: every benchmark in one run, printed as tables. */
 async function main(): Promise<void> {
-  const only = process.argv[2];
-  if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'));
-  if (!only || only === 'farm') await benchFarm();
-  if (!only || only === 'fairness') await benchFairness();
+  const args = process.argv.slice(2);
+  const only = args[0]?.startsWith('-') ? undefined : args[0];
+  const options = benchOptionsFrom(args, process.env);
+  printMachine();
+  if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'), options);
+  if (!only || only === 'farm') await benchFarm(options);
+  if (!only || only === 'fairness') await benchFairness(options);
 }
 
 main().then(

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDemoModels } from '#libs/demo-model/src/index.js';
 import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '#libs/diffusion/src/index.js';
+import { sized, type BenchOptions } from './bench-options.js';
 import { printTable } from './table.js';
 
 /** Per-step time outside `session.run` (scheduler, guidance, copies) next to the time inside it. */
-export async function benchPipeline(cacheDir: string): Promise<void> {
+export async function benchPipeline(cacheDir: string, options: BenchOptions): Promise<void> {
   const demos = await ensureDemoModels(cacheDir);
   const folders = demos.filter((demo) => demo.id === 'demo-sd15').map((demo) => ({ id: demo.id, dir: demo.dir, width: 512, height: 512 }));
   const tiny = path.resolve('..', 'shared', 'fixtures', 'sd2-tiny-onnx', 'model');
@@ -16,7 +17,7 @@ export async function benchPipeline(cacheDir: string): Promise<void> {
   for (const folder of folders) {
     const model = await LoadedModel.open(await readModelFolder(folder.dir, folder.id));
     for (const scheduler of ['Euler', 'UniPC', 'DPM++ 2M Karras']) {
-      const params = { prompt: 'a red circle on a blue background', negativePrompt: '', steps: 25, guidanceScale: 7.5, scheduler, width: folder.width, height: folder.height, seeds: [1] };
+      const params = { prompt: 'a red circle on a blue background', negativePrompt: '', steps: sized(options, 25, 2), guidanceScale: 7.5, scheduler, width: folder.width, height: folder.height, seeds: [1] };
       await pipeline.generate(model, { ...params, steps: 2 });
       const { stats } = await pipeline.generate(model, params);
       const outside = (stats.loopMs - stats.unetMs) / stats.steps;

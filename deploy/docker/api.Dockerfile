@@ -7,7 +7,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No CUDA libraries for onnxruntime-node: the API never runs a model. script/install.js reads
-# ONNXRUNTIME_NODE_INSTALL before anything else (the repository's .npmrc says the same).
+# ONNXRUNTIME_NODE_INSTALL before anything else (the repository's .npmrc, not copied here, turns
+# every dependency install script off).
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

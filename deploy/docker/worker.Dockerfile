@@ -11,8 +11,9 @@ COPY package.json package-lock.json ./
 # onnxruntime-node's postinstall (script/install.js) downloads the CUDA execution provider
 # (libonnxruntime_providers_{cuda,shared,tensorrt}.so from NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux).
 # It reads its flag from ONNXRUNTIME_NODE_INSTALL, then npm_config_onnxruntime_node_install (what
-# `npm ci --onnxruntime-node-install=cuda12` sets), then its own argv; only `skip` (the
-# repository's .npmrc, not copied here) turns the download off. In 1.30 `cuda12` itself falls
+# `npm ci --onnxruntime-node-install=cuda12` sets), then its own argv; only `skip` turns the
+# download off (the repository's .npmrc, not copied here, sets ignore-scripts=true so that local
+# installs never run the script at all). In 1.30 `cuda12` itself falls
 # through parseInstallFlag as "unspecified", which on linux/x64 means the same thing: install the
 # cuda12 manifest unless its files are already there. The environment variable wins over any
 # .npmrc, and the `test -f` fails the build if the libraries did not arrive.

@@ -26,6 +26,52 @@ const cliSchema = z
 
 export type PipelineCliOptions = z.infer<typeof cliSchema>;
 
+const FLAG_HELP: Record<keyof PipelineCliOptions, string> = {
+  model: 'model folder in the diffusers ONNX layout (required)',
+  prompt: 'text prompt',
+  negative_prompt: 'negative prompt',
+  style: 'style preset applied to both prompts',
+  scheduler: "scheduler name (e.g. Euler, UniPC, 'DPM++ 2M Karras'); the model's default when omitted",
+  num_inference_steps: 'denoising steps',
+  guidance_scale: 'classifier-free guidance scale',
+  seed: 'seed of the first image; further samples use seed+1, seed+2, ...',
+  samples: 'images to generate',
+  img_width: "width in pixels (the model's default when omitted)",
+  img_height: "height in pixels (the model's default when omitted)",
+  strength: 'img2img/inpainting strength',
+  init_image: 'init image file (img2img)',
+  mask_image: 'mask image file (inpainting; white is repainted)',
+  latents: 'initial latents as raw float32 (to compare with another implementation)',
+  output_raw: 'also write the decoded pixels as raw float32 NHWC in [0,1]',
+  out: 'output PNG path (numbered when samples > 1)',
+  execution_provider: 'cpu, cuda, tensorrt or webgpu',
+};
+
+/** `--help` / `-h` anywhere asks for the usage text, whatever else is given. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === '--help' || arg === '-h');
+}
+
+/** The usage text `npm run pipeline -- --help` prints, one line per flag with its default. */
+export function pipelineUsage(): string {
+  const defaults = cliSchema.partial({ model: true }).parse({});
+  const lines = Object.entries(FLAG_HELP).map(([name, help]) => {
+    const value = (defaults as Record<string, unknown>)[name];
+    const suffix = value === undefined || value === '' ? '' : ` (default: ${String(value)})`;
+    return `  --${name.replaceAll('_', '-').padEnd(22)} ${help}${suffix}`;
+  });
+  return [
+    'Usage: npm run pipeline -- --model DIR [options]',
+    '',
+    'One generation in-process (no Redis, no API); writes a PNG with its parameters.',
+    'Flags take dashes or underscores (--negative-prompt or --negative_prompt).',
+    '',
+    'Options:',
+    ...lines,
+    `  --${'help'.padEnd(22)} print this text and exit`,
+  ].join('\n');
+}
+
 /** `--flag value` pairs; request field names work with dashes or underscores. */
 export function parsePipelineArgs(argv: readonly string[]): PipelineCliOptions {
   const names = Object.keys(cliSchema.shape);
@@ -34,8 +80,7 @@ export function parsePipelineArgs(argv: readonly string[]): PipelineCliOptions {
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    const flags = names.map((name) => `--${name.replaceAll('_', '-')}`).join(' ');
-    throw new Error(`${(error as Error).message}\nflags: ${flags}`, { cause: error });
+    throw new Error(`${(error as Error).message}\n\n${pipelineUsage()}`, { cause: error });
   }
   const normalized = Object.fromEntries(Object.entries(values).map(([key, value]) => [key.replaceAll('-', '_'), value]));
   const parsed = cliSchema.safeParse(normalized);

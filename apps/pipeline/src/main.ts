@@ -12,7 +12,7 @@ import {
   toRgb8,
 } from '#libs/diffusion/src/index.js';
 import { applyStyle } from '#libs/diffusion/src/text/index.js';
-import { parsePipelineArgs } from './cli-options.js';
+import { parsePipelineArgs, pipelineUsage, wantsHelp } from './cli-options.js';
 
 /**
  * `npm run pipeline -- --model DIR [--prompt ...]`: one generation in-process, no Redis, no API.
@@ -20,6 +20,10 @@ import { parsePipelineArgs } from './cli-options.js';
  * (diffusers) can be compared pixel for pixel.
  */
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(pipelineUsage());
+    return;
+  }
   const options = parsePipelineArgs(process.argv.slice(2));
   const model = await LoadedModel.open(await readModelFolder(path.resolve(options.model)));
   const width = options.img_width ?? model.folder.defaultWidth;

@@ -48,6 +48,25 @@ describe('npm run pipeline (the CLI, as a real process)', () => {
     assert.ok(worst < 2e-3, `max abs error ${worst}`);
   });
 
+  it('prints usage and exits 0 on --help (and -h), even beside other flags', async () => {
+    for (const args of [['--help'], ['-h'], ['--model', path.join(out, 'nope'), '--help']]) {
+      const { stdout, stderr } = await run(process.execPath, [entry, ...args]);
+      assert.match(stdout, /^Usage: npm run pipeline -- --model DIR/);
+      for (const flag of ['--model', '--negative-prompt', '--num-inference-steps', '--execution-provider', '--help']) assert.ok(stdout.includes(`  ${flag} `), `usage lists ${flag}`);
+      assert.match(stdout, /--num-inference-steps +denoising steps \(default: 25\)/);
+      assert.equal(stderr, '');
+    }
+  });
+
+  it('answers an unknown option with the usage text and exit code 1', async () => {
+    await assert.rejects(run(process.execPath, [entry, '--nope']), (error: Error & { code?: number; stderr?: string }) => {
+      assert.equal(error.code, 1);
+      assert.match(error.stderr ?? '', /Unknown option '--nope'/);
+      assert.match(error.stderr ?? '', /Usage: npm run pipeline/);
+      return true;
+    });
+  });
+
   it('names the flag when an option is wrong', async () => {
     assert.throws(() => parsePipelineArgs(['--num-inference-steps', 'many']), /--num_inference_steps/);
     assert.throws(() => parsePipelineArgs([]), /--model/);

@@ -58,29 +58,18 @@ export class GenerationStore {
   }
 
   /** Adds the `create` command for many records to a MULTI (used for batches of thousands). */
-  addCreate(
-    multi: ReturnType<Redis['multi']>,
-    input: { id: string; tenant: string; queue: string; request: ResolvedGeneration; batchId?: string; warnings: readonly string[]; createdAt: string },
-  ): void {
+  addCreate(multi: ReturnType<Redis['multi']>, input: NewGeneration): void {
     const key = this.keys.generation(input.id);
-    multi.hset(key, {
-      id: input.id,
-      tenant: input.tenant,
-      queue: input.queue,
-      status: GenerationStatus.Queued,
-      request: JSON.stringify(input.request),
-      batch_id: input.batchId ?? '',
-      warnings: JSON.stringify(input.warnings),
-      progress_step: 0,
-      progress_total: input.request.num_inference_steps,
-      attempts: 0,
-      cancel_requested: 0,
-      created_at: input.createdAt,
-    });
+    multi.hset(key, createdFields(input));
     multi.expire(key, RECORD_TTL_SECONDS);
     const index = this.keys.tenantGenerations(input.tenant);
     multi.zadd(index, Date.parse(input.createdAt), input.id);
     multi.zremrangebyrank(index, 0, -10_001);
+  }
+
+  /** The record `addCreate` writes, as `get` would read it back: a submit answers without a re-read. */
+  created(input: NewGeneration): GenerationRecord {
+    return toRecord(Object.fromEntries(Object.entries(createdFields(input)).map(([name, value]) => [name, String(value)])));
   }
 
   /** The tenant's most recent generations, newest first (the last 10,000 are indexed). */
@@ -211,6 +200,33 @@ export class GenerationStore {
 
 function parseJson<T>(value: string | undefined, fallback: T): T {
   return value ? (JSON.parse(value) as T) : fallback;
+}
+
+export interface NewGeneration {
+  readonly id: string;
+  readonly tenant: string;
+  readonly queue: string;
+  readonly request: ResolvedGeneration;
+  readonly batchId?: string;
+  readonly warnings: readonly string[];
+  readonly createdAt: string;
+}
+
+function createdFields(input: NewGeneration): Record<string, string | number> {
+  return {
+    id: input.id,
+    tenant: input.tenant,
+    queue: input.queue,
+    status: GenerationStatus.Queued,
+    request: JSON.stringify(input.request),
+    batch_id: input.batchId ?? '',
+    warnings: JSON.stringify(input.warnings),
+    progress_step: 0,
+    progress_total: input.request.num_inference_steps,
+    attempts: 0,
+    cancel_requested: 0,
+    created_at: input.createdAt,
+  };
 }
 
 function toRecord(fields: Record<string, string>): GenerationRecord {

@@ -1,4 +1,4 @@
-export { GenerationStore, newEventId, refOf, type GenerationRef, type TransitionResult } from './generation-store.js';
+export { GenerationStore, newEventId, refOf, type GenerationRef, type NewGeneration, type TransitionResult } from './generation-store.js';
 export { BatchStore, batchFromFields, type BatchRecord } from './batch-store.js';
 export { toGenerationView } from './generation-view.js';
 export { toBatchView, type BatchView } from './batch-view.js';

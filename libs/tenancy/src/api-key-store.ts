@@ -39,7 +39,7 @@ export class ApiKeyStore {
     private readonly prefix: string,
   ) {}
 
-  private recordKey(id: string): string {
+  recordKey(id: string): string {
     return `${this.prefix}:apikey:${id}`;
   }
   private indexKey(): string {
@@ -82,14 +82,15 @@ export class ApiKeyStore {
   }
 
   async authenticate(key: string): Promise<Principal | undefined> {
-    const id = idOf(key) ?? (await this.redis.get(`${this.prefix}:apikey-seed:${sha256(key)}`)) ?? undefined;
+    const id = await this.recordIdOf(key);
     if (!id) return undefined;
     const raw = await this.redis.get(this.recordKey(id));
-    if (!raw) return undefined;
-    const record = storedKeySchema.parse(JSON.parse(raw));
-    const presented = Buffer.from(sha256(key), 'hex');
-    if (record.revoked_at || !timingSafeEqual(presented, Buffer.from(record.hash, 'hex'))) return undefined;
-    return { keyId: record.id, tenant: record.tenant, scopes: record.scopes };
+    return raw ? principalIfMatches(raw, key) : undefined;
+  }
+
+  /** The id of the record a presented key would match: in the key itself, or (seeded keys) looked up. */
+  async recordIdOf(key: string): Promise<string | undefined> {
+    return idOf(key) ?? (await this.redis.get(`${this.prefix}:apikey-seed:${sha256(key)}`)) ?? undefined;
   }
 
   async get(id: string): Promise<ApiKeyView | undefined> {
@@ -126,6 +127,16 @@ export class ApiKeyStore {
     await this.redis.set(this.recordKey(id), JSON.stringify(next));
     return view(next);
   }
+}
+
+export const hashOfKey = sha256;
+
+/** The principal of a stored key record if `key` is its current, unrevoked secret. */
+export function principalIfMatches(raw: string, key: string): Principal | undefined {
+  const record = storedKeySchema.parse(JSON.parse(raw));
+  const presented = Buffer.from(sha256(key), 'hex');
+  if (record.revoked_at || !timingSafeEqual(presented, Buffer.from(record.hash, 'hex'))) return undefined;
+  return { keyId: record.id, tenant: record.tenant, scopes: record.scopes };
 }
 
 function view(record: StoredApiKey): ApiKeyView {

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { ALL_SCOPES, ApiKeyStore, LOCAL_TENANT, Scope, TenantLimitsStore, presentedKeys, type Principal } from '#libs/tenancy/src/index.js';
+import { ALL_SCOPES, KeyAdmission, LOCAL_TENANT, Scope, TenantLimitsStore, presentedKeys, type Principal, type RateDecision, type TenantLimits } from '#libs/tenancy/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
 
@@ -26,17 +26,12 @@ export interface KeyRequirement {
 export class KeyAuthenticator {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(ApiKeyStore) private readonly keys: ApiKeyStore,
+    @Inject(KeyAdmission) private readonly admission: KeyAdmission,
     @Inject(TenantLimitsStore) private readonly limits: TenantLimitsStore,
   ) {}
 
   async authorize(request: AuthenticatedRequest, response: Response, requirement: KeyRequirement): Promise<Principal> {
-    const principal = this.config.env.AUTH_DISABLED ? LOCAL_PRINCIPAL : await this.authenticate(request, response, requirement);
-    if (!principal.scopes.includes(requirement.scope) && !principal.scopes.includes(Scope.Admin)) {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', `this key lacks the "${requirement.scope}" scope`);
-    }
-    const limits = await this.limits.limits(principal.tenant);
-    const rate = await this.limits.hitRate(principal.keyId, limits.requests_per_minute);
+    const { principal, limits, rate } = this.config.env.AUTH_DISABLED ? await this.local() : await this.admit(request, response, requirement);
     if (!rate.allowed) {
       // Set here as well as by the filters: controller-level error filters differ per API flavour.
       response.setHeader('Retry-After', String(rate.retryAfterSeconds));
@@ -48,10 +43,17 @@ export class KeyAuthenticator {
     return principal;
   }
 
-  private async authenticate(request: AuthenticatedRequest, response: Response, requirement: KeyRequirement): Promise<Principal> {
+  private async local(): Promise<{ principal: Principal; limits: TenantLimits; rate: RateDecision }> {
+    const limits = await this.limits.limits(LOCAL_PRINCIPAL.tenant);
+    return { principal: LOCAL_PRINCIPAL, limits, rate: await this.limits.hitRate(LOCAL_PRINCIPAL.keyId, limits.requests_per_minute) };
+  }
+
+  /** Key, scope and rate in one round trip per presented key (KeyAdmission); the first valid key decides. */
+  private async admit(request: AuthenticatedRequest, response: Response, requirement: KeyRequirement): Promise<{ principal: Principal; limits: TenantLimits; rate: RateDecision }> {
     for (const key of presentedKeys(request.header('authorization'), request.header('x-api-key'), { basic: requirement.basic })) {
-      const found = await this.keys.authenticate(key);
-      if (found) return found;
+      const admission = await this.admission.admit(key, requirement.scope);
+      if (admission.kind === 'forbidden') throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', `this key lacks the "${requirement.scope}" scope`);
+      if (admission.kind === 'counted') return admission;
     }
     if (requirement.challenge) response.setHeader('WWW-Authenticate', requirement.challenge);
     const how = requirement.basic ? 'Authorization: Bearer <key>, or basic auth with the key as password' : 'Authorization: Bearer <key> or X-API-Key: <key>';

@@ -44,7 +44,7 @@ export class BlockingGenerator {
       const request = parseBody(this.schema, body);
       const submission = this.resolver.resolve(request, await this.resolver.catalog());
       await this.inlineImages.check(submission.request);
-      id = await this.submitter.submitOne(principal, submission);
+      ({ id } = await this.submitter.submitOne(principal, submission));
     } catch (error) {
       throw renameFields(error, names);
     }

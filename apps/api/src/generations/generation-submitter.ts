@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { JobName, type GenerationJob, type WebhookTarget } from '#libs/contracts/src/index.js';
+import { JobName, type GenerationJob, type GenerationRecord, type WebhookTarget } from '#libs/contracts/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
-import { RedisKeys, type Redis } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore } from '#libs/records/src/index.js';
+import type { Redis } from '#libs/queue/src/index.js';
+import { BatchStore, GenerationStore, type NewGeneration } from '#libs/records/src/index.js';
 import { TenantLimitsStore, type Principal } from '#libs/tenancy/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import { REDIS } from '../infrastructure/tokens.js';
@@ -17,14 +17,14 @@ export const newBatchId = (): string => `bat_${randomUUID().replaceAll('-', '')}
 const ENQUEUE_CHUNK = 500;
 
 /**
- * Writes records first, then jobs: a worker never sees a job without its record. Checks the
+ * Writes records before (or, for one generation, atomically with) their jobs: a worker never sees
+ * a job without its record. Checks the
  * tenant's queue quota and gives each job its fair priority.
  */
 @Injectable()
 export class GenerationSubmitter {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(RedisKeys) private readonly keys: RedisKeys,
     @Inject(QueueRouter) private readonly router: QueueRouter,
     @Inject(GenerationStore) private readonly generations: GenerationStore,
     @Inject(BatchStore) private readonly batches: BatchStore,
@@ -34,11 +34,8 @@ export class GenerationSubmitter {
 
   /** Reserves `count` outstanding jobs for the tenant or refuses with 429; returns how many were outstanding before. */
   private async reserve(principal: Principal, count: number): Promise<number> {
-    const { max_queued_jobs: max } = await this.limits.limits(principal.tenant);
-    const key = this.keys.tenantOutstanding(principal.tenant);
-    const after = await this.redis.incrby(key, count);
-    if (after > max) {
-      await this.redis.decrby(key, count);
+    const { after, max, allowed } = await this.limits.reserveQueued(principal.tenant, count);
+    if (!allowed) {
       throw new ApiError(
         HttpStatus.TOO_MANY_REQUESTS,
         'queue_limit_reached',
@@ -48,18 +45,19 @@ export class GenerationSubmitter {
     return after - count;
   }
 
-  async submitOne(principal: Principal, submission: ResolvedSubmission): Promise<string> {
+  /** Queues one generation; returns its record as written, so the answer needs no re-read. */
+  async submitOne(principal: Principal, submission: ResolvedSubmission): Promise<GenerationRecord> {
     const queueName = await this.router.route(submission.request);
     const before = await this.reserve(principal, 1);
-    const id = newGenerationId();
-    const createdAt = new Date().toISOString();
-    const multi = this.redis.multi();
-    this.generations.addCreate(multi, { id, tenant: principal.tenant, queue: queueName, request: submission.request, warnings: submission.warnings, createdAt });
-    await multi.exec();
-    const payload: GenerationJob = { v: 1, generationId: id, submittedAt: createdAt };
-    await this.router.queue(queueName).add(JobName.GenerateImage, payload, { jobId: id, priority: fairPriority('interactive', before) });
+    const created: NewGeneration = { id: newGenerationId(), tenant: principal.tenant, queue: queueName, request: submission.request, warnings: submission.warnings, createdAt: new Date().toISOString() };
+    const payload: GenerationJob = { v: 1, generationId: created.id, submittedAt: created.createdAt };
+    await this.router.enqueueWith(queueName, (multi) => this.generations.addCreate(multi, created), {
+      name: JobName.GenerateImage,
+      data: payload,
+      opts: { jobId: created.id, priority: fairPriority('interactive', before) },
+    });
     this.metrics.generationsSubmitted.inc({ kind: 'single' });
-    return id;
+    return this.generations.created(created);
   }
 
   async submitBatch(principal: Principal, submissions: readonly ResolvedSubmission[], webhook: WebhookTarget | undefined): Promise<{ batchId: string; ids: string[] }> {

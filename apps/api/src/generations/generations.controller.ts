@@ -42,13 +42,14 @@ export class GenerationsController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<GenerationView> {
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<GenerationView & { webhook_deliveries: DeliveryAttempt[] }> {
     const request = parseBody(this.schema, body);
     const submission = this.resolver.resolve(request, await this.resolver.catalog(), '', await this.resolver.loras(principal.tenant));
     await this.inlineImages.check(submission.request);
-    const id = await this.submitter.submitOne(principal, submission);
-    response.setHeader('Location', `/v1/generations/${id}`);
-    return this.view(principal, id);
+    const record = await this.submitter.submitOne(principal, submission);
+    response.setHeader('Location', `/v1/generations/${record.id}`);
+    // Answered from the record just written (status queued; no delivery can exist yet): no re-read.
+    return { ...(await toGenerationView(record, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS)), webhook_deliveries: [] };
   }
 
   @Get()

@@ -14,22 +14,23 @@ import {
 } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
-import { ApiKeyStore, TenantLimitsStore } from '#libs/tenancy/src/index.js';
+import { ApiKeyStore, KeyAdmission, TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { VERSION } from '#libs/config/src/index.js';
-import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
+import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 
 /** External systems behind small injectable adapters, created once per process. */
 @Global()
 @Module({
   providers: [
     // Requests must fail fast (503) while Redis is down rather than hang in the offline queue.
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl, { maxRetriesPerRequest: 1 }) },
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true }) },
+    { provide: QUEUE_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl, { maxRetriesPerRequest: 1 }) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.env.QUEUE_PREFIX) },
     {
       provide: WEBHOOK_QUEUE,
-      inject: [REDIS, APP_CONFIG],
+      inject: [QUEUE_REDIS, APP_CONFIG],
       useFactory: (redis: Redis, config: AppConfig) => createWebhookQueue(redis, config.env.QUEUE_PREFIX, config.env.WEBHOOK_MAX_ATTEMPTS),
     },
     { provide: GenerationStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new GenerationStore(redis, keys) },
@@ -54,12 +55,19 @@ import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
           max_batch_size: config.env.MAX_BATCH_SIZE,
         }),
     },
+    {
+      provide: KeyAdmission,
+      inject: [REDIS, ApiKeyStore, TenantLimitsStore],
+      useFactory: (redis: Redis, keys: ApiKeyStore, limits: TenantLimitsStore) => new KeyAdmission(redis, keys, limits),
+    },
     // Transitions and their webhooks' outbox entries, in one atomic step (drained by OutboxDrain).
     { provide: GenerationLifecycle, inject: [GenerationStore], useFactory: (generations: GenerationStore) => new GenerationLifecycle(generations) },
     { provide: TrainingLifecycle, inject: [TrainingStore], useFactory: (trainings: TrainingStore) => new TrainingLifecycle(trainings) },
   ],
   exports: [
+    KeyAdmission,
     REDIS,
+    QUEUE_REDIS,
     RedisKeys,
     WEBHOOK_QUEUE,
     GenerationStore,
@@ -80,11 +88,13 @@ import { OBJECT_STORAGE, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 export class InfrastructureModule implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_REDIS) private readonly queueRedis: Redis,
     @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: Queue,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.webhookQueue.close().catch(() => undefined);
     this.redis.disconnect();
+    this.queueRedis.disconnect();
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Job, Queue, type JobsOptions } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import type { ChainableCommander } from 'ioredis';
 import { classMeets, generationJobDefaults, requirementsOf, type Redis, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { REDIS } from '../infrastructure/tokens.js';
+import { QUEUE_REDIS } from '../infrastructure/tokens.js';
 import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
 
 export interface RoutedRequest {
@@ -24,7 +25,7 @@ export class QueueRouter implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(FarmCatalog) private readonly catalog: FarmCatalog,
   ) {}
@@ -36,6 +37,28 @@ export class QueueRouter implements OnApplicationShutdown {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /**
+   * Adds one job together with the writes `alongside` queues, in one MULTI on the queue's own
+   * connection: atomic (no job without its record, no record without its job) and one round trip.
+   * Same job options as `queue.add` (the queue's defaults under `job.opts`).
+   */
+  async enqueueWith(queueName: string, alongside: (multi: ChainableCommander) => void, job: { name: string; data: unknown; opts: JobsOptions & { jobId: string } }): Promise<void> {
+    const queue = this.queue(queueName);
+    // BullMQ's view of its connection: a MULTI from it takes BullMQ's script calls (runCommand) and
+    // is, underneath, an ioredis MULTI on this.redis, so the other writes go on it as they are.
+    const multi = (await queue.getBackend().client).multi();
+    alongside(multi as unknown as ChainableCommander);
+    // Job#addJob only queues its script call on the MULTI (it settles before anything is sent, and
+    // rejects on invalid options); the job's reply comes from exec() with the others.
+    await new Job(queue, job.name, job.data, { ...queue.defaultJobOptions, ...job.opts }, job.opts.jobId).addJob(multi);
+    const replies = await multi.exec();
+    if (!replies) throw new Error(`enqueueing ${job.opts.jobId} was aborted`);
+    for (const [error, reply] of replies) {
+      if (error) throw error;
+      if (typeof reply === 'number' && reply < 0) throw new Error(`BullMQ refused job ${job.opts.jobId} (code ${reply})`);
+    }
   }
 
   /** Queues of every known class (live workers or not) and any this API has used, for metrics and the watchdog. */

@@ -14,7 +14,7 @@ import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { missingObject, ownedObjectKey } from '../common/tenant-objects.js';
 import { parseBody } from '../common/zod-body.js';
-import { OBJECT_STORAGE, REDIS } from '../infrastructure/tokens.js';
+import { OBJECT_STORAGE, QUEUE_REDIS } from '../infrastructure/tokens.js';
 import { RequestResolver } from '../generations/request-resolver.js';
 import { uploadKey } from './uploads.controller.js';
 
@@ -26,7 +26,7 @@ export class TrainingsController {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) redis: Redis,
+    @Inject(QUEUE_REDIS) redis: Redis,
     @Inject(TrainingStore) private readonly trainings: TrainingStore,
     @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
