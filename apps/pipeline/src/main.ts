@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       prompt: styled.prompt,
       negativePrompt: styled.negative_prompt,
       steps: options.num_inference_steps,
-      sampler: result.scheduler.label,
+      sampler: result.sampler,
       guidanceScale: options.guidance_scale,
       seed: image.seed,
       width: image.width,
