@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   }
   const { stats } = result;
   console.log(
-    `${result.scheduler.label}, ${stats.steps} steps in ${(performance.now() - started).toFixed(0)} ms ` +
+    `${result.sampler}, ${stats.steps} steps in ${(performance.now() - started).toFixed(0)} ms ` +
       `(UNet ${stats.unetMs.toFixed(0)} ms, outside UNet ${(stats.loopMs - stats.unetMs).toFixed(0)} ms)`,
   );
 }
