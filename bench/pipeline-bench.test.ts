@@ -6,10 +6,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { benchPipeline } from './pipeline-bench.js';
 
-test('pipeline bench, smoke scale: one row per scheduler with inside and outside session.run figures', async () => {
+test('pipeline bench, smoke scale: one row per scheduler with inside and outside session.run figures, and host CPU figures', async () => {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'atelier-bench-smoke-'));
   try {
-    const rows = await benchPipeline(cacheDir, { scale: 'smoke' });
+    const { steps: rows, host } = await benchPipeline(cacheDir, { scale: 'smoke' });
     assert.deepEqual(
       rows.map((row) => row.scheduler),
       ['euler', 'unipc'],
@@ -20,6 +20,11 @@ test('pipeline bench, smoke scale: one row per scheduler with inside and outside
       assert.ok(Number.isFinite(row.insideMs) && row.insideMs > 0, `inside ${row.insideMs}`);
       assert.ok(Number.isFinite(row.outsideMs) && row.outsideMs >= 0, `outside ${row.outsideMs}`);
     }
+    assert.deepEqual(
+      host.map((row) => row.scheduler),
+      ['euler', 'unipc'],
+    );
+    for (const row of host) assert.ok(Number.isFinite(row.cpuMs) && row.cpuMs >= 0, `host ${row.cpuMs}`);
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }

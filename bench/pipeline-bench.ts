@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDemoModels } from '#libs/demo-model/src/index.js';
 import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '#libs/diffusion/src/index.js';
-import { SCHEDULERS } from '#libs/diffusion/src/schedulers/index.js';
+import { DenoisingBuffers } from '#libs/diffusion/src/pipeline/denoising-buffers.js';
+import { BatchedNoise } from '#libs/diffusion/src/pipeline/batched-noise.js';
+import { SCHEDULERS, parseSchedulerConfig } from '#libs/diffusion/src/schedulers/index.js';
 import { printTable } from './table.js';
 
 export type BenchScale = 'smoke' | 'full';
@@ -12,6 +14,14 @@ export interface PipelineBenchOptions {
   readonly scale?: BenchScale;
   /** Scheduler ids to measure (default: every registered scheduler, or 2 in smoke). */
   readonly schedulers?: readonly string[];
+}
+
+export interface HostWorkRow {
+  readonly width: number;
+  readonly height: number;
+  readonly scheduler: string;
+  /** Process CPU time per step of the loop's host work alone (no UNet), best of the repeats. */
+  readonly cpuMs: number;
 }
 
 export interface PipelineBenchRow {
@@ -26,6 +36,13 @@ export interface PipelineBenchRow {
   readonly outsideMs: number;
 }
 
+export interface PipelineBenchResult {
+  /** Through the real pipeline: inside vs outside `session.run`, wall time. */
+  readonly steps: PipelineBenchRow[];
+  /** The host part alone, CPU time. */
+  readonly host: HostWorkRow[];
+}
+
 interface Size {
   readonly width: number;
   readonly height: number;
@@ -38,13 +55,67 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** scheduler_config.json of a Stable Diffusion 1.5 export (what the demo model ships too). */
+const SD15_SCHEDULER = {
+  _class_name: 'PNDMScheduler',
+  num_train_timesteps: 1000,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  prediction_type: 'epsilon',
+  set_alpha_to_one: false,
+  skip_prk_steps: true,
+  steps_offset: 1,
+  timestep_spacing: 'leading',
+};
+
+/**
+ * The loop's host work without the UNet, timed in process CPU time (user + system), which a
+ * loaded machine inflates far less than wall time: per step the scheduler's input scaling, the
+ * guidance copy, classifier-free guidance and the scheduler step, on the pipeline's own buffers,
+ * with a fixed stand-in prediction. Best of the repeats.
+ */
+export function benchHostWork(sizes: ReadonlyArray<{ width: number; height: number; steps: number }>, schedulers: readonly string[], repeats: number): HostWorkRow[] {
+  const config = parseSchedulerConfig(SD15_SCHEDULER);
+  const rows: HostWorkRow[] = [];
+  for (const size of sizes) {
+    const height = size.height / 8;
+    const width = size.width / 8;
+    const latentSize = 4 * height * width;
+    const prediction = new BatchedNoise([7, 8]).randn(2 * latentSize);
+    for (const id of schedulers) {
+      const definition = SCHEDULERS.find((candidate) => candidate.id === id);
+      if (!definition) throw new Error(`unknown scheduler ${id}`);
+      const steps = id === 'lcm' ? Math.min(size.steps, 8) : size.steps;
+      let best = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < repeats + 1; run++) {
+        const noise = new BatchedNoise([1]);
+        const scheduler = definition.create(config, { steps, noise });
+        const loop = new DenoisingBuffers({ latentSize, batch: 1, channels: 4, height, width, useGuidance: true });
+        noise.randnInto(loop.latents);
+        const start = process.cpuUsage();
+        for (let index = 0; index < scheduler.timesteps.length; index++) {
+          scheduler.scaleModelInputInto(loop.latents, index, loop.scaled);
+          loop.modelInput();
+          scheduler.stepInto(loop.guide(prediction, 7.5), index, loop.latents, loop.latents);
+        }
+        const used = process.cpuUsage(start);
+        // The first run warms the JIT and is not counted.
+        if (run > 0) best = Math.min(best, (used.user + used.system) / 1000 / scheduler.timesteps.length);
+      }
+      rows.push({ width: size.width, height: size.height, scheduler: id, cpuMs: best });
+    }
+  }
+  return rows;
+}
+
 /**
  * Per-step host work of the denoising loop (scheduler, guidance, copies, tensor feeds: everything
  * outside UNet `session.run`) next to the time inside it, for every scheduler, on the demo model
  * (real input/output names, a cheap UNet, which isolates host work) at 512² (latents 4×64×64)
  * and 1024² (SDXL's latent size 4×128×128), one image with classifier-free guidance (UNet batch 2).
  */
-export async function benchPipeline(cacheDir: string, options: PipelineBenchOptions = {}): Promise<PipelineBenchRow[]> {
+export async function benchPipeline(cacheDir: string, options: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
   const scale = options.scale ?? 'full';
   const demos = await ensureDemoModels(cacheDir);
   const demo = demos.find((entry) => entry.id === 'demo-sd15');
@@ -100,5 +171,11 @@ export async function benchPipeline(cacheDir: string, options: PipelineBenchOpti
       ((100 * row.outsideMs) / row.insideMs).toFixed(1),
     ]),
   );
-  return rows;
+  const host = benchHostWork(sizes, schedulers, repeats);
+  printTable(
+    `Denoising step host work alone (no UNet; scheduler, guidance, copies), process CPU ms/step, best of ${repeats}`,
+    ['size', 'scheduler', 'host CPU ms/step'],
+    host.map((row) => [`${row.width}×${row.height}`, row.scheduler, row.cpuMs.toFixed(3)]),
+  );
+  return { steps: rows, host };
 }

@@ -74,6 +74,23 @@ export function combine4Into(
   for (let i = 0; i < out.length; i++) out[i] = 0 + a * x[i] + b * y[i] + c * z[i] + d * w[i];
 }
 
+/** out = a·x + b·y + c·z + d·w + e·v (LMS at order 4, UniPC's corrector at order 3) */
+export function combine5Into(
+  out: Float32Array,
+  a: number,
+  x: Float32Array,
+  b: number,
+  y: Float32Array,
+  c: number,
+  z: Float32Array,
+  d: number,
+  w: Float32Array,
+  e: number,
+  v: Float32Array,
+): void {
+  for (let i = 0; i < out.length; i++) out[i] = 0 + a * x[i] + b * y[i] + c * z[i] + d * w[i] + e * v[i];
+}
+
 /**
  * A reusable list of up to `capacity` terms, for samplers whose term count varies per step (LMS,
  * UniPC): filled with `add` each step and written with `into`, without per-step arrays.
@@ -112,6 +129,20 @@ export class TermList {
         return combine3Into(out, coefficients[0], values[0], coefficients[1], values[1], coefficients[2], values[2]);
       case 4:
         return combine4Into(out, coefficients[0], values[0], coefficients[1], values[1], coefficients[2], values[2], coefficients[3], values[3]);
+      case 5:
+        return combine5Into(
+          out,
+          coefficients[0],
+          values[0],
+          coefficients[1],
+          values[1],
+          coefficients[2],
+          values[2],
+          coefficients[3],
+          values[3],
+          coefficients[4],
+          values[4],
+        );
     }
     for (let i = 0; i < out.length; i++) {
       let sum = 0;
