@@ -2,28 +2,180 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDemoModels } from '#libs/demo-model/src/index.js';
 import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '#libs/diffusion/src/index.js';
-import { sized, type BenchOptions } from './bench-options.js';
+import { DenoisingBuffers } from '#libs/diffusion/src/pipeline/denoising-buffers.js';
+import { BatchedNoise } from '#libs/diffusion/src/pipeline/batched-noise.js';
+import { SCHEDULERS, parseSchedulerConfig } from '#libs/diffusion/src/schedulers/index.js';
+import type { BenchScale } from './bench-options.js';
 import { printTable } from './table.js';
 
-/** Per-step time outside `session.run` (scheduler, guidance, copies) next to the time inside it. */
-export async function benchPipeline(cacheDir: string, options: BenchOptions): Promise<void> {
-  const demos = await ensureDemoModels(cacheDir);
-  const folders = demos.filter((demo) => demo.id === 'demo-sd15').map((demo) => ({ id: demo.id, dir: demo.dir, width: 512, height: 512 }));
-  const tiny = path.resolve('..', 'shared', 'fixtures', 'sd2-tiny-onnx', 'model');
-  if (existsSync(tiny)) folders.push({ id: 'sd2-tiny (fixture)', dir: tiny, width: 64, height: 64 });
-  const pool = new SessionPool('cpu', 4 * 1024 ** 3);
-  const pipeline = new StableDiffusionPipeline(pool);
-  const rows: Array<Array<string | number>> = [];
-  for (const folder of folders) {
-    const model = await LoadedModel.open(await readModelFolder(folder.dir, folder.id));
-    for (const scheduler of ['Euler', 'UniPC', 'DPM++ 2M Karras']) {
-      const params = { prompt: 'a red circle on a blue background', negativePrompt: '', steps: sized(options, 25, 2), guidanceScale: 7.5, scheduler, width: folder.width, height: folder.height, seeds: [1] };
-      await pipeline.generate(model, { ...params, steps: 2 });
-      const { stats } = await pipeline.generate(model, params);
-      const outside = (stats.loopMs - stats.unetMs) / stats.steps;
-      rows.push([folder.id, `${folder.width}×${folder.height}`, scheduler, stats.steps, (stats.unetMs / stats.steps).toFixed(3), outside.toFixed(3), ((100 * outside) / (stats.loopMs / stats.steps)).toFixed(1)]);
+
+export interface PipelineBenchOptions {
+  /** `smoke`: 2 schedulers, 2 steps, 64×64, one run each (for the bench's own test). */
+  readonly scale?: BenchScale;
+  /** Scheduler ids to measure (default: every registered scheduler, or 2 in smoke). */
+  readonly schedulers?: readonly string[];
+}
+
+export interface HostWorkRow {
+  readonly width: number;
+  readonly height: number;
+  readonly scheduler: string;
+  /** Process CPU time per step of the loop's host work alone (no UNet), best of the repeats. */
+  readonly cpuMs: number;
+}
+
+export interface PipelineBenchRow {
+  readonly model: string;
+  readonly width: number;
+  readonly height: number;
+  readonly scheduler: string;
+  readonly steps: number;
+  /** Median over the repeats of the time inside UNet `session.run`, per step. */
+  readonly insideMs: number;
+  /** Median over the repeats of the loop time outside `session.run`, per step. */
+  readonly outsideMs: number;
+}
+
+export interface PipelineBenchResult {
+  /** Through the real pipeline: inside vs outside `session.run`, wall time. */
+  readonly steps: PipelineBenchRow[];
+  /** The host part alone, CPU time. */
+  readonly host: HostWorkRow[];
+}
+
+interface Size {
+  readonly width: number;
+  readonly height: number;
+  readonly steps: number;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** scheduler_config.json of a Stable Diffusion 1.5 export (what the demo model ships too). */
+const SD15_SCHEDULER = {
+  _class_name: 'PNDMScheduler',
+  num_train_timesteps: 1000,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  prediction_type: 'epsilon',
+  set_alpha_to_one: false,
+  skip_prk_steps: true,
+  steps_offset: 1,
+  timestep_spacing: 'leading',
+};
+
+/**
+ * The loop's host work without the UNet, timed in process CPU time (user + system), which a
+ * loaded machine inflates far less than wall time: per step the scheduler's input scaling, the
+ * guidance copy, classifier-free guidance and the scheduler step, on the pipeline's own buffers,
+ * with a fixed stand-in prediction. Best of the repeats.
+ */
+export function benchHostWork(sizes: ReadonlyArray<{ width: number; height: number; steps: number }>, schedulers: readonly string[], repeats: number): HostWorkRow[] {
+  const config = parseSchedulerConfig(SD15_SCHEDULER);
+  const rows: HostWorkRow[] = [];
+  for (const size of sizes) {
+    const height = size.height / 8;
+    const width = size.width / 8;
+    const latentSize = 4 * height * width;
+    const prediction = new BatchedNoise([7, 8]).randn(2 * latentSize);
+    for (const id of schedulers) {
+      const definition = SCHEDULERS.find((candidate) => candidate.id === id);
+      if (!definition) throw new Error(`unknown scheduler ${id}`);
+      const steps = id === 'lcm' ? Math.min(size.steps, 8) : size.steps;
+      let best = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < repeats + 1; run++) {
+        const noise = new BatchedNoise([1]);
+        const scheduler = definition.create(config, { steps, noise });
+        const loop = new DenoisingBuffers({ latentSize, batch: 1, channels: 4, height, width, useGuidance: true });
+        noise.randnInto(loop.latents);
+        const start = process.cpuUsage();
+        for (let index = 0; index < scheduler.timesteps.length; index++) {
+          scheduler.scaleModelInputInto(loop.latents, index, loop.scaled);
+          loop.modelInput();
+          scheduler.stepInto(loop.guide(prediction, 7.5), index, loop.latents, loop.latents);
+        }
+        const used = process.cpuUsage(start);
+        // The first run warms the JIT and is not counted.
+        if (run > 0) best = Math.min(best, (used.user + used.system) / 1000 / scheduler.timesteps.length);
+      }
+      rows.push({ width: size.width, height: size.height, scheduler: id, cpuMs: best });
     }
   }
-  await pool.close();
-  printTable('Denoising step, CPU execution provider (batch 2 with classifier-free guidance)', ['model', 'size', 'scheduler', 'steps', 'inside session.run ms/step', 'outside ms/step', 'outside %'], rows);
+  return rows;
+}
+
+/**
+ * Per-step host work of the denoising loop (scheduler, guidance, copies, tensor feeds: everything
+ * outside UNet `session.run`) next to the time inside it, for every scheduler, on the demo model
+ * (real input/output names, a cheap UNet, which isolates host work) at 512² (latents 4×64×64)
+ * and 1024² (SDXL's latent size 4×128×128), one image with classifier-free guidance (UNet batch 2).
+ */
+export async function benchPipeline(cacheDir: string, options: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
+  const scale = options.scale ?? 'full';
+  const demos = await ensureDemoModels(cacheDir);
+  const demo = demos.find((entry) => entry.id === 'demo-sd15');
+  if (!demo) throw new Error('demo-sd15 was not built');
+  const sizes: Size[] =
+    scale === 'smoke'
+      ? [{ width: 64, height: 64, steps: 2 }]
+      : [
+          { width: 512, height: 512, steps: 20 },
+          { width: 1024, height: 1024, steps: 10 },
+        ];
+  const repeats = scale === 'smoke' ? 1 : 3;
+  const schedulers = options.schedulers ?? (scale === 'smoke' ? ['euler', 'unipc'] : SCHEDULERS.map((definition) => definition.id));
+  const folders = [{ id: demo.id, dir: demo.dir, sizes }];
+  const tiny = path.resolve('..', 'shared', 'fixtures', 'sd2-tiny-onnx', 'model');
+  if (scale === 'full' && existsSync(tiny)) folders.push({ id: 'sd2-tiny (fixture)', dir: tiny, sizes: [{ width: 64, height: 64, steps: 20 }] });
+  const pool = new SessionPool('cpu', 4 * 1024 ** 3);
+  const pipeline = new StableDiffusionPipeline(pool);
+  const rows: PipelineBenchRow[] = [];
+  try {
+    for (const folder of folders) {
+      const model = await LoadedModel.open(await readModelFolder(folder.dir, folder.id));
+      for (const size of folder.sizes) {
+        for (const scheduler of schedulers) {
+          const steps = scheduler === 'lcm' ? Math.min(size.steps, 8) : size.steps;
+          const params = { prompt: 'a red circle on a blue background', negativePrompt: '', steps, guidanceScale: 7.5, scheduler, width: size.width, height: size.height, seeds: [1] };
+          // One short run first, so session warm-up and first-call JIT stay out of the figures.
+          if (scale === 'full') await pipeline.generate(model, { ...params, steps: Math.min(2, steps) });
+          const inside: number[] = [];
+          const outside: number[] = [];
+          for (let run = 0; run < repeats; run++) {
+            const { stats } = await pipeline.generate(model, params);
+            inside.push(stats.unetMs / stats.steps);
+            outside.push((stats.loopMs - stats.unetMs) / stats.steps);
+          }
+          rows.push({ model: folder.id, width: size.width, height: size.height, scheduler, steps, insideMs: median(inside), outsideMs: median(outside) });
+        }
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  printTable(
+    `Denoising step host work, CPU execution provider, 1 image with classifier-free guidance (UNet batch 2), median of ${repeats}`,
+    ['model', 'size', 'scheduler', 'steps', 'inside session.run ms/step', 'outside ms/step', 'outside % of inside'],
+    rows.map((row) => [
+      row.model,
+      `${row.width}×${row.height}`,
+      row.scheduler,
+      row.steps,
+      row.insideMs.toFixed(3),
+      row.outsideMs.toFixed(3),
+      ((100 * row.outsideMs) / row.insideMs).toFixed(1),
+    ]),
+  );
+  const host = benchHostWork(sizes, schedulers, repeats);
+  printTable(
+    `Denoising step host work alone (no UNet; scheduler, guidance, copies), process CPU ms/step, best of ${repeats}`,
+    ['size', 'scheduler', 'host CPU ms/step'],
+    host.map((row) => [`${row.width}×${row.height}`, row.scheduler, row.cpuMs.toFixed(3)]),
+  );
+  return { steps: rows, host };
 }

@@ -12,7 +12,8 @@ const BENCH = path.join(ROOT, 'dist', 'bench', 'main.js');
 /** Every table `npm run bench` prints, by the start of its title (a new phase adds its own here). */
 const TABLES = [
   'Machine',
-  'Denoising step, CPU execution provider',
+  'Denoising step host work, CPU execution provider',
+  'Denoising step host work alone',
   'Submit → start latency, idle worker',
   'Submit throughput (',
   'Submit throughput, API as a share of raw queue.add',

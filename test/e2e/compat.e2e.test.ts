@@ -141,6 +141,8 @@ describe('compatibility APIs: OpenAI Images and AUTOMATIC1111 (real farm)', () =
     assert.equal(info.infotexts.length, 2);
     assert.match(info.infotexts[1], new RegExp(`Seed: ${seed + 1}`));
     assert.match(info.sampler_name, /DPM\+\+ 2M/);
+    // The full A1111 name, so re-running from the infotext gives the same (Karras) schedule.
+    for (const infotext of info.infotexts) assert.match(infotext, /, Sampler: DPM\+\+ 2M Karras, /);
     assert.equal(response.body.parameters.prompt, PROMPT);
     assert.equal(response.body.parameters.steps, 12);
   });

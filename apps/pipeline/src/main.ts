@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       prompt: styled.prompt,
       negativePrompt: styled.negative_prompt,
       steps: options.num_inference_steps,
-      sampler: result.scheduler.label,
+      sampler: result.sampler,
       guidanceScale: options.guidance_scale,
       seed: image.seed,
       width: image.width,
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   }
   const { stats } = result;
   console.log(
-    `${result.scheduler.label}, ${stats.steps} steps in ${(performance.now() - started).toFixed(0)} ms ` +
+    `${result.sampler}, ${stats.steps} steps in ${(performance.now() - started).toFixed(0)} ms ` +
       `(UNet ${stats.unetMs.toFixed(0)} ms, outside UNet ${(stats.loopMs - stats.unetMs).toFixed(0)} ms)`,
   );
 }

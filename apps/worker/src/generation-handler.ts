@@ -137,7 +137,7 @@ export class GenerationHandler {
           prompt: params.prompt,
           negativePrompt: params.negativePrompt,
           steps: params.steps,
-          sampler: result.scheduler.label,
+          sampler: result.sampler,
           guidanceScale: params.guidanceScale,
           seed: image.seed,
           width: image.width,

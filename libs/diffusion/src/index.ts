@@ -14,7 +14,7 @@ export {
 export { GenerationCanceledError, UnsupportedRequestError } from './pipeline/errors.js';
 export type { RgbImage, MaskImage } from './pipeline/images.js';
 export { encodePng, toRgb8 } from './image/png-encoder.js';
-export { formatInfotext, type InfotextFields } from './image/a1111-parameters.js';
+export { formatInfotext, parseInfotextSettings, type InfotextFields } from './image/a1111-parameters.js';
 export { decodeRgb, decodeMask, InvalidImageError } from './image/decode-image.js';
 export { encodeOutput, type EncodedImage, type OutputFormat } from './image/encode-output.js';
 export { extendCanvas, type CanvasExtension } from './image/outpaint.js';

@@ -26,3 +26,17 @@ export function formatInfotext(fields: InfotextFields): string {
   const negative = fields.negativePrompt ? `\nNegative prompt: ${fields.negativePrompt}` : '';
   return `${fields.prompt}${negative}\n${line}`;
 }
+
+/** A1111's own settings-line pattern (modules/infotext_utils.py `re_param`): `Key: value` or `Key: "quoted, value"`. */
+const SETTING = /\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
+
+/** The settings of an infotext's last line, as A1111's PNG Info parses them (quoted values unquoted). */
+export function parseInfotextSettings(infotext: string): Map<string, string> {
+  const line = infotext.split('\n').at(-1) ?? '';
+  const settings = new Map<string, string>();
+  for (const match of line.matchAll(SETTING)) {
+    const value = match[2].trim();
+    settings.set(match[1].trim(), value.startsWith('"') ? (JSON.parse(value) as string) : value);
+  }
+  return settings;
+}

@@ -14,10 +14,14 @@ export class BatchedNoise implements NoiseSource {
   }
 
   randn(count: number): Float32Array {
-    const per = count / this.sources.length;
-    if (!Number.isInteger(per)) throw new RangeError(`noise request of ${count} values does not split over ${this.sources.length} images`);
     const out = new Float32Array(count);
-    this.sources.forEach((source, index) => out.set(source.randn(per), index * per));
+    this.randnInto(out, 0, count);
     return out;
+  }
+
+  randnInto(out: Float32Array, start = 0, end = out.length): void {
+    const per = (end - start) / this.sources.length;
+    if (!Number.isInteger(per)) throw new RangeError(`noise request of ${end - start} values does not split over ${this.sources.length} images`);
+    for (let index = 0; index < this.sources.length; index++) this.sources[index].randnInto(out, start + index * per, start + (index + 1) * per);
   }
 }

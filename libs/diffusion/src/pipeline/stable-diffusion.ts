@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { LoadedModel } from '../models/loaded-model.js';
 import type { SessionLease, SessionPool } from '../runtime/session-pool.js';
-import { resolveScheduler } from '../schedulers/index.js';
+import { resolveScheduler, samplerName } from '../schedulers/index.js';
 import type { Scheduler, SchedulerDefinition } from '../schedulers/scheduler.js';
 import type { AdapterLibrary } from '../adapters/adapter-library.js';
 import { TokenInjectingTokenizer } from '../adapters/token-injecting-tokenizer.js';
@@ -16,6 +16,7 @@ import { sdxlConditioning } from './conditioning/sdxl-conditioning.js';
 import type { AcquireSession, UnetConditioning } from './conditioning/types.js';
 import { floatInput, inputMetadata } from './tensors.js';
 import { UnetRunner } from './unet-runner.js';
+import { DenoisingBuffers } from './denoising-buffers.js';
 import { vaeDecode, vaeEncode } from './vae.js';
 
 export interface GenerationParams {
@@ -74,6 +75,8 @@ export interface GenerationResult {
   readonly images: GeneratedImage[];
   readonly stats: GenerationStats;
   readonly scheduler: SchedulerDefinition;
+  /** The full A1111 sampler name, "… Karras" when Karras σ were used: what the infotext says. */
+  readonly sampler: string;
   readonly adapters: AppliedAdapters;
 }
 
@@ -84,16 +87,6 @@ interface Stage {
 }
 
 const INPAINT_UNET_CHANNELS = 9;
-
-/** [latents(4) | extra(5)] per row, the channel order inpainting UNets expect. */
-function interleaveChannels(target: Float32Array, latents: Float32Array, extra: Float32Array, rows: number, plane: number): void {
-  const latentRow = 4 * plane;
-  const extraRow = 5 * plane;
-  for (let row = 0; row < rows; row++) {
-    target.set(latents.subarray(row * latentRow, (row + 1) * latentRow), row * (latentRow + extraRow));
-    target.set(extra.subarray(row * extraRow, (row + 1) * extraRow), row * (latentRow + extraRow) + latentRow);
-  }
-}
 
 function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new GenerationCanceledError(signal.reason);
@@ -189,49 +182,26 @@ export class StableDiffusionPipeline {
     const cutoff = params.refiner ? Math.round(model.schedulerConfig.num_train_timesteps * (1 - params.refiner.highNoiseFraction)) : -Infinity;
 
     const loopStart = performance.now();
-    let unetMs = 0;
     const timesteps = scheduler.timesteps;
     const total = timesteps.length - scheduler.beginIndex;
-    const modelBatch = useGuidance ? batch * 2 : batch;
-    const modelInput = useGuidance ? new Float32Array(latents.length * 2) : undefined;
-    const modelDims = [modelBatch, channels, latentHeight, latentWidth];
-    const inpaintInput = inpaintChannels ? new Float32Array(modelBatch * INPAINT_UNET_CHANNELS * latentHeight * latentWidth) : undefined;
-    const inpaintDims = [modelBatch, INPAINT_UNET_CHANNELS, latentHeight, latentWidth];
-    const guided = useGuidance ? new Float32Array(latents.length) : undefined;
+    const loop = new DenoisingBuffers({ latentSize: latents.length, batch, channels, height: latentHeight, width: latentWidth, useGuidance, inpaintChannels });
+    // The loop owns one latent buffer, updated in place by every step.
+    loop.latents.set(latents);
+    latents = loop.latents;
+    const blend = latentMask && initLatents ? { mask: latentMask, initLatents, noise: initialNoise } : undefined;
     for (let index = scheduler.beginIndex; index < timesteps.length; index++) {
       checkAbort(hooks.signal);
       const timestep = timesteps[index];
       const stage = refinerStage && timestep < cutoff ? refinerStage : base;
-      const scaled = scheduler.scaleModelInput(latents, index);
-      let input = scaled;
-      if (modelInput) {
-        modelInput.set(scaled, 0);
-        modelInput.set(scaled, scaled.length);
-        input = modelInput;
-      }
-      let dims = modelDims;
-      if (inpaintInput && inpaintChannels) {
-        interleaveChannels(inpaintInput, input, inpaintChannels, modelBatch, latentHeight * latentWidth);
-        input = inpaintInput;
-        dims = inpaintDims;
-      }
-      const runStart = performance.now();
-      const prediction = await stage.unet.predict(input, dims, timestep, stage.conditioning);
-      unetMs += performance.now() - runStart;
-      let output = prediction;
-      if (guided) {
-        const g = params.guidanceScale;
-        const half = latents.length;
-        for (let i = 0; i < half; i++) {
-          const uncond = prediction[i];
-          guided[i] = uncond + g * (prediction[half + i] - uncond);
-        }
-        output = guided;
-      }
-      latents = scheduler.step(output, index, latents);
-      if (latentMask && initLatents) latents = this.blendUnmasked(scheduler, latents, initLatents, initialNoise, latentMask, index, imageSize);
+      scheduler.scaleModelInputInto(latents, index, loop.scaled);
+      const input = loop.modelInput();
+      const prediction = await stage.unet.predict(input, loop.dims, timestep, stage.conditioning);
+      const output = loop.guide(prediction, params.guidanceScale);
+      scheduler.stepInto(output, index, latents, latents);
+      if (blend) loop.blendUnmasked(scheduler, blend.initLatents, blend.noise, blend.mask, index);
       hooks.onStep?.(index - scheduler.beginIndex + 1, total);
     }
+    const unetMs = base.unet.runMs + (refinerStage?.unet.runMs ?? 0);
     const loopMs = performance.now() - loopStart;
     checkAbort(hooks.signal);
 
@@ -248,6 +218,7 @@ export class StableDiffusionPipeline {
         mergeMs: this.adapted.mergeMs - mergeStart,
       },
       scheduler: definition.definition,
+      sampler: samplerName(definition, model.schedulerConfig),
       stats: { steps: total, loopMs, unetMs, encodeMs, decodeMs: performance.now() - decodeStart },
     };
   }
@@ -381,27 +352,6 @@ export class StableDiffusionPipeline {
     const all = new Float32Array(one.length * batch);
     for (let b = 0; b < batch; b++) all.set(one, b * one.length);
     return all;
-  }
-
-  /** diffusers' latent-mask inpainting: keep the known area on the noise level of the next step. */
-  private blendUnmasked(
-    scheduler: Scheduler,
-    latents: Float32Array,
-    initLatents: Float32Array,
-    noise: Float32Array,
-    mask: Float32Array,
-    index: number,
-    imageSize: number,
-  ): Float32Array {
-    const next = index + 1;
-    const known = next < scheduler.timesteps.length ? scheduler.addNoise(initLatents, noise, next) : initLatents;
-    const plane = mask.length;
-    const out = new Float32Array(latents.length);
-    for (let i = 0; i < latents.length; i++) {
-      const m = mask[(i % imageSize) % plane];
-      out[i] = (1 - m) * known[i] + m * latents[i];
-    }
-    return out;
   }
 
   private async decode(

@@ -18,6 +18,12 @@ const u32 = new Uint32Array(f32.buffer);
 /** float32 → IEEE half bits (round to nearest even), for fp16 exports. */
 export function toFloat16Bits(values: Float32Array): Uint16Array {
   const out = new Uint16Array(values.length);
+  toFloat16BitsInto(values, out);
+  return out;
+}
+
+/** `toFloat16Bits` into a preallocated array of the same length. */
+export function toFloat16BitsInto(values: Float32Array, out: Uint16Array): void {
   for (let i = 0; i < values.length; i++) {
     f32[0] = values[i];
     const x = u32[0];
@@ -37,11 +43,16 @@ export function toFloat16Bits(values: Float32Array): Uint16Array {
       out[i] = sign | (exponent << 10) | ((mantissa + 0x1000) >> 13);
     }
   }
-  return out;
 }
 
 export function fromFloat16Bits(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
+  fromFloat16BitsInto(bits, out);
+  return out;
+}
+
+/** `fromFloat16Bits` into a preallocated array of the same length. */
+export function fromFloat16BitsInto(bits: Uint16Array, out: Float32Array): void {
   for (let i = 0; i < bits.length; i++) {
     const h = bits[i];
     const sign = h & 0x8000 ? -1 : 1;
@@ -51,7 +62,6 @@ export function fromFloat16Bits(bits: Uint16Array): Float32Array {
     else if (exponent === 0x1f) out[i] = mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
     else out[i] = sign * 2 ** (exponent - 15) * (1 + mantissa / 1024);
   }
-  return out;
 }
 
 /** A float tensor in the dtype the session declares for `name` (fp32 or fp16). */

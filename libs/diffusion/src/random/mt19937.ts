@@ -44,12 +44,51 @@ export class Mt19937 {
     return (high * 67108864 + low) / 9007199254740992;
   }
 
+  /**
+   * `end − start` consecutive `nextDouble` values into out[start, end): the same numbers, with
+   * the word loop and tempering inlined, for the bulk draws of per-step noise.
+   */
+  fillDoubles(out: Float64Array, start: number, end: number): void {
+    const mt = this.state;
+    let position = this.position;
+    for (let i = start; i < end; i++) {
+      if (position >= STATE_SIZE - 1) {
+        this.position = position;
+        out[i] = this.nextDouble();
+        position = this.position;
+        continue;
+      }
+      let a = mt[position];
+      a ^= a >>> 11;
+      a ^= (a << 7) & 0x9d2c5680;
+      a ^= (a << 15) & 0xefc60000;
+      a ^= a >>> 18;
+      let b = mt[position + 1];
+      b ^= b >>> 11;
+      b ^= (b << 7) & 0x9d2c5680;
+      b ^= (b << 15) & 0xefc60000;
+      b ^= b >>> 18;
+      position += 2;
+      out[i] = ((a >>> 5) * 67108864 + (b >>> 6)) / 9007199254740992;
+    }
+    this.position = position;
+  }
+
+  /** The reference generation step, with the wrap-around split out of the loop instead of `%` per word. */
   private regenerate(): void {
     const mt = this.state;
-    for (let i = 0; i < STATE_SIZE; i++) {
-      const y = (mt[i] & UPPER_MASK) | (mt[(i + 1) % STATE_SIZE] & LOWER_MASK);
-      mt[i] = mt[(i + SHIFT_SIZE) % STATE_SIZE] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    const split = STATE_SIZE - SHIFT_SIZE;
+    let i = 0;
+    for (; i < split; i++) {
+      const y = (mt[i] & UPPER_MASK) | (mt[i + 1] & LOWER_MASK);
+      mt[i] = mt[i + SHIFT_SIZE] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
     }
+    for (; i < STATE_SIZE - 1; i++) {
+      const y = (mt[i] & UPPER_MASK) | (mt[i + 1] & LOWER_MASK);
+      mt[i] = mt[i - split] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    }
+    const y = (mt[STATE_SIZE - 1] & UPPER_MASK) | (mt[0] & LOWER_MASK);
+    mt[STATE_SIZE - 1] = mt[SHIFT_SIZE - 1] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
     this.position = 0;
   }
 }

@@ -24,10 +24,13 @@ import { Mt19937 } from './mt19937.js';
 
 const TWO_PI = 2 * Math.PI;
 const MAX_SEED = 0xffffffff;
+const UNIFORM_BLOCK = 2048;
 
 class BoxMullerNoise implements NoiseSource {
   private readonly uniforms: Mt19937;
   private spare: number | null = null;
+  /** Uniforms drawn ahead in blocks (same sequence), consumed two per normal pair. */
+  private readonly uniformBlock = new Float64Array(UNIFORM_BLOCK);
 
   constructor(seed: number) {
     this.uniforms = new Mt19937(seed);
@@ -38,20 +41,33 @@ class BoxMullerNoise implements NoiseSource {
       throw new RangeError(`randn count must be a non-negative integer, got ${count}`);
     }
     const out = new Float32Array(count);
-    let i = 0;
-    if (count > 0 && this.spare !== null) {
+    this.randnInto(out, 0, count);
+    return out;
+  }
+
+  randnInto(out: Float32Array, start = 0, end = out.length): void {
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > out.length) {
+      throw new RangeError(`randn range [${start}, ${end}) is outside 0..${out.length}`);
+    }
+    let i = start;
+    if (end > start && this.spare !== null) {
       out[i++] = this.spare;
       this.spare = null;
     }
-    while (i < count) {
-      const radius = Math.sqrt(-2 * Math.log(1 - this.uniforms.nextDouble()));
-      const angle = TWO_PI * this.uniforms.nextDouble();
-      out[i++] = radius * Math.cos(angle);
-      const second = radius * Math.sin(angle);
-      if (i < count) out[i++] = second;
-      else this.spare = second;
+    const block = this.uniformBlock;
+    while (i < end) {
+      // Whole pairs left in this request (an odd tail keeps its second value as the spare).
+      const pairs = Math.min(Math.ceil((end - i) / 2), UNIFORM_BLOCK / 2);
+      this.uniforms.fillDoubles(block, 0, 2 * pairs);
+      for (let p = 0; p < pairs; p++) {
+        const radius = Math.sqrt(-2 * Math.log(1 - block[2 * p]));
+        const angle = TWO_PI * block[2 * p + 1];
+        out[i++] = radius * Math.cos(angle);
+        const second = radius * Math.sin(angle);
+        if (i < end) out[i++] = second;
+        else this.spare = second;
+      }
     }
-    return out;
   }
 }
 

@@ -12,28 +12,38 @@
 import type { NoiseSource } from './scheduler.js';
 
 interface KnownPoint {
-  readonly time: number;
+  time: number;
   readonly value: Float64Array;
 }
 
 export class BrownianPath {
   /** Sorted by time. */
   private readonly points: KnownPoint[] = [];
+  /** Points dropped by forgetAbove, reused (with their value buffers) for later queries. */
+  private readonly free: KnownPoint[] = [];
+  private readonly z: Float32Array;
 
   constructor(
     private readonly noise: NoiseSource,
     private readonly size: number,
-  ) {}
+  ) {
+    this.z = new Float32Array(size);
+  }
 
   /** (W(to) − W(from)) / √|to − from|: standard normal per element, correlated across calls. */
   normalizedIncrement(from: number, to: number): Float32Array {
+    const out = new Float32Array(this.size);
+    this.normalizedIncrementInto(from, to, out);
+    return out;
+  }
+
+  /** `normalizedIncrement` into `out`. */
+  normalizedIncrementInto(from: number, to: number, out: Float32Array): void {
     const start = this.valueAt(from);
     const end = this.valueAt(to);
     const scale = 1 / Math.sqrt(Math.abs(to - from));
-    const out = new Float32Array(this.size);
     for (let i = 0; i < this.size; i++) out[i] = (end[i] - start[i]) * scale;
     this.forgetAbove(Math.max(from, to));
-    return out;
   }
 
   /**
@@ -41,7 +51,7 @@ export class BrownianPath {
    * dropping them keeps memory at a few latents instead of two per step.
    */
   private forgetAbove(time: number): void {
-    while (this.points.length > 0 && this.points[this.points.length - 1].time > time) this.points.pop();
+    while (this.points.length > 0 && this.points[this.points.length - 1].time > time) this.free.push(this.points.pop() as KnownPoint);
   }
 
   private valueAt(time: number): Float64Array {
@@ -49,12 +59,16 @@ export class BrownianPath {
     let insertAt = 0;
     while (insertAt < points.length && points[insertAt].time < time) insertAt++;
     if (insertAt < points.length && points[insertAt].time === time) return points[insertAt].value;
-    const z = this.noise.randn(this.size);
-    const value = new Float64Array(this.size);
+    const z = this.z;
+    this.noise.randnInto(z, 0, this.size);
+    const point = this.free.pop() ?? { time, value: new Float64Array(this.size) };
+    point.time = time;
+    const value = point.value;
     const before = points[insertAt - 1];
     const after = points[insertAt];
     if (before === undefined && after === undefined) {
       // The first point anchors the path; only differences are ever used.
+      value.fill(0);
     } else if (before === undefined || after === undefined) {
       const anchor = before ?? after;
       const deviation = Math.sqrt(Math.abs(time - anchor.time));
@@ -67,7 +81,7 @@ export class BrownianPath {
         value[i] = before.value[i] + weight * (after.value[i] - before.value[i]) + deviation * z[i];
       }
     }
-    points.splice(insertAt, 0, { time, value });
+    points.splice(insertAt, 0, point);
     return value;
   }
 }

@@ -10,6 +10,7 @@ import { parseSchedulerConfig } from './config.js';
 import { SCHEDULERS, type RegisteredScheduler } from './registry.js';
 import { GOLDEN_CONFIG_JSON } from './testing/golden-config.js';
 import { exactDenoiser, maxAbsDifference, sample, targetLatent, type Denoiser } from './testing/exact-denoiser.js';
+import { countTypedArrayAllocations } from './testing/allocation-counter.js';
 
 const SIZE = 256;
 const STEPS = 10;
@@ -25,6 +26,28 @@ function create(definition: RegisteredScheduler, config: NoiseScheduleConfig, se
 function expectedLength(definition: RegisteredScheduler, scheduler: Scheduler, steps: number): number {
   if (scheduler.order === 2) return 2 * steps - 1;
   return definition.id === 'pndm' ? steps + 1 : steps;
+}
+
+/** Bit patterns, so that −0 vs +0 and NaN payloads count as differences too. */
+function bits(values: Float32Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, values.length);
+}
+
+/** The pipeline's loop: preallocated UNet input, the latents updated in place by `stepInto`. */
+function runInPlace(scheduler: Scheduler, latents: Float32Array, model: Denoiser, input: Float32Array): void {
+  for (let i = scheduler.beginIndex; i < scheduler.timesteps.length; i++) {
+    scheduler.scaleModelInputInto(latents, i, input);
+    scheduler.stepInto(model(input, scheduler.timesteps[i]), i, latents, latents);
+  }
+}
+
+/** A model that writes into one reused output buffer, as the UNet runner does. */
+function reusingModel(size: number): Denoiser {
+  const out = new Float32Array(size);
+  return (input) => {
+    for (let i = 0; i < size; i++) out[i] = 0.5 * input[i] + 0.01;
+    return out;
+  };
 }
 
 function variance(values: Float32Array): number {
@@ -162,12 +185,68 @@ for (const definition of SCHEDULERS) {
       }
     });
 
+    test('stepInto in place, with reused buffers, is bit-identical to the allocating step (txt2img and img2img, every prediction type, Karras or not)', () => {
+      for (const prediction of ['epsilon', 'v_prediction', 'sample'] as const) {
+        for (const karras of karrasModes) {
+          for (const part of [0, 0.4]) {
+            let reference: Scheduler;
+            try {
+              reference = create(definition, configFor(prediction), 21, karras);
+            } catch {
+              continue; // refused prediction types are covered above
+            }
+            const inPlace = create(definition, configFor(prediction), 21, karras);
+            const begin = Math.floor((reference.timesteps.length * part) / reference.order) * reference.order;
+            reference.setBeginIndex(begin);
+            inPlace.setBeginIndex(begin);
+            const clean = targetLatent(SIZE);
+            const noise = createNoise(22).randn(SIZE);
+            const start = begin === 0 ? noise.map((x) => x * reference.initNoiseSigma) : reference.addNoise(clean, noise, begin);
+            const latents = new Float32Array(SIZE);
+            if (begin === 0) latents.set(start);
+            else inPlace.addNoiseInto(clean, noise, begin, latents);
+            assert.deepEqual(bits(latents), bits(start));
+            const expected = sample(reference, start, shrinkingModel);
+            runInPlace(inPlace, latents, shrinkingModel, new Float32Array(SIZE));
+            assert.deepEqual(bits(latents), bits(expected), `${prediction}, karras ${karras}, begin ${begin}`);
+          }
+        }
+      }
+    });
+
+    test('a run allocates no typed arrays per step: 2N steps allocate exactly as many as N', async () => {
+      const steps = definition.id === 'lcm' ? [4, 8] : [10, 20];
+      for (const karras of karrasModes) {
+        for (const part of [0, 0.5]) {
+          const counts: number[] = [];
+          for (const count of steps) {
+            const scheduler = definition.create(config, { steps: count, noise: createNoise(31), karras });
+            const begin = Math.floor((scheduler.timesteps.length * part) / scheduler.order) * scheduler.order;
+            scheduler.setBeginIndex(begin);
+            const latents = createNoise(32).randn(SIZE);
+            const input = new Float32Array(SIZE);
+            const model = reusingModel(SIZE);
+            const { count: allocated } = await countTypedArrayAllocations(() => runInPlace(scheduler, latents, model, input));
+            counts.push(allocated);
+            assert.ok(latents.every(Number.isFinite));
+          }
+          assert.equal(counts[1], counts[0], `karras ${karras}, from ${part}: ${steps.join(' vs ')} steps allocated ${counts.join(' vs ')} arrays`);
+          // Only working buffers of the run itself: a handful, whatever the step count.
+          assert.ok(counts[0] <= 8, `${counts[0]} typed arrays allocated in one run`);
+        }
+      }
+    });
+
     test('rejects bad indices and mismatched sizes', () => {
       const scheduler = create(definition, config);
       const x = new Float32Array(SIZE);
       assert.throws(() => scheduler.step(x, scheduler.timesteps.length, x), RangeError);
       assert.throws(() => scheduler.scaleModelInput(x, -1), RangeError);
       assert.throws(() => scheduler.step(new Float32Array(SIZE - 1), 0, x));
+      assert.throws(() => scheduler.stepInto(x, 0, x, new Float32Array(SIZE - 1)));
+      // The output may overwrite the sample (in place), never the model output it is still reading.
+      const output = new Float32Array(SIZE);
+      assert.throws(() => scheduler.stepInto(output, 0, x, output), RangeError);
     });
   });
 }

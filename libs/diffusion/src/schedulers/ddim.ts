@@ -5,10 +5,10 @@
  */
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { alphasCumprod } from './alphas.js';
-import { addNoiseDiscrete, alphaAt, finalAlphaCumprod } from './discrete-schedule.js';
+import { addNoiseDiscreteInto, alphaAt, finalAlphaCumprod } from './discrete-schedule.js';
 import { refuseEnabled } from './extra-settings.js';
-import { clamp, combine } from './latents.js';
-import { epsilonFromVp, originalFromVp } from './prediction.js';
+import { clampInPlace, combine2Into } from './latents.js';
+import { epsilonFromVpInto, originalFromVpInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { discreteTimesteps } from './spacing.js';
 
@@ -37,28 +37,30 @@ export class DdimScheduler extends SchedulerBase {
     this.stride = Math.floor(config.num_train_timesteps / options.steps);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return sample.slice();
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     const timestep = this.timesteps[index];
     const alphaProd = this.alphas[timestep];
     const alphaPrev = alphaAt(this.alphas, timestep - this.stride, this.finalAlpha);
     const alpha = Math.sqrt(alphaProd);
     const sigma = Math.sqrt(1 - alphaProd);
     const prediction = this.config.prediction_type;
-    let original = originalFromVp(prediction, modelOutput, sample, alpha, sigma);
+    const original = this.buffer(0, sample.length);
+    originalFromVpInto(original, prediction, modelOutput, sample, alpha, sigma);
     // Clipping only touches x̂₀; ε stays the model's (diffusers' use_clipped_model_output=False).
-    if (this.config.clip_sample) original = clamp(original, this.config.clip_sample_range);
-    const epsilon = epsilonFromVp(prediction, modelOutput, sample, alpha, sigma);
-    return combine([Math.sqrt(alphaPrev), original], [Math.sqrt(1 - alphaPrev), epsilon]);
+    if (this.config.clip_sample) clampInPlace(original, this.config.clip_sample_range);
+    const epsilon = this.buffer(1, sample.length);
+    epsilonFromVpInto(epsilon, prediction, modelOutput, sample, alpha, sigma);
+    combine2Into(out, Math.sqrt(alphaPrev), original, Math.sqrt(1 - alphaPrev), epsilon);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseDiscrete(original, noise, this.alphas[this.timesteps[index]]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseDiscreteInto(out, original, noise, this.alphas[this.timesteps[index]]);
   }
 }

@@ -5,10 +5,10 @@
  */
 import type { NoiseScheduleConfig, NoiseSource, SchedulerOptions } from './scheduler.js';
 import { alphasCumprod } from './alphas.js';
-import { addNoiseDiscrete } from './discrete-schedule.js';
+import { addNoiseDiscreteInto } from './discrete-schedule.js';
 import { readChoice, refuseEnabled } from './extra-settings.js';
-import { clamp, combine } from './latents.js';
-import { originalFromVp } from './prediction.js';
+import { clampInPlace, combine2Into } from './latents.js';
+import { originalFromVpInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { discreteTimesteps } from './spacing.js';
 
@@ -39,13 +39,13 @@ export class DdpmScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return sample.slice();
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     const timestep = this.timesteps[index];
     const alphaProd = this.alphas[timestep];
     const alphaPrev = index + 1 < this.timesteps.length ? this.alphas[this.timesteps[index + 1]] : 1;
@@ -53,17 +53,21 @@ export class DdpmScheduler extends SchedulerBase {
     const betaPrev = 1 - alphaPrev;
     const currentAlpha = alphaProd / alphaPrev;
     const currentBeta = 1 - currentAlpha;
-    let original = originalFromVp(this.config.prediction_type, modelOutput, sample, Math.sqrt(alphaProd), Math.sqrt(betaProd));
-    if (this.config.clip_sample) original = clamp(original, this.config.clip_sample_range);
-    const mean = combine([(Math.sqrt(alphaPrev) * currentBeta) / betaProd, original], [(Math.sqrt(currentAlpha) * betaPrev) / betaProd, sample]);
-    if (timestep <= 0) return mean;
+    const original = this.buffer(0, sample.length);
+    originalFromVpInto(original, this.config.prediction_type, modelOutput, sample, Math.sqrt(alphaProd), Math.sqrt(betaProd));
+    if (this.config.clip_sample) clampInPlace(original, this.config.clip_sample_range);
+    // The posterior mean is rounded to float32 before the noise is added, as the two-pass reference does.
+    combine2Into(out, (Math.sqrt(alphaPrev) * currentBeta) / betaProd, original, (Math.sqrt(currentAlpha) * betaPrev) / betaProd, sample);
+    if (timestep <= 0) return;
     const posteriorVariance = Math.max((betaPrev / betaProd) * currentBeta, 1e-20);
     const variance = this.varianceType === 'fixed_large' ? currentBeta : posteriorVariance;
-    return combine([1, mean], [Math.sqrt(variance), this.noise.randn(sample.length)]);
+    const noise = this.buffer(1, sample.length);
+    this.noise.randnInto(noise);
+    combine2Into(out, 1, out, Math.sqrt(variance), noise);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseDiscrete(original, noise, this.alphas[this.timesteps[index]]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseDiscreteInto(out, original, noise, this.alphas[this.timesteps[index]]);
   }
 }

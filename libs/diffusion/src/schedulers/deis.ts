@@ -6,11 +6,12 @@
  */
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { readBoolean, readChoice, readInteger, refuseEnabled, wantsKarras } from './extra-settings.js';
-import { combine } from './latents.js';
-import { epsilonFromVp } from './prediction.js';
+import { combine2Into, combine3Into, combine4Into } from './latents.js';
+import { LatentHistory } from './latent-history.js';
+import { epsilonFromVpInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { alphaSigmaOf, lambdaOf } from './sigmas.js';
-import { addNoiseVp, vpSchedule } from './vp-schedule.js';
+import { addNoiseVpInto, vpSchedule } from './vp-schedule.js';
 
 /** ∫ (log τ − log c)/(log b − log c) dτ, the order-2 Lagrange basis in log ρ. */
 function basisIntegral2(t: number, b: number, c: number): number {
@@ -32,7 +33,7 @@ export class DeisScheduler extends SchedulerBase {
   private readonly solverOrder: number;
   private readonly lowerOrderFinal: boolean;
   /** ε predictions of the latest steps, oldest first. */
-  private history: Float32Array[] = [];
+  private readonly history: LatentHistory;
   private lowerOrderSteps = 0;
 
   constructor(
@@ -48,63 +49,64 @@ export class DeisScheduler extends SchedulerBase {
     const schedule = vpSchedule(config, { steps: options.steps, karras: wantsKarras(config, options.karras), finalSigma: 'sigma_min' });
     this.timesteps = schedule.timesteps;
     this.sigmas = schedule.sigmas;
+    this.history = new LatentHistory(this.solverOrder);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return sample.slice();
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     if (this.startsRun(index)) {
-      this.history = [];
+      this.history.clear();
       this.lowerOrderSteps = 0;
     }
     const count = this.timesteps.length;
     const lowerOrderFinal = index === count - 1 && this.lowerOrderFinal && count < 15;
     const lowerOrderSecond = index === count - 2 && this.lowerOrderFinal && count < 15;
     const { alpha, sigma } = alphaSigmaOf(this.sigmas[index]);
-    this.history.push(epsilonFromVp(this.config.prediction_type, modelOutput, sample, alpha, sigma));
-    if (this.history.length > this.solverOrder) this.history.shift();
+    const epsilon = this.history.spare(sample.length);
+    epsilonFromVpInto(epsilon, this.config.prediction_type, modelOutput, sample, alpha, sigma);
+    this.history.push(epsilon);
     let order = 3;
     if (this.solverOrder === 1 || this.lowerOrderSteps < 1 || lowerOrderFinal) order = 1;
     else if (this.solverOrder === 2 || this.lowerOrderSteps < 2 || lowerOrderSecond) order = 2;
     this.lowerOrderSteps = Math.min(this.lowerOrderSteps + 1, this.solverOrder);
-    return this.update(index, sample, order);
+    this.update(index, sample, order, out);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseVp(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseVpInto(out, original, noise, this.sigmas[index]);
   }
 
   private newest(back: number): Float32Array {
-    return this.history[this.history.length - 1 - back];
+    return this.history.newest(back);
   }
 
-  private update(index: number, sample: Float32Array, order: number): Float32Array {
+  private update(index: number, sample: Float32Array, order: number, out: Float32Array): void {
     const target = alphaSigmaOf(this.sigmas[index + 1]);
     const source = alphaSigmaOf(this.sigmas[index]);
     if (order === 1) {
       const h = lambdaOf(this.sigmas[index + 1]) - lambdaOf(this.sigmas[index]);
-      return combine([target.alpha / source.alpha, sample], [-target.sigma * Math.expm1(h), this.newest(0)]);
+      return combine2Into(out, target.alpha / source.alpha, sample, -target.sigma * Math.expm1(h), this.newest(0));
     }
     // ρ = σ_t/α_t equals the Karras σ itself.
     const rhoT = this.sigmas[index + 1];
-    const rho = [0, 1, 2].slice(0, order).map((back) => this.sigmas[index - back]);
-    const coefficients =
-      order === 2
-        ? [
-            basisIntegral2(rhoT, rho[0], rho[1]) - basisIntegral2(rho[0], rho[0], rho[1]),
-            basisIntegral2(rhoT, rho[1], rho[0]) - basisIntegral2(rho[0], rho[1], rho[0]),
-          ]
-        : [
-            basisIntegral3(rhoT, rho[0], rho[1], rho[2]) - basisIntegral3(rho[0], rho[0], rho[1], rho[2]),
-            basisIntegral3(rhoT, rho[1], rho[2], rho[0]) - basisIntegral3(rho[0], rho[1], rho[2], rho[0]),
-            basisIntegral3(rhoT, rho[2], rho[0], rho[1]) - basisIntegral3(rho[0], rho[2], rho[0], rho[1]),
-          ];
+    const rho0 = this.sigmas[index];
+    const rho1 = this.sigmas[index - 1];
     // x_t = α_t·(x/α_s + Σ coefᵢ·mᵢ)
-    return combine([target.alpha / source.alpha, sample], ...coefficients.map((c, back) => [target.alpha * c, this.newest(back)] as const));
+    if (order === 2) {
+      const c0 = basisIntegral2(rhoT, rho0, rho1) - basisIntegral2(rho0, rho0, rho1);
+      const c1 = basisIntegral2(rhoT, rho1, rho0) - basisIntegral2(rho0, rho1, rho0);
+      return combine3Into(out, target.alpha / source.alpha, sample, target.alpha * c0, this.newest(0), target.alpha * c1, this.newest(1));
+    }
+    const rho2 = this.sigmas[index - 2];
+    const c0 = basisIntegral3(rhoT, rho0, rho1, rho2) - basisIntegral3(rho0, rho0, rho1, rho2);
+    const c1 = basisIntegral3(rhoT, rho1, rho2, rho0) - basisIntegral3(rho0, rho1, rho2, rho0);
+    const c2 = basisIntegral3(rhoT, rho2, rho0, rho1) - basisIntegral3(rho0, rho2, rho0, rho1);
+    combine4Into(out, target.alpha / source.alpha, sample, target.alpha * c0, this.newest(0), target.alpha * c1, this.newest(1), target.alpha * c2, this.newest(2));
   }
 }

@@ -7,11 +7,12 @@
 import type { NoiseScheduleConfig, NoiseSource, SchedulerOptions } from './scheduler.js';
 import { SchedulerConfigError } from './errors.js';
 import { readBoolean, readChoice, readInteger, readNumber, refuseEnabled, wantsKarras } from './extra-settings.js';
-import { combine } from './latents.js';
-import { originalFromVp } from './prediction.js';
+import { combine2Into, combine3Into, combine4Into } from './latents.js';
+import { LatentHistory } from './latent-history.js';
+import { originalFromVpInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { alphaSigmaOf, lambdaOf } from './sigmas.js';
-import { addNoiseVp, vpSchedule } from './vp-schedule.js';
+import { addNoiseVpInto, vpSchedule } from './vp-schedule.js';
 
 type Algorithm = 'dpmsolver++' | 'sde-dpmsolver++';
 
@@ -28,7 +29,7 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
   private readonly finalSigmaZero: boolean;
   private readonly noise: NoiseSource;
   /** x̂₀ of the latest steps, oldest first. */
-  private history: Float32Array[] = [];
+  private readonly history: LatentHistory;
   private lowerOrderSteps = 0;
 
   constructor(
@@ -59,17 +60,18 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     this.timesteps = schedule.timesteps;
     this.sigmas = schedule.sigmas;
     this.noise = options.noise;
+    this.history = new LatentHistory(this.solverOrder);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return sample.slice();
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     if (this.startsRun(index)) {
-      this.history = [];
+      this.history.clear();
       this.lowerOrderSteps = 0;
     }
     const count = this.timesteps.length;
@@ -78,42 +80,49 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
       index === count - 1 && (this.eulerAtFinal || (this.lowerOrderFinal && count < 15) || this.finalSigmaZero);
     const lowerOrderSecond = index === count - 2 && this.lowerOrderFinal && count < 15;
     const { alpha, sigma } = alphaSigmaOf(this.sigmas[index]);
-    this.history.push(originalFromVp(this.config.prediction_type, modelOutput, sample, alpha, sigma));
-    if (this.history.length > this.solverOrder) this.history.shift();
-    const noise = this.algorithm === 'sde-dpmsolver++' ? this.noise.randn(sample.length) : null;
-    let next: Float32Array;
-    if (this.solverOrder === 1 || this.lowerOrderSteps < 1 || lowerOrderFinal) next = this.firstOrder(index, sample, noise);
-    else if (this.solverOrder === 2 || this.lowerOrderSteps < 2 || lowerOrderSecond) next = this.secondOrder(index, sample, noise);
-    else next = this.thirdOrder(index, sample);
+    const original = this.history.spare(sample.length);
+    originalFromVpInto(original, this.config.prediction_type, modelOutput, sample, alpha, sigma);
+    this.history.push(original);
+    let noise: Float32Array | null = null;
+    if (this.algorithm === 'sde-dpmsolver++') {
+      noise = this.buffer(0, sample.length);
+      this.noise.randnInto(noise);
+    }
+    if (this.solverOrder === 1 || this.lowerOrderSteps < 1 || lowerOrderFinal) this.firstOrder(index, sample, noise, out);
+    else if (this.solverOrder === 2 || this.lowerOrderSteps < 2 || lowerOrderSecond) this.secondOrder(index, sample, noise, out);
+    else this.thirdOrder(index, sample, out);
     this.lowerOrderSteps = Math.min(this.lowerOrderSteps + 1, this.solverOrder);
-    return next;
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseVp(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseVpInto(out, original, noise, this.sigmas[index]);
   }
 
   private newest(back: number): Float32Array {
-    return this.history[this.history.length - 1 - back];
+    return this.history.newest(back);
   }
 
-  private firstOrder(index: number, sample: Float32Array, noise: Float32Array | null): Float32Array {
+  private firstOrder(index: number, sample: Float32Array, noise: Float32Array | null, out: Float32Array): void {
     const target = alphaSigmaOf(this.sigmas[index + 1]);
     const source = alphaSigmaOf(this.sigmas[index]);
     const h = lambdaOf(this.sigmas[index + 1]) - lambdaOf(this.sigmas[index]);
     const x0 = this.newest(0);
     if (noise === null) {
-      return combine([target.sigma / source.sigma, sample], [-target.alpha * Math.expm1(-h), x0]);
+      return combine2Into(out, target.sigma / source.sigma, sample, -target.alpha * Math.expm1(-h), x0);
     }
-    return combine(
-      [(target.sigma / source.sigma) * Math.exp(-h), sample],
-      [-target.alpha * Math.expm1(-2 * h), x0],
-      [target.sigma * Math.sqrt(-Math.expm1(-2 * h)), noise],
+    combine3Into(
+      out,
+      (target.sigma / source.sigma) * Math.exp(-h),
+      sample,
+      -target.alpha * Math.expm1(-2 * h),
+      x0,
+      target.sigma * Math.sqrt(-Math.expm1(-2 * h)),
+      noise,
     );
   }
 
-  private secondOrder(index: number, sample: Float32Array, noise: Float32Array | null): Float32Array {
+  private secondOrder(index: number, sample: Float32Array, noise: Float32Array | null, out: Float32Array): void {
     const target = alphaSigmaOf(this.sigmas[index + 1]);
     const source = alphaSigmaOf(this.sigmas[index]);
     const lambdaT = lambdaOf(this.sigmas[index + 1]);
@@ -128,19 +137,24 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     if (noise === null) {
       const base = -target.alpha * Math.expm1(-h);
       const d1Weight = this.solverType === 'midpoint' ? 0.5 * base : target.alpha * (Math.expm1(-h) / h + 1);
-      return combine([target.sigma / source.sigma, sample], [base + d1Weight * d1, m0], [-d1Weight * d1, m1]);
+      return combine3Into(out, target.sigma / source.sigma, sample, base + d1Weight * d1, m0, -d1Weight * d1, m1);
     }
     const base = -target.alpha * Math.expm1(-2 * h);
     const d1Weight = this.solverType === 'midpoint' ? 0.5 * base : target.alpha * (-Math.expm1(-2 * h) / (-2 * h) + 1);
-    return combine(
-      [(target.sigma / source.sigma) * Math.exp(-h), sample],
-      [base + d1Weight * d1, m0],
-      [-d1Weight * d1, m1],
-      [target.sigma * Math.sqrt(-Math.expm1(-2 * h)), noise],
+    combine4Into(
+      out,
+      (target.sigma / source.sigma) * Math.exp(-h),
+      sample,
+      base + d1Weight * d1,
+      m0,
+      -d1Weight * d1,
+      m1,
+      target.sigma * Math.sqrt(-Math.expm1(-2 * h)),
+      noise,
     );
   }
 
-  private thirdOrder(index: number, sample: Float32Array): Float32Array {
+  private thirdOrder(index: number, sample: Float32Array, out: Float32Array): void {
     const target = alphaSigmaOf(this.sigmas[index + 1]);
     const source = alphaSigmaOf(this.sigmas[index]);
     const lambdaT = lambdaOf(this.sigmas[index + 1]);
@@ -150,7 +164,9 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     const h = lambdaT - lambda0;
     const r0 = (lambda0 - lambda1) / h;
     const r1 = (lambda1 - lambda2) / h;
-    const [m0, m1, m2] = [this.newest(0), this.newest(1), this.newest(2)];
+    const m0 = this.newest(0);
+    const m1 = this.newest(1);
+    const m2 = this.newest(2);
     // D1_0 = (m0−m1)/r0, D1_1 = (m1−m2)/r1, D1 = D1_0 + r0/(r0+r1)·(D1_0−D1_1), D2 = (D1_0−D1_1)/(r0+r1).
     const c0 = -target.alpha * Math.expm1(-h);
     const c1 = target.alpha * (Math.expm1(-h) / h + 1);
@@ -159,11 +175,6 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     // x = σt/σs·x + c0·m0 + c1·D1_0 + dWeight·(D1_0 − D1_1)
     const d10 = c1 + dWeight;
     const d11 = -dWeight;
-    return combine(
-      [target.sigma / source.sigma, sample],
-      [c0 + d10 / r0, m0],
-      [-d10 / r0 + d11 / r1, m1],
-      [-d11 / r1, m2],
-    );
+    combine4Into(out, target.sigma / source.sigma, sample, c0 + d10 / r0, m0, -d10 / r0 + d11 / r1, m1, -d11 / r1, m2);
   }
 }

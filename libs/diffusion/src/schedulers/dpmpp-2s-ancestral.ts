@@ -13,15 +13,15 @@ import type { NoiseScheduleConfig, NoiseSource, SchedulerOptions } from './sched
 import { ancestralStep, type AncestralStep } from './ancestral.js';
 import { wantsKarras } from './extra-settings.js';
 import {
-  addNoiseAtSigma,
+  addNoiseAtSigmaInto,
   karrasInitNoiseSigma,
   karrasStyleSchedule,
   refuseSamplePrediction,
-  scaleForSigma,
+  scaleForSigmaInto,
   withFinalSigma,
 } from './karras-schedule.js';
-import { combine } from './latents.js';
-import { originalFromKarras } from './prediction.js';
+import { combine1Into, combine2Into, combine3Into } from './latents.js';
+import { originalFromKarrasInto } from './prediction.js';
 import { repeatAfterFirst } from './repeat-schedule.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { sigmaToTimestep, toFloat32Values } from './sigmas.js';
@@ -40,7 +40,8 @@ export class DpmppTwoSAncestralScheduler extends SchedulerBase {
   private readonly sigmas: Float64Array;
   private readonly plan: PlannedStep[];
   private readonly noise: NoiseSource;
-  private stageOneSample: Float32Array | null = null;
+  /** Whether buffer 1 holds stage one's start sample (between the two evaluations of a step). */
+  private betweenStages = false;
 
   constructor(
     private readonly config: NoiseScheduleConfig,
@@ -66,37 +67,41 @@ export class DpmppTwoSAncestralScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return scaleForSigma(sample, this.sigmas[index]);
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    scaleForSigmaInto(out, sample, this.sigmas[index]);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
-    if (this.startsRun(index)) this.stageOneSample = null;
-    const stageOne = this.stageOneSample === null;
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
+    if (this.startsRun(index)) this.betweenStages = false;
+    const stageOne = !this.betweenStages;
     // Entry 2i is σ_i (stage one of step i), entry 2i+1 its midpoint (stage two).
     const planned = this.plan[stageOne ? index / 2 : (index - 1) / 2];
     if (planned === undefined) throw new RangeError(`index ${index} is not a ${stageOne ? 'first' : 'second'}-stage entry`);
-    const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, this.sigmas[index]);
+    const original = this.buffer(0, sample.length);
+    originalFromKarrasInto(original, this.config.prediction_type, modelOutput, sample, this.sigmas[index]);
     if (stageOne && planned.sigmaDown === 0) {
       // Euler to σ_down = 0 lands on x̂₀; only the last step, where σ_next = 0, gets here.
-      return combine([1, original]);
+      return combine1Into(out, 1, original);
     }
+    const start = this.buffer(1, sample.length);
     if (stageOne) {
-      this.stageOneSample = sample.slice();
+      start.set(sample);
+      this.betweenStages = true;
       const ratio = planned.midpoint / planned.sigma;
-      return combine([ratio, sample], [1 - ratio, original]);
+      return combine2Into(out, ratio, sample, 1 - ratio, original);
     }
-    const start = this.stageOneSample as Float32Array;
-    this.stageOneSample = null;
+    this.betweenStages = false;
     const ratio = planned.sigmaDown / planned.sigma;
-    if (planned.sigmaUp === 0) return combine([ratio, start], [1 - ratio, original]);
-    return combine([ratio, start], [1 - ratio, original], [planned.sigmaUp, this.noise.randn(sample.length)]);
+    if (planned.sigmaUp === 0) return combine2Into(out, ratio, start, 1 - ratio, original);
+    const noise = this.buffer(2, sample.length);
+    this.noise.randnInto(noise);
+    combine3Into(out, ratio, start, 1 - ratio, original, planned.sigmaUp, noise);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseAtSigmaInto(out, original, noise, this.sigmas[index]);
   }
 }

@@ -11,15 +11,15 @@ import { ancestralStep } from './ancestral.js';
 import { BrownianPath } from './brownian-path.js';
 import { wantsKarras } from './extra-settings.js';
 import {
-  addNoiseAtSigma,
+  addNoiseAtSigmaInto,
   karrasInitNoiseSigma,
   karrasStyleSchedule,
   refuseSamplePrediction,
-  scaleForSigma,
+  scaleForSigmaInto,
   withFinalSigma,
 } from './karras-schedule.js';
-import { combine } from './latents.js';
-import { originalFromKarras } from './prediction.js';
+import { combine2Into, combine3Into } from './latents.js';
+import { originalFromKarrasInto } from './prediction.js';
 import { repeatAfterFirst } from './repeat-schedule.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { sigmaToTimestep, toFloat32Values } from './sigmas.js';
@@ -27,11 +27,6 @@ import { sigmaToTimestep, toFloat32Values } from './sigmas.js';
 /** The midpoint t + h/2 in t = −log σ, i.e. √(σ·σ_next). */
 function geometricMidpoint(sigma: number, sigmaNext: number): number {
   return Math.exp((Math.log(sigma) + Math.log(sigmaNext)) / 2);
-}
-
-interface FirstStage {
-  readonly sample: Float32Array;
-  readonly midpoint: number;
 }
 
 export class DpmppSdeScheduler extends SchedulerBase {
@@ -42,7 +37,8 @@ export class DpmppSdeScheduler extends SchedulerBase {
   private readonly sigmas: Float64Array;
   private readonly noise: NoiseSource;
   private path: BrownianPath | null = null;
-  private firstStage: FirstStage | null = null;
+  /** σ_mid of the step between its two evaluations (its start sample sits in buffer 1), else null. */
+  private firstStageMidpoint: number | null = null;
 
   constructor(
     private readonly config: NoiseScheduleConfig,
@@ -63,40 +59,49 @@ export class DpmppSdeScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    const stage = this.startsRun(index) ? null : this.firstStage;
-    return scaleForSigma(sample, stage === null ? this.sigmas[index] : stage.midpoint);
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    const midpoint = this.startsRun(index) ? null : this.firstStageMidpoint;
+    scaleForSigmaInto(out, sample, midpoint === null ? this.sigmas[index] : midpoint);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     if (this.startsRun(index)) {
-      this.firstStage = null;
+      this.firstStageMidpoint = null;
       this.path = new BrownianPath(this.noise, sample.length);
     }
     const path = this.path ?? (this.path = new BrownianPath(this.noise, sample.length));
-    const stage = this.firstStage;
-    const sigma = stage === null ? this.sigmas[index] : this.sigmas[index - 1];
-    const sigmaNext = stage === null ? this.sigmas[index + 1] : this.sigmas[index];
-    const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, stage === null ? sigma : stage.midpoint);
+    const stageMidpoint = this.firstStageMidpoint;
+    const sigma = stageMidpoint === null ? this.sigmas[index] : this.sigmas[index - 1];
+    const sigmaNext = stageMidpoint === null ? this.sigmas[index + 1] : this.sigmas[index];
+    const original = this.buffer(0, sample.length);
+    originalFromKarrasInto(original, this.config.prediction_type, modelOutput, sample, stageMidpoint === null ? sigma : stageMidpoint);
     if (sigmaNext === 0) {
       const ratio = (sigmaNext - sigma) / sigma;
-      return combine([1 + ratio, sample], [-ratio, original]);
+      return combine2Into(out, 1 + ratio, sample, -ratio, original);
     }
     const midpoint = geometricMidpoint(sigma, sigmaNext);
-    const target = stage === null ? midpoint : sigmaNext;
-    const start = stage === null ? sample : stage.sample;
+    const target = stageMidpoint === null ? midpoint : sigmaNext;
+    const stageSample = this.buffer(1, sample.length);
     const { sigmaDown, sigmaUp } = ancestralStep(sigma, target);
     // (σ_down/σ)·x − expm1(log(σ_down/σ))·x̂₀, the exponential-integrator step in t = −log σ.
     const decay = sigmaDown / sigma;
-    const next = combine([decay, start], [-Math.expm1(Math.log(decay)), original], [sigmaUp, path.normalizedIncrement(sigma, target)]);
-    this.firstStage = stage === null ? { sample: sample.slice(), midpoint } : null;
-    return next;
+    const increment = this.buffer(2, sample.length);
+    path.normalizedIncrementInto(sigma, target, increment);
+    if (stageMidpoint === null) {
+      // Stage one starts from this sample; keep it for stage two before `out` (maybe `sample`) is written.
+      stageSample.set(sample);
+      combine3Into(out, decay, stageSample, -Math.expm1(Math.log(decay)), original, sigmaUp, increment);
+      this.firstStageMidpoint = midpoint;
+      return;
+    }
+    combine3Into(out, decay, stageSample, -Math.expm1(Math.log(decay)), original, sigmaUp, increment);
+    this.firstStageMidpoint = null;
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseAtSigmaInto(out, original, noise, this.sigmas[index]);
   }
 }

@@ -7,15 +7,15 @@ import type { NoiseScheduleConfig, NoiseSource, SchedulerOptions } from './sched
 import { ancestralStep } from './ancestral.js';
 import { wantsKarras } from './extra-settings.js';
 import {
-  addNoiseAtSigma,
+  addNoiseAtSigmaInto,
   karrasInitNoiseSigma,
   karrasStyleSchedule,
   refuseSamplePrediction,
-  scaleForSigma,
+  scaleForSigmaInto,
   withFinalSigma,
 } from './karras-schedule.js';
-import { combine } from './latents.js';
-import { originalFromKarras } from './prediction.js';
+import { combine2Into, combine3Into } from './latents.js';
+import { originalFromKarrasInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 
 export class EulerAncestralScheduler extends SchedulerBase {
@@ -38,23 +38,26 @@ export class EulerAncestralScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return scaleForSigma(sample, this.sigmas[index]);
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    scaleForSigmaInto(out, sample, this.sigmas[index]);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     const sigma = this.sigmas[index];
-    const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, sigma);
+    const original = this.buffer(0, sample.length);
+    originalFromKarrasInto(original, this.config.prediction_type, modelOutput, sample, sigma);
     const { sigmaDown, sigmaUp } = ancestralStep(sigma, this.sigmas[index + 1]);
     const ratio = (sigmaDown - sigma) / sigma;
-    if (sigmaUp === 0) return combine([1 + ratio, sample], [-ratio, original]);
-    return combine([1 + ratio, sample], [-ratio, original], [sigmaUp, this.noise.randn(sample.length)]);
+    if (sigmaUp === 0) return combine2Into(out, 1 + ratio, sample, -ratio, original);
+    const noise = this.buffer(1, sample.length);
+    this.noise.randnInto(noise);
+    combine3Into(out, 1 + ratio, sample, -ratio, original, sigmaUp, noise);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseAtSigmaInto(out, original, noise, this.sigmas[index]);
   }
 }

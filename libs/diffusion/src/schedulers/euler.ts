@@ -5,9 +5,9 @@
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { alphasCumprodForSigmas } from './alphas.js';
 import { readChoice, wantsKarras } from './extra-settings.js';
-import { addNoiseAtSigma, karrasInitNoiseSigma, karrasStyleSchedule, scaleForSigma, withFinalSigma } from './karras-schedule.js';
-import { combine } from './latents.js';
-import { originalFromKarras } from './prediction.js';
+import { addNoiseAtSigmaInto, karrasInitNoiseSigma, karrasStyleSchedule, scaleForSigmaInto, withFinalSigma } from './karras-schedule.js';
+import { combine2Into } from './latents.js';
+import { originalFromKarrasInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 
 export class EulerScheduler extends SchedulerBase {
@@ -32,22 +32,23 @@ export class EulerScheduler extends SchedulerBase {
     this.initNoiseSigma = karrasInitNoiseSigma(config, this.sigmas);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return scaleForSigma(sample, this.sigmas[index]);
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    scaleForSigmaInto(out, sample, this.sigmas[index]);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     const sigma = this.sigmas[index];
-    const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, sigma);
+    const original = this.buffer(0, sample.length);
+    originalFromKarrasInto(original, this.config.prediction_type, modelOutput, sample, sigma);
     // x + d·dt with d = (x − x̂₀)/σ, written as one combination of x and x̂₀.
     const ratio = (this.sigmas[index + 1] - sigma) / sigma;
-    return combine([1 + ratio, sample], [-ratio, original]);
+    combine2Into(out, 1 + ratio, sample, -ratio, original);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseAtSigmaInto(out, original, noise, this.sigmas[index]);
   }
 }

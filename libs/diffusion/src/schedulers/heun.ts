@@ -5,17 +5,11 @@
  */
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { wantsKarras } from './extra-settings.js';
-import { addNoiseAtSigma, karrasInitNoiseSigma, karrasStyleSchedule, scaleForSigma, withFinalSigma } from './karras-schedule.js';
-import { clamp, combine } from './latents.js';
-import { originalFromKarras } from './prediction.js';
+import { addNoiseAtSigmaInto, karrasInitNoiseSigma, karrasStyleSchedule, scaleForSigmaInto, withFinalSigma } from './karras-schedule.js';
+import { clampInPlace, combine2Into, combine3Into } from './latents.js';
+import { originalFromKarrasInto } from './prediction.js';
 import { repeatAfterFirst } from './repeat-schedule.js';
 import { SchedulerBase } from './scheduler-base.js';
-
-interface PredictorState {
-  readonly derivative: Float32Array;
-  readonly dt: number;
-  readonly sample: Float32Array;
-}
 
 export class HeunScheduler extends SchedulerBase {
   readonly timesteps: Float64Array;
@@ -23,7 +17,8 @@ export class HeunScheduler extends SchedulerBase {
   readonly order = 2;
   /** [σ0, σ1, σ1, …, σ_{n−1}, σ_{n−1}, 0], aligned with timesteps plus the final 0. */
   private readonly sigmas: Float64Array;
-  private predictor: PredictorState | null = null;
+  /** Between the predictor and the corrector: dt of the step (its derivative and start sample sit in buffers 1 and 2). */
+  private predictorDt: number | null = null;
 
   constructor(
     private readonly config: NoiseScheduleConfig,
@@ -37,33 +32,40 @@ export class HeunScheduler extends SchedulerBase {
     this.initNoiseSigma = karrasInitNoiseSigma(config, this.sigmas);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return scaleForSigma(sample, this.sigmas[index]);
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    scaleForSigmaInto(out, sample, this.sigmas[index]);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
-    if (this.startsRun(index)) this.predictor = null;
-    const predictor = this.predictor;
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
+    if (this.startsRun(index)) this.predictorDt = null;
+    const predictorDt = this.predictorDt;
     // The predictor evaluated the model at σ; the corrector at σ_next.
-    const sigma = predictor === null ? this.sigmas[index] : this.sigmas[index - 1];
-    const sigmaNext = predictor === null ? this.sigmas[index + 1] : this.sigmas[index];
-    const sigmaInput = predictor === null ? sigma : sigmaNext;
-    let original = originalFromKarras(this.config.prediction_type, modelOutput, sample, sigmaInput);
-    if (this.config.clip_sample) original = clamp(original, this.config.clip_sample_range);
-    const derivative = combine([1 / sigmaInput, sample], [-1 / sigmaInput, original]);
-    if (predictor === null) {
+    const sigma = predictorDt === null ? this.sigmas[index] : this.sigmas[index - 1];
+    const sigmaNext = predictorDt === null ? this.sigmas[index + 1] : this.sigmas[index];
+    const sigmaInput = predictorDt === null ? sigma : sigmaNext;
+    const original = this.buffer(0, sample.length);
+    originalFromKarrasInto(original, this.config.prediction_type, modelOutput, sample, sigmaInput);
+    if (this.config.clip_sample) clampInPlace(original, this.config.clip_sample_range);
+    const predictorDerivative = this.buffer(1, sample.length);
+    const predictorSample = this.buffer(2, sample.length);
+    if (predictorDt === null) {
       const dt = sigmaNext - sigma;
-      this.predictor = { derivative, dt, sample: sample.slice() };
-      return combine([1, sample], [dt, derivative]);
+      combine2Into(predictorDerivative, 1 / sigmaInput, sample, -1 / sigmaInput, original);
+      predictorSample.set(sample);
+      this.predictorDt = dt;
+      return combine2Into(out, 1, sample, dt, predictorDerivative);
     }
-    this.predictor = null;
-    return combine([1, predictor.sample], [predictor.dt / 2, predictor.derivative], [predictor.dt / 2, derivative]);
+    // The corrector's derivative replaces x̂₀ in its own buffer.
+    const derivative = original;
+    combine2Into(derivative, 1 / sigmaInput, sample, -1 / sigmaInput, original);
+    this.predictorDt = null;
+    combine3Into(out, 1, predictorSample, predictorDt / 2, predictorDerivative, predictorDt / 2, derivative);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseAtSigmaInto(out, original, noise, this.sigmas[index]);
   }
 }

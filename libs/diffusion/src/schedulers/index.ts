@@ -14,6 +14,7 @@ export {
   SCHEDULERS,
   listSchedulers,
   resolveScheduler,
+  samplerName,
   schedulerForModelDefault,
   type RegisteredScheduler,
   type ResolvedScheduler,

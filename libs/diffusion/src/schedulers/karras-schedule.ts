@@ -6,7 +6,7 @@
 import type { NoiseScheduleConfig, PredictionType } from './scheduler.js';
 import { alphasCumprodForSigmas } from './alphas.js';
 import { readOptionalNumber } from './extra-settings.js';
-import { combine } from './latents.js';
+import { combine1Into, combine2Into } from './latents.js';
 import { interpIndexed, roundHalfEven } from './numpy-compat.js';
 import { karrasSigmas, logSigmas, sigmaToTimestep, toFloat32Values, trainingSigmas } from './sigmas.js';
 import { sigmaFamilyTimesteps } from './spacing.js';
@@ -61,12 +61,12 @@ export function karrasInitNoiseSigma(config: NoiseScheduleConfig, sigmas: Float6
 }
 
 /** The UNet sees x/√(σ²+1), which has unit variance for x = x₀ + σ·ε with unit-variance x₀. */
-export function scaleForSigma(sample: Float32Array, sigma: number): Float32Array {
-  return combine([1 / Math.sqrt(sigma * sigma + 1), sample]);
+export function scaleForSigmaInto(out: Float32Array, sample: Float32Array, sigma: number): void {
+  combine1Into(out, 1 / Math.sqrt(sigma * sigma + 1), sample);
 }
 
-export function addNoiseAtSigma(original: Float32Array, noise: Float32Array, sigma: number): Float32Array {
-  return combine([1, original], [sigma, noise]);
+export function addNoiseAtSigmaInto(out: Float32Array, original: Float32Array, noise: Float32Array, sigma: number): void {
+  combine2Into(out, 1, original, sigma, noise);
 }
 
 /** Some k-diffusion ports in diffusers raise for `sample` prediction; so do these. */

@@ -7,15 +7,15 @@
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { wantsKarras } from './extra-settings.js';
 import {
-  addNoiseAtSigma,
+  addNoiseAtSigmaInto,
   karrasInitNoiseSigma,
   karrasStyleSchedule,
   refuseSamplePrediction,
-  scaleForSigma,
+  scaleForSigmaInto,
   withFinalSigma,
 } from './karras-schedule.js';
-import { combine } from './latents.js';
-import { originalFromKarras } from './prediction.js';
+import { combine2Into, combine3Into } from './latents.js';
+import { originalFromKarrasInto } from './prediction.js';
 import { interleaveAfterFirst, repeatAfterFirst } from './repeat-schedule.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { sigmaToTimestep, toFloat32Values } from './sigmas.js';
@@ -28,7 +28,8 @@ export class Kdpm2Scheduler extends SchedulerBase {
   private readonly sigmas: Float64Array;
   /** Midpoints laid out like `sigmas`: entry 2k−1 and 2k hold √(σ_k·σ_{k−1}). */
   private readonly midpoints: Float64Array;
-  private predictorSample: Float32Array | null = null;
+  /** Whether buffer 1 holds the predictor's start sample (between the two evaluations of a step). */
+  private betweenStages = false;
 
   constructor(
     private readonly config: NoiseScheduleConfig,
@@ -47,35 +48,37 @@ export class Kdpm2Scheduler extends SchedulerBase {
     this.initNoiseSigma = karrasInitNoiseSigma(config, this.sigmas);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    const firstStage = this.predictorSample === null || this.startsRun(index);
-    return scaleForSigma(sample, firstStage ? this.sigmas[index] : this.midpoints[index]);
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    const firstStage = !this.betweenStages || this.startsRun(index);
+    scaleForSigmaInto(out, sample, firstStage ? this.sigmas[index] : this.midpoints[index]);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
-    if (this.startsRun(index)) this.predictorSample = null;
-    const predictorSample = this.predictorSample;
-    if (predictorSample === null) {
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
+    if (this.startsRun(index)) this.betweenStages = false;
+    const original = this.buffer(0, sample.length);
+    const predictorSample = this.buffer(1, sample.length);
+    if (!this.betweenStages) {
       const sigma = this.sigmas[index];
       const midpoint = this.midpoints[index + 1];
-      const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, sigma);
-      this.predictorSample = sample.slice();
+      originalFromKarrasInto(original, this.config.prediction_type, modelOutput, sample, sigma);
+      predictorSample.set(sample);
+      this.betweenStages = true;
       const ratio = (midpoint - sigma) / sigma;
-      return combine([1 + ratio, sample], [-ratio, original]);
+      return combine2Into(out, 1 + ratio, sample, -ratio, original);
     }
     const sigma = this.sigmas[index - 1];
     const midpoint = this.midpoints[index];
     const sigmaNext = this.sigmas[index];
-    const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, midpoint);
-    this.predictorSample = null;
+    originalFromKarrasInto(original, this.config.prediction_type, modelOutput, sample, midpoint);
+    this.betweenStages = false;
     const ratio = (sigmaNext - sigma) / midpoint;
-    return combine([1, predictorSample], [ratio, sample], [-ratio, original]);
+    combine3Into(out, 1, predictorSample, ratio, sample, -ratio, original);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseAtSigmaInto(out, original, noise, this.sigmas[index]);
   }
 }

@@ -7,11 +7,11 @@
  */
 import type { NoiseScheduleConfig, NoiseSource, SchedulerOptions } from './scheduler.js';
 import { alphasCumprod } from './alphas.js';
-import { addNoiseDiscrete } from './discrete-schedule.js';
+import { addNoiseDiscreteInto } from './discrete-schedule.js';
 import { SchedulerConfigError } from './errors.js';
 import { readInteger, readNumber, refuseEnabled } from './extra-settings.js';
-import { clamp, combine } from './latents.js';
-import { originalFromVp } from './prediction.js';
+import { clampInPlace, combine2Into } from './latents.js';
+import { originalFromVpInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 
 const SIGMA_DATA = 0.5;
@@ -51,28 +51,32 @@ export class LcmScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return sample.slice();
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     const timestep = this.timesteps[index];
     const alphaProd = this.alphas[timestep];
     const scaled = timestep * this.timestepScaling;
     const cSkip = SIGMA_DATA ** 2 / (scaled ** 2 + SIGMA_DATA ** 2);
     const cOut = scaled / Math.sqrt(scaled ** 2 + SIGMA_DATA ** 2);
-    let original = originalFromVp(this.config.prediction_type, modelOutput, sample, Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd));
-    if (this.config.clip_sample) original = clamp(original, this.config.clip_sample_range);
-    const denoised = combine([cOut, original], [cSkip, sample]);
-    if (index === this.timesteps.length - 1) return denoised;
+    const original = this.buffer(0, sample.length);
+    originalFromVpInto(original, this.config.prediction_type, modelOutput, sample, Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd));
+    if (this.config.clip_sample) clampInPlace(original, this.config.clip_sample_range);
+    // The denoised estimate is rounded to float32 before re-noising, as the two-pass reference does.
+    combine2Into(out, cOut, original, cSkip, sample);
+    if (index === this.timesteps.length - 1) return;
     const alphaPrev = this.alphas[this.timesteps[index + 1]];
-    return combine([Math.sqrt(alphaPrev), denoised], [Math.sqrt(1 - alphaPrev), this.noise.randn(sample.length)]);
+    const noise = this.buffer(1, sample.length);
+    this.noise.randnInto(noise);
+    combine2Into(out, Math.sqrt(alphaPrev), out, Math.sqrt(1 - alphaPrev), noise);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseDiscrete(original, noise, this.alphas[this.timesteps[index]]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseDiscreteInto(out, original, noise, this.alphas[this.timesteps[index]]);
   }
 }

@@ -5,9 +5,10 @@
  */
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { wantsKarras } from './extra-settings.js';
-import { addNoiseAtSigma, karrasInitNoiseSigma, karrasStyleSchedule, scaleForSigma, withFinalSigma } from './karras-schedule.js';
-import { combine, type Term } from './latents.js';
-import { originalFromKarras } from './prediction.js';
+import { addNoiseAtSigmaInto, karrasInitNoiseSigma, karrasStyleSchedule, scaleForSigmaInto, withFinalSigma } from './karras-schedule.js';
+import { combine2Into, TermList } from './latents.js';
+import { LatentHistory } from './latent-history.js';
+import { originalFromKarrasInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 
 const MAX_ORDER = 4;
@@ -20,7 +21,8 @@ export class LmsScheduler extends SchedulerBase {
   readonly initNoiseSigma: number;
   readonly order = 1;
   private readonly sigmas: Float64Array;
-  private derivatives: Float32Array[] = [];
+  private readonly derivatives = new LatentHistory(MAX_ORDER);
+  private readonly terms = new TermList(MAX_ORDER + 1);
 
   constructor(
     private readonly config: NoiseScheduleConfig,
@@ -33,29 +35,29 @@ export class LmsScheduler extends SchedulerBase {
     this.initNoiseSigma = karrasInitNoiseSigma(config, this.sigmas);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return scaleForSigma(sample, this.sigmas[index]);
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    scaleForSigmaInto(out, sample, this.sigmas[index]);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
-    if (this.startsRun(index)) this.derivatives = [];
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
+    if (this.startsRun(index)) this.derivatives.clear();
     const sigma = this.sigmas[index];
-    const original = originalFromKarras(this.config.prediction_type, modelOutput, sample, sigma);
-    this.derivatives.push(combine([1 / sigma, sample], [-1 / sigma, original]));
-    if (this.derivatives.length > MAX_ORDER) this.derivatives.shift();
+    const derivative = this.derivatives.spare(sample.length);
+    originalFromKarrasInto(derivative, this.config.prediction_type, modelOutput, sample, sigma);
+    combine2Into(derivative, 1 / sigma, sample, -1 / sigma, derivative);
+    this.derivatives.push(derivative);
     // The polynomial's order is the history length, so an img2img run starts at first order.
     const order = this.derivatives.length;
-    const terms: Term[] = [[1, sample]];
-    const newestFirst = [...this.derivatives].reverse();
-    for (let k = 0; k < order; k++) terms.push([this.lmsCoefficient(order, index, k), newestFirst[k]]);
-    return combine(...terms);
+    const terms = this.terms.clear().add(1, sample);
+    for (let k = 0; k < order; k++) terms.add(this.lmsCoefficient(order, index, k), this.derivatives.newest(k));
+    terms.into(out);
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseAtSigma(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseAtSigmaInto(out, original, noise, this.sigmas[index]);
   }
 
   /** ∫_{σ_t}^{σ_{t+1}} of the Lagrange basis polynomial for the derivative `current` steps back. */

@@ -8,10 +8,11 @@
  */
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { alphasCumprod } from './alphas.js';
-import { addNoiseDiscrete, alphaAt, finalAlphaCumprod } from './discrete-schedule.js';
+import { addNoiseDiscreteInto, alphaAt, finalAlphaCumprod } from './discrete-schedule.js';
 import { SchedulerConfigError } from './errors.js';
 import { readBoolean } from './extra-settings.js';
-import { combine, type Term } from './latents.js';
+import { combine2Into, combine3Into, combine4Into } from './latents.js';
+import { LatentHistory } from './latent-history.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { discreteTimesteps } from './spacing.js';
 
@@ -27,9 +28,8 @@ export class PndmScheduler extends SchedulerBase {
   private readonly prkCount: number;
   private counter = 0;
   /** Raw model outputs kept for the multistep formula, oldest first (diffusers' `ets`). */
-  private ets: Float32Array[] = [];
-  private currentSample: Float32Array | null = null;
-  private rkAccumulator: Term[] = [];
+  private readonly ets = new LatentHistory(PNDM_ORDER);
+  private hasCurrentSample = false;
 
   constructor(
     private readonly config: NoiseScheduleConfig,
@@ -62,86 +62,103 @@ export class PndmScheduler extends SchedulerBase {
     }
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return sample.slice();
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     if (this.startsRun(index)) {
       this.counter = 0;
-      this.ets = [];
-      this.currentSample = null;
-      this.rkAccumulator = [];
+      this.ets.clear();
+      this.hasCurrentSample = false;
     }
-    const next = this.counter < this.prkCount ? this.stepRungeKutta(modelOutput, index, sample) : this.stepLinearMultistep(modelOutput, index, sample);
+    if (this.counter < this.prkCount) this.stepRungeKutta(modelOutput, index, sample, out);
+    else this.stepLinearMultistep(modelOutput, index, sample, out);
     this.counter++;
-    return next;
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseDiscrete(original, noise, this.alphas[this.timesteps[index]]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseDiscreteInto(out, original, noise, this.alphas[this.timesteps[index]]);
   }
 
-  private stepRungeKutta(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
+  /** diffusers' `cur_sample`: the sample a multi-evaluation step started from (buffer 1). */
+  private keepCurrentSample(sample: Float32Array): void {
+    this.buffer(1, sample.length).set(sample);
+    this.hasCurrentSample = true;
+  }
+
+  /** The kept start sample, copied into `out` when it is `sample` itself, or `sample` if none is kept. */
+  private startSample(sample: Float32Array): Float32Array {
+    return this.hasCurrentSample ? this.buffer(1, sample.length) : sample;
+  }
+
+  private stepRungeKutta(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
     const half = Math.floor(this.stride / 2);
     const prevTimestep = this.timesteps[index] - (this.counter % 2 ? 0 : half);
     const timestep = this.timesteps[Math.floor(this.counter / 4) * 4 + (index - this.counter)];
+    // diffusers' running RK sum: the 1/6, 1/3, 1/3 weighted outputs of stages 0–2 (buffers 2–4).
     let output = modelOutput;
     switch (this.counter % 4) {
-      case 0:
-        this.rkAccumulator = [[1 / 6, modelOutput.slice()]];
-        this.ets.push(modelOutput.slice());
-        this.currentSample = sample.slice();
+      case 0: {
+        this.buffer(2, sample.length).set(modelOutput);
+        const kept = this.ets.spare(sample.length);
+        kept.set(modelOutput);
+        this.ets.push(kept);
+        this.keepCurrentSample(sample);
         break;
+      }
       case 1:
+        this.buffer(3, sample.length).set(modelOutput);
+        break;
       case 2:
-        this.rkAccumulator.push([1 / 3, modelOutput.slice()]);
+        this.buffer(4, sample.length).set(modelOutput);
         break;
       case 3:
-        output = combine(...this.rkAccumulator, [1 / 6, modelOutput]);
-        this.rkAccumulator = [];
+        output = this.buffer(0, sample.length);
+        combine4Into(output, 1 / 6, this.buffer(2, sample.length), 1 / 3, this.buffer(3, sample.length), 1 / 3, this.buffer(4, sample.length), 1 / 6, modelOutput);
         break;
     }
-    return this.transfer(this.currentSample ?? sample, timestep, prevTimestep, output);
+    this.transfer(this.startSample(sample), timestep, prevTimestep, output, out);
   }
 
-  private stepLinearMultistep(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
+  private stepLinearMultistep(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
     let timestep = this.timesteps[index];
     let prevTimestep = timestep - this.stride;
     if (this.counter !== 1) {
-      this.ets = this.ets.slice(-3);
-      this.ets.push(modelOutput.slice());
+      const kept = this.ets.spare(sample.length);
+      kept.set(modelOutput);
+      this.ets.push(kept);
     } else {
       // Second evaluation at the repeated timestep: redo the first step from its start.
       prevTimestep = timestep;
       timestep = timestep + this.stride;
     }
     const ets = this.ets;
-    const e = (back: number): Float32Array => ets[ets.length - 1 - back];
-    let output: Float32Array;
+    const e = (back: number): Float32Array => ets.newest(back);
+    let output = this.buffer(0, sample.length);
     let start = sample;
     if (ets.length === 1 && this.counter === 0) {
       output = modelOutput;
-      this.currentSample = sample.slice();
+      this.keepCurrentSample(sample);
     } else if (ets.length === 1 && this.counter === 1) {
-      output = combine([0.5, modelOutput], [0.5, e(0)]);
-      start = this.currentSample ?? sample;
-      this.currentSample = null;
+      combine2Into(output, 0.5, modelOutput, 0.5, e(0));
+      start = this.startSample(sample);
+      this.hasCurrentSample = false;
     } else if (ets.length === 2) {
-      output = combine([1.5, e(0)], [-0.5, e(1)]);
+      combine2Into(output, 1.5, e(0), -0.5, e(1));
     } else if (ets.length === 3) {
-      output = combine([23 / 12, e(0)], [-16 / 12, e(1)], [5 / 12, e(2)]);
+      combine3Into(output, 23 / 12, e(0), -16 / 12, e(1), 5 / 12, e(2));
     } else {
-      output = combine([55 / 24, e(0)], [-59 / 24, e(1)], [37 / 24, e(2)], [-9 / 24, e(3)]);
+      combine4Into(output, 55 / 24, e(0), -59 / 24, e(1), 37 / 24, e(2), -9 / 24, e(3));
     }
-    return this.transfer(start, timestep, prevTimestep, output);
+    this.transfer(start, timestep, prevTimestep, output, out);
   }
 
-  /** PNDM's φ: moves `sample` from `timestep` to `prevTimestep` given an ε (or v) estimate. */
-  private transfer(sample: Float32Array, timestep: number, prevTimestep: number, output: Float32Array): Float32Array {
+  /** PNDM's φ: moves `sample` from `timestep` to `prevTimestep` given an ε (or v) estimate, into `out`. */
+  private transfer(sample: Float32Array, timestep: number, prevTimestep: number, output: Float32Array, out: Float32Array): void {
     const alphaProd = this.alphas[timestep];
     const alphaPrev = alphaAt(this.alphas, prevTimestep, this.finalAlpha);
     const betaProd = 1 - alphaProd;
@@ -151,11 +168,8 @@ export class PndmScheduler extends SchedulerBase {
     const outputCoefficient = -(alphaPrev - alphaProd) / denominator;
     if (this.config.prediction_type === 'v_prediction') {
       // ε = √ᾱ·v + √(1−ᾱ)·x, with x the sample being transferred.
-      return combine(
-        [sampleCoefficient + outputCoefficient * Math.sqrt(betaProd), sample],
-        [outputCoefficient * Math.sqrt(alphaProd), output],
-      );
+      return combine2Into(out, sampleCoefficient + outputCoefficient * Math.sqrt(betaProd), sample, outputCoefficient * Math.sqrt(alphaProd), output);
     }
-    return combine([sampleCoefficient, sample], [outputCoefficient, output]);
+    combine2Into(out, sampleCoefficient, sample, outputCoefficient, output);
   }
 }

@@ -1,46 +1,49 @@
 /**
- * Turning a model output into a prediction of the clean latent x₀, for the two ways samplers
- * parameterise the noisy sample.
+ * Turning a model output into a prediction of the clean latent x₀ (or the noise ε), for the two
+ * ways samplers parameterise the noisy sample. Each writes into `out` (which may alias neither
+ * input unless noted) with the arithmetic of `combine`, so results are bit-identical to it.
  */
 import type { PredictionType } from './scheduler.js';
-import { combine } from './latents.js';
+import { combine2Into } from './latents.js';
 
 /**
  * VP form, x_t = α·x₀ + σ·ε with α² + σ² = 1 (DDIM, DDPM, LCM with α = √ᾱ; DPM-Solver, UniPC,
  * DEIS with α, σ from the σ schedule).
  */
-export function originalFromVp(
+export function originalFromVpInto(
+  out: Float32Array,
   prediction: PredictionType,
   modelOutput: Float32Array,
   sample: Float32Array,
   alpha: number,
   sigma: number,
-): Float32Array {
+): void {
   switch (prediction) {
     case 'epsilon':
-      return combine([1 / alpha, sample], [-sigma / alpha, modelOutput]);
+      return combine2Into(out, 1 / alpha, sample, -sigma / alpha, modelOutput);
     case 'v_prediction':
-      return combine([alpha, sample], [-sigma, modelOutput]);
+      return combine2Into(out, alpha, sample, -sigma, modelOutput);
     case 'sample':
-      return modelOutput.slice();
+      return out.set(modelOutput);
   }
 }
 
 /** VP form, the noise ε implied by a model output. */
-export function epsilonFromVp(
+export function epsilonFromVpInto(
+  out: Float32Array,
   prediction: PredictionType,
   modelOutput: Float32Array,
   sample: Float32Array,
   alpha: number,
   sigma: number,
-): Float32Array {
+): void {
   switch (prediction) {
     case 'epsilon':
-      return modelOutput.slice();
+      return out.set(modelOutput);
     case 'v_prediction':
-      return combine([alpha, modelOutput], [sigma, sample]);
+      return combine2Into(out, alpha, modelOutput, sigma, sample);
     case 'sample':
-      return combine([1 / sigma, sample], [-alpha / sigma, modelOutput]);
+      return combine2Into(out, 1 / sigma, sample, -alpha / sigma, modelOutput);
   }
 }
 
@@ -48,18 +51,13 @@ export function epsilonFromVp(
  * Karras form, x = x₀ + σ·ε where the UNet saw x/√(σ²+1): ε gives x − σ·ε, v gives
  * −σ/√(σ²+1)·v + x/(σ²+1), exactly as diffusers' Euler-family samplers write it.
  */
-export function originalFromKarras(
-  prediction: PredictionType,
-  modelOutput: Float32Array,
-  sample: Float32Array,
-  sigma: number,
-): Float32Array {
+export function originalFromKarrasInto(out: Float32Array, prediction: PredictionType, modelOutput: Float32Array, sample: Float32Array, sigma: number): void {
   switch (prediction) {
     case 'epsilon':
-      return combine([1, sample], [-sigma, modelOutput]);
+      return combine2Into(out, 1, sample, -sigma, modelOutput);
     case 'v_prediction':
-      return combine([-sigma / Math.sqrt(sigma * sigma + 1), modelOutput], [1 / (sigma * sigma + 1), sample]);
+      return combine2Into(out, -sigma / Math.sqrt(sigma * sigma + 1), modelOutput, 1 / (sigma * sigma + 1), sample);
     case 'sample':
-      return modelOutput.slice();
+      return out.set(modelOutput);
   }
 }

@@ -16,6 +16,7 @@ import { DpmSolverMultistepScheduler } from './dpm-solver-multistep.js';
 import { DpmppSdeScheduler } from './dpmpp-sde.js';
 import { DpmppTwoSAncestralScheduler } from './dpmpp-2s-ancestral.js';
 import { UnknownSchedulerError } from './errors.js';
+import { wantsKarras } from './extra-settings.js';
 import { EulerScheduler } from './euler.js';
 import { EulerAncestralScheduler } from './euler-ancestral.js';
 import { HeunScheduler } from './heun.js';
@@ -156,6 +157,18 @@ export function resolveScheduler(name: string): ResolvedScheduler {
     if (base?.supportsKarras) return { definition: base, karras: true };
   }
   throw new UnknownSchedulerError(name, validNames());
+}
+
+/**
+ * The full sampler name as AUTOMATIC1111 writes it in the infotext ("DPM++ 2M Karras"), so that
+ * resolving it again gives the same sampler and σ schedule. Karras σ counts when the name asked
+ * for it or the model's scheduler_config sets use_karras_sigmas, for samplers that support it.
+ */
+export function samplerName(resolved: { readonly definition: SchedulerDefinition; readonly karras: boolean }, config?: NoiseScheduleConfig): string {
+  const { definition } = resolved;
+  const supportsKarras = SCHEDULERS.find((registered) => registered.id === definition.id)?.supportsKarras ?? false;
+  const karras = config ? wantsKarras(config, resolved.karras) : resolved.karras;
+  return supportsKarras && karras ? `${definition.label} Karras` : definition.label;
 }
 
 export interface SchedulerListing {

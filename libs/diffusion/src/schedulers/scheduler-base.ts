@@ -1,4 +1,4 @@
-/** What every scheduler shares: the begin index for img2img and argument checks. */
+/** What every scheduler shares: the begin index for img2img, argument checks, per-run buffers. */
 import type { Scheduler } from './scheduler.js';
 import { assertSameLength } from './latents.js';
 
@@ -7,6 +7,7 @@ export abstract class SchedulerBase implements Scheduler {
   abstract readonly initNoiseSigma: number;
   abstract readonly order: number;
   private begin = 0;
+  private readonly buffers: Float32Array[] = [];
 
   get beginIndex(): number {
     return this.begin;
@@ -20,9 +21,27 @@ export abstract class SchedulerBase implements Scheduler {
     this.begin = index;
   }
 
-  abstract scaleModelInput(sample: Float32Array, index: number): Float32Array;
-  abstract step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array;
-  abstract addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array;
+  abstract scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void;
+  abstract stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void;
+  abstract addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void;
+
+  scaleModelInput(sample: Float32Array, index: number): Float32Array {
+    const out = new Float32Array(sample.length);
+    this.scaleModelInputInto(sample, index, out);
+    return out;
+  }
+
+  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
+    const out = new Float32Array(sample.length);
+    this.stepInto(modelOutput, index, sample, out);
+    return out;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    const out = new Float32Array(original.length);
+    this.addNoiseInto(original, noise, index, out);
+    return out;
+  }
 
   protected checkIndex(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.timesteps.length) {
@@ -30,13 +49,33 @@ export abstract class SchedulerBase implements Scheduler {
     }
   }
 
-  protected checkStep(modelOutput: Float32Array, index: number, sample: Float32Array): void {
+  protected checkStep(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
     this.checkIndex(index);
     assertSameLength(modelOutput, sample, 'model output');
+    assertSameLength(out, sample, 'output buffer');
+    if (out === modelOutput) throw new RangeError('step output buffer must not be the model output');
+  }
+
+  protected checkInto(values: Float32Array, index: number, out: Float32Array): void {
+    this.checkIndex(index);
+    assertSameLength(out, values, 'output buffer');
   }
 
   /** Multistep and two-stage samplers forget their history when a run (re)starts. */
   protected startsRun(index: number): boolean {
     return index === this.begin;
+  }
+
+  /**
+   * Working buffer number `slot` of `length` floats, kept for the scheduler's life: allocated on
+   * first use, reused by every later step.
+   */
+  protected buffer(slot: number, length: number): Float32Array {
+    let buffer = this.buffers[slot];
+    if (buffer === undefined || buffer.length !== length) {
+      buffer = new Float32Array(length);
+      this.buffers[slot] = buffer;
+    }
+    return buffer;
   }
 }

@@ -5,15 +5,20 @@
  *   const s = create(config, { steps, noise });
  *   let x = initialNoise * s.initNoiseSigma;            // or s.addNoise(...) for img2img
  *   for (let i = s.beginIndex; i < s.timesteps.length; i++) {
- *     const input = s.scaleModelInput(x, i);
+ *     s.scaleModelInputInto(x, i, input);                // preallocated UNet input
  *     const output = unet(input, s.timesteps[i]);        // after classifier-free guidance
- *     x = s.step(output, i, x);
+ *     s.stepInto(output, i, x, x);                       // in place
  *   }
  *
  * `timesteps` has one entry per model evaluation: second-order samplers (Heun, DPM2) and PNDM
  * repeat entries, exactly as diffusers' `scheduler.timesteps` does. Latents are plain
  * Float32Arrays (NCHW, contiguous); a scheduler never keeps references to arrays it was given
  * past the call unless it copied them.
+ *
+ * The `…Into` methods are the per-step path: they write into a caller-provided `out` and keep
+ * their working state in buffers allocated once per run, so a run allocates the same whatever its
+ * step count. `step`, `scaleModelInput` and `addNoise` are the same computations into a new array
+ * (bit-identical), for set-up code and tests.
  */
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
 export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
@@ -47,6 +52,8 @@ export interface NoiseScheduleConfig {
 export interface NoiseSource {
   /** `count` independent standard-normal samples. */
   randn(count: number): Float32Array;
+  /** Fills out[start, end) with the next samples of the stream: the values `randn(end − start)` would return. */
+  randnInto(out: Float32Array, start?: number, end?: number): void;
 }
 
 export interface SchedulerOptions {
@@ -68,6 +75,12 @@ export interface Scheduler {
   step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array;
   /** Forward-diffuse clean latents to the noise level of `timesteps[index]` (img2img, inpaint blending). */
   addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array;
+  /** The UNet input for `sample` into `out`; `out` may be `sample`. */
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void;
+  /** The next sample into `out`; `out` may be `sample` (in place) but not `modelOutput`. */
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void;
+  /** `addNoise` into `out`; `out` may be `original` or `noise`. */
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void;
 }
 
 export interface SchedulerDefinition {

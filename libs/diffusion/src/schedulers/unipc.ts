@@ -6,12 +6,13 @@
 import type { NoiseScheduleConfig, SchedulerOptions } from './scheduler.js';
 import { SchedulerConfigError } from './errors.js';
 import { readBoolean, readChoice, readInteger, readIntegerList, refuseEnabled, wantsKarras } from './extra-settings.js';
-import { combine, type Term } from './latents.js';
+import { TermList } from './latents.js';
+import { LatentHistory } from './latent-history.js';
 import { solveLinearSystem } from './linear-solve.js';
-import { epsilonFromVp, originalFromVp } from './prediction.js';
+import { epsilonFromVpInto, originalFromVpInto } from './prediction.js';
 import { SchedulerBase } from './scheduler-base.js';
 import { alphaSigmaOf, lambdaOf } from './sigmas.js';
-import { addNoiseVp, vpSchedule } from './vp-schedule.js';
+import { addNoiseVpInto, vpSchedule } from './vp-schedule.js';
 
 interface Coefficients {
   /** λ offsets of the older points relative to the newest, divided by h. */
@@ -34,9 +35,11 @@ export class UniPcScheduler extends SchedulerBase {
   private readonly solverType: 'bh1' | 'bh2';
   private readonly lowerOrderFinal: boolean;
   private readonly disabledCorrector: ReadonlySet<number>;
-  private history: Float32Array[] = [];
+  private readonly history: LatentHistory;
+  private readonly terms = new TermList(5);
   private lowerOrderSteps = 0;
-  private lastSample: Float32Array | null = null;
+  /** Whether buffer 1 holds the previous step's (corrected) sample, which the corrector starts from. */
+  private hasLastSample = false;
   private lastOrder = 1;
 
   constructor(
@@ -57,47 +60,49 @@ export class UniPcScheduler extends SchedulerBase {
     const schedule = vpSchedule(config, { steps: options.steps, karras: wantsKarras(config, options.karras), finalSigma });
     this.timesteps = schedule.timesteps;
     this.sigmas = schedule.sigmas;
+    this.history = new LatentHistory(this.solverOrder);
   }
 
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return sample.slice();
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
   }
 
-  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
-    this.checkStep(modelOutput, index, sample);
+  stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
+    this.checkStep(modelOutput, index, sample, out);
     if (this.startsRun(index)) {
-      this.history = [];
+      this.history.clear();
       this.lowerOrderSteps = 0;
-      this.lastSample = null;
+      this.hasLastSample = false;
     }
     const { alpha, sigma } = alphaSigmaOf(this.sigmas[index]);
-    const converted = this.predictX0
-      ? originalFromVp(this.config.prediction_type, modelOutput, sample, alpha, sigma)
-      : epsilonFromVp(this.config.prediction_type, modelOutput, sample, alpha, sigma);
-    let current = sample;
-    if (index > 0 && !this.disabledCorrector.has(index - 1) && this.lastSample !== null) {
-      current = this.correct(index, converted, this.lastSample, this.lastOrder);
+    const converted = this.history.spare(sample.length);
+    if (this.predictX0) originalFromVpInto(converted, this.config.prediction_type, modelOutput, sample, alpha, sigma);
+    else epsilonFromVpInto(converted, this.config.prediction_type, modelOutput, sample, alpha, sigma);
+    const lastSample = this.buffer(1, sample.length);
+    if (index > 0 && !this.disabledCorrector.has(index - 1) && this.hasLastSample) {
+      // The corrected sample replaces the previous one in its buffer (each element reads only its own).
+      this.correct(index, converted, lastSample, this.lastOrder, lastSample);
+    } else {
+      lastSample.set(sample);
     }
+    this.hasLastSample = true;
     this.history.push(converted);
-    if (this.history.length > this.solverOrder) this.history.shift();
     const wanted = this.lowerOrderFinal ? Math.min(this.solverOrder, this.timesteps.length - index) : this.solverOrder;
     const order = Math.min(wanted, this.lowerOrderSteps + 1);
     this.lastOrder = order;
-    this.lastSample = current === sample ? sample.slice() : current;
-    const next = this.predict(index, current, order);
+    this.predict(index, lastSample, order, out);
     this.lowerOrderSteps = Math.min(this.lowerOrderSteps + 1, this.solverOrder);
-    return next;
   }
 
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    this.checkIndex(index);
-    return addNoiseVp(original, noise, this.sigmas[index]);
+  addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(original, index, out);
+    addNoiseVpInto(out, original, noise, this.sigmas[index]);
   }
 
   /** `back` = 0 is the newest stored model output. */
   private newest(back: number): Float32Array {
-    return this.history[this.history.length - 1 - back];
+    return this.history.newest(back);
   }
 
   /**
@@ -126,15 +131,15 @@ export class UniPcScheduler extends SchedulerBase {
   }
 
   /** The common first part: σ_t/σ_s·x − α_t·hφ₁·m0 (data) or α_t/α_s·x − σ_t·hφ₁·m0 (noise). */
-  private baseTerms(from: number, to: number, x: Float32Array, hPhi1: number): { terms: Term[]; scale: number } {
+  private baseTerms(from: number, to: number, x: Float32Array, hPhi1: number): { terms: TermList; scale: number } {
     const target = alphaSigmaOf(this.sigmas[to]);
     const source = alphaSigmaOf(this.sigmas[from]);
     const scale = this.predictX0 ? target.alpha : target.sigma;
     const ratio = this.predictX0 ? target.sigma / source.sigma : target.alpha / source.alpha;
-    return { terms: [[ratio, x]], scale: scale * hPhi1 };
+    return { terms: this.terms.clear().add(ratio, x), scale: scale * hPhi1 };
   }
 
-  private predict(index: number, x: Float32Array, order: number): Float32Array {
+  private predict(index: number, x: Float32Array, order: number, out: Float32Array): void {
     const older = Array.from({ length: order - 1 }, (_, k) => index - (k + 1));
     const c = this.coefficients(index, index + 1, older, order);
     const { terms, scale } = this.baseTerms(index, index + 1, x, c.hPhi1);
@@ -147,15 +152,15 @@ export class UniPcScheduler extends SchedulerBase {
       // D1_k = (m_k − m0)/r_k
       for (let k = 0; k < order - 1; k++) {
         const coefficient = (weight * rhos[k]) / c.rks[k];
-        terms.push([coefficient, this.newest(k + 1)]);
+        terms.add(coefficient, this.newest(k + 1));
         m0Weight -= coefficient;
       }
     }
-    terms.push([m0Weight, m0]);
-    return combine(...terms);
+    terms.add(m0Weight, m0);
+    terms.into(out);
   }
 
-  private correct(index: number, modelNow: Float32Array, lastSample: Float32Array, order: number): Float32Array {
+  private correct(index: number, modelNow: Float32Array, lastSample: Float32Array, order: number, out: Float32Array): void {
     const older = Array.from({ length: order - 1 }, (_, k) => index - (k + 2));
     const c = this.coefficients(index - 1, index, older, order);
     const { terms, scale } = this.baseTerms(index - 1, index, lastSample, c.hPhi1);
@@ -166,14 +171,14 @@ export class UniPcScheduler extends SchedulerBase {
     let m0Weight = -scale;
     for (let k = 0; k < order - 1; k++) {
       const coefficient = (weight * rhos[k]) / c.rks[k];
-      terms.push([coefficient, this.newest(k + 1)]);
+      terms.add(coefficient, this.newest(k + 1));
       m0Weight -= coefficient;
     }
     // D1_t = model_t − m0, weighted by the last ρ.
     const last = weight * rhos[rhos.length - 1];
-    terms.push([last, modelNow]);
+    terms.add(last, modelNow);
     m0Weight -= last;
-    terms.push([m0Weight, m0]);
-    return combine(...terms);
+    terms.add(m0Weight, m0);
+    terms.into(out);
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { NoiseScheduleConfig } from './scheduler.js';
 import { alphasCumprodForSigmas } from './alphas.js';
-import { combine } from './latents.js';
+import { combine2Into } from './latents.js';
 import { interpIndexed, roundHalfEven } from './numpy-compat.js';
 import { alphaSigmaOf, karrasSigmas, logSigmas, sigmaToTimestep, toFloat32Values, trainingSigmas } from './sigmas.js';
 import { multistepTimesteps } from './spacing.js';
@@ -61,7 +61,7 @@ export function vpSchedule(config: NoiseScheduleConfig, request: VpScheduleReque
   return { timesteps, sigmas: toFloat32Values(withFinal) };
 }
 
-export function addNoiseVp(original: Float32Array, noise: Float32Array, sigma: number): Float32Array {
+export function addNoiseVpInto(out: Float32Array, original: Float32Array, noise: Float32Array, sigma: number): void {
   const { alpha, sigma: sigmaT } = alphaSigmaOf(sigma);
-  return combine([alpha, original], [sigmaT, noise]);
+  combine2Into(out, alpha, original, sigmaT, noise);
 }
