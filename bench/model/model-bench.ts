@@ -13,6 +13,8 @@ export interface ModelBenchOptions {
   readonly sizes?: readonly number[];
   readonly steps: number;
   readonly provider: ExecutionProviderName;
+  /** ONNX Runtime optimized-model cache directory (the worker keeps one); undefined: off. */
+  readonly optimizedModelDir?: string;
   /** Also compare ONNX Runtime session options on the UNet, one fresh process each. */
   readonly loadStudy: boolean;
 }
@@ -21,7 +23,7 @@ export class ModelBenchUsageError extends Error {
   readonly code = 'bench_usage';
 }
 
-const USAGE = 'usage: npm run bench -- --model DIR [--size 512[,1024]] [--steps 3] [--provider cpu] [--load-study]';
+const USAGE = 'usage: npm run bench -- --model DIR [--size 512[,1024]] [--steps 3] [--provider cpu] [--optimized-cache DIR|off] [--load-study]';
 
 /** `--model DIR` and its companions, or undefined when the run is not a model bench. */
 export function parseModelBenchArgs(argv: readonly string[]): ModelBenchOptions | undefined {
@@ -41,7 +43,9 @@ export function parseModelBenchArgs(argv: readonly string[]): ModelBenchOptions 
   if (!Number.isInteger(steps) || steps < 2) throw new ModelBenchUsageError(`--steps must be at least 2 (a first and a warm step). ${USAGE}`);
   const provider = (value('--provider') ?? 'cpu') as ExecutionProviderName;
   if (!['cpu', 'cuda', 'tensorrt', 'webgpu'].includes(provider)) throw new ModelBenchUsageError(`unknown --provider ${provider}. ${USAGE}`);
-  return { dir: path.resolve(dir), sizes, steps, provider, loadStudy: argv.includes('--load-study') };
+  // The worker keeps ONNX Runtime's optimized copies; so does the bench unless told otherwise.
+  const cache = value('--optimized-cache') ?? path.resolve('.data', 'ort-optimized');
+  return { dir: path.resolve(dir), sizes, steps, provider, optimizedModelDir: cache === 'off' ? undefined : path.resolve(cache), loadStudy: argv.includes('--load-study') };
 }
 
 const RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'model-run.js');
@@ -66,12 +70,12 @@ export async function benchModel(options: ModelBenchOptions): Promise<void> {
   const sizes = options.sizes ?? (model.family.startsWith('sdxl') ? [512, 1024] : [512]);
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${gb(totalmem())} GB RAM, provider ${options.provider}`;
   const results: ModelRunResult[] = [];
-  for (const size of sizes) results.push(await runSize({ dir: options.dir, size, steps: options.steps, provider: options.provider }));
+  for (const size of sizes) results.push(await runSize({ dir: options.dir, size, steps: options.steps, provider: options.provider, optimizedModelDir: options.optimizedModelDir }));
 
   printTable(
     `Session load, ${path.basename(options.dir)} (${model.family}), fresh process per size; ${machine}`,
-    ['size', 'component', 'on disk GB', 'pool counts GB', 'RSS delta GB', 'load s'],
-    results.flatMap((result) => result.loads.map((load) => [`${result.size}²`, load.component, gb(load.diskBytes), gb(load.poolBytes), gb(load.rssDelta), load.seconds.toFixed(2)])),
+    ['size', 'component', 'on disk GB', 'pool counts GB', 'RSS delta GB', 'optimized cache', 'load s'],
+    results.flatMap((result) => result.loads.map((load) => [`${result.size}²`, load.component, gb(load.diskBytes), gb(load.poolBytes), gb(load.rssDelta), load.cache, load.seconds.toFixed(2)])),
   );
   printTable(
     `Generation, ${path.basename(options.dir)}: batch 1 with guidance (UNet batch 2), Euler, ${options.steps} steps; ${machine}`,

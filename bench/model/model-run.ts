@@ -9,6 +9,8 @@ export interface ModelRunRequest {
   readonly size: number;
   readonly steps: number;
   readonly provider: ExecutionProviderName;
+  /** ONNX Runtime optimized-model cache, as the worker keeps it; none: every load optimizes. */
+  readonly optimizedModelDir?: string;
 }
 
 export interface ComponentLoad {
@@ -18,6 +20,7 @@ export interface ComponentLoad {
   readonly poolBytes: number;
   readonly diskBytes: number;
   readonly rssDelta: number;
+  readonly cache: 'off' | 'write' | 'read';
 }
 
 export interface ModelRunResult {
@@ -52,9 +55,17 @@ async function run(request: ModelRunRequest): Promise<ModelRunResult> {
   const model = await LoadedModel.open(folder);
   const loads: ComponentLoad[] = [];
   let last: { seconds: number; bytes: number; diskBytes: number } | undefined;
-  const pool = new SessionPool(request.provider, Number.MAX_SAFE_INTEGER, {
-    onLoad: (_file: string, seconds: number, bytes: number, detail?: { diskBytes: number }) => (last = { seconds, bytes, diskBytes: detail?.diskBytes ?? bytes }),
-  });
+  const pool = new SessionPool(
+    request.provider,
+    Number.MAX_SAFE_INTEGER,
+    { onLoad: (_file, seconds, bytes, detail) => (last = { seconds, bytes, diskBytes: detail.diskBytes }) },
+    { optimizedModelDir: request.optimizedModelDir },
+  );
+  const cacheUse = (before: { hits: number; writes: number } | undefined): ComponentLoad['cache'] => {
+    const now = pool.optimizedModels?.stats;
+    if (!now || !before) return 'off';
+    return now.hits > before.hits ? 'read' : 'write';
+  };
   const timings = { unet: [] as number[], text: [] as number[], decode: [] as number[], encode: [] as number[] };
   const components: Array<[string, string | undefined, number[]]> = [
     ['text_encoder', folder.components.textEncoder, timings.text],
@@ -67,11 +78,12 @@ async function run(request: ModelRunRequest): Promise<ModelRunResult> {
   for (const [component, file, into] of components) {
     if (!file) continue;
     const before = process.memoryUsage().rss;
+    const cacheBefore = pool.optimizedModels ? { ...pool.optimizedModels.stats } : undefined;
     last = undefined;
     const lease = await pool.acquire(file);
     const loaded = last as { seconds: number; bytes: number; diskBytes: number } | undefined;
     if (!loaded) throw new Error(`${component} was not loaded by the pool`);
-    loads.push({ component, seconds: loaded.seconds, poolBytes: loaded.bytes, diskBytes: loaded.diskBytes, rssDelta: process.memoryUsage().rss - before });
+    loads.push({ component, seconds: loaded.seconds, poolBytes: loaded.bytes, diskBytes: loaded.diskBytes, rssDelta: process.memoryUsage().rss - before, cache: cacheUse(cacheBefore) });
     timeRuns(lease.session, into);
     leases.push(lease);
   }
