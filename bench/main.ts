@@ -4,13 +4,17 @@ import { benchFarm } from './farm-bench.js';
 import { benchFairness } from './fairness-bench.js';
 import { printMachine } from './machine.js';
 import { benchPipeline } from './pipeline-bench.js';
+import { benchModel, parseModelBenchArgs } from './model/model-bench.js';
 
-/** `npm run bench [phase] [--smoke]`: every benchmark in one run, printed as tables. */
+/** `npm run bench [phase] [--smoke]` (every benchmark in one run) or `npm run bench -- --model DIR`, printed as tables. */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  printMachine();
+  // `npm run bench -- --model DIR`: the real-size table of one export folder instead.
+  const modelBench = parseModelBenchArgs(args);
+  if (modelBench) return benchModel(modelBench);
   const only = args[0]?.startsWith('-') ? undefined : args[0];
   const options = benchOptionsFrom(args, process.env);
-  printMachine();
   if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'), options);
   if (!only || only === 'farm') await benchFarm(options);
   if (!only || only === 'fairness') await benchFairness(options);

@@ -4,7 +4,7 @@ import { AdapterRegistry, syncAdapters } from '#libs/registry/src/index.js';
 import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
-import { RemoteWeights, SessionPool, StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
+import { ExecutionProviderUnavailableError, RemoteWeights, SessionPool, StableDiffusionPipeline, preloadModel } from '#libs/diffusion/src/index.js';
 import { createFarmMetrics } from '#libs/metrics/src/index.js';
 import { GenerationLifecycle, TrainingLifecycle } from '#libs/lifecycle/src/index.js';
 import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, generationQueueName, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
@@ -44,15 +44,15 @@ async function main(): Promise<void> {
     onHit: () => metrics.sessionPoolHits.inc(),
     onMiss: () => metrics.sessionPoolMisses.inc(),
     onEvict: () => metrics.sessionPoolEvictions.inc(),
-    onLoad: (modelPath, seconds, bytes) => {
+    onLoad: (modelPath, seconds, bytes, detail) => {
       metrics.sessionLoad.observe(seconds);
-      logger.info({ component: modelPath, seconds: Number(seconds.toFixed(3)), bytes }, 'ONNX session loaded');
+      logger.info({ component: modelPath, seconds: Number(seconds.toFixed(3)), bytes, disk_bytes: detail.diskBytes, rss_delta: detail.rssDelta }, 'ONNX session loaded');
     },
     onChange: (stats) => {
       metrics.sessionPoolSessions.set(stats.sessions);
       metrics.sessionPoolBytes.set(stats.loadedBytes);
     },
-  });
+  }, { optimizedModelDir: path.join(config.modelCacheDir, 'ort-optimized') });
   logger.info({ execution_provider: config.env.EXECUTION_PROVIDER, session_pool_bytes: config.env.SESSION_POOL_BYTES }, 'ONNX Runtime execution provider selected');
   const remoteWeights = new RemoteWeights(storage, models.remoteDir, config.env.MODEL_CACHE_BYTES, (dir) => pool.isLoadedFrom(dir));
   pool.setFilePreparer((modelPath) => remoteWeights.ensure(modelPath));
@@ -165,6 +165,20 @@ async function main(): Promise<void> {
     if (command.workerId === config.workerId && typeof command.draining === 'boolean') void setDraining(command.draining);
   });
   await control.subscribe(registry.controlChannel());
+
+  // The default model's sessions load before the first heartbeat: the farm only sees this worker
+  // once it can start a default job without a multi-second session load.
+  const defaultModel = models.catalog.get(config.env.DEFAULT_MODEL);
+  if (defaultModel) {
+    try {
+      const preload = await preloadModel(pool, defaultModel);
+      logger.info({ model: defaultModel.id, components: preload.components.length, seconds: Number(preload.seconds.toFixed(3)) }, 'default model preloaded');
+    } catch (error) {
+      // A provider that cannot load is a broken deployment; a broken model folder is not this worker's fault.
+      if (error instanceof ExecutionProviderUnavailableError) throw error;
+      logger.error({ err: error, model: defaultModel.id }, 'default model preload failed; its first job will load it');
+    }
+  }
 
   const startedAt = new Date().toISOString();
   let summaries = models.catalog.list().map((model) => model.summary());

@@ -1,7 +1,8 @@
 export { ModelCatalog, type CatalogProblem } from './models/model-catalog.js';
 export { LoadedModel, type ModelSummaryData } from './models/loaded-model.js';
 export { readModelFolder, detectFamily, InvalidModelError, type ModelFolder, type ModelFamily } from './models/model-folder.js';
-export { SessionPool, type SessionPoolObserver, type SessionLease } from './runtime/session-pool.js';
+export { SessionPool, type SessionPoolObserver, type SessionLease, type LoadedBytes } from './runtime/session-pool.js';
+export { preloadModel, type PreloadReport } from './runtime/preload-model.js';
 export { sessionOptionsFor, ExecutionProviderUnavailableError, type ExecutionProviderName } from './runtime/execution-providers.js';
 export {
   StableDiffusionPipeline,

@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ExecutionProviderUnavailableError, sessionOptionsFor, type ExecutionProviderName } from './execution-providers.js';
+import { componentBytes } from './model-files.js';
+import { OptimizedModelCache } from './optimized-model-cache.js';
 
 export interface SessionPoolStats {
   hits: number;
@@ -12,8 +13,17 @@ export interface SessionPoolStats {
   sessions: number;
 }
 
+/** How the bytes a loaded session counts against the budget were arrived at. */
+export interface LoadedBytes {
+  /** The weights on disk (model file plus external data), or the merged model's bytes. */
+  readonly diskBytes: number;
+  /** Growth of the process's resident memory while ONNX Runtime created the session. */
+  readonly rssDelta: number;
+}
+
 export interface SessionPoolObserver {
-  onLoad?(modelPath: string, seconds: number, bytes: number): void;
+  /** `bytes` is what the session counts against the budget: `diskBytes`, or `rssDelta` when clearly larger. */
+  onLoad?(modelPath: string, seconds: number, bytes: number, detail: LoadedBytes): void;
   onHit?(modelPath: string): void;
   onMiss?(modelPath: string): void;
   onEvict?(modelPath: string, bytes: number): void;
@@ -29,11 +39,26 @@ interface Entry {
   lastUsed: number;
 }
 
+/**
+ * Memory growth beyond a session's weights smaller than this is allocator and runtime noise (a
+ * process's first session also pays ONNX Runtime's ~25 MB environment), not the session's own.
+ */
+const MEASUREMENT_NOISE_BYTES = 32 * 1024 ** 2;
+
 /** Something the pool can open a session from (a model file, or a merged model in memory). */
 export interface PoolSource {
   readonly key: string;
   readonly bytes: number;
   create(options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession>;
+}
+
+export interface SessionPoolOptions {
+  /**
+   * Keep ONNX Runtime's optimized copy of each model file here and open that copy on later loads:
+   * much faster, and its weights are memory-mapped rather than copied. Costs the model's size in
+   * disk space and a slower first load (the copy is written then).
+   */
+  readonly optimizedModelDir?: string;
 }
 
 /** A leased session: release it when the job is done so the pool may evict it. */
@@ -50,13 +75,22 @@ export interface SessionLease {
 export class SessionPool {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
+  /** Session creations run one at a time, so each one's memory growth is its own. */
+  private creating: Promise<unknown> = Promise.resolve();
   readonly stats: SessionPoolStats = { hits: 0, misses: 0, evictions: 0, loadSeconds: 0, loadedBytes: 0, sessions: 0 };
+
+  /** Where optimized copies of model files are kept (CPU provider only); none without a directory. */
+  readonly optimizedModels: OptimizedModelCache | undefined;
 
   constructor(
     readonly provider: ExecutionProviderName,
     private readonly budgetBytes: number,
     private readonly observer: SessionPoolObserver = {},
-  ) {}
+    options: SessionPoolOptions = {},
+  ) {
+    // GPU providers compile their own kernels at load; a saved CPU-optimized graph is no use to them.
+    this.optimizedModels = options.optimizedModelDir && provider === 'cpu' ? new OptimizedModelCache(options.optimizedModelDir) : undefined;
+  }
 
   private prepareFile: ((modelPath: string) => Promise<void>) | undefined;
 
@@ -83,7 +117,7 @@ export class SessionPool {
       return {
       key,
         bytes: await componentBytes(key),
-        create: (options) => ort.InferenceSession.create(key, options),
+        create: (options) => (this.optimizedModels ? this.optimizedModels.create(key, options) : ort.InferenceSession.create(key, options)),
       };
     });
   }
@@ -137,26 +171,40 @@ export class SessionPool {
   private async load(key: string, loadSource: () => Promise<PoolSource>): Promise<Entry> {
     const started = performance.now();
     const source = await loadSource();
-    const bytes = source.bytes;
-    let session: ort.InferenceSession;
-    try {
-      session = await source.create(sessionOptionsFor(this.provider));
-    } catch (error) {
-      if (this.provider !== 'cpu' && /provider|EP|cuda|tensorrt|webgpu|dawn|vulkan/i.test(String((error as Error).message))) {
-        throw new ExecutionProviderUnavailableError(this.provider, error);
-      }
-      throw error;
-    }
+    const { session, rssDelta } = await this.createMeasured(source);
+    // What the session really holds: its weights, or the memory it made the process grow by when
+    // that is clearly more (ONNX Runtime keeping extra copies: pre-packed or constant-folded
+    // tensors, weights handed over through JS).
+    const bytes = rssDelta - source.bytes > MEASUREMENT_NOISE_BYTES ? rssDelta : source.bytes;
     const seconds = (performance.now() - started) / 1000;
     const entry: Entry = { path: key, bytes, session, leases: 0, lastUsed: performance.now() };
     this.entries.set(key, entry);
     this.stats.loadSeconds += seconds;
     this.stats.loadedBytes += bytes;
     this.stats.sessions = this.entries.size;
-    this.observer.onLoad?.(key, seconds, bytes);
+    this.observer.onLoad?.(key, seconds, bytes, { diskBytes: source.bytes, rssDelta });
     this.observer.onChange?.(this.stats);
     await this.evictOverBudget(key);
     return entry;
+  }
+
+  /** Creates the session after any creation under way, measuring resident memory around it. */
+  private createMeasured(source: PoolSource): Promise<{ session: ort.InferenceSession; rssDelta: number }> {
+    const created = this.creating.then(async () => {
+      const before = process.memoryUsage.rss();
+      let session: ort.InferenceSession;
+      try {
+        session = await source.create(sessionOptionsFor(this.provider));
+      } catch (error) {
+        if (this.provider !== 'cpu' && /provider|EP|cuda|tensorrt|webgpu|dawn|vulkan/i.test(String((error as Error).message))) {
+          throw new ExecutionProviderUnavailableError(this.provider, error);
+        }
+        throw error;
+      }
+      return { session, rssDelta: Math.max(0, process.memoryUsage.rss() - before) };
+    });
+    this.creating = created.catch(() => undefined);
+    return created;
   }
 
   private async evictOverBudget(keep?: string): Promise<void> {
@@ -176,12 +224,3 @@ export class SessionPool {
   }
 }
 
-/** model.onnx plus its external data files, which is what a session actually keeps in memory. */
-async function componentBytes(modelPath: string): Promise<number> {
-  const dir = path.dirname(modelPath);
-  let total = (await stat(modelPath)).size;
-  for (const name of ['model.onnx_data', 'model.onnx.data', 'weights.pb']) {
-    total += await stat(path.join(dir, name)).then((info) => info.size, () => 0);
-  }
-  return total;
-}
