@@ -38,7 +38,7 @@ describe('worker SIGTERM: stop taking jobs, finish or hand back, exit 0', () => 
 
   it('finishes the current job within the deadline before exiting', async () => {
     const patient = fixture.farm.workers[1];
-    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 40 });
+    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: 500, samples: 4 });
     assert.equal(submitted.status, 202);
     await fixture.api.waitFor<GenerationView>(`/v1/generations/${submitted.body.id}`, (body) => body.status === 'running' && body.progress.step >= 1);
     patient.child.kill('SIGTERM');

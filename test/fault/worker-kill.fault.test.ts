@@ -8,7 +8,9 @@ import { waitUntil } from '../support/api-client.js';
 import { SLOW, TINY, auditGenerations, duplicateSummary, metricValue, printFigures, seconds, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
 
 /** Long enough (several seconds at 512×512) to kill the worker mid-inference. */
-const STEPS = 400;
+const STEPS = 500;
+/** Seconds of work even with the lean denoising loop, so each crash lands mid-flight. */
+const LONG = { ...SLOW, img_width: 1024, img_height: 1024 } as const;
 
 /** The worker (among those alive) whose busy gauge says it is running a job. */
 async function busyWorker(workers: readonly WorkerProcess[]): Promise<WorkerProcess | undefined> {
@@ -32,7 +34,7 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
 
   it('the job completes on another worker with one set of outputs and one terminal webhook', async () => {
     const webhook = { url: fault.receiver.url };
-    const slow = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: STEPS, webhook });
+    const slow = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...LONG, num_inference_steps: STEPS, webhook });
     assert.equal(slow.status, 202, JSON.stringify(slow.body));
     const id = slow.body.id;
     await fault.api.waitFor<GenerationView>(`/v1/generations/${id}`, (body) => body.status === 'running' && body.progress.step >= 10, 60_000);
@@ -108,7 +110,7 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
     const alive = (): WorkerProcess[] => fault.farm.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
     await waitUntil(async () => (await Promise.all(alive().map((worker) => metricValue(worker.metricsUrl, 'atelier_worker_busy_jobs')))).every((value) => value === 0), 120_000, 'idle workers');
     const webhook = { url: fault.receiver.url };
-    const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...SLOW, num_inference_steps: STEPS, seed: 7, webhook });
+    const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...LONG, num_inference_steps: STEPS, seed: 7, webhook });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const id = created.body.id;
     const started = Date.now();
