@@ -6,15 +6,16 @@ import type { Scheduler, SchedulerDefinition } from '../schedulers/scheduler.js'
 import type { AdapterLibrary } from '../adapters/adapter-library.js';
 import { TokenInjectingTokenizer } from '../adapters/token-injecting-tokenizer.js';
 import { extractLoraTags } from '../text/lora-tags.js';
-import { tokenizeWeightedPrompt } from '../text/prompt-chunks.js';
+export type { BatchRequest } from './batch-members.js';
 import { AdaptedComponents, type AdaptableComponent, type AdaptedSession, type RequestAdapters, type ResolvedLora } from './adapted-components.js';
 import { BatchedNoise } from './batched-noise.js';
-import { GenerationCanceledError, UnsupportedRequestError } from './errors.js';
+import { UnsupportedRequestError } from './errors.js';
 import { fromVaeOutput, maskToLatent, toVaeInput, type MaskImage, type RgbImage } from './images.js';
 import { guidanceScaleEmbedding } from './conditioning/guidance-embedding.js';
 import { sdConditioning } from './conditioning/sd-conditioning.js';
 import { sdxlConditioning } from './conditioning/sdxl-conditioning.js';
 import { stackConditioning } from './conditioning/stack-conditioning.js';
+import { checkBatchable, chunkCountGroups, dropCanceled, settleable, type BatchRequest, type Member } from './batch-members.js';
 import type { AcquireSession, UnetConditioning } from './conditioning/types.js';
 import { floatInput, inputMetadata } from './tensors.js';
 import { UnetRunner } from './unet-runner.js';
@@ -81,24 +82,6 @@ export interface GenerationResult {
   readonly adapters: AppliedAdapters;
 }
 
-/** One request of a UNet batch shared across requests (see `generateTogether`). */
-export interface BatchRequest {
-  readonly params: GenerationParams;
-  readonly hooks?: GenerationHooks;
-}
-
-type LoraReports = Map<string, { applied: number; unmatched: number; examples: string[] }>;
-
-/** A request inside a shared batch: its own prompts, seeds, adapters report and outcome. */
-interface Member {
-  readonly params: GenerationParams;
-  readonly hooks: GenerationHooks;
-  readonly adapters: RequestAdapters;
-  readonly reports: LoraReports;
-  readonly settled: boolean;
-  settle(result: GenerationResult | undefined, error?: unknown): void;
-}
-
 interface Stage {
   readonly unet: UnetRunner;
   readonly conditioning: UnetConditioning;
@@ -114,39 +97,6 @@ function interleaveChannels(target: Float32Array, latents: Float32Array, extra: 
   for (let row = 0; row < rows; row++) {
     target.set(latents.subarray(row * latentRow, (row + 1) * latentRow), row * (latentRow + extraRow));
     target.set(extra.subarray(row * extraRow, (row + 1) * extraRow), row * (latentRow + extraRow) + latentRow);
-  }
-}
-
-/**
- * A canceled request leaves the batch at the step boundary (its promise rejects at once); the
- * others go on with its rows still in the batch, so their pixels do not depend on it. When no
- * request is left, the loop stops.
- */
-function dropCanceled(members: readonly Member[]): void {
-  for (const member of members) {
-    const signal = member.hooks.signal;
-    if (!member.settled && signal?.aborted) member.settle(undefined, new GenerationCanceledError(signal.reason));
-  }
-  if (members.every((member) => member.settled)) throw new GenerationCanceledError(members[0].hooks.signal?.reason);
-}
-
-/** What must be equal for requests to share one UNet batch; prompts, seeds and samples may differ. */
-function checkBatchable(members: readonly Member[]): void {
-  const [first, ...others] = members;
-  const loras = (member: Member): string =>
-    member.adapters.loras
-      .map((lora) => `${lora.file.id}:${lora.weight}`)
-      .sort()
-      .join(',');
-  for (const other of others) {
-    const a = first.params;
-    const b = other.params;
-    const differs = (['steps', 'guidanceScale', 'scheduler', 'width', 'height'] as const).find((field) => a[field] !== b[field]);
-    if (differs) throw new UnsupportedRequestError('batch', `requests with different ${differs} cannot share a UNet batch`);
-    if (a.initImage || b.initImage || a.maskImage || b.maskImage || a.refiner || b.refiner || a.latents || b.latents) {
-      throw new UnsupportedRequestError('batch', 'image-to-image, inpainting, refiner and explicit-latents requests run alone');
-    }
-    if (loras(first) !== loras(other)) throw new UnsupportedRequestError('batch', 'requests with different LoRAs cannot share a UNet batch');
   }
 }
 
@@ -176,26 +126,8 @@ export class StableDiffusionPipeline {
    * canceled request rejects at the next step while the others go on.
    */
   generateTogether(model: LoadedModel, requests: readonly BatchRequest[]): Array<Promise<GenerationResult>> {
-    const pending = requests.map((request) => {
-      let settled = false;
-      let resolve: (result: GenerationResult) => void = () => undefined;
-      let reject: (error: unknown) => void = () => undefined;
-      const promise = new Promise<GenerationResult>((onResolve, onReject) => {
-        resolve = onResolve;
-        reject = onReject;
-      });
-      const settle = (result: GenerationResult | undefined, error?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        if (result) resolve(result);
-        else reject(error);
-      };
-      return { request, promise, settle, isSettled: () => settled };
-    });
-    void this.runTogether(
-      model,
-      pending.map(({ request, settle, isSettled }) => ({ request, settle, isSettled })),
-    );
+    const pending = requests.map((request) => ({ request, ...settleable<GenerationResult>() }));
+    void this.runTogether(model, pending);
     return pending.map((entry) => entry.promise);
   }
 
@@ -229,7 +161,7 @@ export class StableDiffusionPipeline {
           entry.settle(undefined, error);
         }
       }
-      const groups = members.length > 1 ? await this.chunkCountGroups(model, members, leases) : [members];
+      const groups = members.length > 1 ? await chunkCountGroups(this.adapted, model, members, leases) : [members];
       for (const group of groups) {
         try {
           if (group.length > 1) checkBatchable(group);
@@ -244,33 +176,6 @@ export class StableDiffusionPipeline {
     } finally {
       for (const lease of leases) lease.release();
     }
-  }
-
-  /**
-   * Requests whose prompts encode to the same number of 77-token chunks (per text encoder, with
-   * their embeddings' tokens), in order: only those can share the UNet's text-conditioning input.
-   */
-  private async chunkCountGroups(model: LoadedModel, members: readonly Member[], leases: SessionLease[]): Promise<Member[][]> {
-    const components = model.folder.components;
-    const encoders = [
-      { file: components.textEncoder, component: 'text_encoder' as const, tokenizer: model.tokenizer },
-      { file: components.textEncoder2, component: 'text_encoder_2' as const, tokenizer: model.tokenizer2 },
-    ];
-    const groups = new Map<string, Member[]>();
-    for (const member of members) {
-      const counts: string[] = [];
-      for (const encoder of encoders) {
-        if (!encoder.file || !encoder.tokenizer) continue;
-        const adapted = await this.adapted.acquire(encoder.file, encoder.component, member.adapters, leases);
-        const tokenizer = new TokenInjectingTokenizer(encoder.tokenizer, new Map(adapted.tokens.map((token) => [token.name, token.ids])));
-        const positive = tokenizeWeightedPrompt(tokenizer, member.params.prompt).chunks.length;
-        const negative = tokenizeWeightedPrompt(tokenizer, member.params.negativePrompt).chunks.length;
-        counts.push(`${positive}/${negative}`);
-      }
-      const key = counts.join(' ');
-      groups.set(key, [...(groups.get(key) ?? []), member]);
-    }
-    return [...groups.values()];
   }
 
   private async run(model: LoadedModel, members: readonly Member[], acquire: AcquireSession, leases: SessionLease[]): Promise<GenerationResult[]> {
