@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'));
   if (!only || only === 'farm') await benchFarm();
   if (!only || only === 'fairness') await benchFairness();
-  if (!only || only === 'batching') await benchBatching(path.resolve('.data', 'bench-models'), { scale: 'full' });
+  if (!only || only === 'batching') await benchBatching(path.resolve('.data', 'bench-models'), { scale: process.argv.includes('--smoke') ? 'smoke' : 'full' });
 }
 
 main().then(
