@@ -16,6 +16,11 @@ export interface BatchingBenchOptions {
 
 const PROMPTS = ['a red circle on a blue background', 'a green square on a white background', 'a yellow triangle on a black background', 'a gray ring on a pink background'];
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 interface Case {
   readonly id: string;
   readonly dir: string;
@@ -56,24 +61,43 @@ export async function benchBatching(cacheDir: string, options: BatchingBenchOpti
     // Warm-up: sessions loaded, first-run allocations done, at the largest batch too.
     await pipeline.generate(model, { ...request(0), steps: 1 });
     await Promise.all(pipeline.generateTogether(model, counts.map((_, index) => ({ params: { ...request(index), steps: 1 } }))));
+    // The machine is shared and noisy: every figure is the median of `rounds` runs, one by one
+    // and batched alternating which goes first.
+    const rounds = smoke || entry.dir === realDir ? 1 : 5;
     let alone = Number.NaN;
     for (const count of counts) {
       const requests = Array.from({ length: count }, (_, index) => request(index));
-      const sequentialStart = performance.now();
-      for (const params of requests) await pipeline.generate(model, params);
-      const sequentialSeconds = (performance.now() - sequentialStart) / 1000;
-      const batchedStart = performance.now();
-      const results = await Promise.all(pipeline.generateTogether(model, requests.map((params) => ({ params }))));
-      const batchedSeconds = (performance.now() - batchedStart) / 1000;
-      if (results.some((result) => result.stats.batchJobs !== count)) throw new Error(`${entry.id}: ${count} requests did not share one batch`);
-      const sequentialRate = count / sequentialSeconds;
-      const batchedRate = count / batchedSeconds;
+      const oneByOne = async (): Promise<number> => {
+        const start = performance.now();
+        for (const params of requests) await pipeline.generate(model, params);
+        return (performance.now() - start) / 1000;
+      };
+      const together = async (): Promise<number> => {
+        const start = performance.now();
+        const results = await Promise.all(pipeline.generateTogether(model, requests.map((params) => ({ params }))));
+        if (results.some((result) => result.stats.batchJobs !== count)) throw new Error(`${entry.id}: ${count} requests did not share one batch`);
+        return (performance.now() - start) / 1000;
+      };
+      const sequential: number[] = [];
+      const batched: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        if (round % 2 === 0) {
+          sequential.push(await oneByOne());
+          batched.push(await together());
+        } else {
+          batched.push(await together());
+          sequential.push(await oneByOne());
+        }
+      }
+      const sequentialRate = count / median(sequential);
+      const batchedRate = count / median(batched);
       if (count === 1) alone = sequentialRate;
       rows.push([
         entry.id === entry.dir ? 'real-size export' : entry.id,
         `${entry.size}×${entry.size}`,
         entry.steps,
         count,
+        rounds,
         sequentialRate.toFixed(3),
         batchedRate.toFixed(3),
         (batchedRate / sequentialRate).toFixed(2),
@@ -84,7 +108,7 @@ export async function benchBatching(cacheDir: string, options: BatchingBenchOpti
   }
   printTable(
     `Batching across requests: images/s, N compatible requests one by one vs one UNet batch (Euler, guidance 7.5, CPU execution provider, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
-    ['model', 'size', 'steps', 'requests', 'one by one img/s', 'one batch img/s', 'batch / one by one', 'batch / single request'],
+    ['model', 'size', 'steps', 'requests', 'runs (median)', 'one by one img/s', 'one batch img/s', 'batch / one by one', 'batch / single request'],
     rows,
   );
 }
