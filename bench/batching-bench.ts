@@ -41,7 +41,7 @@ export async function benchBatching(cacheDir: string, options: BatchingBenchOpti
   if (!demo) throw new Error('ensureDemoModels did not build demo-sd15');
   const cases: Case[] = [{ id: 'demo-sd15', dir: demo.dir, size: smoke ? 64 : 512, steps: smoke ? 2 : 20 }];
   const realDir = options.modelDir ?? process.env.BENCH_BATCHING_MODEL;
-  if (realDir && !smoke) cases.push({ id: realDir, dir: realDir, size: options.modelSize ?? Number(process.env.BENCH_BATCHING_SIZE ?? 256), steps: 3 });
+  if (realDir && !smoke) cases.push({ id: realDir, dir: realDir, size: options.modelSize ?? Number(process.env.BENCH_BATCHING_SIZE ?? 256), steps: 2 });
   const counts = smoke ? [1, 2] : [1, 2, 4];
   const rows: Array<Array<string | number>> = [];
   for (const entry of cases) {
@@ -63,7 +63,7 @@ export async function benchBatching(cacheDir: string, options: BatchingBenchOpti
     await Promise.all(pipeline.generateTogether(model, counts.map((_, index) => ({ params: { ...request(index), steps: 1 } }))));
     // The machine is shared and noisy: every figure is the median of `rounds` runs, one by one
     // and batched alternating which goes first.
-    const rounds = smoke || entry.dir === realDir ? 1 : 5;
+    const rounds = smoke ? 1 : entry.dir === realDir ? 3 : 5;
     let alone = Number.NaN;
     for (const count of counts) {
       const requests = Array.from({ length: count }, (_, index) => request(index));
