@@ -5,6 +5,7 @@ import { benchFairness } from './fairness-bench.js';
 import { printMachine } from './machine.js';
 import { benchPipeline } from './pipeline-bench.js';
 import { benchModel, parseModelBenchArgs } from './model/model-bench.js';
+import { benchBatching } from './batching-bench.js';
 
 /** `npm run bench [phase] [--smoke]` (every benchmark in one run) or `npm run bench -- --model DIR`, printed as tables. */
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'), options);
   if (!only || only === 'farm') await benchFarm(options);
   if (!only || only === 'fairness') await benchFairness(options);
+  if (!only || only === 'batching') await benchBatching(path.resolve('.data', 'bench-models'), options);
 }
 
 main().then(

@@ -19,6 +19,7 @@ const TABLES = [
   'Submit throughput, API as a share of raw queue.add',
   'Batch submission (',
   "Fairness: tenant B's single request",
+  'Batching across requests: images/s',
 ];
 
 interface PrintedTable {

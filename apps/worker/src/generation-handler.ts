@@ -10,6 +10,10 @@ import {
   encodeOutput,
   formatInfotext,
   toRgb8,
+  type GenerationHooks,
+  type GenerationParams,
+  type GenerationResult,
+  type LoadedModel,
   type StableDiffusionPipeline,
 } from '#libs/diffusion/src/index.js';
 import { UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
@@ -24,6 +28,8 @@ import { throttleProgress } from './progress-throttle.js';
 import type { TenantSlots } from './tenant-slots.js';
 import { jobDeadline } from './job-deadline.js';
 import { putWithRetry } from './put-with-retry.js';
+import { BatchCollector, type PullJob } from './batch-collector.js';
+import { batchKey } from './batch-key.js';
 
 export const SHUTDOWN_REASON = 'worker-shutdown';
 
@@ -60,15 +66,41 @@ export interface GenerationHandlerDeps {
   readonly tenantSlots: TenantSlots;
 }
 
-/** Runs one `generate-image` job from record to uploaded outputs and a terminal state. */
+interface BatchPayload {
+  readonly model: LoadedModel;
+  readonly params: GenerationParams;
+  readonly hooks: GenerationHooks;
+}
+
+/**
+ * Runs one `generate-image` job from record to uploaded outputs and a terminal state. Compatible
+ * jobs (see batchKey) share one UNet batch; each keeps its own lifecycle, progress and cancel.
+ */
 export class GenerationHandler {
   private readonly inputLimits: InputLimits;
+  private readonly batches: BatchCollector<BatchPayload, GenerationResult>;
 
   constructor(private readonly deps: GenerationHandlerDeps) {
     this.inputLimits = { image: sourceImageLimits(deps.config.env), policy: farmPolicies(deps.config.env).images };
+    this.batches = new BatchCollector({
+      windowMs: deps.config.env.BATCH_WINDOW_MS,
+      maxImages: deps.config.env.MAX_CROSS_REQUEST_BATCH,
+      concurrency: deps.config.env.WORKER_CONCURRENCY,
+      run: (payloads) =>
+        deps.pipeline.generateTogether(
+          payloads[0].model,
+          payloads.map(({ params, hooks }) => ({ params, hooks })),
+        ),
+    });
   }
 
-  async handle(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<{ outputs: number }> {
+  /** The job left this worker (whatever the outcome): a batch waiting for it stops waiting. */
+  finished(jobId: string): void {
+    this.batches.left(jobId);
+  }
+
+  /** `pull` (jobs the worker took itself): how this job finds companions for its UNet batch. */
+  async handle(job: Job, token: string | undefined, signal: AbortSignal | undefined, pull?: PullJob): Promise<{ outputs: number }> {
     const { store } = this.deps;
     const parsed = generationJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`unsupported generate-image payload: ${parsed.error.message}`);
@@ -81,6 +113,8 @@ export class GenerationHandler {
       await this.cancel(refOf(record), log);
       return { outputs: 0 };
     }
+    const key = this.deps.config.env.MAX_CROSS_REQUEST_BATCH > 1 ? batchKey(record.request, this.deps.config.env.MAX_CROSS_REQUEST_BATCH) : undefined;
+    this.batches.reserve(id, key, record.request.samples);
     const slot = await this.deps.tenantSlots.acquire(record.tenant, id);
     if (!slot) {
       // The tenant already runs its maximum: come back shortly without spending an attempt.
@@ -88,13 +122,20 @@ export class GenerationHandler {
       throw new DelayedError();
     }
     try {
-      return await this.run(job, token, signal, record, log);
+      return await this.run(job, token, signal, record, log, { key, pull });
     } finally {
       await this.deps.tenantSlots.release(record.tenant, id);
     }
   }
 
-  private async run(job: Job, token: string | undefined, jobSignal: AbortSignal | undefined, record: GenerationRecord, log: Logger): Promise<{ outputs: number }> {
+  private async run(
+    job: Job,
+    token: string | undefined,
+    jobSignal: AbortSignal | undefined,
+    record: GenerationRecord,
+    log: Logger,
+    batch: { key: string | undefined; pull: PullJob | undefined },
+  ): Promise<{ outputs: number }> {
     const { store, lifecycle, metrics } = this.deps;
     const { generationId: id, submittedAt } = generationJobSchema.parse(job.data);
     const deadline = jobDeadline(Date.parse(record.created_at) + this.deps.config.env.JOB_DEADLINE_MS, jobSignal);
@@ -125,7 +166,8 @@ export class GenerationHandler {
         (error) => log.warn({ err: error }, 'progress write failed'),
       );
       const inferenceStart = performance.now();
-      const result = await this.deps.pipeline.generate(model, params, { signal, onStep });
+      const result = await this.batches.submit(id, batch.key, params.seeds.length, { model, params, hooks: { signal, onStep } }, batch.pull);
+      metrics.unetBatchSize.observe(result.stats.batchJobs);
       const inferenceMs = performance.now() - inferenceStart;
       metrics.inference.observe({ job_type: 'generation', model_family: model.family }, inferenceMs / 1000);
       if (result.stats.steps > 0) metrics.denoisingStep.observe({ model_family: model.family }, result.stats.loopMs / result.stats.steps / 1000);
@@ -167,6 +209,7 @@ export class GenerationHandler {
         inference_ms: Math.round(inferenceMs),
         upload_ms: Math.round(uploadMs),
         total_ms: finishedAt.getTime() - Date.parse(submittedAt),
+        batch_size: result.stats.batchJobs,
       };
       const adapters = {
         loras: result.adapters.loras.map((lora) => ({ name: lora.name, weight: lora.weight, applied: lora.applied, unmatched: lora.unmatched, unmatched_examples: [...lora.unmatchedExamples] })),

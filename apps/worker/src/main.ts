@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { AdapterRegistry, syncAdapters } from '#libs/registry/src/index.js';
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
 import { ExecutionProviderUnavailableError, RemoteWeights, SessionPool, StableDiffusionPipeline, preloadModel } from '#libs/diffusion/src/index.js';
@@ -20,6 +20,7 @@ import { TenantSlots } from './tenant-slots.js';
 import { TenantLimitsStore } from '#libs/tenancy/src/index.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ModelService } from './model-service.js';
+import type { PulledJob } from './batch-collector.js';
 
 async function main(): Promise<void> {
   const config = await loadAppConfig();
@@ -68,17 +69,40 @@ async function main(): Promise<void> {
   const activeJobs = new Set<string>();
   let jobsDone = 0;
   const queueName = generationQueueName(config.env.WORKER_CLASS);
-  const worker = new Worker(
+  let pullCount = 0;
+  const pulledIds = new Set<string>();
+  const processGeneration = async (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<{ outputs: number }> => {
+    // Jobs the worker's own loop took lead batches; jobs they pulled in do not pull in turn.
+    const leads = !pulledIds.delete(String(job.id));
+    activeJobs.add(String(job.id));
+    // Jobs this one pulled into its UNet batch (see BatchCollector): it returns when they are done,
+    // so the worker's concurrency, close() and shutdown cover them too.
+    const pulled: Array<Promise<unknown>> = [];
+    const pull = async (): Promise<PulledJob | undefined> => {
+      const pullToken = `${worker.id}:batch:${pullCount++}`;
+      const next = await worker.getNextJob(pullToken, { block: false });
+      if (!next?.id) return undefined;
+      const id = next.id;
+      return {
+        id,
+        start: () => {
+          pulledIds.add(id);
+          pulled.push(worker.processJob(next, pullToken, () => false));
+        },
+      };
+    };
+    try {
+      return await handler.handle(job, token, signal, leads ? pull : undefined);
+    } finally {
+      handler.finished(String(job.id));
+      await Promise.allSettled(pulled);
+      activeJobs.delete(String(job.id));
+      jobsDone++;
+    }
+  };
+  const worker: Worker = new Worker(
     queueName,
-    async (job, token, signal) => {
-      activeJobs.add(String(job.id));
-      try {
-        return await handler.handle(job, token, signal);
-      } finally {
-        activeJobs.delete(String(job.id));
-        jobsDone++;
-      }
-    },
+    async (job, token, signal) => processGeneration(job, token, signal),
     {
       connection: createRedisConnection(config.redisUrl),
       prefix: config.env.QUEUE_PREFIX,

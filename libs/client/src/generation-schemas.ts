@@ -30,6 +30,7 @@ export const generationViewSchema: z.ZodType<GenerationView> = z.object({
     inference_ms: z.number().optional(),
     upload_ms: z.number().optional(),
     total_ms: z.number().optional(),
+    batch_size: z.number().int().optional(),
   }),
   warnings: z.array(z.string()),
   attempts: z.number().int(),

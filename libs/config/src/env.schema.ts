@@ -77,6 +77,10 @@ export const environmentSchema = z.object({
   WORKER_CLASS: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and -').default('default'),
   WORKER_TRAINS: booleanFlag.default(false),
   WORKER_CONCURRENCY: positiveInt.max(64).default(1),
+  /** How long a job that starts looks for compatible queued jobs to share its UNet batch. */
+  BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(5),
+  /** Images in one UNet batch across requests at most; 1 turns batching across requests off. */
+  MAX_CROSS_REQUEST_BATCH: positiveInt.max(64).default(4),
   WORKER_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(0).default(30_000),
   METRICS_PORT: port.default(9464),
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),

@@ -27,6 +27,8 @@ export interface GenerationTimings {
   readonly inference_ms?: number;
   readonly upload_ms?: number;
   readonly total_ms?: number;
+  /** Jobs that shared the UNet batch this generation ran in (1: alone). */
+  readonly batch_size?: number;
 }
 
 /** What Redis holds for one generation (the single source of truth for its state). */

@@ -12,6 +12,7 @@ export {
   type GenerationResult,
   type GenerationStats,
 } from './pipeline/stable-diffusion.js';
+export type { BatchRequest } from './pipeline/batch-members.js';
 export { GenerationCanceledError, UnsupportedRequestError } from './pipeline/errors.js';
 export type { RgbImage, MaskImage } from './pipeline/images.js';
 export { encodePng, toRgb8 } from './image/png-encoder.js';

@@ -89,6 +89,12 @@ export function createFarmMetrics(role: 'api' | 'worker', version: string) {
       buckets: SECONDS_FAST,
       registers: [registry],
     }),
+    unetBatchSize: new Histogram({
+      name: 'atelier_unet_batch_size',
+      help: 'Jobs that shared the UNet batch a generation ran in, observed once per generation (1: it ran alone).',
+      buckets: [1, 2, 3, 4, 6, 8, 12, 16],
+      registers: [registry],
+    }),
     workerBusy: new Gauge({
       name: 'atelier_worker_busy_jobs',
       help: 'Jobs this worker is running right now.',

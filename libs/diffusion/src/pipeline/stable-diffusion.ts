@@ -6,13 +6,16 @@ import type { Scheduler, SchedulerDefinition } from '../schedulers/scheduler.js'
 import type { AdapterLibrary } from '../adapters/adapter-library.js';
 import { TokenInjectingTokenizer } from '../adapters/token-injecting-tokenizer.js';
 import { extractLoraTags } from '../text/lora-tags.js';
+export type { BatchRequest } from './batch-members.js';
 import { AdaptedComponents, type AdaptableComponent, type AdaptedSession, type RequestAdapters, type ResolvedLora } from './adapted-components.js';
 import { BatchedNoise } from './batched-noise.js';
-import { GenerationCanceledError, UnsupportedRequestError } from './errors.js';
+import { UnsupportedRequestError } from './errors.js';
 import { fromVaeOutput, maskToLatent, toVaeInput, type MaskImage, type RgbImage } from './images.js';
 import { guidanceScaleEmbedding } from './conditioning/guidance-embedding.js';
 import { sdConditioning } from './conditioning/sd-conditioning.js';
 import { sdxlConditioning } from './conditioning/sdxl-conditioning.js';
+import { stackConditioning } from './conditioning/stack-conditioning.js';
+import { checkBatchable, chunkCountGroups, dropCanceled, settleable, type BatchRequest, type Member } from './batch-members.js';
 import type { AcquireSession, UnetConditioning } from './conditioning/types.js';
 import { floatInput, inputMetadata } from './tensors.js';
 import { UnetRunner } from './unet-runner.js';
@@ -69,6 +72,8 @@ export interface GenerationStats {
   readonly unetMs: number;
   readonly encodeMs: number;
   readonly decodeMs: number;
+  /** Requests that shared the UNet batch (1 unless `generateTogether` merged several). */
+  readonly batchJobs: number;
 }
 
 export interface GenerationResult {
@@ -88,10 +93,6 @@ interface Stage {
 
 const INPAINT_UNET_CHANNELS = 9;
 
-function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new GenerationCanceledError(signal.reason);
-}
-
 /**
  * Stable Diffusion 1.x / 2.x text-to-image, image-to-image and latent-mask inpainting on any
  * diffusers ONNX export, step for step as diffusers' pipelines do, so the same inputs give the
@@ -105,6 +106,28 @@ export class StableDiffusionPipeline {
   private readonly adapted: AdaptedComponents;
 
   async generate(model: LoadedModel, params: GenerationParams, hooks: GenerationHooks = {}): Promise<GenerationResult> {
+    const [result] = this.generateTogether(model, [{ params, hooks }]);
+    return result;
+  }
+
+  /**
+   * Several text-to-image requests as one UNet batch: each prompt encoded on its own, one
+   * stacked UNet call per step (guidance doubles it), one noise generator per image, so every
+   * image is bit-identical to its request run alone. Requests must agree on steps, guidance,
+   * scheduler, size and LoRAs (else all are refused); those whose prompts encode to a different
+   * number of 77-token chunks run as a separate batch. Each promise settles on its own: a
+   * canceled request rejects at the next step while the others go on.
+   */
+  generateTogether(model: LoadedModel, requests: readonly BatchRequest[]): Array<Promise<GenerationResult>> {
+    const pending = requests.map((request) => ({ request, ...settleable<GenerationResult>() }));
+    void this.runTogether(model, pending);
+    return pending.map((entry) => entry.promise);
+  }
+
+  private async runTogether(
+    model: LoadedModel,
+    pending: ReadonlyArray<{ request: BatchRequest; settle: Member['settle']; isSettled: () => boolean }>,
+  ): Promise<void> {
     const leases: SessionLease[] = [];
     const acquire = async (file: string | undefined, what: string): Promise<ort.InferenceSession> => {
       if (!file) throw new UnsupportedRequestError('model', `${model.id} has no ${what}`);
@@ -113,21 +136,43 @@ export class StableDiffusionPipeline {
       return lease.session;
     };
     try {
-      return await this.run(model, params, hooks, acquire, leases);
+      const members: Member[] = [];
+      for (const entry of pending) {
+        try {
+          const { params, adapters } = await resolveAdapters(entry.request.params);
+          members.push({
+            params,
+            adapters,
+            hooks: entry.request.hooks ?? {},
+            reports: new Map(),
+            settle: entry.settle,
+            get settled() {
+              return entry.isSettled();
+            },
+          });
+        } catch (error) {
+          entry.settle(undefined, error);
+        }
+      }
+      const groups = members.length > 1 ? await chunkCountGroups(this.adapted, model, members, leases) : [members];
+      for (const group of groups) {
+        try {
+          if (group.length > 1) checkBatchable(group);
+          const results = await this.run(model, group, acquire, leases);
+          group.forEach((member, index) => member.settle(results[index]));
+        } catch (error) {
+          for (const member of group) member.settle(undefined, error);
+        }
+      }
+    } catch (error) {
+      for (const entry of pending) entry.settle(undefined, error);
     } finally {
       for (const lease of leases) lease.release();
     }
   }
 
-  private async run(
-    model: LoadedModel,
-    requested: GenerationParams,
-    hooks: GenerationHooks,
-    acquire: AcquireSession,
-    leases: SessionLease[],
-  ): Promise<GenerationResult> {
-    const { params, adapters } = await resolveAdapters(requested);
-    const reports = new Map<string, { applied: number; unmatched: number; examples: string[] }>();
+  private async run(model: LoadedModel, members: readonly Member[], acquire: AcquireSession, leases: SessionLease[]): Promise<GenerationResult[]> {
+    const params: GenerationParams = members.length === 1 ? members[0].params : { ...members[0].params, seeds: members.flatMap((member) => member.params.seeds) };
     const mergeStart = this.adapted.mergeMs;
     const scale = model.folder.vaeScaleFactor;
     if (params.width % scale !== 0 || params.height % scale !== 0) {
@@ -140,7 +185,7 @@ export class StableDiffusionPipeline {
     const imageSize = channels * latentHeight * latentWidth;
     const latentDims = [batch, channels, latentHeight, latentWidth] as const;
     const started = performance.now();
-    const base: Stage = await this.stage(model, params, batch, adapters, reports, leases);
+    const base: Stage = await this.stage(model, members, leases);
     const useGuidance = base.useGuidance;
     const definition = params.scheduler ? resolveScheduler(params.scheduler) : { definition: model.defaultScheduler, karras: false };
     const noise = new BatchedNoise(params.seeds);
@@ -177,7 +222,7 @@ export class StableDiffusionPipeline {
     const latentMask = params.maskImage && initLatents && !inpaintChannels ? maskToLatent(params.maskImage, latentWidth, latentHeight) : undefined;
     const encodeMs = performance.now() - started;
 
-    const refinerStage = params.refiner ? await this.stage(params.refiner.model, params, batch, adapters, reports, leases) : undefined;
+    const refinerStage = params.refiner ? await this.stage(params.refiner.model, members, leases) : undefined;
     if (refinerStage && refinerStage.useGuidance !== useGuidance) throw new UnsupportedRequestError('refiner', 'base and refiner must both use (or both skip) classifier-free guidance');
     const cutoff = params.refiner ? Math.round(model.schedulerConfig.num_train_timesteps * (1 - params.refiner.highNoiseFraction)) : -Infinity;
 
@@ -190,7 +235,7 @@ export class StableDiffusionPipeline {
     latents = loop.latents;
     const blend = latentMask && initLatents ? { mask: latentMask, initLatents, noise: initialNoise } : undefined;
     for (let index = scheduler.beginIndex; index < timesteps.length; index++) {
-      checkAbort(hooks.signal);
+      dropCanceled(members);
       const timestep = timesteps[index];
       const stage = refinerStage && timestep < cutoff ? refinerStage : base;
       scheduler.scaleModelInputInto(latents, index, loop.scaled);
@@ -199,87 +244,99 @@ export class StableDiffusionPipeline {
       const output = loop.guide(prediction, params.guidanceScale);
       scheduler.stepInto(output, index, latents, latents);
       if (blend) loop.blendUnmasked(scheduler, blend.initLatents, blend.noise, blend.mask, index);
-      hooks.onStep?.(index - scheduler.beginIndex + 1, total);
+      for (const member of members) if (!member.settled) member.hooks.onStep?.(index - scheduler.beginIndex + 1, total);
     }
     const unetMs = base.unet.runMs + (refinerStage?.unet.runMs ?? 0);
     const loopMs = performance.now() - loopStart;
-    checkAbort(hooks.signal);
+    dropCanceled(members);
 
     const decodeStart = performance.now();
-    const images = await this.decode(model, latents, latentDims, params, acquire);
-    return {
-      images,
+    const offsets = members.map((_, index) => members.slice(0, index).reduce((sum, member) => sum + member.params.seeds.length, 0));
+    const wanted = new Set(members.flatMap((member, index) => (member.settled ? [] : member.params.seeds.map((_, k) => offsets[index] + k))));
+    const images = await this.decode(model, latents, latentDims, params, acquire, wanted);
+    const decodeMs = performance.now() - decodeStart;
+    return members.map((member, index) => ({
+      images: images.slice(offsets[index], offsets[index] + member.params.seeds.length).filter((image): image is GeneratedImage => image !== undefined),
       adapters: {
-        loras: adapters.loras.map((lora) => {
-          const report = reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
+        loras: member.adapters.loras.map((lora) => {
+          const report = member.reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
           return { name: lora.file.name, weight: lora.weight, applied: report.applied, unmatched: report.unmatched, unmatchedExamples: report.examples.slice(0, 5) };
         }),
-        embeddings: adapters.embeddings.map((embedding) => embedding.name),
+        embeddings: member.adapters.embeddings.map((embedding) => embedding.name),
         mergeMs: this.adapted.mergeMs - mergeStart,
       },
       scheduler: definition.definition,
       sampler: samplerName(definition, model.schedulerConfig),
-      stats: { steps: total, loopMs, unetMs, encodeMs, decodeMs: performance.now() - decodeStart },
-    };
+      stats: { steps: total, loopMs, unetMs, encodeMs, decodeMs, batchJobs: members.length },
+    }));
   }
 
-  /** Text conditioning and UNet of one model (the base, or the refiner), with the request's adapters merged. */
-  private async stage(
-    model: LoadedModel,
-    params: GenerationParams,
-    batch: number,
-    adapters: RequestAdapters,
-    reports: Map<string, { applied: number; unmatched: number; examples: string[] }>,
-    leases: SessionLease[],
-  ): Promise<Stage> {
+  /**
+   * Text conditioning and UNet of one model (the base, or the refiner): each request's prompts
+   * encoded with its own adapters, stacked into one batch; the UNet with the LoRAs the requests
+   * share.
+   */
+  private async stage(model: LoadedModel, members: readonly Member[], leases: SessionLease[]): Promise<Stage> {
     const components = model.folder.components;
-    const take = async (file: string | undefined, component: AdaptableComponent): Promise<AdaptedSession | undefined> => {
+    const take = async (file: string | undefined, component: AdaptableComponent, adapters: RequestAdapters, reported: readonly Member[]): Promise<AdaptedSession | undefined> => {
       if (!file) return undefined;
       const adapted = await this.adapted.acquire(file, component, adapters, leases);
       if (adapted.report) {
         // kohya/PEFT keys name their component; each component's merge reports its own share.
-        for (const lora of adapters.loras) {
-          const entry = reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
-          entry.applied += adapted.report.applied;
-          entry.unmatched += adapted.report.unmatchedCount;
-          entry.examples.push(...adapted.report.unmatched.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))));
-          reports.set(lora.file.name, entry);
+        for (const member of reported) {
+          for (const lora of adapters.loras) {
+            const entry = member.reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
+            entry.applied += adapted.report.applied;
+            entry.unmatched += adapted.report.unmatchedCount;
+            entry.examples.push(...adapted.report.unmatched.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))));
+            member.reports.set(lora.file.name, entry);
+          }
         }
       }
       return adapted;
     };
-    const textEncoder = await take(components.textEncoder, 'text_encoder');
-    const textEncoder2 = await take(components.textEncoder2, 'text_encoder_2');
-    const unetAdapted = await take(components.unet, 'unet');
+    const params = members[0].params;
+    const encoders: Array<{ textEncoder?: AdaptedSession; textEncoder2?: AdaptedSession }> = [];
+    for (const member of members) {
+      encoders.push({
+        textEncoder: await take(components.textEncoder, 'text_encoder', member.adapters, [member]),
+        textEncoder2: await take(components.textEncoder2, 'text_encoder_2', member.adapters, [member]),
+      });
+    }
+    const unetAdapted = await take(components.unet, 'unet', members[0].adapters, members);
     if (!unetAdapted) throw new UnsupportedRequestError('model', `${model.id} has no unet`);
     const unetSession = unetAdapted.session;
     const unet = new UnetRunner(unetSession);
     if (unet.inChannels !== 4 && unet.inChannels !== INPAINT_UNET_CHANNELS) {
       throw new UnsupportedRequestError('model', `${model.id}: UNets with ${unet.inChannels} input channels are not supported`);
     }
-    const tokenMap = (adapted: AdaptedSession | undefined): Map<string, readonly number[]> => new Map((adapted?.tokens ?? []).map((token) => [token.name, token.ids]));
-    const tokenizer = new TokenInjectingTokenizer(model.tokenizer, tokenMap(textEncoder));
-    const tokenizer2 = model.tokenizer2 ? new TokenInjectingTokenizer(model.tokenizer2, tokenMap(textEncoder2)) : undefined;
     // LCM UNets take guidance as an embedding and run without the unconditional pass.
     const guidanceEmbedding = inputMetadata(unetSession, 'timestep_cond');
     const useGuidance = !guidanceEmbedding && params.guidanceScale > 1;
-    const request = {
-      model,
-      unet: unetSession,
-      textEncoder: textEncoder?.session,
-      textEncoder2: textEncoder2?.session,
-      tokenizer,
-      tokenizer2,
-      prompt: params.prompt,
-      negativePrompt: params.negativePrompt,
-      batch,
-      useGuidance,
-      width: params.width,
-      height: params.height,
-      guidanceScale: params.guidanceScale,
-    };
-    const conditioning = model.family === 'sdxl' || model.family === 'sdxl-refiner' ? await sdxlConditioning(request) : await sdConditioning(request);
+    const tokenMap = (adapted: AdaptedSession | undefined): Map<string, readonly number[]> => new Map((adapted?.tokens ?? []).map((token) => [token.name, token.ids]));
+    const parts: UnetConditioning[] = [];
+    for (const [index, member] of members.entries()) {
+      const { textEncoder, textEncoder2 } = encoders[index];
+      const request = {
+        model,
+        unet: unetSession,
+        textEncoder: textEncoder?.session,
+        textEncoder2: textEncoder2?.session,
+        tokenizer: new TokenInjectingTokenizer(model.tokenizer, tokenMap(textEncoder)),
+        tokenizer2: model.tokenizer2 ? new TokenInjectingTokenizer(model.tokenizer2, tokenMap(textEncoder2)) : undefined,
+        prompt: member.params.prompt,
+        negativePrompt: member.params.negativePrompt,
+        batch: member.params.seeds.length,
+        useGuidance,
+        width: params.width,
+        height: params.height,
+        guidanceScale: params.guidanceScale,
+      };
+      parts.push(model.family === 'sdxl' || model.family === 'sdxl-refiner' ? await sdxlConditioning(request) : await sdConditioning(request));
+    }
+    const conditioning = stackConditioning(parts, useGuidance);
     if (!guidanceEmbedding) return { unet, conditioning, useGuidance };
+    const batch = members.reduce((sum, member) => sum + member.params.seeds.length, 0);
     const dim = typeof guidanceEmbedding.shape[1] === 'number' ? guidanceEmbedding.shape[1] : 256;
     const embedding = guidanceScaleEmbedding(params.guidanceScale, dim);
     const rows = new Float32Array(batch * dim);
@@ -360,12 +417,18 @@ export class StableDiffusionPipeline {
     dims: readonly number[],
     params: GenerationParams,
     acquire: AcquireSession,
-  ): Promise<GeneratedImage[]> {
+    wanted: ReadonlySet<number>,
+  ): Promise<Array<GeneratedImage | undefined>> {
     const decoder = await acquire(model.folder.components.vaeDecoder, 'vae_decoder');
     const scaled = latents.map((value) => value / model.folder.vaeScalingFactor);
-    const images: GeneratedImage[] = [];
+    const images: Array<GeneratedImage | undefined> = [];
     const perImage = latents.length / params.seeds.length;
     for (const [index, seed] of params.seeds.entries()) {
+      // Images of requests canceled during the loop are never decoded.
+      if (!wanted.has(index)) {
+        images.push(undefined);
+        continue;
+      }
       const decoded = await vaeDecode(decoder, scaled.subarray(index * perImage, (index + 1) * perImage), [1, dims[1], dims[2], dims[3]]);
       const [, , height, width] = decoded.dims;
       let pixels = fromVaeOutput(decoded.data, 0, width, height);

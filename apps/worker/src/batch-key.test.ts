@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolvedGenerationSchema, type ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { batchKey } from './batch-key.js';
+
+const BASE: ResolvedGeneration = resolvedGenerationSchema.parse({
+  model: 'demo-sd15',
+  prompt: 'a red circle',
+  negative_prompt: '',
+  style: 'base',
+  samples: 1,
+  scheduler: 'Euler',
+  num_inference_steps: 20,
+  guidance_scale: 7.5,
+  strength: 0.8,
+  high_noise_fraction: 0.8,
+  seed: 1,
+  width: 512,
+  height: 512,
+  refiner: false,
+  base64: false,
+});
+const MAX = 4;
+const key = (change: Partial<ResolvedGeneration>): string | undefined => batchKey({ ...BASE, ...change }, MAX);
+
+describe('batchKey (which jobs may share one UNet batch)', () => {
+  it('ignores what each request keeps to itself: prompts, style, seed, samples, output options, webhook', () => {
+    const base = key({});
+    assert.ok(base);
+    for (const change of [
+      { prompt: 'a green square' },
+      { negative_prompt: 'blurry' },
+      { style: 'photographic' },
+      { seed: 99 },
+      { samples: 3 },
+      { output_format: 'webp' as const, output_quality: 50, base64: true },
+      { webhook: { url: 'https://example.com/hook' } },
+      { strength: 0.3, high_noise_fraction: 0.5 },
+    ]) {
+      assert.equal(key(change), base, JSON.stringify(change));
+    }
+  });
+
+  it('separates what the shared UNet loop depends on: model, size, scheduler, steps, guidance, LoRAs', () => {
+    const base = key({});
+    for (const change of [
+      { model: 'other' },
+      { width: 768 },
+      { height: 768 },
+      { width: undefined },
+      { scheduler: 'DDIM' },
+      { scheduler: undefined },
+      { num_inference_steps: 21 },
+      { guidance_scale: 7 },
+      { loras: [{ name: 'ink', weight: 0.8 }] },
+      { prompt: 'a red circle <lora:ink:0.8>' },
+      { negative_prompt: '<lora:ink:1>' },
+    ]) {
+      assert.notEqual(key(change), base, JSON.stringify(change));
+    }
+  });
+
+  it('resolves LoRAs as the pipeline does: request list and prompt tags alike, order-free, a later mention wins, weight 0 is none', () => {
+    assert.equal(key({ loras: [{ name: 'ink', weight: 0.8 }] }), key({ prompt: 'a red circle <lora:ink:0.8>' }));
+    assert.equal(key({ loras: [{ name: 'a', weight: 1 }, { name: 'b', weight: 0.5 }] }), key({ loras: [{ name: 'b', weight: 0.5 }, { name: 'a', weight: 1 }] }));
+    assert.equal(key({ loras: [{ name: 'ink', weight: 1 }], prompt: 'x <lora:ink:0.5>' }), key({ loras: [{ name: 'ink', weight: 0.5 }] }));
+    assert.equal(key({ loras: [{ name: 'ink', weight: 0 }] }), key({}));
+  });
+
+  it('image-to-image, inpainting, outpainting, refiner and full-batch requests always run alone', () => {
+    for (const change of [
+      { init_image: 'data:image/png;base64,AAAA' },
+      { mask_image: 'data:image/png;base64,AAAA' },
+      { outpaint: { left: 64, right: 0, top: 0, bottom: 0 } },
+      { refiner: true },
+      { samples: MAX },
+    ]) {
+      assert.equal(key(change as Partial<ResolvedGeneration>), undefined, JSON.stringify(change));
+    }
+    assert.ok(key({ samples: MAX - 1 }));
+  });
+});
