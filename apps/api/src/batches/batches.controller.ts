@@ -43,7 +43,7 @@ export class BatchesController {
     const batch = parseBody(this.schema, body);
     const webhookProblem = batch.webhook ? this.resolver.webhookProblem(batch.webhook.url) : undefined;
     if (webhookProblem) throw ApiError.field('webhook.url', webhookProblem);
-    const catalog = await this.resolver.catalog();
+    const catalog = await this.resolver.catalog(batch.requests.map((request) => request.model));
     const loras = await this.resolver.loras(principal.tenant);
     const submissions = batch.requests.map((request, index) => this.resolver.resolve(request, catalog, `requests.${index}.`, loras));
     for (const [index, submission] of submissions.entries()) {

@@ -42,7 +42,7 @@ export class BlockingGenerator {
     let id: string;
     try {
       const request = parseBody(this.schema, body);
-      const submission = this.resolver.resolve(request, await this.resolver.catalog());
+      const submission = this.resolver.resolve(request, await this.resolver.catalog([request.model]));
       await this.inlineImages.check(submission.request);
       ({ id } = await this.submitter.submitOne(principal, submission));
     } catch (error) {

@@ -44,7 +44,7 @@ export class GenerationsController {
   @HttpCode(HttpStatus.ACCEPTED)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<GenerationView & { webhook_deliveries: DeliveryAttempt[] }> {
     const request = parseBody(this.schema, body);
-    const submission = this.resolver.resolve(request, await this.resolver.catalog(), '', await this.resolver.loras(principal.tenant));
+    const submission = this.resolver.resolve(request, await this.resolver.catalog([request.model]), '', await this.resolver.loras(principal.tenant));
     await this.inlineImages.check(submission.request);
     const record = await this.submitter.submitOne(principal, submission);
     response.setHeader('Location', `/v1/generations/${record.id}`);

@@ -44,9 +44,19 @@ export class RequestResolver {
     return [...new Set(names.flatMap((name) => (name.startsWith(own) ? [name.slice(own.length)] : name.includes('/') ? [] : [name])))];
   }
 
-  /** Models some known worker class serves, whether or not one of its workers is live now. */
-  async catalog(): Promise<Map<string, ModelSummary>> {
-    return new Map((await this.farm.snapshot()).models);
+  /**
+   * Models some known worker class serves, whether or not one of its workers is live now. The
+   * snapshot is cached for a second; when a requested model is missing from it, it is read fresh
+   * once (a worker may have announced it since).
+   */
+  async catalog(wanted: ReadonlyArray<string | undefined> = []): Promise<Map<string, ModelSummary>> {
+    const ids = wanted.map((id) => id ?? this.config.env.DEFAULT_MODEL);
+    let models = (await this.farm.snapshot()).models;
+    if (ids.some((id) => !models.has(id))) {
+      this.farm.invalidate();
+      models = (await this.farm.snapshot()).models;
+    }
+    return new Map(models);
   }
 
   /** Why a webhook URL cannot be used (SSRF rules), or undefined. */
