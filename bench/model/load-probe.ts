@@ -4,6 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { syntheticFeeds, type FeedShape } from './feeds.js';
 import { cacheFile, sessionVariant, type SessionVariantName } from './session-variants.js';
+import { answerAsChild } from './child-entry.js';
 
 export interface ProbeRequest {
   readonly modelPath: string;
@@ -51,13 +52,4 @@ async function probe(request: ProbeRequest): Promise<ProbeResult> {
   return result;
 }
 
-probe(JSON.parse(process.argv[2] ?? '{}') as ProbeRequest).then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+answerAsChild(probe);

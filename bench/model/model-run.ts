@@ -3,6 +3,7 @@
 // own SessionPool and generates through the worker's own pipeline, as a job would.
 import type * as ort from 'onnxruntime-node';
 import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder, type ExecutionProviderName } from '#libs/diffusion/src/index.js';
+import { answerAsChild } from './child-entry.js';
 
 export interface ModelRunRequest {
   readonly dir: string;
@@ -113,13 +114,4 @@ async function run(request: ModelRunRequest): Promise<ModelRunResult> {
   };
 }
 
-run(JSON.parse(process.argv[2] ?? '{}') as ModelRunRequest).then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+answerAsChild(run);
