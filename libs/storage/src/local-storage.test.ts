@@ -44,6 +44,7 @@ describeObjectStorageContract('LocalStorage', async () => {
       await writeFile(blocker, 'x');
       return new LocalStorage({ root: join(blocker, 'root'), publicBaseUrl: fixture.server.baseUrl, signingSecret: SECRET });
     },
+    atomicConcurrentWrites: true,
     teardown: fixture.cleanup,
   };
 });

@@ -29,6 +29,7 @@ describeObjectStorageContract('S3Storage on s3rver', async () => {
       extras.push(broken);
       return broken;
     },
+    atomicConcurrentWrites: false,
     teardown: async () => {
       for (const s of [storage, ...extras]) s.destroy();
       await server.stop();
