@@ -96,6 +96,29 @@ describe('authentication: every route needs a key unless marked public, however 
     }
   });
 
+  it("refuses a tenant's generate key on the operator routes (keys, limits, fleet, worker classes, pipeline imports)", async () => {
+    const tenant = await fixture.api.request<{ key: string }>('POST', '/v1/admin/keys', { tenant: 'operator-probe', scopes: ['generate', 'models:write'] });
+    assert.equal(tenant.status, 201);
+    const auth = bearer('Bearer', tenant.body.key);
+    const probes: Array<[string, string, string?]> = [
+      ['POST', '/v1/admin/keys', '{"tenant":"operator-probe","scopes":["admin"]}'],
+      ['PATCH', '/v1/admin/tenants/operator-probe/limits', '{"requests_per_minute":100000}'],
+      ['GET', '/v1/workers'],
+      ['GET', '/v1/workers/classes'],
+      ['DELETE', '/v1/workers/classes/default'],
+      ['POST', '/v1/workers/x/drain'],
+      ['POST', '/v1/models', '{"kind":"pipeline","name":"p","source":"s3://atelier-e2e/registry"}'],
+    ];
+    for (const [method, path, body] of probes) {
+      const response = await call(method, path, { ...auth, 'content-type': 'application/json' }, body);
+      table.record(`${method} ${path} with a generate key`, '403', response.status);
+      assert.equal(response.status, 403, `${method} ${path}: ${response.body}`);
+    }
+    const classes = await call('GET', '/v1/workers/classes', bearer('Bearer', fixture.farm.apiKey));
+    assert.equal(classes.status, 200, 'the default class survives the refused DELETE');
+    assert.ok(classes.body.includes('"default"'), classes.body);
+  });
+
   it('accepts the Bearer scheme in any letter case, on /v1 and on the A1111 routes', async () => {
     for (const scheme of ['bearer', 'BEARER', 'Bearer', 'bEaReR']) {
       const v1 = await call('GET', '/v1/models', bearer(scheme, fixture.farm.apiKey));

@@ -63,11 +63,6 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     this.history = new LatentHistory(this.solverOrder);
   }
 
-  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
-    this.checkInto(sample, index, out);
-    if (out !== sample) out.set(sample);
-  }
-
   stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
     this.checkStep(modelOutput, index, sample, out);
     if (this.startsRun(index)) {

@@ -67,7 +67,7 @@ export class DpmppTwoSAncestralScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+  override scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
     this.checkInto(sample, index, out);
     scaleForSigmaInto(out, sample, this.sigmas[index]);
   }

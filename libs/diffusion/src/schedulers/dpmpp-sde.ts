@@ -59,7 +59,7 @@ export class DpmppSdeScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+  override scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
     this.checkInto(sample, index, out);
     const midpoint = this.startsRun(index) ? null : this.firstStageMidpoint;
     scaleForSigmaInto(out, sample, midpoint === null ? this.sigmas[index] : midpoint);

@@ -32,7 +32,7 @@ export class HeunScheduler extends SchedulerBase {
     this.initNoiseSigma = karrasInitNoiseSigma(config, this.sigmas);
   }
 
-  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+  override scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
     this.checkInto(sample, index, out);
     scaleForSigmaInto(out, sample, this.sigmas[index]);
   }

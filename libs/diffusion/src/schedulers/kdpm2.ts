@@ -48,7 +48,7 @@ export class Kdpm2Scheduler extends SchedulerBase {
     this.initNoiseSigma = karrasInitNoiseSigma(config, this.sigmas);
   }
 
-  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+  override scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
     this.checkInto(sample, index, out);
     const firstStage = !this.betweenStages || this.startsRun(index);
     scaleForSigmaInto(out, sample, firstStage ? this.sigmas[index] : this.midpoints[index]);

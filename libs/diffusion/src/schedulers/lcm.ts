@@ -51,11 +51,6 @@ export class LcmScheduler extends SchedulerBase {
     this.noise = options.noise;
   }
 
-  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
-    this.checkInto(sample, index, out);
-    if (out !== sample) out.set(sample);
-  }
-
   stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
     this.checkStep(modelOutput, index, sample, out);
     const timestep = this.timesteps[index];

@@ -21,7 +21,14 @@ export abstract class SchedulerBase implements Scheduler {
     this.begin = index;
   }
 
-  abstract scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void;
+  /**
+   * Schedulers on a VP (alpha) schedule feed the sample unscaled, as diffusers' default does;
+   * sigma-based ones (Euler, Heun, DPM2, LMS…) override this with their 1/√(σ²+1) scaling.
+   */
+  scaleModelInputInto(sample: Float32Array, index: number, out: Float32Array): void {
+    this.checkInto(sample, index, out);
+    if (out !== sample) out.set(sample);
+  }
   abstract stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void;
   abstract addNoiseInto(original: Float32Array, noise: Float32Array, index: number, out: Float32Array): void;
 
