@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import type { GenerationView } from '#libs/contracts/src/index.js';
 import { findFreePort } from '#libs/local-services/src/index.js';
-import { deliverWebhook, parseAllowedHosts, webhookHeaders } from '#libs/webhooks/src/index.js';
+import { OutboundAllowlist } from '#libs/outbound/src/index.js';
+import { deliverWebhook, webhookHeaders } from '#libs/webhooks/src/index.js';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ProbeTable } from '../support/probe-table.js';
@@ -98,7 +99,7 @@ describe('webhook signing secrets are per tenant, rotate with an overlap and nev
   it("rejects a delivery forged with B's secret at A's receiver", async () => {
     const body = JSON.stringify({ type: 'generation.succeeded', timestamp: new Date().toISOString(), data: { id: 'gen_forged', status: 'succeeded' } });
     const headers = webhookHeaders({ secret: await secretOf(tenantB), id: 'msg_forged', timestamp: Math.floor(Date.now() / 1000), body });
-    const policy = { allowlist: parseAllowedHosts(new URL(receiverA.url).host), schemes: ['https:' as const] };
+    const policy = { allowlist: OutboundAllowlist.parse(new URL(receiverA.url).host), schemes: ['https:' as const] };
     const result = await deliverWebhook({ url: receiverA.url, policy, headers, body, timeoutMs: 10_000 });
     const forged = receiverA.forGeneration('gen_forged');
     table.record("generation.succeeded signed with B's secret, at A's receiver", 'rejected', forged[0]?.verified ? 'accepted' : 'rejected');

@@ -19,4 +19,4 @@ export {
 } from './webhook-events.js';
 export { decodeWebhookSecret, generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from './webhook-secret.js';
 export { signWebhook, webhookHeaders, type WebhookHeaders, type WebhookMultiSigningInput, type WebhookSigningInput } from './webhook-signature.js';
-export { checkWebhookUrl, parseAllowedHosts, webhookPolicy, ForbiddenWebhookTargetError } from './ssrf-guard.js';
+export { webhookPolicy } from './ssrf-guard.js';

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OutboundError } from '#libs/outbound/src/index.js';
-import { checkWebhookUrl, parseAllowedHosts } from './ssrf-guard.js';
+import { checkOutboundUrl, OutboundAllowlist, OutboundError } from '#libs/outbound/src/index.js';
+import { webhookPolicy } from './ssrf-guard.js';
+
+/** A webhook URL under the webhook policy (https unless allowlisted). */
+const checkWebhookUrl = (raw: string, allowlist: OutboundAllowlist): URL => checkOutboundUrl(raw, webhookPolicy(allowlist));
+const parseAllowedHosts = (list: string): OutboundAllowlist => OutboundAllowlist.parse(list);
 
 const codeOf = (run: () => unknown): string | undefined => {
   try {

@@ -1,4 +1,4 @@
-import { checkOutboundUrl, OutboundAllowlist, OutboundError, type OutboundPolicy } from '#libs/outbound/src/index.js';
+import type { OutboundAllowlist, OutboundPolicy } from '#libs/outbound/src/index.js';
 
 /**
  * Webhook targets follow the farm's outbound rules (libs/outbound) with one addition: https only,
@@ -7,15 +7,3 @@ import { checkOutboundUrl, OutboundAllowlist, OutboundError, type OutboundPolicy
 export function webhookPolicy(allowlist: OutboundAllowlist): OutboundPolicy {
   return { allowlist, schemes: ['https:'] };
 }
-
-/** Static checks of a webhook URL; throws `OutboundError` (with a code) naming the problem. */
-export function checkWebhookUrl(raw: string, allowlist: OutboundAllowlist): URL {
-  return checkOutboundUrl(raw, webhookPolicy(allowlist));
-}
-
-/** A comma-separated `host[:port]` list; a bare host means the scheme's default port. */
-export function parseAllowedHosts(list: string): OutboundAllowlist {
-  return OutboundAllowlist.parse(list);
-}
-
-export { OutboundError as ForbiddenWebhookTargetError };

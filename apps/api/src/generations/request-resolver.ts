@@ -5,7 +5,7 @@ import { resolveScheduler } from '#libs/diffusion/src/schedulers/index.js';
 import { randomSeed } from '#libs/diffusion/src/random/index.js';
 import { applyStyle, extractLoraTags } from '#libs/diffusion/src/text/index.js';
 import type { ModelSummary } from '#libs/queue/src/index.js';
-import { checkOutboundUrl, farmPolicies, type FarmPolicies } from '#libs/outbound/src/index.js';
+import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type OutboundPolicy } from '#libs/outbound/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
@@ -20,6 +20,17 @@ export interface ResolvedSubmission {
  * the farm's catalog (what its worker classes announced, live workers or not), seed drawn.
  * Everything a worker could reject for is rejected here first.
  */
+/** The outbound rule a URL breaks, by the error's own code-carrying class, or undefined. */
+function urlProblem(url: string, policy: OutboundPolicy): string | undefined {
+  try {
+    checkOutboundUrl(url, policy);
+    return undefined;
+  } catch (error) {
+    if (error instanceof OutboundError) return error.message;
+    throw error;
+  }
+}
+
 @Injectable()
 export class RequestResolver {
   private readonly policies: FarmPolicies;
@@ -61,22 +72,12 @@ export class RequestResolver {
 
   /** Why a webhook URL cannot be used (SSRF rules), or undefined. */
   webhookProblem(url: string): string | undefined {
-    try {
-      checkOutboundUrl(url, this.policies.webhooks);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
+    return urlProblem(url, this.policies.webhooks);
   }
 
   /** Why a dataset/import URL cannot be fetched (outbound rules that need no DNS), or undefined. */
   downloadProblem(url: string): string | undefined {
-    try {
-      checkOutboundUrl(url, this.policies.downloads);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
+    return urlProblem(url, this.policies.downloads);
   }
 
   resolve(body: GenerationRequest, models: Map<string, ModelSummary>, fieldPrefix = '', liveLoras: readonly string[] = []): ResolvedSubmission {
