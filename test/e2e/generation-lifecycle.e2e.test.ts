@@ -132,7 +132,8 @@ describe('generation lifecycle through the farm (real Redis, s3rver, webhooks, p
   });
 
   it('cancels a running job at the next step and a queued job before it runs', async () => {
-    const slow = { ...SMALL, prompt: 'a yellow triangle', img_width: 512, img_height: 512, num_inference_steps: 150, scheduler: 'DDIM' };
+    // Long enough (1024², 150 steps) that the cancel lands mid-flight even on a fast machine.
+    const slow = { ...SMALL, prompt: 'a yellow triangle', img_width: 1024, img_height: 1024, num_inference_steps: 150, scheduler: 'DDIM' };
     const running = await fixture.api.request<GenerationView>('POST', '/v1/generations', slow);
     const queued = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...SMALL, prompt: 'a black ring' });
     await fixture.api.waitFor<GenerationView>(`/v1/generations/${running.body.id}`, (body) => body.status === 'running' && body.progress.step >= 1);
