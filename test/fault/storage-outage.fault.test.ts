@@ -24,7 +24,7 @@ describe('fault: object storage down for 30 s', { timeout: 300_000 }, () => {
       return created.body.id;
     };
     // Before: one job mid-inference when storage goes away, and a few queued behind it.
-    const midFlight = await submit({ ...SLOW, num_inference_steps: 60 });
+    const midFlight = await submit({ ...SLOW, img_width: 1024, img_height: 1024, num_inference_steps: 150 });
     const before: string[] = [midFlight];
     for (let index = 0; index < 3; index++) before.push(await submit({ ...TINY, seed: index }));
     await fault.api.waitFor<GenerationView>(`/v1/generations/${midFlight}`, (body) => body.status === 'running' && body.progress.step >= 1, 60_000);
