@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from '#libs/queue/src/index.js';
+import type { RedisClient } from '#libs/queue/src/index.js';
 
 /**
  * CPU seconds (user + system) a process has used so far, from /proc (Linux; undefined elsewhere).
@@ -20,7 +20,7 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
 }
 
 /** CPU seconds the Redis server has used so far (INFO cpu: used_cpu_user + used_cpu_sys). */
-export async function redisCpuSeconds(redis: Redis): Promise<number> {
+export async function redisCpuSeconds(redis: RedisClient): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
   return field('used_cpu_user') + field('used_cpu_sys');

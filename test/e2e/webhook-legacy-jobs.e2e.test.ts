@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
 import { JobName, type GenerationView } from '#libs/contracts/src/index.js';
 import { findFreePort } from '#libs/local-services/src/index.js';
-import { createRedisConnection, createWebhookQueue, type Redis } from '#libs/queue/src/index.js';
+import { createRedisConnection, createWebhookQueue, type RedisClient } from '#libs/queue/src/index.js';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ScriptedReceiver } from '../support/scripted-receiver.js';
@@ -17,7 +17,7 @@ const TINY = { model: 'demo-sd15', prompt: 'a red circle', img_width: 64, img_he
  */
 describe('webhook jobs queued without a tenant (real farm)', () => {
   let fixture: FarmFixture;
-  let redis: Redis;
+  let redis: RedisClient;
   let queue: Queue;
   let tenant: TestApiClient;
   let receiver: ScriptedReceiver;

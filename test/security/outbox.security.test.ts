@@ -7,7 +7,7 @@ import type { Queue } from 'bullmq';
 import { webhookJobSchema } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
 import { OutboxDrainer, OutboxWebhooks } from '#libs/notifications/src/index.js';
-import { RedisKeys, createRedisConnection, createWebhookQueue, type Redis } from '#libs/queue/src/index.js';
+import { RedisKeys, createRedisConnection, createWebhookQueue, type RedisClient } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { LocalStorage } from '#libs/storage/src/index.js';
 import { ProbeTable } from '../support/probe-table.js';
@@ -23,7 +23,7 @@ const request = resolvedRequest({ num_inference_steps: 2, webhook: { url: 'https
 describe('security: no lost webhook between a transition and its notification (real redis-server, real BullMQ queue)', () => {
   const table = new ProbeTable('transition outbox');
   let server: PrivateRedis;
-  let redis: Redis;
+  let redis: RedisClient;
   let dir: string;
   let queue: Queue;
 

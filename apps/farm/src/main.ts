@@ -1,12 +1,14 @@
 import { parseEnvironment, ConfigError } from '#libs/config/src/index.js';
-import { RedisServerMissingError, startLocalFarm, superviseWorkers } from '#libs/local-services/src/index.js';
+import { REDIS_CONNECTION_VARIABLES, RedisServerMissingError, startLocalFarm, superviseWorkers } from '#libs/local-services/src/index.js';
 
 /** `npm start`: the whole farm on this machine until Ctrl-C. */
 async function main(): Promise<void> {
   const env = parseEnvironment();
+  // A Redis named by any connection variable (URL, Sentinel, Cluster, TLS) is used as is; none: a private one.
+  const named = Object.fromEntries(REDIS_CONNECTION_VARIABLES.filter((key) => process.env[key]).map((key) => [key, process.env[key]]));
   const farm = await startLocalFarm({
     port: env.PORT,
-    redisUrl: env.REDIS_URL,
+    redisEnv: env.REDIS_URL || env.REDIS_SENTINELS || env.REDIS_CLUSTER_NODES ? named : undefined,
     apiKey: env.ATELIER_BOOTSTRAP_API_KEY,
     workers: 1,
     output: process.stdout,
@@ -16,7 +18,7 @@ async function main(): Promise<void> {
     [
       '',
       `Atelier is running: API ${farm.apiUrl}  (docs: ${farm.apiUrl}/docs)`,
-      `Redis: ${farm.redisUrl}`,
+      `Redis: ${farm.redisUrl || env.REDIS_SENTINELS || env.REDIS_CLUSTER_NODES}`,
       `Local API key: ${farm.apiKey}`,
       `Try: curl -s -H "Authorization: Bearer ${farm.apiKey}" -H 'Content-Type: application/json' \\`,
       `       -d '{"prompt":"a red circle on a blue background"}' ${farm.apiUrl}/v1/generations`,

@@ -7,7 +7,7 @@ import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
 import { ExecutionProviderUnavailableError, RemoteWeights, SessionPool, StableDiffusionPipeline, preloadModel } from '#libs/diffusion/src/index.js';
 import { createFarmMetrics } from '#libs/metrics/src/index.js';
 import { GenerationLifecycle, TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, generationQueueName, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
+import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, generationQueueName, redisGuaranteeWarnings, bullmqPrefix } from '#libs/queue/src/index.js';
 import { probeGpu } from './gpu-probe.js';
 import { GenerationStore } from '#libs/records/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
@@ -26,8 +26,8 @@ async function main(): Promise<void> {
   const config = await loadAppConfig();
   const logger = pino({ level: config.env.LOG_LEVEL, base: { role: 'worker', worker_id: config.workerId } });
   const metrics = createFarmMetrics('worker', VERSION);
-  const redis = createRedisConnection(config.redisUrl);
-  const keys = new RedisKeys(config.env.QUEUE_PREFIX);
+  const redis = createRedisConnection(config.redis);
+  const keys = new RedisKeys(bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode));
   const store = new GenerationStore(redis, keys);
   const storage = createStorage(config.storage);
   // Status changes record their webhooks in the same atomic step (an outbox the API drains).
@@ -104,8 +104,8 @@ async function main(): Promise<void> {
     queueName,
     async (job, token, signal) => processGeneration(job, token, signal),
     {
-      connection: createRedisConnection(config.redisUrl),
-      prefix: config.env.QUEUE_PREFIX,
+      connection: createRedisConnection(config.redis),
+      prefix: bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode),
       concurrency: config.env.WORKER_CONCURRENCY,
       autorun: false,
       lockDuration: config.env.WORKER_LOCK_MS,
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
             jobsDone++;
           }
         },
-        { connection: createRedisConnection(config.redisUrl), prefix: config.env.QUEUE_PREFIX, concurrency: 1, autorun: false, lockDuration: config.env.WORKER_LOCK_MS, stalledInterval: config.env.WORKER_LOCK_MS },
+        { connection: createRedisConnection(config.redis), prefix: bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode), concurrency: 1, autorun: false, lockDuration: config.env.WORKER_LOCK_MS, stalledInterval: config.env.WORKER_LOCK_MS },
       )
     : undefined;
   trainingWorker?.on('error', (error) => logger.error({ err: error }, 'training worker error'));
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     await lifecycle.fail(refOf(record), { code: 'worker_lost', message: 'the job\'s workers stopped responding too many times' }, {}, new Date());
   };
 
-  const subscriber = createRedisConnection(config.redisUrl);
+  const subscriber = createRedisConnection(config.redis);
   await new CancelChannel(keys, redis).listen(subscriber, (generationId) => {
     if (worker.cancelJob(generationId, 'canceled') || trainingWorker?.cancelJob(generationId, 'canceled')) {
       logger.info({ job_id: generationId }, 'cancel requested for running job');
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     else worker.resume();
     logger.info({ draining: value }, value ? 'draining: finishing current jobs, taking no new ones' : 'undrained: taking jobs again');
   };
-  const control = createRedisConnection(config.redisUrl);
+  const control = createRedisConnection(config.redis);
   control.on('message', (_channel: string, message: string) => {
     const command = JSON.parse(message) as { workerId?: string; draining?: boolean };
     if (command.workerId === config.workerId && typeof command.draining === 'boolean') void setDraining(command.draining);

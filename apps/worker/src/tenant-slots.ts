@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '#libs/queue/src/index.js';
 import type { RedisKeys } from '#libs/queue/src/index.js';
 import type { TenantLimitsStore } from '#libs/tenancy/src/index.js';
 
@@ -17,7 +17,7 @@ return 1
  */
 export class TenantSlots {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly limits: TenantLimitsStore,
     private readonly leaseMs: number,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseEnvironment, type Environment } from './env.schema.js';
+import { loadRedisSettings, type RedisSettings } from './redis-settings.js';
 import { loadOrCreateSecrets } from './secrets.js';
 
 export type StorageSettings =
@@ -19,7 +20,8 @@ export type StorageSettings =
 /** Validated, resolved configuration handed to every module (paths absolute, secrets present). */
 export interface AppConfig {
   readonly env: Environment;
-  readonly redisUrl: string;
+  /** Single Redis, Sentinel or Cluster: hand it to `createRedisConnection` (libs/queue). */
+  readonly redis: RedisSettings;
   readonly publicUrl: string;
   readonly dataDir: string;
   readonly modelsDir: string;
@@ -32,13 +34,13 @@ export interface AppConfig {
 
 export async function loadAppConfig(source: NodeJS.ProcessEnv = process.env): Promise<AppConfig> {
   const env = parseEnvironment(source);
-  if (!env.REDIS_URL) throw new ConfigError(['REDIS_URL="": required (e.g. redis://localhost:6379); `npm start` starts a private Redis for you']);
+  const redis = await loadRedisSettings(env);
   const dataDir = path.resolve(env.DATA_DIR);
   const { secrets, created } = await loadOrCreateSecrets(dataDir);
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
   return {
     env,
-    redisUrl: env.REDIS_URL,
+    redis,
     publicUrl,
     dataDir,
     modelsDir: path.resolve(env.MODELS_DIR),

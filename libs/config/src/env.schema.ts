@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { allowlistProblem } from '#libs/outbound/src/index.js';
+import { redisTopologyProblems } from './redis-topology-rules.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** Comma-separated `host:port` (or `[v6]:port`) entries: Sentinel or Cluster seed nodes. */
+const hostPortList = z
+  .string()
+  .regex(/^\s*(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}\s*(?:,\s*(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}\s*)*$/, 'comma-separated host:port entries');
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -28,6 +34,19 @@ export const environmentSchema = z.object({
   PORT: port.default(8080),
   PUBLIC_URL: z.url().optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  /** Sentinel mode: the sentinels to ask for the current master (with REDIS_SENTINEL_MASTER). */
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Sentinel master name').optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /** Cluster mode: a few nodes of the cluster; the rest of the topology is discovered from them. */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /** Credentials of the data nodes in Sentinel and Cluster modes (a REDIS_URL carries its own). */
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** TLS for Sentinel and Cluster modes (a single Redis uses rediss://). */
+  REDIS_TLS: booleanFlag.default(false),
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  REDIS_TLS_SERVERNAME: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a DNS name').optional(),
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, _ and - only').default('atelier'),
   DATA_DIR: z.string().min(1).default('.data'),
   MODELS_DIR: z.string().min(1).default('models'),
@@ -105,6 +124,9 @@ export const environmentSchema = z.object({
   MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
   MAX_DATASET_BYTES: positiveInt.default(512 * 1024 * 1024),
   TRAINER_ENGINE: z.enum(['builtin', 'kohya']).default('builtin'),
+}).superRefine((env, context) => {
+  // Combinations that are each valid alone but contradict one another (e.g. two topologies).
+  for (const problem of redisTopologyProblems(env)) context.addIssue({ code: 'custom', path: [problem.variable], message: problem.message });
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

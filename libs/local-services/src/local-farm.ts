@@ -11,6 +11,11 @@ export interface LocalFarmOptions {
   readonly output?: NodeJS.WritableStream;
   /** Use this Redis instead of starting a private one. */
   readonly redisUrl?: string;
+  /**
+   * Connection variables of a Redis the caller runs (REDIS_SENTINELS..., REDIS_CLUSTER_NODES...,
+   * a rediss:// REDIS_URL with REDIS_TLS_CA_FILE): no private Redis is started.
+   */
+  readonly redisEnv?: NodeJS.ProcessEnv;
   readonly apiKey?: string;
   /** Wait until a worker has registered this model (default: the demo model). */
   readonly waitForModel?: string | false;
@@ -25,6 +30,7 @@ export interface WorkerProcess extends RoleProcess {
 
 export interface LocalFarm {
   readonly apiUrl: string;
+  /** The single Redis URL; empty when the farm runs on `redisEnv` without a REDIS_URL (Sentinel, Cluster). */
   readonly redisUrl: string;
   readonly apiKey: string;
   readonly api: RoleProcess;
@@ -42,13 +48,16 @@ export interface LocalFarm {
  */
 export async function startLocalFarm(options: LocalFarmOptions = {}): Promise<LocalFarm> {
   let redis: PrivateRedis | undefined;
-  const redisUrl = options.redisUrl ?? (redis = await startPrivateRedis({ appendonly: options.persistentRedis })).url;
+  const external = options.redisEnv !== undefined || options.redisUrl !== undefined;
+  if (!external) redis = await startPrivateRedis({ appendonly: options.persistentRedis });
+  const redisConnection: NodeJS.ProcessEnv = options.redisEnv ?? { REDIS_URL: options.redisUrl ?? redis?.url };
+  const redisUrl = redisConnection.REDIS_URL ?? '';
   const port = options.port ?? (await findFreePort());
   const apiKey = options.apiKey ?? `atl_local_${randomBytes(16).toString('hex')}`;
   const apiUrl = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: redisUrl,
+    ...withoutRedisConnection(process.env),
+    ...redisConnection,
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: apiUrl,
@@ -88,6 +97,24 @@ export async function startLocalFarm(options: LocalFarmOptions = {}): Promise<Lo
     throw error;
   }
 }
+
+/** The parent's own Redis variables must not leak into a farm pointed elsewhere (two topologies at once is an error). */
+function withoutRedisConnection(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(source).filter(([key]) => !REDIS_CONNECTION_VARIABLES.includes(key)));
+}
+
+export const REDIS_CONNECTION_VARIABLES: readonly string[] = [
+  'REDIS_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_MASTER',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
+  'REDIS_TLS',
+  'REDIS_TLS_CA_FILE',
+  'REDIS_TLS_SERVERNAME',
+];
 
 async function waitForModel(apiUrl: string, apiKey: string, model: string, timeoutMs: number, alive: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { GenerationStatus, webhookJobSchema } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { RedisKeys, createRedisConnection, createWebhookQueue, type Redis } from '#libs/queue/src/index.js';
+import { RedisKeys, createRedisConnection, createWebhookQueue, type RedisClient } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { LocalStorage } from '#libs/storage/src/index.js';
 import { OutboxDrainer } from './outbox-drainer.js';
@@ -18,8 +18,8 @@ const request = resolvedRequest({ webhook: { url: 'https://hooks.example.test/at
 
 describe('outbox drainer (real redis-server, real BullMQ queue)', () => {
   let server: PrivateRedis;
-  let redis: Redis;
-  let blocking: Redis;
+  let redis: RedisClient;
+  let blocking: RedisClient;
   let dir: string;
   let queue: Queue;
   let keys: RedisKeys;

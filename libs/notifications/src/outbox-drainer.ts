@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis, RedisKeys } from '#libs/queue/src/index.js';
+import type { RedisClient, RedisKeys } from '#libs/queue/src/index.js';
 import { parseOutboxEntry } from './outbox-entry.js';
 import type { OutboxWebhooks, WebhookJobToAdd } from './outbox-webhooks.js';
 
@@ -22,7 +22,7 @@ export class OutboxDrainer {
 
   constructor(
     /** A connection of its own: XREAD BLOCK holds it. */
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly queue: Queue,
     private readonly webhooks: OutboxWebhooks,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '#libs/queue/src/index.js';
 import { z } from 'zod';
 import { webhookJobSchema, type WebhookJob } from '#libs/contracts/src/index.js';
 import type { RedisKeys } from '#libs/queue/src/index.js';
@@ -28,7 +28,7 @@ const KEEP_SECONDS = 30 * 24 * 3600;
  */
 export class WebhookLedger {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

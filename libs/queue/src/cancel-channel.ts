@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { RedisKeys } from './keys.js';
 
 /**
@@ -8,7 +8,7 @@ import type { RedisKeys } from './keys.js';
 export class CancelChannel {
   constructor(
     private readonly keys: RedisKeys,
-    private readonly publisher: Redis,
+    private readonly publisher: RedisClient,
   ) {}
 
   async requestCancel(generationId: string): Promise<void> {
@@ -16,7 +16,7 @@ export class CancelChannel {
   }
 
   /** `subscriber` must be a dedicated connection (it enters subscriber mode). */
-  async listen(subscriber: Redis, onCancel: (generationId: string) => void): Promise<void> {
+  async listen(subscriber: RedisClient, onCancel: (generationId: string) => void): Promise<void> {
     const channel = this.keys.cancelChannel();
     subscriber.on('message', (received: string, generationId: string) => {
       if (received === channel) onCancel(generationId);

@@ -1,4 +1,5 @@
-export { createRedisConnection, type Redis } from './redis-connection.js';
+export { createRedisConnection, isCluster, type Cluster, type ConnectionTuning, type Redis, type RedisClient } from './redis-connection.js';
+export { bullmqPrefix } from './prefix.js';
 export { RedisKeys } from './keys.js';
 export { DEFAULT_WORKER_CLASS, createGenerationQueue, createWebhookQueue, generationJobDefaults, generationQueueName, webhookJobDefaults } from './queues.js';
 export { CancelChannel } from './cancel-channel.js';

@@ -1,6 +1,7 @@
 /**
  * Every Redis key Atelier owns outside BullMQ's own, in one place. They live under
- * `<prefix>:farm:` because BullMQ keys are `<prefix>:<queue>:<jobId>`: a record at
+ * `<prefix>:farm:` (prefix from `bullmqPrefix`: hash-tagged on a Cluster, so these keys and BullMQ's share
+ * one slot) because BullMQ keys are `<prefix>:<queue>:<jobId>`: a record at
  * `<prefix>:generation:<id>` would collide with the job of the same id in the `generation` queue.
  */
 export class RedisKeys {

@@ -1,5 +1,5 @@
 import { Queue, type DefaultJobOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { QueueName } from '#libs/contracts/src/index.js';
 
 const KEEP_FINISHED = { age: 24 * 3600, count: 10_000 } as const;
@@ -33,10 +33,10 @@ export function generationQueueName(workerClass: string): string {
   return workerClass === DEFAULT_WORKER_CLASS ? QueueName.Generation : `${QueueName.Generation}-${workerClass}`;
 }
 
-export function createGenerationQueue(connection: Redis, prefix: string, attempts: number, workerClass = DEFAULT_WORKER_CLASS): Queue {
+export function createGenerationQueue(connection: RedisClient, prefix: string, attempts: number, workerClass = DEFAULT_WORKER_CLASS): Queue {
   return new Queue(generationQueueName(workerClass), { connection, prefix, defaultJobOptions: generationJobDefaults(attempts) });
 }
 
-export function createWebhookQueue(connection: Redis, prefix: string, attempts: number): Queue {
+export function createWebhookQueue(connection: RedisClient, prefix: string, attempts: number): Queue {
   return new Queue(QueueName.Webhook, { connection, prefix, defaultJobOptions: webhookJobDefaults(attempts) });
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { z } from 'zod';
 import { modelSummarySchema, type ModelSummary } from '#libs/contracts/src/index.js';
 
@@ -45,7 +45,7 @@ export type WorkerState = z.infer<typeof workerStateSchema>;
 export class WorkerRegistry {
   constructor(
     private readonly keys: RedisKeys,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly ttlSeconds = 30,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '#libs/queue/src/index.js';
 import { ALL_STATUSES, GenerationStatus, webhookTargetSchema, type WebhookTarget } from '#libs/contracts/src/index.js';
 import type { RedisKeys } from '#libs/queue/src/index.js';
 
@@ -16,12 +16,12 @@ const BATCH_TTL_SECONDS = 30 * 24 * 3600;
 
 export class BatchStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
   addCreate(
-    multi: ReturnType<Redis['multi']>,
+    multi: ReturnType<RedisClient['multi']>,
     input: { id: string; tenant: string; generationIds: readonly string[]; webhook?: WebhookTarget; createdAt: string },
   ): void {
     const key = this.keys.batch(input.id);

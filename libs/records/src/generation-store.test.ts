@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GenerationStatus } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { RedisKeys, createRedisConnection, type Redis } from '#libs/queue/src/index.js';
+import { RedisKeys, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
 import { BatchStore } from './batch-store.js';
 import { GenerationStore } from './generation-store.js';
 import { resolvedRequest } from './testing/resolved-request.js';
@@ -11,7 +11,7 @@ const request = resolvedRequest();
 
 describe('generation records (real redis-server)', () => {
   let server: PrivateRedis;
-  let redis: Redis;
+  let redis: RedisClient;
   let store: GenerationStore;
   let batches: BatchStore;
   let prefix = 0;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '#libs/queue/src/index.js';
 import {
   GenerationStatus,
   WebhookEvent,
@@ -51,14 +51,14 @@ const RECORD_TTL_SECONDS = 30 * 24 * 3600;
 /** Generation records in Redis: created by the API, advanced by workers, read by both. */
 export class GenerationStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.redis.defineCommand('atelierTransition', { numberOfKeys: 4, lua: TRANSITION_SCRIPT });
   }
 
   /** Adds the `create` command for many records to a MULTI (used for batches of thousands). */
-  addCreate(multi: ReturnType<Redis['multi']>, input: NewGeneration): void {
+  addCreate(multi: ReturnType<RedisClient['multi']>, input: NewGeneration): void {
     const key = this.keys.generation(input.id);
     multi.hset(key, createdFields(input));
     multi.expire(key, RECORD_TTL_SECONDS);

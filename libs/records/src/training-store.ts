@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '#libs/queue/src/index.js';
 import { TrainingStatus, WebhookEvent, trainingRequestSchema, type TrainingCheckpointRef, type TrainingRecord, type TrainingRequest } from '#libs/contracts/src/index.js';
 import type { RedisKeys } from '#libs/queue/src/index.js';
 import { newEventId } from './generation-store.js';
@@ -44,7 +44,7 @@ function parse<T>(value: string | undefined, fallback: T): T {
 /** Training jobs' state in Redis: written by the API at creation and by the training worker. */
 export class TrainingStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Principal } from './principal.js';
 import { scopeSchema, type Scope } from './scopes.js';
@@ -35,7 +35,7 @@ function idOf(key: string): string | undefined {
  */
 export class ApiKeyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

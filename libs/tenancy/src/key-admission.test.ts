@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { createRedisConnection, type Redis } from '#libs/queue/src/index.js';
+import { createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
 import { ApiKeyStore } from './api-key-store.js';
 import { KeyAdmission } from './key-admission.js';
 import { TenantLimitsStore } from './limits-store.js';
@@ -12,7 +12,7 @@ const NOW = 1_800_000_010_000;
 
 describe('key admission and queued-job reservation in one round trip each (real redis-server)', () => {
   let server: PrivateRedis;
-  let redis: Redis;
+  let redis: RedisClient;
   let keys: ApiKeyStore;
   let limits: TenantLimitsStore;
   let admission: KeyAdmission;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ApiKeyStore, hashOfKey, principalIfMatches } from './api-key-store.js';
 import { KEY_ADMISSION_SCRIPT } from './key-admission.lua.js';
 import { TenantLimitsStore, type RateDecision } from './limits-store.js';
@@ -22,7 +22,7 @@ interface AdmissionRunner {
  */
 export class KeyAdmission {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keys: ApiKeyStore,
     private readonly limits: TenantLimitsStore,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RESERVE_QUEUED_SCRIPT } from './key-admission.lua.js';
 import { tenantLimitsPatchSchema, type TenantLimits, type TenantLimitsPatch } from './tenant-limits.js';
 
@@ -22,7 +22,7 @@ interface ReserveRunner {
 /** Limits per tenant (overrides in Redis over farm defaults) and the counters they are checked against. */
 export class TenantLimitsStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly defaults: TenantLimits,
   ) {

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { createRedisConnection, type Redis } from '#libs/queue/src/index.js';
+import { createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
 import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { WebhookSecretStore } from './webhook-secret-store.js';
 
 describe('webhook secrets per tenant (real redis-server)', () => {
   let server: PrivateRedis;
-  let redis: Redis;
-  let others: Redis[];
+  let redis: RedisClient;
+  let others: RedisClient[];
   let prefix: string;
   let clock: number;
   let run = 0;
   const OWNER_SECRET = generateWebhookSecret();
-  const storeOn = (connection: Redis): WebhookSecretStore =>
+  const storeOn = (connection: RedisClient): WebhookSecretStore =>
     new WebhookSecretStore(connection, prefix, {
       generate: generateWebhookSecret,
       initialSecret: (tenant) => (tenant === 'default' ? OWNER_SECRET : undefined),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** What deliveries of one tenant are signed with: the current secret, and during a rotation's overlap the previous one. */
 export interface WebhookSigningSecrets {
@@ -65,7 +65,7 @@ export class WebhookSecretStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly options: WebhookSecretStoreOptions,
   ) {

@@ -3,7 +3,7 @@ import { HttpStatus, Inject, Injectable, type CallHandler, type ExecutionContext
 import type { Response } from 'express';
 import { from, of, switchMap, tap, catchError, throwError, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { RedisKeys, type Redis } from '#libs/queue/src/index.js';
+import { RedisKeys, type RedisClient } from '#libs/queue/src/index.js';
 import type { AuthenticatedRequest } from '../auth/current-principal.decorator.js';
 import { REDIS } from '../infrastructure/tokens.js';
 import { ApiError } from './api-error.js';
@@ -25,7 +25,7 @@ interface StoredOutcome {
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(RedisKeys) private readonly keys: RedisKeys,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueueKeys } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import type { Redis } from '#libs/queue/src/index.js';
+import type { RedisClient } from '#libs/queue/src/index.js';
+import { bullmqPrefix } from '#libs/queue/src/index.js';
 import { REDIS } from '../infrastructure/tokens.js';
 
 /**
@@ -18,9 +19,9 @@ export class QueuePositions {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {
-    this.keys = new QueueKeys(config.env.QUEUE_PREFIX);
+    this.keys = new QueueKeys(bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode));
   }
 
   async of(queueName: string, jobId: string): Promise<number | null> {

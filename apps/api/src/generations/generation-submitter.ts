@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { JobName, type GenerationJob, type GenerationRecord, type WebhookTarget } from '#libs/contracts/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
-import type { Redis } from '#libs/queue/src/index.js';
+import type { RedisClient } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, type NewGeneration } from '#libs/records/src/index.js';
 import { TenantLimitsStore, type Principal } from '#libs/tenancy/src/index.js';
 import { ApiError } from '../common/api-error.js';
@@ -24,7 +24,7 @@ const ENQUEUE_CHUNK = 500;
 @Injectable()
 export class GenerationSubmitter {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(QueueRouter) private readonly router: QueueRouter,
     @Inject(GenerationStore) private readonly generations: GenerationStore,
     @Inject(BatchStore) private readonly batches: BatchStore,

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { Redis } from '#libs/queue/src/index.js';
+import type { RedisClient } from '#libs/queue/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { OBJECT_STORAGE, REDIS } from '../infrastructure/tokens.js';
 import { PublicRoute } from '../auth/require-scope.decorator.js';
@@ -21,7 +21,7 @@ async function check(probe: () => Promise<unknown>): Promise<Check> {
 @PublicRoute()
 export class HealthController {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {}
 

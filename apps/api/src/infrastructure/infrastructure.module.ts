@@ -10,8 +10,8 @@ import {
   WorkerRegistry,
   createRedisConnection,
   createWebhookQueue,
-  type Redis,
-} from '#libs/queue/src/index.js';
+  type RedisClient,
+  bullmqPrefix } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { AdapterRegistry } from '#libs/registry/src/index.js';
 import { ApiKeyStore, KeyAdmission, TenantLimitsStore } from '#libs/tenancy/src/index.js';
@@ -25,29 +25,29 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 @Module({
   providers: [
     // Requests must fail fast (503) while Redis is down rather than hang in the offline queue.
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true }) },
-    { provide: QUEUE_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redisUrl, { maxRetriesPerRequest: 1 }) },
-    { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(config.env.QUEUE_PREFIX) },
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redis, { maxRetriesPerRequest: 1, enableAutoPipelining: true }) },
+    { provide: QUEUE_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redis, { maxRetriesPerRequest: 1 }) },
+    { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RedisKeys(bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode)) },
     {
       provide: WEBHOOK_QUEUE,
       inject: [QUEUE_REDIS, APP_CONFIG],
-      useFactory: (redis: Redis, config: AppConfig) => createWebhookQueue(redis, config.env.QUEUE_PREFIX, config.env.WEBHOOK_MAX_ATTEMPTS),
+      useFactory: (redis: RedisClient, config: AppConfig) => createWebhookQueue(redis, bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode), config.env.WEBHOOK_MAX_ATTEMPTS),
     },
-    { provide: GenerationStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new GenerationStore(redis, keys) },
-    { provide: BatchStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new BatchStore(redis, keys) },
-    { provide: CancelChannel, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: Redis) => new CancelChannel(keys, redis) },
-    { provide: WorkerRegistry, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: Redis) => new WorkerRegistry(keys, redis) },
+    { provide: GenerationStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => new GenerationStore(redis, keys) },
+    { provide: BatchStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => new BatchStore(redis, keys) },
+    { provide: CancelChannel, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: RedisClient) => new CancelChannel(keys, redis) },
+    { provide: WorkerRegistry, inject: [RedisKeys, REDIS], useFactory: (keys: RedisKeys, redis: RedisClient) => new WorkerRegistry(keys, redis) },
     { provide: OBJECT_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createStorage(config.storage) },
     { provide: FARM_METRICS, useFactory: () => createFarmMetrics('api', VERSION) },
-    { provide: TrainingStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new TrainingStore(redis, keys) },
+    { provide: TrainingStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => new TrainingStore(redis, keys) },
     { provide: AdapterRegistry, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => new AdapterRegistry(storage) },
     // Its own connection that waits out short Redis outages: delivery records must not be lost.
-    { provide: WebhookLedger, inject: [APP_CONFIG, RedisKeys], useFactory: (config: AppConfig, keys: RedisKeys) => new WebhookLedger(createRedisConnection(config.redisUrl), keys) },
-    { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
+    { provide: WebhookLedger, inject: [APP_CONFIG, RedisKeys], useFactory: (config: AppConfig, keys: RedisKeys) => new WebhookLedger(createRedisConnection(config.redis), keys) },
+    { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
     {
       provide: TenantLimitsStore,
       inject: [REDIS, RedisKeys, APP_CONFIG],
-      useFactory: (redis: Redis, keys: RedisKeys, config: AppConfig) =>
+      useFactory: (redis: RedisClient, keys: RedisKeys, config: AppConfig) =>
         new TenantLimitsStore(redis, keys.prefix, {
           requests_per_minute: config.env.RATE_LIMIT_PER_MINUTE,
           max_running_jobs: config.env.MAX_RUNNING_JOBS_PER_TENANT,
@@ -58,7 +58,7 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     {
       provide: KeyAdmission,
       inject: [REDIS, ApiKeyStore, TenantLimitsStore],
-      useFactory: (redis: Redis, keys: ApiKeyStore, limits: TenantLimitsStore) => new KeyAdmission(redis, keys, limits),
+      useFactory: (redis: RedisClient, keys: ApiKeyStore, limits: TenantLimitsStore) => new KeyAdmission(redis, keys, limits),
     },
     // Transitions and their webhooks' outbox entries, in one atomic step (drained by OutboxDrain).
     { provide: GenerationLifecycle, inject: [GenerationStore], useFactory: (generations: GenerationStore) => new GenerationLifecycle(generations) },
@@ -87,8 +87,8 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 })
 export class InfrastructureModule implements OnApplicationShutdown {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(QUEUE_REDIS) private readonly queueRedis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(QUEUE_REDIS) private readonly queueRedis: RedisClient,
     @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: Queue,
   ) {}
 

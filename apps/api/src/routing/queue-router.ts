@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import type { ChainableCommander } from 'ioredis';
-import { classMeets, generationJobDefaults, requirementsOf, type Redis, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
+import { classMeets, generationJobDefaults, requirementsOf, type RedisClient, type WorkerClassRecord, type WorkerState, bullmqPrefix } from '#libs/queue/src/index.js';
 import { ApiError } from '../common/api-error.js';
 import { QUEUE_REDIS } from '../infrastructure/tokens.js';
 import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
@@ -25,7 +25,7 @@ export class QueueRouter implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    @Inject(QUEUE_REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_REDIS) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(FarmCatalog) private readonly catalog: FarmCatalog,
   ) {}
@@ -33,7 +33,7 @@ export class QueueRouter implements OnApplicationShutdown {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.redis, prefix: this.config.env.QUEUE_PREFIX, defaultJobOptions: generationJobDefaults(this.config.env.JOB_ATTEMPTS) });
+      queue = new Queue(name, { connection: this.redis, prefix: bullmqPrefix(this.config.env.QUEUE_PREFIX, this.config.redis.mode), defaultJobOptions: generationJobDefaults(this.config.env.JOB_ATTEMPTS) });
       this.queues.set(name, queue);
     }
     return queue;

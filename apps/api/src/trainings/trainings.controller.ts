@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { JobName, QueueName, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '#libs/contracts/src/index.js';
 import { TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { CancelChannel, WorkerRegistry, type Redis } from '#libs/queue/src/index.js';
+import { CancelChannel, WorkerRegistry, type RedisClient, bullmqPrefix } from '#libs/queue/src/index.js';
 import { TrainingStore, toTrainingView, type TrainingView } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { Scope, type Principal } from '#libs/tenancy/src/index.js';
@@ -26,7 +26,7 @@ export class TrainingsController {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(QUEUE_REDIS) redis: Redis,
+    @Inject(QUEUE_REDIS) redis: RedisClient,
     @Inject(TrainingStore) private readonly trainings: TrainingStore,
     @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
@@ -35,7 +35,7 @@ export class TrainingsController {
     @Inject(RequestResolver) private readonly webhookCheck: RequestResolver,
   ) {
     // Attempts cover worker loss: a new attempt resumes from the last checkpoint.
-    this.queue = new Queue(QueueName.Training, { connection: redis, prefix: config.env.QUEUE_PREFIX, defaultJobOptions: { attempts: 5, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: { age: 7 * 24 * 3600 } } });
+    this.queue = new Queue(QueueName.Training, { connection: redis, prefix: bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode), defaultJobOptions: { attempts: 5, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: { age: 7 * 24 * 3600 } } });
   }
 
   @Post()

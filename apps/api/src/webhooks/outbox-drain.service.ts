@@ -28,7 +28,7 @@ export class OutboxDrain implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap(): void {
     const webhooks = new OutboxWebhooks(this.generations, this.batches, this.trainings, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS);
-    this.drainer = new OutboxDrainer(createRedisConnection(this.config.redisUrl), this.keys, this.queue, webhooks, (error) => this.logger.warn(`outbox: ${error.message}`));
+    this.drainer = new OutboxDrainer(createRedisConnection(this.config.redis), this.keys, this.queue, webhooks, (error) => this.logger.warn(`outbox: ${error.message}`));
     this.drainer.start();
   }
 

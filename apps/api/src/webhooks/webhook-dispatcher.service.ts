@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { QueueName, webhookJobSchema, type WebhookJob } from '#libs/contracts/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
 import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
-import { createRedisConnection } from '#libs/queue/src/index.js';
+import { createRedisConnection, bullmqPrefix } from '#libs/queue/src/index.js';
 import { WebhookSecretStore } from '#libs/tenancy/src/index.js';
 import { checkOutboundUrl, farmPolicies, redactUrl, type OutboundPolicy } from '#libs/outbound/src/index.js';
 import { deliverWebhook, webhookHeaders } from '#libs/webhooks/src/index.js';
@@ -37,8 +37,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     if (!this.config.env.WEBHOOK_DISPATCHER) return;
     this.worker = new Worker(QueueName.Webhook, (job) => this.deliver(job), {
-      connection: createRedisConnection(this.config.redisUrl),
-      prefix: this.config.env.QUEUE_PREFIX,
+      connection: createRedisConnection(this.config.redis),
+      prefix: bullmqPrefix(this.config.env.QUEUE_PREFIX, this.config.redis.mode),
       concurrency: this.config.env.WEBHOOK_CONCURRENCY,
       settings: {
         backoffStrategy: (attemptsMade, _type, error) => (error instanceof RetryAfterError ? error.retryAfterMs : webhookRetryDelayMs(this.ladder, attemptsMade)),

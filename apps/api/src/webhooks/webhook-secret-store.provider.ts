@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { RedisKeys, type Redis } from '#libs/queue/src/index.js';
+import { RedisKeys, type RedisClient } from '#libs/queue/src/index.js';
 import { BOOTSTRAP_TENANT, LOCAL_TENANT, WebhookSecretStore } from '#libs/tenancy/src/index.js';
 import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { REDIS } from '../infrastructure/tokens.js';
@@ -17,7 +17,7 @@ export function ownerTenant(config: AppConfig): string {
 export const webhookSecretStoreProvider: Provider = {
   provide: WebhookSecretStore,
   inject: [REDIS, RedisKeys, APP_CONFIG],
-  useFactory: (redis: Redis, keys: RedisKeys, config: AppConfig) =>
+  useFactory: (redis: RedisClient, keys: RedisKeys, config: AppConfig) =>
     new WebhookSecretStore(redis, keys.prefix, {
       generate: generateWebhookSecret,
       initialSecret: (tenant) => (tenant === ownerTenant(config) ? config.webhookSecret : undefined),

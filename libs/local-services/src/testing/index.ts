@@ -1,0 +1,4 @@
+export { redisCli, spawnRedisProcess, waitFor, type RedisProcess } from './redis-process.js';
+export { parseClusterNodes, startRedisCluster, type ClusterNode, type LocalRedisCluster, type LocalRedisClusterOptions } from './redis-cluster.js';
+export { startRedisSentinel, type LocalRedisSentinel } from './redis-sentinel.js';
+export { OpensslMissingError, startTlsRedis, type LocalTlsRedis } from './redis-tls.js';

@@ -1,0 +1,131 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { findFreePort } from '../free-port.js';
+import { redisCli, spawnRedisProcess, waitFor, type RedisProcess } from './redis-process.js';
+
+export interface ClusterNode {
+  readonly id: string;
+  readonly port: number;
+  readonly role: 'master' | 'replica';
+  /** The master this node replicates (replicas only). */
+  readonly masterId?: string;
+  readonly failed: boolean;
+  readonly slots: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface LocalRedisCluster {
+  /** `127.0.0.1:p1,127.0.0.1:p2,...`, ready for REDIS_CLUSTER_NODES. */
+  readonly seeds: string;
+  readonly processes: ReadonlyMap<number, RedisProcess>;
+  /** The cluster's view, asked of a live node. */
+  topology(): Promise<ClusterNode[]>;
+  keySlot(key: string): Promise<number>;
+  /** The master serving `slot` now. */
+  masterOf(slot: number): Promise<ClusterNode>;
+  /** Resolves once every slot is served by a live master and the cluster reports ok. */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface LocalRedisClusterOptions {
+  readonly masters?: number;
+  /** How long a silent master takes to be declared failed and replaced by its replica. */
+  readonly nodeTimeoutMs?: number;
+}
+
+/**
+ * A real Redis Cluster on loopback: `masters` × 2 `redis-server --cluster-enabled yes` processes
+ * (temp dirs, free ports, both client and bus ports chosen) joined by `redis-cli --cluster create
+ * --cluster-replicas 1`, so each master has one replica that takes over when it dies.
+ */
+export async function startRedisCluster(options: LocalRedisClusterOptions = {}): Promise<LocalRedisCluster> {
+  const masters = options.masters ?? 3;
+  const root = await mkdtemp(path.join(tmpdir(), 'atelier-cluster-'));
+  const processes = new Map<number, RedisProcess>();
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled([...processes.values()].map((node) => node.stop()));
+    await rm(root, { recursive: true, force: true });
+  };
+  try {
+    for (let index = 0; index < masters * 2; index++) {
+      const port = await findFreePort();
+      const busPort = await findFreePort();
+      const dir = path.join(root, String(port));
+      await mkdir(dir);
+      const node = await spawnRedisProcess(port, [
+        '--port', String(port),
+        '--cluster-port', String(busPort),
+        '--bind', '127.0.0.1',
+        '--dir', dir,
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', path.join(dir, 'nodes.conf'),
+        '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2_000),
+        '--appendonly', 'no',
+        '--save', '',
+        '--maxmemory-policy', 'noeviction',
+      ]);
+      processes.set(port, node);
+    }
+    await redisCli([...processes.keys()][0], ['--cluster', 'create', ...[...processes.keys()].map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
+    const live = (): number => [...processes.values()].find((node) => node.child.exitCode === null && node.child.signalCode === null)?.port as number;
+    const topology = async (): Promise<ClusterNode[]> => parseClusterNodes(await redisCli(live(), ['cluster', 'nodes']));
+    const cluster: LocalRedisCluster = {
+      seeds: [...processes.keys()].map((port) => `127.0.0.1:${port}`).join(','),
+      processes,
+      topology,
+      keySlot: async (key) => Number(await redisCli(live(), ['cluster', 'keyslot', key])),
+      masterOf: async (slot) => {
+        const owner = (await topology()).find((node) => node.role === 'master' && !node.failed && node.slots.some(([from, to]) => slot >= from && slot <= to));
+        if (!owner) throw new Error(`no live master serves slot ${slot}`);
+        return owner;
+      },
+      waitHealthy: async (timeoutMs = 60_000) => {
+        await waitFor(
+          async () => {
+            for (const [port, node] of processes) {
+              if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
+              if (!(await redisCli(port, ['cluster', 'info'])).includes('cluster_state:ok')) return false;
+            }
+            const nodes = await topology();
+            const served = nodes.filter((node) => node.role === 'master' && !node.failed).flatMap((node) => node.slots).reduce((sum, [from, to]) => sum + (to - from + 1), 0);
+            return served === 16_384;
+          },
+          timeoutMs,
+          'the Redis cluster to serve every slot',
+        );
+      },
+      stop,
+    };
+    await cluster.waitHealthy();
+    return cluster;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Parses `CLUSTER NODES` (one line per node: id addr flags master ping pong epoch link slots...). */
+export function parseClusterNodes(text: string): ClusterNode[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [id, address, flags, master, , , , , ...slots] = line.trim().split(/\s+/);
+      const port = Number(/:(\d+)@/.exec(address)?.[1]);
+      const flagSet = new Set(flags.split(','));
+      return {
+        id,
+        port,
+        role: flagSet.has('master') ? 'master' : 'replica',
+        ...(master !== '-' && { masterId: master }),
+        failed: flagSet.has('fail') || flagSet.has('fail?') || flagSet.has('noaddr'),
+        slots: slots
+          .filter((slot) => !slot.startsWith('['))
+          .map((slot) => {
+            const [from, to] = slot.split('-').map(Number);
+            return [from, to ?? from] as const;
+          }),
+      } satisfies ClusterNode;
+    });
+}
