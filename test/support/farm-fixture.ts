@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
 import { mergeFarmEnv, testFarmEnv } from './farm-env.js';
-import { startS3rver, type RunningS3rver } from '#libs/storage/src/testing/s3rver-server.js';
+import type { RunningS3 } from '#libs/local-services/src/testing/index.js';
+import { startTestRedis, startTestS3 } from './test-services.js';
 import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
 import { startWebhookReceiver, type RunningWebhookReceiver } from '#libs/webhooks/src/testing/webhook-receiver.js';
 import { TestApiClient } from './api-client.js';
 
 export interface FarmFixture {
   readonly farm: LocalFarm;
-  readonly s3: RunningS3rver;
+  readonly s3: RunningS3;
   readonly receiver: RunningWebhookReceiver;
   readonly api: TestApiClient;
   readonly webhookSecret: string;
@@ -18,18 +19,22 @@ export interface FarmFixture {
 }
 
 /**
- * Real parts only: a private redis-server, s3rver speaking S3 over HTTP, a webhook receiver that
+ * Real parts only: a private Redis and an S3 server (spawned redis-server and s3rver, or Redis and
+ * MinIO containers where a Docker engine answers: see test-services.ts), a webhook receiver that
  * verifies signatures with the reference library, and API and worker as separate processes.
  */
-export async function startFarmFixture(env: NodeJS.ProcessEnv = {}, workers = 1, options: { output?: NodeJS.WritableStream; webhookSecret?: string } = {}): Promise<FarmFixture> {
+export async function startFarmFixture(env: NodeJS.ProcessEnv = {}, workers = 1, options: { output?: NodeJS.WritableStream; webhookSecret?: string; redisEnv?: NodeJS.ProcessEnv } = {}): Promise<FarmFixture> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'atelier-e2e-'));
   const webhookSecret = options.webhookSecret ?? generateWebhookSecret();
-  const s3 = await startS3rver({ bucket: 'atelier-e2e' });
+  const s3 = await startTestS3('atelier-e2e');
   const receiver = await startWebhookReceiver({ secret: webhookSecret });
   let farm: LocalFarm;
   try {
     farm = await startLocalFarm({
       workers,
+      redisEnv: options.redisEnv,
+      // A test that brings its own topology (Cluster, Sentinel, TLS) gets no private Redis.
+      privateRedis: options.redisEnv ? undefined : await startTestRedis(),
       output: options.output ?? (process.env.E2E_VERBOSE ? process.stderr : undefined),
       env: mergeFarmEnv(testFarmEnv({ dataDir, s3, webhookSecret, webhookReceiver: new URL(receiver.url).host }), env),
     });

@@ -16,6 +16,8 @@ export interface LocalFarmOptions {
    * a rediss:// REDIS_URL with REDIS_TLS_CA_FILE): no private Redis is started.
    */
   readonly redisEnv?: NodeJS.ProcessEnv;
+  /** A private Redis already started (e.g. in a container); the farm owns it and stops it. */
+  readonly privateRedis?: PrivateRedis;
   readonly apiKey?: string;
   /** Wait until a worker has registered this model (default: the demo model). */
   readonly waitForModel?: string | false;
@@ -47,9 +49,9 @@ export interface LocalFarm {
  * real process talking over real sockets. Used by `npm start`, `npm run demo` and the e2e tests.
  */
 export async function startLocalFarm(options: LocalFarmOptions = {}): Promise<LocalFarm> {
-  let redis: PrivateRedis | undefined;
+  let redis: PrivateRedis | undefined = options.privateRedis;
   const external = options.redisEnv !== undefined || options.redisUrl !== undefined;
-  if (!external) redis = await startPrivateRedis({ appendonly: options.persistentRedis });
+  if (!external && !redis) redis = await startPrivateRedis({ appendonly: options.persistentRedis });
   const redisConnection: NodeJS.ProcessEnv = options.redisEnv ?? { REDIS_URL: options.redisUrl ?? redis?.url };
   const redisUrl = redisConnection.REDIS_URL ?? '';
   const port = options.port ?? (await findFreePort());

@@ -48,6 +48,13 @@ export class RedisKeys {
   outbox(): string {
     return `${this.prefix}:outbox`;
   }
+  /**
+   * A key never written, passed where a script takes an optional key: it hashes to the same slot
+   * as every other key here, which "" (slot 0) does not. Scripts recognise it by its `:absent` end.
+   */
+  absent(): string {
+    return `${this.prefix}:absent`;
+  }
   workerClasses(): string {
     return `${this.prefix}:worker-classes`;
   }

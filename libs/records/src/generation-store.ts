@@ -167,7 +167,7 @@ export class GenerationStore {
     };
     const [applied, previous, completed, appended] = await runner.atelierTransition(
       this.keys.generation(ref.id),
-      ref.batchId ? this.keys.batch(ref.batchId) : '',
+      ref.batchId ? this.keys.batch(ref.batchId) : this.keys.absent(),
       this.keys.tenantOutstanding(ref.tenant),
       this.keys.outbox(),
       to,

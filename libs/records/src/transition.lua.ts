@@ -8,14 +8,17 @@ import { OUTBOX_APPEND_LUA } from './outbox.lua.js';
  * terminal state is written once, whoever races for it (worker finishing vs. API canceling).
  * Returns {applied, previousStatus, batchJustCompleted, eventAppended}.
  *
- * KEYS[1] generation hash, KEYS[2] batch hash or "", KEYS[3] the tenant's outstanding-jobs
- * counter or "" (decremented when the generation finishes), KEYS[4] the outbox stream;
+ * KEYS[1] generation hash, KEYS[2] batch hash or RedisKeys.absent(), KEYS[3] the tenant's
+ * outstanding-jobs counter or RedisKeys.absent() (decremented when the generation finishes),
+ * KEYS[4] the outbox stream. "No key" is a never-written key under the same prefix, not "": on a
+ * Cluster "" hashes to slot 0 and the whole script is refused (CROSSSLOT);
  * ARGV[1] new status, ARGV[2] allowed previous statuses (comma separated), ARGV[3] now (ISO),
  * ARGV[4] event to append ("" for none), ARGV[5] its event id, ARGV[6] the batch.completed event
  * id, ARGV[7] "first-start" to append the event only when a queued job starts its first attempt
  * (attempts still 0), ARGV[8..] field/value pairs.
  */
 export const TRANSITION_SCRIPT = `${OUTBOX_APPEND_LUA}
+local function given(key) return key ~= '' and string.sub(key, -7) ~= ':absent' end
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {0, '', 0, 0} end
 local allowed = false
@@ -28,11 +31,11 @@ local args = {}
 for i = 8, #ARGV do args[#args + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(args))
 local terminal = { succeeded = true, failed = true, canceled = true }
-if KEYS[3] ~= '' and terminal[ARGV[1]] and not terminal[current] then
+if given(KEYS[3]) and terminal[ARGV[1]] and not terminal[current] then
   if tonumber(redis.call('DECR', KEYS[3])) < 0 then redis.call('SET', KEYS[3], 0) end
 end
 local completed = 0
-if KEYS[2] ~= '' and current ~= ARGV[1] then
+if given(KEYS[2]) and current ~= ARGV[1] then
   redis.call('HINCRBY', KEYS[2], current, -1)
   redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
   local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
