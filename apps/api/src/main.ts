@@ -13,7 +13,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { localFilesHandler } from './files/local-files.middleware.js';
 import { OBJECT_STORAGE, REDIS } from './infrastructure/tokens.js';
 import { securityHeaders } from './common/security-headers.js';
-import { redisGuaranteeWarnings } from '#libs/queue/src/index.js';
+import { assertRedisCertificateTrusted, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { VERSION } from '#libs/config/src/index.js';
 import { requestLimits } from './common/request-limits.js';
@@ -63,6 +63,7 @@ async function bootstrap(): Promise<void> {
     next();
   });
 
+  await assertRedisCertificateTrusted(app.get(REDIS), config.redis);
   for (const warning of await redisGuaranteeWarnings(app.get(REDIS))) new Logger('Redis').warn(`WARNING: ${warning}`);
   if (config.env.ATELIER_BOOTSTRAP_API_KEY) {
     const seeded = await app.get(ApiKeyStore).seed(config.env.ATELIER_BOOTSTRAP_API_KEY, 'default', ALL_SCOPES, 'bootstrap');

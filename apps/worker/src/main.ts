@@ -7,7 +7,7 @@ import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
 import { ExecutionProviderUnavailableError, RemoteWeights, SessionPool, StableDiffusionPipeline, preloadModel } from '#libs/diffusion/src/index.js';
 import { createFarmMetrics } from '#libs/metrics/src/index.js';
 import { GenerationLifecycle, TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, generationQueueName, redisGuaranteeWarnings, bullmqPrefix } from '#libs/queue/src/index.js';
+import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, generationQueueName, redisGuaranteeWarnings, bullmqPrefix, assertRedisCertificateTrusted } from '#libs/queue/src/index.js';
 import { probeGpu } from './gpu-probe.js';
 import { GenerationStore } from '#libs/records/src/index.js';
 import { createStorage } from '#libs/storage/src/index.js';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const lifecycle = new GenerationLifecycle(store, metrics);
   const registry = new WorkerRegistry(keys, redis);
 
+  await assertRedisCertificateTrusted(redis, config.redis);
   for (const warning of await redisGuaranteeWarnings(redis)) logger.warn(`WARNING: ${warning}`);
   const models = await ModelService.start(
     config.modelsDir,
