@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../free-port.js';
 import { redisCli, spawnRedisProcess, waitFor, type RedisProcess } from './redis-process.js';
+import { generateTestCertificates, tlsServerArguments, type TestCertificates } from './redis-tls.js';
 
 export interface ClusterNode {
   readonly id: string;
@@ -18,6 +19,8 @@ export interface LocalRedisCluster {
   /** `127.0.0.1:p1,127.0.0.1:p2,...`, ready for REDIS_CLUSTER_NODES. */
   readonly seeds: string;
   readonly processes: ReadonlyMap<number, RedisProcess>;
+  /** With `tls: true`: the PKI every node's certificate comes from (clients trust `caFile`). */
+  readonly certificates?: TestCertificates;
   /** The cluster's view, asked of a live node. */
   topology(): Promise<ClusterNode[]>;
   keySlot(key: string): Promise<number>;
@@ -32,6 +35,8 @@ export interface LocalRedisClusterOptions {
   readonly masters?: number;
   /** How long a silent master takes to be declared failed and replaced by its replica. */
   readonly nodeTimeoutMs?: number;
+  /** Nodes speak TLS only, to clients, to each other (cluster bus) and to their replicas. */
+  readonly tls?: boolean;
 }
 
 /**
@@ -48,13 +53,18 @@ export async function startRedisCluster(options: LocalRedisClusterOptions = {}):
     await rm(root, { recursive: true, force: true });
   };
   try {
+    const certificates = options.tls ? await generateTestCertificates(root) : undefined;
+    const cliTls = certificates ? ['--tls', '--cacert', certificates.caFile] : [];
+    const listen = (port: number): string[] =>
+      certificates ? ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes', ...tlsServerArguments(certificates)] : ['--port', String(port)];
+    const cli = (port: number, args: readonly string[]): Promise<string> => redisCli(port, args, cliTls);
     for (let index = 0; index < masters * 2; index++) {
       const port = await findFreePort();
       const busPort = await findFreePort();
       const dir = path.join(root, String(port));
       await mkdir(dir);
       const node = await spawnRedisProcess(port, [
-        '--port', String(port),
+        ...listen(port),
         '--cluster-port', String(busPort),
         '--bind', '127.0.0.1',
         '--dir', dir,
@@ -67,14 +77,15 @@ export async function startRedisCluster(options: LocalRedisClusterOptions = {}):
       ]);
       processes.set(port, node);
     }
-    await redisCli([...processes.keys()][0], ['--cluster', 'create', ...[...processes.keys()].map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
+    await cli([...processes.keys()][0], ['--cluster', 'create', ...[...processes.keys()].map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
     const live = (): number => [...processes.values()].find((node) => node.child.exitCode === null && node.child.signalCode === null)?.port as number;
-    const topology = async (): Promise<ClusterNode[]> => parseClusterNodes(await redisCli(live(), ['cluster', 'nodes']));
+    const topology = async (): Promise<ClusterNode[]> => parseClusterNodes(await cli(live(), ['cluster', 'nodes']));
     const cluster: LocalRedisCluster = {
       seeds: [...processes.keys()].map((port) => `127.0.0.1:${port}`).join(','),
       processes,
+      ...(certificates && { certificates }),
       topology,
-      keySlot: async (key) => Number(await redisCli(live(), ['cluster', 'keyslot', key])),
+      keySlot: async (key) => Number(await cli(live(), ['cluster', 'keyslot', key])),
       masterOf: async (slot) => {
         const owner = (await topology()).find((node) => node.role === 'master' && !node.failed && node.slots.some(([from, to]) => slot >= from && slot <= to));
         if (!owner) throw new Error(`no live master serves slot ${slot}`);
@@ -85,7 +96,7 @@ export async function startRedisCluster(options: LocalRedisClusterOptions = {}):
           async () => {
             for (const [port, node] of processes) {
               if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
-              if (!(await redisCli(port, ['cluster', 'info'])).includes('cluster_state:ok')) return false;
+              if (!(await cli(port, ['cluster', 'info'])).includes('cluster_state:ok')) return false;
             }
             const nodes = await topology();
             const served = nodes.filter((node) => node.role === 'master' && !node.failed).flatMap((node) => node.slots).reduce((sum, [from, to]) => sum + (to - from + 1), 0);
