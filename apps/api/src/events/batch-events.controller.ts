@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { BatchStore } from '#libs/records/src/index.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { ApiError } from '../common/api-error.js';
+import { requireAccess } from '../common/require-access.js';
 import { BatchSource } from './batch-source.js';
 import { streamRecord } from './record-stream.js';
 
@@ -14,8 +14,7 @@ export class BatchEventsController {
 
   @Get(':id/events')
   async events(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res() response: Response): Promise<void> {
-    const batch = await this.batches.get(id);
-    if (!batch || batch.tenant !== principal.tenant) throw ApiError.notFound('batch', id);
+    requireAccess(principal, await this.batches.get(id), 'batch', id);
     await streamRecord(response, new BatchSource(id, this.batches));
   }
 }

@@ -5,7 +5,7 @@ import { GenerationStore } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { ApiError } from '../common/api-error.js';
+import { requireAccess } from '../common/require-access.js';
 import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { GenerationSource } from './generation-source.js';
 import { QueuePositions } from './queue-position.js';
@@ -23,9 +23,7 @@ export class GenerationEventsController {
 
   @Get(':id/events')
   async events(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res() response: Response): Promise<void> {
-    const record = await this.generations.get(id);
-    // Another tenant's generation is indistinguishable from a missing one.
-    if (!record || record.tenant !== principal.tenant) throw ApiError.notFound('generation', id);
+    requireAccess(principal, await this.generations.get(id), 'generation', id);
     await streamRecord(response, new GenerationSource(id, this.generations, this.positions, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS));
   }
 }

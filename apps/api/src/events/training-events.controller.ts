@@ -6,7 +6,7 @@ import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { Scope, type Principal } from '#libs/tenancy/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
-import { ApiError } from '../common/api-error.js';
+import { requireAccess } from '../common/require-access.js';
 import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { QueuePositions } from './queue-position.js';
 import { streamRecord } from './record-stream.js';
@@ -25,8 +25,7 @@ export class TrainingEventsController {
 
   @Get(':id/events')
   async events(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res() response: Response): Promise<void> {
-    const record = await this.trainings.get(id);
-    if (!record || record.tenant !== principal.tenant) throw ApiError.notFound('training', id);
+    requireAccess(principal, await this.trainings.get(id), 'training', id);
     await streamRecord(response, new TrainingSource(id, this.trainings, this.positions, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS));
   }
 }

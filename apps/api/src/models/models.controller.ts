@@ -10,6 +10,7 @@ import { farmPolicies, type OutboundPolicy } from '#libs/outbound/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
+import { requireAccess } from '../common/require-access.js';
 import { parseBody } from '../common/zod-body.js';
 import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
@@ -194,8 +195,7 @@ export class ModelsController {
     if (!(ADAPTER_KINDS as readonly string[]).includes(kind) || !name) throw ApiError.notFound('registered model', id);
     // The caller's own adapter (private first); admins may also delete another tenant's public one.
     const manifest = await this.registry.resolve(kind as AdapterKind, name, principal.tenant);
-    if (!manifest || (manifest.tenant !== principal.tenant && !principal.scopes.includes(Scope.Admin))) throw ApiError.notFound('registered model', id);
-    await this.registry.delete(manifest);
+    await this.registry.delete(requireAccess(principal, manifest, 'registered model', id));
     return { id, deleted: true };
   }
 
