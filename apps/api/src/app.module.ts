@@ -12,6 +12,7 @@ import { QueueRouter } from './routing/queue-router.js';
 import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
 import { WorkersController } from './workers/workers.controller.js';
 import { ModelsController } from './models/models.controller.js';
+import { ModelsService } from './models/models.service.js';
 import { TrainingsController } from './trainings/trainings.controller.js';
 import { TrainingsService } from './trainings/trainings.service.js';
 import { UploadsController } from './trainings/uploads.controller.js';
@@ -47,7 +48,7 @@ export class AppModule {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
       controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
-      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, SubmitGenerations, InlineImageValidator, CancelGeneration, GenerationsService, BatchesService, TrainingsService, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, SubmitGenerations, InlineImageValidator, CancelGeneration, GenerationsService, BatchesService, TrainingsService, ModelsService, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }
