@@ -9,6 +9,7 @@ const BASE: ResolvedGeneration = resolvedGenerationSchema.parse({
   prompt: 'a red circle',
   negative_prompt: '',
   style: 'base',
+  styled: { prompt: 'a red circle', negative_prompt: '' },
   conditioning: { prompt: 'a red circle', negative_prompt: '' },
   samples: 1,
   scheduler: 'Euler',

@@ -176,8 +176,8 @@ export class GenerationHandler {
       const outputs: StoredOutput[] = [];
       for (const [index, image] of result.images.entries()) {
         const infotext = formatInfotext({
-          prompt: params.prompt,
-          negativePrompt: params.negativePrompt,
+          prompt: request.styled.prompt,
+          negativePrompt: request.styled.negative_prompt,
           steps: params.steps,
           sampler: result.sampler,
           guidanceScale: params.guidanceScale,

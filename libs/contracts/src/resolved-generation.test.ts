@@ -35,6 +35,7 @@ describe('stored resolved requests: one reader, older versions upgraded', () => 
     assert.ok(!upgraded.conditioning.negative_prompt.includes('<lora:'), upgraded.conditioning.negative_prompt);
     assert.deepEqual(upgraded.loras, [{ name: 'ink', weight: 0.5 }, { name: 'grain', weight: 0.2 }]);
     assert.equal(upgraded.prompt, V1.prompt, 'what the client wrote stays as written');
+    assert.ok(upgraded.styled.prompt.includes('<lora:ink:0.5>'), 'the infotext text keeps the tag where it was written');
     assert.deepEqual(stripUndefined(generationParameters(upgraded)), V1, 'clients see the same parameters as before the upgrade');
   });
 
@@ -59,6 +60,7 @@ describe('stored resolved requests: one reader, older versions upgraded', () => 
     const parameters = generationParameters(readResolvedGeneration(V1));
     assert.ok(!('v' in parameters));
     assert.ok(!('conditioning' in parameters));
+    assert.ok(!('styled' in parameters));
     assert.equal(parameters.width, 512);
   });
 });

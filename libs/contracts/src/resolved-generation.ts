@@ -43,11 +43,17 @@ export const RESOLVED_GENERATION_VERSION = 2;
 /**
  * A request after the API's resolver: what a worker runs, complete. The worker derives nothing
  * from it: `conditioning` is the text its encoders read (style applied, LoRA tags taken out),
+ * `styled` the text its infotext records,
  * `loras` the adapters it applies, `width`/`height` the size it generates at.
  */
+const promptPairSchema = z.object({ prompt: z.string(), negative_prompt: z.string() });
+
 export const resolvedGenerationSchema = generationParametersSchema.extend({
   v: z.literal(RESOLVED_GENERATION_VERSION),
-  conditioning: z.object({ prompt: z.string(), negative_prompt: z.string() }),
+  /** The style applied, LoRA tags kept: the prompt text the image's parameters (infotext) record. */
+  styled: promptPairSchema,
+  /** The style applied, LoRA tags taken out: what the text encoders read. */
+  conditioning: promptPairSchema,
 });
 export type ResolvedGeneration = z.infer<typeof resolvedGenerationSchema>;
 
@@ -66,8 +72,8 @@ const legacyV1Schema = z.object({
 
 /** A v1 request as v2: its prompt text and LoRA list derived the way v1 workers derived them. */
 export function upgradeResolvedGeneration(v1: z.infer<typeof legacyV1Schema>): ResolvedGeneration {
-  const { conditioning, loras } = resolvePromptText(v1);
-  return { ...v1, v: RESOLVED_GENERATION_VERSION, conditioning, loras };
+  const { styled, conditioning, loras } = resolvePromptText(v1);
+  return { ...v1, v: RESOLVED_GENERATION_VERSION, styled, conditioning, loras };
 }
 
 const storedSchema = z.union([
@@ -92,6 +98,6 @@ export function readResolvedGeneration(stored: unknown): ResolvedGeneration {
 
 /** The client-visible parameters of a resolved request (what only workers read left out). */
 export function generationParameters(request: ResolvedGeneration): GenerationParameters {
-  const { v: _version, conditioning: _conditioning, ...parameters } = request;
+  const { v: _version, styled: _styled, conditioning: _conditioning, ...parameters } = request;
   return parameters;
 }

@@ -50,6 +50,7 @@ describe('resolveGeneration (every entry point’s request → the complete job 
     const { request } = resolveGeneration(body, context());
     assert.equal(request.prompt, 'a red circle <lora:public-ink:0.7>');
     assert.ok(!request.conditioning.prompt.includes('<lora:'));
+    assert.ok(request.styled.prompt.includes('<lora:public-ink:0.7>'), 'the infotext text keeps the tag');
     assert.ok(request.conditioning.prompt.includes('a red circle') && request.conditioning.prompt !== 'a red circle', request.conditioning.prompt);
     assert.ok(request.conditioning.negative_prompt.startsWith('blurry, '), 'the style adds its negative prompt');
     assert.deepEqual(request.loras, [{ name: 'secret', weight: 1 }, { name: 'public-ink', weight: 0.7 }]);

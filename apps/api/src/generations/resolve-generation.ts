@@ -89,7 +89,7 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
   if (!body.init_image && body.strength !== 0.8) warnings.push('strength applies to img2img only (no init_image given); the full schedule runs');
   if (!body.refiner && body.high_noise_fraction !== 0.8) warnings.push('high_noise_fraction applies only with refiner: true');
   // Cannot throw: the style and every tag were checked above.
-  const { conditioning, loras } = resolvePromptText(body);
+  const { styled, conditioning, loras } = resolvePromptText(body);
   return {
     warnings,
     request: {
@@ -98,6 +98,7 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       prompt: body.prompt,
       negative_prompt: body.negative_prompt,
       style: body.style,
+      styled,
       conditioning,
       samples: body.samples,
       scheduler: body.scheduler,

@@ -9,6 +9,8 @@ export interface PromptPair {
 
 /** What a worker's text encoders read and which LoRAs it applies, derived once from a request. */
 export interface ResolvedPromptText {
+  /** The style applied, `<lora:…>` tags kept where written: what the image's parameters record (as A1111 writes them). */
+  readonly styled: PromptPair;
   /** The style applied, then every `<lora:…>` tag taken out (and the ends trimmed). */
   readonly conditioning: PromptPair;
   /** The request's `loras`, then the prompt's tags, then the negative prompt's: a later mention of a name sets its weight. */
@@ -28,6 +30,7 @@ export function resolvePromptText(input: { style: string; prompt: string; negati
   const loras = new Map<string, number>();
   for (const lora of [...input.loras, ...positive.loras, ...negative.loras]) loras.set(lora.name, lora.weight);
   return {
+    styled,
     conditioning: { prompt: positive.prompt, negative_prompt: negative.prompt },
     loras: [...loras].map(([name, weight]) => ({ name, weight })),
   };

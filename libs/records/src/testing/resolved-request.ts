@@ -8,6 +8,7 @@ export function resolvedRequest(overrides: Partial<ResolvedGeneration> = {}): Re
     prompt: 'a red circle',
     negative_prompt: '',
     style: 'base',
+    styled: { prompt: 'a red circle', negative_prompt: '' },
     conditioning: { prompt: 'a red circle', negative_prompt: '' },
     width: 64,
     height: 64,
