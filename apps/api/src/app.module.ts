@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { BatchesController } from './batches/batches.controller.js';
+import { BatchesService } from './batches/batches.service.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { AdminKeysController } from './admin/admin-keys.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -11,12 +12,17 @@ import { QueueRouter } from './routing/queue-router.js';
 import { UnservableJobWatchdog } from './routing/unservable-job-watchdog.js';
 import { WorkersController } from './workers/workers.controller.js';
 import { ModelsController } from './models/models.controller.js';
+import { ModelsService } from './models/models.service.js';
 import { TrainingsController } from './trainings/trainings.controller.js';
+import { TrainingsService } from './trainings/trainings.service.js';
 import { UploadsController } from './trainings/uploads.controller.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { GenerationSubmitter } from './generations/generation-submitter.js';
 import { InlineImageValidator } from './generations/inline-image-validator.js';
+import { CancelGeneration } from './generations/cancel-generation.js';
 import { GenerationsController } from './generations/generations.controller.js';
+import { GenerationsService } from './generations/generations.service.js';
+import { SubmitGenerations } from './generations/submit-generations.js';
 import { RequestResolver } from './generations/request-resolver.js';
 import { HealthController } from './health/health.controller.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
@@ -42,7 +48,7 @@ export class AppModule {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
       controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
-      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, InlineImageValidator, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, SubmitGenerations, InlineImageValidator, CancelGeneration, GenerationsService, BatchesService, TrainingsService, ModelsService, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

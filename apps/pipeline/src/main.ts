@@ -11,7 +11,7 @@ import {
   readModelFolder,
   toRgb8,
 } from '#libs/diffusion/src/index.js';
-import { applyStyle } from '#libs/diffusion/src/text/index.js';
+import { resolvePromptText } from '#libs/contracts/src/index.js';
 import { parsePipelineArgs, pipelineUsage, wantsHelp } from './cli-options.js';
 
 /**
@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const model = await LoadedModel.open(await readModelFolder(path.resolve(options.model)));
   const width = options.img_width ?? model.folder.defaultWidth;
   const height = options.img_height ?? model.folder.defaultHeight;
-  const styled = applyStyle(options.style, options.prompt, options.negative_prompt);
+  // The same prompt derivation as the farm's resolver; LoRAs (tags) are refused below: no adapter library here.
+  const { conditioning: styled, loras } = resolvePromptText({ style: options.style, prompt: options.prompt, negative_prompt: options.negative_prompt, loras: [] });
   const latents = options.latents ? new Float32Array(new Uint8Array(await readFile(options.latents)).buffer) : undefined;
   const maxPixels = 8192 * 8192;
   const pipeline = new StableDiffusionPipeline(new SessionPool(options.execution_provider, Number.MAX_SAFE_INTEGER));
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     strength: options.strength,
     initImage: options.init_image ? await decodeRgb(await readFile(options.init_image), width, height, 'init_image', maxPixels) : undefined,
     maskImage: options.mask_image ? await decodeMask(await readFile(options.mask_image), width, height, 'mask_image', maxPixels) : undefined,
+    loras,
   });
   await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
   for (const [index, image] of result.images.entries()) {

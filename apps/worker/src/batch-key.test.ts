@@ -4,10 +4,13 @@ import { resolvedGenerationSchema, type ResolvedGeneration } from '#libs/contrac
 import { batchKey } from './batch-key.js';
 
 const BASE: ResolvedGeneration = resolvedGenerationSchema.parse({
+  v: 2,
   model: 'demo-sd15',
   prompt: 'a red circle',
   negative_prompt: '',
   style: 'base',
+  styled: { prompt: 'a red circle', negative_prompt: '' },
+  conditioning: { prompt: 'a red circle', negative_prompt: '' },
   samples: 1,
   scheduler: 'Euler',
   num_inference_steps: 20,
@@ -18,7 +21,11 @@ const BASE: ResolvedGeneration = resolvedGenerationSchema.parse({
   width: 512,
   height: 512,
   refiner: false,
+  loras: [],
   base64: false,
+  mask_blur: 0,
+  output_format: 'png',
+  output_quality: 90,
 });
 const MAX = 4;
 const key = (change: Partial<ResolvedGeneration>): string | undefined => batchKey({ ...BASE, ...change }, MAX);
@@ -31,6 +38,7 @@ describe('batchKey (which jobs may share one UNet batch)', () => {
       { prompt: 'a green square' },
       { negative_prompt: 'blurry' },
       { style: 'photographic' },
+      { conditioning: { prompt: 'a green square, photographic', negative_prompt: 'blurry' } },
       { seed: 99 },
       { samples: 3 },
       { output_format: 'webp' as const, output_quality: 50, base64: true },
@@ -47,23 +55,20 @@ describe('batchKey (which jobs may share one UNet batch)', () => {
       { model: 'other' },
       { width: 768 },
       { height: 768 },
-      { width: undefined },
       { scheduler: 'DDIM' },
       { scheduler: undefined },
       { num_inference_steps: 21 },
       { guidance_scale: 7 },
       { loras: [{ name: 'ink', weight: 0.8 }] },
-      { prompt: 'a red circle <lora:ink:0.8>' },
-      { negative_prompt: '<lora:ink:1>' },
+      { loras: [{ name: 'ink', weight: 1 }] },
     ]) {
       assert.notEqual(key(change), base, JSON.stringify(change));
     }
   });
 
-  it('resolves LoRAs as the pipeline does: request list and prompt tags alike, order-free, a later mention wins, weight 0 is none', () => {
-    assert.equal(key({ loras: [{ name: 'ink', weight: 0.8 }] }), key({ prompt: 'a red circle <lora:ink:0.8>' }));
+  it('reads the resolved LoRA list only (prompt tags are already in it): order-free, weight 0 is none', () => {
     assert.equal(key({ loras: [{ name: 'a', weight: 1 }, { name: 'b', weight: 0.5 }] }), key({ loras: [{ name: 'b', weight: 0.5 }, { name: 'a', weight: 1 }] }));
-    assert.equal(key({ loras: [{ name: 'ink', weight: 1 }], prompt: 'x <lora:ink:0.5>' }), key({ loras: [{ name: 'ink', weight: 0.5 }] }));
+    assert.equal(key({ prompt: 'a red circle <lora:ink:0.8>' }), key({}), 'a tag left in the written prompt is not read again');
     assert.equal(key({ loras: [{ name: 'ink', weight: 0 }] }), key({}));
   });
 

@@ -156,7 +156,7 @@ export class GenerationHandler {
       if (!model) throw new PermanentJobError(ErrorCode.UnknownModel, `model ${request.model} is not served by this worker`);
       const refinerModel = request.refiner && model.folder.refiner ? await this.deps.models.find(model.folder.refiner) : undefined;
       if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
-      const params = await buildGenerationParams(request, model, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
+      const params = await buildGenerationParams(request, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
       const onStep = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {
@@ -176,8 +176,8 @@ export class GenerationHandler {
       const outputs: StoredOutput[] = [];
       for (const [index, image] of result.images.entries()) {
         const infotext = formatInfotext({
-          prompt: params.prompt,
-          negativePrompt: params.negativePrompt,
+          prompt: request.styled.prompt,
+          negativePrompt: request.styled.negative_prompt,
           steps: params.steps,
           sampler: result.sampler,
           guidanceScale: params.guidanceScale,

@@ -1,6 +1,5 @@
 import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
 import { type AdapterLibrary, blurMask, decodeMask, decodeRgb, extendCanvas, type GenerationParams, type LoadedModel, type MaskImage, type RgbImage } from '#libs/diffusion/src/index.js';
-import { applyStyle } from '#libs/diffusion/src/text/index.js';
 import type { SourceImageLimits } from '#libs/config/src/index.js';
 import type { OutboundPolicy, Resolver } from '#libs/outbound/src/index.js';
 import { fetchImageBytes } from './image-source.js';
@@ -13,19 +12,18 @@ export interface InputLimits {
 }
 
 /**
- * From a resolved request to pipeline parameters: style applied, seeds expanded, source images
- * fetched and decoded at the generation size, outpainting turned into an inpainting canvas.
+ * From a resolved request to pipeline parameters: seeds expanded, source images fetched and
+ * decoded at the generation size, outpainting turned into an inpainting canvas. The prompt text,
+ * LoRA list and size come resolved from the API (ResolvedGeneration); nothing is derived again.
  */
 export async function buildGenerationParams(
   request: ResolvedGeneration,
-  model: LoadedModel,
   refiner: LoadedModel | undefined,
   limits: InputLimits,
   adapterLibrary: AdapterLibrary,
 ): Promise<GenerationParams> {
-  const styled = applyStyle(request.style, request.prompt, request.negative_prompt);
-  let width = request.width ?? model.folder.defaultWidth;
-  let height = request.height ?? model.folder.defaultHeight;
+  let width = request.width;
+  let height = request.height;
   let initImage: RgbImage | undefined;
   let maskImage: MaskImage | undefined;
   const download = { policy: limits.policy, maxBytes: limits.image.maxBytes, resolve: limits.resolve };
@@ -46,8 +44,8 @@ export async function buildGenerationParams(
   }
   if (maskImage && request.mask_blur > 0) maskImage = blurMask(maskImage, request.mask_blur);
   return {
-    prompt: styled.prompt,
-    negativePrompt: styled.negative_prompt,
+    prompt: request.conditioning.prompt,
+    negativePrompt: request.conditioning.negative_prompt,
     steps: request.num_inference_steps,
     guidanceScale: request.guidance_scale,
     scheduler: request.scheduler,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GenerationStatus, resolvedGenerationSchema, type GenerationView } from '#libs/contracts/src/index.js';
+import { GenerationStatus, generationParametersSchema, type GenerationView } from '#libs/contracts/src/index.js';
 
 export const generationStatusSchema = z.enum(Object.values(GenerationStatus) as [GenerationStatus, ...GenerationStatus[]]);
 
@@ -34,7 +34,7 @@ export const generationViewSchema: z.ZodType<GenerationView> = z.object({
   }),
   warnings: z.array(z.string()),
   attempts: z.number().int(),
-  parameters: resolvedGenerationSchema,
+  parameters: generationParametersSchema,
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),

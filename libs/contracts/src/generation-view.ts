@@ -1,5 +1,5 @@
 import type { GenerationStatus } from './generation-status.js';
-import type { ResolvedGeneration } from './generation-job.js';
+import type { GenerationParameters, ResolvedGeneration } from './resolved-generation.js';
 
 export interface StoredOutput {
   readonly index: number;
@@ -78,7 +78,7 @@ export interface GenerationView {
   readonly timings: GenerationTimings;
   readonly warnings: readonly string[];
   readonly attempts: number;
-  readonly parameters: ResolvedGeneration;
+  readonly parameters: GenerationParameters;
   readonly created_at: string;
   readonly started_at: string | null;
   readonly finished_at: string | null;

@@ -9,3 +9,5 @@ export * from './errors.js';
 export * from './example-request.js';
 export * from './training.js';
 export * from './model-summary.js';
+export * from './prompt/index.js';
+export * from './resolved-generation.js';

@@ -10,16 +10,21 @@ import type { FarmMetrics } from '#libs/metrics/src/index.js';
 import type { GenerationRef, GenerationStore, TransitionResult } from '#libs/records/src/index.js';
 import { faultPoint } from './fault-point.js';
 
+/** The store's atomic transitions, all the owner needs (an in-memory fake in unit tests). */
+export type GenerationTransitions = Pick<GenerationStore, 'markStarted' | 'markSucceeded' | 'markFailed' | 'markCanceled' | 'markRequeued'>;
+
 /**
  * The only code that moves a generation between states. Each move is one atomic step in Redis
- * (the status, the batch counters and the outbox entry of its webhook, see transition.lua.ts);
- * the API's outbox drainer turns outbox entries into webhook deliveries, so a crash right after
+ * (the status, the batch counters and the outbox entry of its webhook, see transition.lua.ts):
+ * the move that makes the last generation of a batch terminal also records `batch.completed`,
+ * so a batch needs no owner of its own and its completion cannot be separated from that move.
+ * The API's outbox drainer turns outbox entries into webhook deliveries, so a crash right after
  * a move cannot lose its webhook. Metrics (process-local counters) are recorded after the step
  * when `metrics` is given (workers: "jobs that left a worker"); the API passes none.
  */
 export class GenerationLifecycle {
   constructor(
-    private readonly store: GenerationStore,
+    private readonly store: GenerationTransitions,
     private readonly metrics?: FarmMetrics,
   ) {}
 

@@ -1,3 +1,3 @@
-export { GenerationLifecycle } from './generation-lifecycle.js';
-export { TrainingLifecycle } from './training-lifecycle.js';
+export { GenerationLifecycle, type GenerationTransitions } from './generation-lifecycle.js';
+export { TrainingLifecycle, type TrainingTransitions } from './training-lifecycle.js';
 export { faultPoint } from './fault-point.js';

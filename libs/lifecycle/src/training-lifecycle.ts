@@ -2,12 +2,15 @@ import { WebhookEvent } from '#libs/contracts/src/index.js';
 import type { TrainingStore } from '#libs/records/src/index.js';
 import { faultPoint } from './fault-point.js';
 
+/** The store's atomic transitions, all the owner needs (an in-memory fake in unit tests). */
+export type TrainingTransitions = Pick<TrainingStore, 'markRunning' | 'markSucceeded' | 'markFailed' | 'markCanceled' | 'appendProgressEvent'>;
+
 /**
  * The only code that moves a training between states: each move and the outbox entry of its
  * webhook are one atomic step in Redis (see training-store.ts), so a crash cannot separate them.
  */
 export class TrainingLifecycle {
-  constructor(private readonly trainings: TrainingStore) {}
+  constructor(private readonly trainings: TrainingTransitions) {}
 
   /** Running; `training.started` is recorded only on the first attempt. */
   async start(id: string, workerId: string, attempt: number): Promise<boolean> {

@@ -64,6 +64,22 @@ describe('generation records (real redis-server)', () => {
     assert.equal(again.previous, record.status);
   });
 
+  it('reads a request stored before resolved requests were versioned (a job queued across an upgrade) as the current version', async () => {
+    fresh();
+    const multi = redis.multi();
+    store.addCreate(multi, { id: 'old', tenant: 't', queue: 'generation', request, warnings: [], createdAt: new Date().toISOString() });
+    await multi.exec();
+    const { v: _version, styled: _styled, conditioning: _conditioning, ...v1 } = { ...request, prompt: 'a cat <lora:ink:0.6>', style: 'photographic', loras: [{ name: 'ink', weight: 0.6 }] };
+    await redis.hset(keys.generation('old'), 'request', JSON.stringify(v1));
+    const record = await store.get('old');
+    assert.ok(record);
+    assert.equal(record.request.v, 2);
+    assert.ok(!record.request.conditioning.prompt.includes('<lora:'), record.request.conditioning.prompt);
+    assert.notEqual(record.request.conditioning.prompt, 'a cat', 'the style was applied');
+    assert.deepEqual(record.request.loras, [{ name: 'ink', weight: 0.6 }]);
+    assert.equal(record.request.prompt, 'a cat <lora:ink:0.6>');
+  });
+
   it('keeps batch counters exact and reports completion exactly once under concurrency', async () => {
     fresh();
     const ids = Array.from({ length: 20 }, (_, index) => `b${index}`);

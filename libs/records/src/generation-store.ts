@@ -3,7 +3,7 @@ import type { RedisClient } from '#libs/queue/src/index.js';
 import {
   GenerationStatus,
   WebhookEvent,
-  resolvedGenerationSchema,
+  readResolvedGeneration,
   type AppliedAdaptersView,
   type GenerationError,
   type GenerationRecord,
@@ -235,7 +235,7 @@ function toRecord(fields: Record<string, string>): GenerationRecord {
     tenant: fields.tenant || 'local',
     queue: fields.queue || 'generation',
     status: fields.status as GenerationStatus,
-    request: resolvedGenerationSchema.parse(JSON.parse(fields.request)),
+    request: readResolvedGeneration(JSON.parse(fields.request)),
     batch_id: fields.batch_id || undefined,
     progress: { step: Number(fields.progress_step ?? 0), total: Number(fields.progress_total ?? 0) },
     outputs: parseJson<StoredOutput[]>(fields.outputs, []),

@@ -1,4 +1,4 @@
-import type { GenerationRecord, GenerationView, OutputView } from '#libs/contracts/src/index.js';
+import { generationParameters, type GenerationRecord, type GenerationView, type OutputView } from '#libs/contracts/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 
 /**
@@ -26,7 +26,7 @@ export async function toGenerationView(record: GenerationRecord, storage: Object
     timings: record.timings,
     warnings: record.warnings,
     attempts: record.attempts,
-    parameters: record.request,
+    parameters: generationParameters(record.request),
     created_at: record.created_at,
     started_at: record.started_at ?? null,
     finished_at: record.finished_at ?? null,

@@ -4,9 +4,7 @@ import { GenerationStatus, generationRequestSchema, type GenerationRecord, type 
 import type { Principal } from '#libs/tenancy/src/index.js';
 import { parseBody } from '../common/zod-body.js';
 import { GenerationWaiter } from '../events/generation-waiter.js';
-import { GenerationSubmitter } from '../generations/generation-submitter.js';
-import { InlineImageValidator } from '../generations/inline-image-validator.js';
-import { RequestResolver } from '../generations/request-resolver.js';
+import { SubmitGenerations } from '../generations/submit-generations.js';
 import { renameFields, type FieldNames } from './field-names.js';
 import { GenerationOutcomeError } from './generation-outcome.error.js';
 import { requestLimits } from '../common/request-limits.js';
@@ -19,8 +17,8 @@ export interface BlockingWait {
 
 /**
  * The synchronous APIs (OpenAI Images, AUTOMATIC1111) on top of the asynchronous farm: a
- * translated request goes through the same validation, resolver, quota and queue as
- * POST /v1/generations, and the call waits for the job's terminal record. The job is a normal
+ * translated request goes through the same validation and the same SubmitGenerations (resolver
+ * and its access checks, quota, queue) as POST /v1/generations, and the call waits for the job's terminal record. The job is a normal
  * generation: it shows up in GET /v1/generations, progress streams and webhooks.
  */
 @Injectable()
@@ -29,9 +27,7 @@ export class BlockingGenerator {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(RequestResolver) private readonly resolver: RequestResolver,
-    @Inject(GenerationSubmitter) private readonly submitter: GenerationSubmitter,
-    @Inject(InlineImageValidator) private readonly inlineImages: InlineImageValidator,
+    @Inject(SubmitGenerations) private readonly submit: SubmitGenerations,
     @Inject(GenerationWaiter) private readonly waiter: GenerationWaiter,
   ) {
     this.schema = generationRequestSchema(requestLimits(config));
@@ -41,10 +37,7 @@ export class BlockingGenerator {
   async run(principal: Principal, body: GenerationRequestInput, names: FieldNames, wait: BlockingWait): Promise<GenerationRecord> {
     let id: string;
     try {
-      const request = parseBody(this.schema, body);
-      const submission = this.resolver.resolve(request, await this.resolver.catalog([request.model]));
-      await this.inlineImages.check(submission.request);
-      ({ id } = await this.submitter.submitOne(principal, submission));
+      ({ id } = await this.submit.one(principal, parseBody(this.schema, body)));
     } catch (error) {
       throw renameFields(error, names);
     }

@@ -1,4 +1,6 @@
+import type { Request, Response } from 'express';
 import type { AppConfig } from '#libs/config/src/index.js';
+import type { BlockingWait } from './blocking-generator.js';
 
 /** A job is terminal by JOB_DEADLINE_MS after submission; the grace covers the final write. */
 const DEADLINE_GRACE_MS = 5_000;
@@ -12,4 +14,11 @@ export function waitBudgetMs(preferHeader: string | undefined, config: AppConfig
   const ceiling = config.env.JOB_DEADLINE_MS + DEADLINE_GRACE_MS;
   const asked = /(?:^|[,;\s])wait=(\d+)/i.exec(preferHeader ?? '')?.[1];
   return asked === undefined ? ceiling : Math.min(ceiling, Number(asked) * 1000);
+}
+
+/** The wait of a blocking call: its budget, aborted (the wait, not the job) when the client disconnects. */
+export function blockingWait(request: Request, response: Response, config: AppConfig): BlockingWait {
+  const disconnected = new AbortController();
+  response.on('close', () => disconnected.abort());
+  return { timeoutMs: waitBudgetMs(request.header('prefer'), config), signal: disconnected.signal };
 }

@@ -1,21 +1,16 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { BatchStore } from '#libs/records/src/index.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { ApiError } from '../common/api-error.js';
-import { BatchSource } from './batch-source.js';
-import { streamRecord } from './record-stream.js';
+import { EventStreams } from './event-streams.service.js';
 
 /** GET /v1/batches/{id}/events: per-state counts as they change, then `completed`. */
 @Controller('v1/batches')
 export class BatchEventsController {
-  constructor(@Inject(BatchStore) private readonly batches: BatchStore) {}
+  constructor(@Inject(EventStreams) private readonly streams: EventStreams) {}
 
   @Get(':id/events')
   async events(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res() response: Response): Promise<void> {
-    const batch = await this.batches.get(id);
-    if (!batch || batch.tenant !== principal.tenant) throw ApiError.notFound('batch', id);
-    await streamRecord(response, new BatchSource(id, this.batches));
+    await this.streams.batch(principal, id, response);
   }
 }

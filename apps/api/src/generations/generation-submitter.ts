@@ -17,9 +17,10 @@ export const newBatchId = (): string => `bat_${randomUUID().replaceAll('-', '')}
 const ENQUEUE_CHUNK = 500;
 
 /**
- * Writes records before (or, for one generation, atomically with) their jobs: a worker never sees
- * a job without its record. Checks the
- * tenant's queue quota and gives each job its fair priority.
+ * Admission and queuing of resolved generations (called by SubmitGenerations only): checks the
+ * tenant's queue quota (and batch size), then writes records before (or, for one generation,
+ * atomically with) their jobs, so a worker never sees a job without its record, and gives each
+ * job its fair priority.
  */
 @Injectable()
 export class GenerationSubmitter {

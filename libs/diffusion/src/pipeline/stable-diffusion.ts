@@ -5,7 +5,6 @@ import { resolveScheduler, samplerName } from '../schedulers/index.js';
 import type { Scheduler, SchedulerDefinition } from '../schedulers/scheduler.js';
 import type { AdapterLibrary } from '../adapters/adapter-library.js';
 import { TokenInjectingTokenizer } from '../adapters/token-injecting-tokenizer.js';
-import { extractLoraTags } from '../text/lora-tags.js';
 export type { BatchRequest } from './batch-members.js';
 import { AdaptedComponents, type AdaptableComponent, type AdaptedSession, type RequestAdapters, type ResolvedLora } from './adapted-components.js';
 import { BatchedNoise } from './batched-noise.js';
@@ -39,7 +38,10 @@ export interface GenerationParams {
   readonly strength?: number;
   readonly maskImage?: MaskImage;
   readonly refiner?: { readonly model: LoadedModel; readonly highNoiseFraction: number };
-  /** LoRAs by name (plus any `<lora:name:weight>` tags in the prompts), resolved in `adapterLibrary`. */
+  /**
+   * LoRAs by name, resolved in `adapterLibrary`. The prompts are encoded as given: `<lora:…>` tags
+   * are taken out by the caller (the API's resolver, resolvePromptText in libs/contracts).
+   */
   readonly loras?: ReadonlyArray<{ readonly name: string; readonly weight: number }>;
   /** Where LoRA and embedding names are looked up; embeddings apply when their name is in a prompt. */
   readonly adapterLibrary?: AdapterLibrary;
@@ -440,20 +442,16 @@ export class StableDiffusionPipeline {
 }
 
 /**
- * `<lora:name:weight>` tags are taken out of the prompts before tokenizing and join the request's
- * `loras`; every name must exist in the adapter library (an unknown LoRA is refused, never
+ * Every requested LoRA must exist in the adapter library (an unknown LoRA is refused, never
  * ignored). Embeddings apply when their name appears as a word in either prompt.
  */
 async function resolveAdapters(params: GenerationParams): Promise<{ params: GenerationParams; adapters: RequestAdapters }> {
-  const prompt = extractLoraTags(params.prompt);
-  const negative = extractLoraTags(params.negativePrompt);
   const requested = new Map<string, number>();
-  for (const lora of [...(params.loras ?? []), ...prompt.loras, ...negative.loras]) requested.set(lora.name, lora.weight);
-  const cleaned = { ...params, prompt: prompt.prompt, negativePrompt: negative.prompt };
+  for (const lora of params.loras ?? []) requested.set(lora.name, lora.weight);
   const library = params.adapterLibrary;
   if (!library) {
     if (requested.size > 0) throw new UnsupportedRequestError('loras', `LoRA "${[...requested.keys()][0]}" is not available (no adapter library)`);
-    return { params: cleaned, adapters: { loras: [], embeddings: [] } };
+    return { params, adapters: { loras: [], embeddings: [] } };
   }
   const loras: ResolvedLora[] = [];
   for (const [name, weight] of requested) {
@@ -461,9 +459,9 @@ async function resolveAdapters(params: GenerationParams): Promise<{ params: Gene
     if (!file) throw new UnsupportedRequestError('loras', `LoRA "${name}" is not available`);
     if (weight !== 0) loras.push({ file, weight });
   }
-  const text = `${cleaned.prompt}\n${cleaned.negativePrompt}`;
+  const text = `${params.prompt}\n${params.negativePrompt}`;
   const embeddings = (await library.embeddings()).filter((embedding) => new RegExp(`(?<![\\p{L}\\p{N}_])${embedding.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'u').test(text));
-  return { params: cleaned, adapters: { loras, embeddings } };
+  return { params, adapters: { loras, embeddings } };
 }
 
 /** Unmasked pixels come back exactly as they went in (the VAE round trip never touches them). */

@@ -2,7 +2,6 @@ export { ClipTokenizer } from './clip-tokenizer.js';
 export { TokenizerFilesError, type ClipTokenizerFiles, type TokenSpelling } from './tokenizer-files.js';
 export { bundledClipTokenizerDir, loadBundledClipTokenizer } from './bundled-tokenizer.js';
 export { parsePromptAttention, type AttentionFragment } from './prompt-attention.js';
-export { extractLoraTags, LoraTagError, type LoraTag, type PromptWithLoras } from './lora-tags.js';
 export {
   emptyChunk,
   padChunkCount,
@@ -13,4 +12,3 @@ export {
   type WeightedPrompt,
 } from './prompt-chunks.js';
 export { applyTokenWeights, type HiddenStateDims } from './token-weights.js';
-export { applyStyle, findStyle, listStyles, normalizeStyleId, UnknownStyleError, type StyledPrompt, type StylePreset } from './styles.js';

@@ -11,8 +11,6 @@ export interface AttentionFragment {
   readonly isBreak?: true;
 }
 
-export { extractLoraTags, LoraTagError, type LoraTag, type PromptWithLoras } from './lora-tags.js';
-
 const ROUND_MULTIPLIER = 1.1;
 const SQUARE_MULTIPLIER = 1 / 1.1;
 const ESCAPABLE = new Set(['(', ')', '[', ']', '\\']);

@@ -99,7 +99,7 @@ class ChunkBuilder {
 /**
  * A1111-style long-prompt handling: parses attention syntax, tokenizes every fragment on its
  * own, and cuts the token stream into chunks of maxLength - 2 tokens, preferring to cut after
- * a nearby comma. LoRA tags should be taken out first (extractLoraTags); they are not special here.
+ * a nearby comma. LoRA tags are taken out by the API's resolver (extractLoraTags in libs/contracts); they are not special here.
  */
 export function tokenizeWeightedPrompt(tokenizer: ChunkingTokenizer, text: string, options: ChunkingOptions = {}): WeightedPrompt {
   const capacity = tokenizer.maxLength - 2;

@@ -3,10 +3,15 @@ import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
 /** A complete resolved request for store and outbox tests; override only what a test is about. */
 export function resolvedRequest(overrides: Partial<ResolvedGeneration> = {}): ResolvedGeneration {
   return {
+    v: 2,
     model: 'demo-sd15',
     prompt: 'a red circle',
     negative_prompt: '',
     style: 'base',
+    styled: { prompt: 'a red circle', negative_prompt: '' },
+    conditioning: { prompt: 'a red circle', negative_prompt: '' },
+    width: 64,
+    height: 64,
     samples: 1,
     num_inference_steps: 4,
     guidance_scale: 7,

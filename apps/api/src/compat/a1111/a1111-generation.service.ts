@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import type { RequestLimits } from '#libs/contracts/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { Principal } from '#libs/tenancy/src/index.js';
+import { parseBody } from '../../common/zod-body.js';
+import { requestLimits } from '../../common/request-limits.js';
+import { RequestResolver } from '../../generations/request-resolver.js';
+import { OBJECT_STORAGE } from '../../infrastructure/tokens.js';
+import { BlockingGenerator, type BlockingWait } from '../blocking-generator.js';
+import { pngParameters } from '../png-parameters.js';
+import { outputBytes } from '../stored-outputs.js';
+import { img2imgRequestSchema, txt2imgRequestSchema, type A1111Kind } from './a1111-request.schema.js';
+import { toA1111Response, type A1111Response } from './a1111-response.js';
+import { A1111_FIELD_NAMES, toGenerationRequest } from './to-generation-request.js';
+
+/** AUTOMATIC1111 txt2img/img2img: translate the body, run it as a normal generation, answer in A1111's shape. */
+@Injectable()
+export class A1111Generation {
+  private readonly schemas;
+  private readonly limits: RequestLimits;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RequestResolver) private readonly resolver: RequestResolver,
+    @Inject(BlockingGenerator) private readonly generator: BlockingGenerator,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+  ) {
+    this.limits = requestLimits(config);
+    this.schemas = { txt2img: txt2imgRequestSchema(this.limits), img2img: img2imgRequestSchema(this.limits) };
+  }
+
+  async generate(kind: A1111Kind, principal: Principal, input: unknown, wait: BlockingWait): Promise<A1111Response> {
+    const body = parseBody(this.schemas[kind], input);
+    const native = toGenerationRequest(kind, body, {
+      models: await this.resolver.catalog(),
+      defaultModel: this.config.env.DEFAULT_MODEL,
+      maxSamples: this.limits.maxSamples,
+    });
+    const record = await this.generator.run(principal, native, A1111_FIELD_NAMES, wait);
+    const images = await outputBytes(record, this.storage);
+    return toA1111Response(kind, body, record, images, images.map(pngParameters));
+  }
+}

@@ -1,0 +1,41 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { Principal } from '#libs/tenancy/src/index.js';
+import { requireAccess } from '../common/require-access.js';
+import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
+import { BatchSource } from './batch-source.js';
+import { GenerationSource } from './generation-source.js';
+import { QueuePositions } from './queue-position.js';
+import { streamRecord } from './record-stream.js';
+import { TrainingSource } from './training-source.js';
+
+/** Live progress of the caller's own generations, batches and trainings as Server-Sent Events. */
+@Injectable()
+export class EventStreams {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(GenerationStore) private readonly generations: GenerationStore,
+    @Inject(BatchStore) private readonly batches: BatchStore,
+    @Inject(TrainingStore) private readonly trainings: TrainingStore,
+    @Inject(QueuePositions) private readonly positions: QueuePositions,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+  ) {}
+
+  async generation(principal: Principal, id: string, response: Response): Promise<void> {
+    requireAccess(principal, await this.generations.get(id), 'generation', id);
+    await streamRecord(response, new GenerationSource(id, this.generations, this.positions, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS));
+  }
+
+  async batch(principal: Principal, id: string, response: Response): Promise<void> {
+    requireAccess(principal, await this.batches.get(id), 'batch', id);
+    await streamRecord(response, new BatchSource(id, this.batches));
+  }
+
+  async training(principal: Principal, id: string, response: Response): Promise<void> {
+    requireAccess(principal, await this.trainings.get(id), 'training', id);
+    await streamRecord(response, new TrainingSource(id, this.trainings, this.positions, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS));
+  }
+}
