@@ -9,3 +9,4 @@ export * from './errors.js';
 export * from './example-request.js';
 export * from './training.js';
 export * from './model-summary.js';
+export * from './execution-providers.js';
