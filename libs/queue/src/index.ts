@@ -1,3 +1,4 @@
+export { bullmqPrefix } from './bullmq-prefix.js';
 export { createRedisConnection, type Redis } from './redis-connection.js';
 export { RedisKeys } from './keys.js';
 export { DEFAULT_WORKER_CLASS, createGenerationQueue, createWebhookQueue, generationJobDefaults, generationQueueName, webhookJobDefaults } from './queues.js';
