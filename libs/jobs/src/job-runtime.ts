@@ -50,6 +50,7 @@ export class UnknownJobNameError extends UnrecoverableError {
  */
 export class JobRuntime {
   private readonly queues = new Map<string, Queue>();
+  private readonly kinds = new Map<string, QueueName>();
   private readonly workers = new Map<string, Worker>();
   private readonly events = new Map<string, QueueEvents>();
   private readonly handlers = new Map<JobName, JobHandler>();
@@ -71,13 +72,14 @@ export class JobRuntime {
     if (!queue) {
       queue = new Queue(name, { connection: this.options.queueConnection, prefix: this.options.prefix, defaultJobOptions: this.definition(kind).jobOptions });
       this.queues.set(name, queue);
+      this.kinds.set(name, kind);
     }
     return queue;
   }
 
-  /** Names of the queues this runtime has opened (producer side). */
-  queueNames(): string[] {
-    return [...this.queues.keys()];
+  /** Names of the queues of one kind this runtime has opened (producer side). */
+  queueNames(kind: QueueName): string[] {
+    return [...this.kinds].filter(([, of]) => of === kind).map(([name]) => name);
   }
 
   /** A QueueEvents listener for one queue, created once per name. */

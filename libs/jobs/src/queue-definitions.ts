@@ -1,6 +1,5 @@
 import type { DefaultJobOptions, WorkerOptions } from 'bullmq';
 import { JobName, QueueName } from '#libs/contracts/src/index.js';
-import { generationJobDefaults, webhookJobDefaults } from '#libs/queue/src/index.js';
 
 /** Worker options the table decides; connection, prefix and autorun are the runtime's. */
 export type WorkerSettings = Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
@@ -30,6 +29,27 @@ export interface QueueEnvironment {
 export type QueueDefinitions = Readonly<Record<QueueName, QueueDefinition>>;
 
 const WEEK_SECONDS = 7 * 24 * 3600;
+const KEEP_FINISHED = { age: 24 * 3600, count: 10_000 } as const;
+
+function generationJobDefaults(attempts: number): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: 2_000 },
+    removeOnComplete: KEEP_FINISHED,
+    removeOnFail: { age: WEEK_SECONDS },
+  };
+}
+
+function webhookJobDefaults(attempts: number): DefaultJobOptions {
+  return {
+    attempts,
+    // Standard Webhooks retry ladder is driven by our own backoff strategy (see webhook worker).
+    backoff: { type: 'webhook' },
+    removeOnComplete: KEEP_FINISHED,
+    removeOnFail: { age: WEEK_SECONDS },
+  };
+}
+
 
 /**
  * The one table of queues: every Queue, Worker and QueueEvents the farm creates takes its

@@ -1,7 +1,7 @@
 export { bullmqPrefix } from './bullmq-prefix.js';
 export { createRedisConnection, type Redis } from './redis-connection.js';
 export { RedisKeys } from './keys.js';
-export { DEFAULT_WORKER_CLASS, createGenerationQueue, createWebhookQueue, generationJobDefaults, generationQueueName, webhookJobDefaults } from './queues.js';
+export { DEFAULT_WORKER_CLASS, generationQueueName } from './queues.js';
 export { CancelChannel } from './cancel-channel.js';
 export { WorkerRegistry, gpuInfoSchema, modelSummarySchema, workerStateSchema, type GpuInfo, type ModelSummary, type WorkerState } from './worker-registry.js';
 export { redisGuaranteeWarnings } from './redis-guarantees.js';

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { JobName, QueueName, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '#libs/contracts/src/index.js';
+import { JobRuntime } from '#libs/jobs/src/index.js';
 import { TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { CancelChannel, WorkerRegistry, type Redis } from '#libs/queue/src/index.js';
+import { CancelChannel, WorkerRegistry } from '#libs/queue/src/index.js';
 import { TrainingStore, toTrainingView, type TrainingView } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import { Scope, type Principal } from '#libs/tenancy/src/index.js';
@@ -14,7 +15,7 @@ import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { missingObject, ownedObjectKey } from '../common/tenant-objects.js';
 import { parseBody } from '../common/zod-body.js';
-import { OBJECT_STORAGE, QUEUE_REDIS } from '../infrastructure/tokens.js';
+import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { RequestResolver } from '../generations/request-resolver.js';
 import { uploadKey } from './uploads.controller.js';
 
@@ -26,7 +27,7 @@ export class TrainingsController {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(QUEUE_REDIS) redis: Redis,
+    @Inject(JobRuntime) jobs: JobRuntime,
     @Inject(TrainingStore) private readonly trainings: TrainingStore,
     @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
@@ -34,8 +35,8 @@ export class TrainingsController {
     @Inject(TrainingLifecycle) private readonly lifecycle: TrainingLifecycle,
     @Inject(RequestResolver) private readonly webhookCheck: RequestResolver,
   ) {
-    // Attempts cover worker loss: a new attempt resumes from the last checkpoint.
-    this.queue = new Queue(QueueName.Training, { connection: redis, prefix: config.env.QUEUE_PREFIX, defaultJobOptions: { attempts: 5, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: { age: 7 * 24 * 3600 } } });
+    // Its options (attempts that resume from the last checkpoint) are the job runtime's table's.
+    this.queue = jobs.queue(QueueName.Training);
   }
 
   @Post()
