@@ -1,4 +1,5 @@
 export { bullmqPrefix } from './bullmq-prefix.js';
+export { isRedisUnavailable } from './redis-unavailable.js';
 export { createRedisConnection, type Redis } from './redis-connection.js';
 export { RedisKeys } from './keys.js';
 export { DEFAULT_WORKER_CLASS, generationQueueName } from './queues.js';
