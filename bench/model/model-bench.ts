@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeExecutionDevices, isExecutionDevice } from '#libs/contracts/src/index.js';
 import { LoadedModel, readModelFolder, type ExecutionProviderName } from '#libs/diffusion/src/index.js';
 import { printTable } from '../table.js';
 import { studySessionOptions } from './load-study.js';
@@ -41,8 +42,8 @@ export function parseModelBenchArgs(argv: readonly string[]): ModelBenchOptions 
   if (sizes?.some((size) => !Number.isInteger(size) || size <= 0 || size % 64 !== 0)) throw new ModelBenchUsageError(`--size takes multiples of 64. ${USAGE}`);
   const steps = Number(value('--steps') ?? 3);
   if (!Number.isInteger(steps) || steps < 2) throw new ModelBenchUsageError(`--steps must be at least 2 (a first and a warm step). ${USAGE}`);
-  const provider = (value('--provider') ?? 'cpu') as ExecutionProviderName;
-  if (!['cpu', 'cuda', 'tensorrt', 'webgpu'].includes(provider)) throw new ModelBenchUsageError(`unknown --provider ${provider}. ${USAGE}`);
+  const provider = value('--provider') ?? 'cpu';
+  if (!isExecutionDevice(provider)) throw new ModelBenchUsageError(`unknown --provider ${provider} (${describeExecutionDevices()}). ${USAGE}`);
   // The worker keeps ONNX Runtime's optimized copies; so does the bench unless told otherwise.
   const cache = value('--optimized-cache') ?? path.resolve('.data', 'ort-optimized');
   return { dir: path.resolve(dir), sizes, steps, provider, optimizedModelDir: cache === 'off' ? undefined : path.resolve(cache), loadStudy: argv.includes('--load-study') };

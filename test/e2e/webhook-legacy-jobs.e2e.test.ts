@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
-import { JobName, type GenerationView } from '#libs/contracts/src/index.js';
+import { JobName, QueueName, type GenerationView } from '#libs/contracts/src/index.js';
 import { findFreePort } from '#libs/local-services/src/index.js';
-import { createRedisConnection, createWebhookQueue, type RedisClient } from '#libs/queue/src/index.js';
+import { createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ScriptedReceiver } from '../support/scripted-receiver.js';
+import { JobRuntime, queueDefinitions } from '#libs/jobs/src/index.js';
+import { parseEnvironment } from '#libs/config/src/index.js';
 
 const TINY = { model: 'demo-sd15', prompt: 'a red circle', img_width: 64, img_height: 64, num_inference_steps: 2, scheduler: 'Euler' } as const;
 
@@ -35,7 +37,7 @@ describe('webhook jobs queued without a tenant (real farm)', () => {
     const receiverPort = await findFreePort();
     fixture = await startFarmFixture({ WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiverPort}` });
     redis = createRedisConnection(fixture.farm.redisUrl);
-    queue = createWebhookQueue(redis, 'atelier', 5);
+    queue = new JobRuntime({ definitions: queueDefinitions(parseEnvironment({ WEBHOOK_MAX_ATTEMPTS: '5' })), prefix: 'atelier', queueConnection: redis, blockingConnection: () => createRedisConnection(fixture.farm.redisUrl) }).queue(QueueName.Webhook);
     const created = await fixture.api.request<{ key: string }>('POST', '/v1/admin/keys', { tenant: 'acme', scopes: ['generate'] });
     assert.equal(created.status, 201);
     tenant = new TestApiClient(fixture.farm.apiUrl, created.body.key);

@@ -5,7 +5,7 @@ import type { WorkerProcess } from '#libs/local-services/src/index.js';
 import { DEFAULT_WORKER_CLASS, createRedisConnection, generationQueueName } from '#libs/queue/src/index.js';
 import { Queue } from 'bullmq';
 import { waitUntil } from '../support/api-client.js';
-import { SLOW, TINY, auditGenerations, duplicateSummary, metricValue, printFigures, seconds, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
+import { SLOW, TINY, auditGenerations, deliveredEvents, duplicateSummary, metricValue, printFigures, seconds, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
 
 /** Long enough (several seconds at 512×512) to kill the worker mid-inference. */
 const STEPS = 500;
@@ -176,5 +176,56 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
     assert.equal(audit.figures.lost, 0);
     assert.equal(entry.terminalDeliveries, 1, 'exactly one terminal webhook');
     assert.equal(audit.figures.duplicated, 0);
+  });
+});
+
+describe('fault: a job whose workers die more often than maxStalledCount', { timeout: 300_000 }, () => {
+  let fault: FaultFarm;
+
+  before(async () => {
+    // JOB_ATTEMPTS=1 is also the generation workers' maxStalledCount (see libs/jobs' queue table):
+    // the second death of the job's worker is one stall too many.
+    fault = await startFaultFarm({ workers: 3, env: { WORKER_LOCK_MS: '2000', MAX_STEPS: String(STEPS), JOB_ATTEMPTS: '1' } });
+  });
+  after(async () => {
+    await fault?.stop();
+  });
+
+  it('ends failed (worker_lost) once, with exactly one generation.failed webhook', async () => {
+    const alive = (): WorkerProcess[] => fault.farm.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
+    const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...LONG, num_inference_steps: STEPS, seed: 11, webhook: { url: fault.receiver.url } });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.id;
+    let stepAtKill = Number.POSITIVE_INFINITY;
+    for (let crash = 0; crash < 2; crash++) {
+      await waitUntil(
+        async () => {
+          const view = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body;
+          if (view.status === 'running' && view.progress.step < stepAtKill) stepAtKill = Number.POSITIVE_INFINITY; // this run's progress
+          return view.status === 'running' && view.progress.step >= 20 && stepAtKill === Number.POSITIVE_INFINITY;
+        },
+        90_000,
+        `the job mid-flight before crash ${crash + 1}`,
+      );
+      const victim = await busyWorker(alive());
+      assert.ok(victim, `a worker runs the job before crash ${crash + 1}`);
+      stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
+      await victim.stop('SIGKILL');
+    }
+    const audit = await auditGenerations(fault, 1, [id], { settleMs: 90_000, webhookMs: 10_000 });
+    const [entry] = audit.generations;
+    const failedDeliveries = deliveredEvents(fault.receiver).filter((event) => event.generationId === id && event.type === 'generation.failed' && event.answered < 300);
+    printFigures('worker SIGKILL past maxStalledCount', {
+      ...audit.figures,
+      'final status': entry.status,
+      error: entry.view?.error ? `${entry.view.error.code}: ${entry.view.error.message}` : 'none',
+      'generation.failed deliveries': failedDeliveries.length,
+      'terminal deliveries': entry.terminalDeliveries,
+    });
+    assert.equal(entry.status, 'failed');
+    assert.equal(entry.view?.error?.code, 'worker_lost');
+    assert.equal(failedDeliveries.length, 1, 'exactly one generation.failed webhook');
+    assert.equal(entry.terminalDeliveries, 1, 'no other terminal webhook');
+    assert.equal(entry.outputKeys.length, 0);
   });
 });

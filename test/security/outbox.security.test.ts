@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
-import { webhookJobSchema } from '#libs/contracts/src/index.js';
+import { QueueName, webhookJobSchema } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
 import { OutboxDrainer, OutboxWebhooks } from '#libs/notifications/src/index.js';
-import { RedisKeys, createRedisConnection, createWebhookQueue, type RedisClient } from '#libs/queue/src/index.js';
+import { RedisKeys, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { LocalStorage } from '#libs/storage/src/index.js';
 import { ProbeTable } from '../support/probe-table.js';
 import { resolvedRequest } from '#libs/records/src/testing/resolved-request.js';
+import { JobRuntime, queueDefinitions } from '#libs/jobs/src/index.js';
+import { parseEnvironment } from '#libs/config/src/index.js';
 
 const request = resolvedRequest({ num_inference_steps: 2, webhook: { url: 'https://hooks.example.test/atelier', events: ['generation.succeeded'] } });
 
@@ -31,7 +33,7 @@ describe('security: no lost webhook between a transition and its notification (r
     server = await startPrivateRedis();
     redis = createRedisConnection(server.url);
     dir = await mkdtemp(path.join(tmpdir(), 'atelier-outbox-probe-'));
-    queue = createWebhookQueue(redis, 'probe', 3);
+    queue = new JobRuntime({ definitions: queueDefinitions(parseEnvironment({ WEBHOOK_MAX_ATTEMPTS: '3' })), prefix: 'probe', queueConnection: redis, blockingConnection: () => createRedisConnection(server.url) }).queue(QueueName.Webhook);
   });
   after(async () => {
     await queue.close();

@@ -13,7 +13,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { localFilesHandler } from './files/local-files.middleware.js';
 import { OBJECT_STORAGE, REDIS } from './infrastructure/tokens.js';
 import { securityHeaders } from './common/security-headers.js';
-import { assertRedisCertificateTrusted, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
+import { assertRedisCertificateTrusted, redisGuaranteeWarnings, type RedisClient } from '#libs/queue/src/index.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { VERSION } from '#libs/config/src/index.js';
 import { requestLimits } from './common/request-limits.js';
@@ -50,7 +50,7 @@ async function bootstrap(): Promise<void> {
   app.use(securityHeaders);
   const corsOrigins = config.env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
   if (corsOrigins.length > 0) app.enableCors({ origin: corsOrigins.includes('*') ? true : corsOrigins, exposedHeaders: ['Location', 'Retry-After'] });
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter(app.get<RedisClient>(REDIS)));
   app.enableShutdownHooks();
 
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { EXECUTION_DEVICES, describeExecutionDevices } from '#libs/contracts/src/index.js';
 
 const cliSchema = z
   .object({
@@ -20,7 +21,7 @@ const cliSchema = z
     latents: z.string().optional(),
     output_raw: z.string().optional(),
     out: z.string().default('out/pipeline.png'),
-    execution_provider: z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']).default('cpu'),
+    execution_provider: z.enum(EXECUTION_DEVICES).default('cpu'),
   })
   .strict();
 
@@ -44,7 +45,7 @@ const FLAG_HELP: Record<keyof PipelineCliOptions, string> = {
   latents: 'initial latents as raw float32 (to compare with another implementation)',
   output_raw: 'also write the decoded pixels as raw float32 NHWC in [0,1]',
   out: 'output PNG path (numbered when samples > 1)',
-  execution_provider: 'cpu, cuda, tensorrt or webgpu',
+  execution_provider: describeExecutionDevices(),
 };
 
 /** `--help` / `-h` anywhere asks for the usage text, whatever else is given. */

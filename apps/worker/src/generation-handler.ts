@@ -19,6 +19,7 @@ import {
 import { UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
 import type { FarmMetrics } from '#libs/metrics/src/index.js';
 import type { GenerationLifecycle } from '#libs/lifecycle/src/index.js';
+import { isWorkerShutdown } from '#libs/jobs/src/index.js';
 import { refOf, type GenerationRef, type GenerationStore } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import type { Logger } from 'pino';
@@ -30,8 +31,6 @@ import { jobDeadline } from './job-deadline.js';
 import { putWithRetry } from './put-with-retry.js';
 import { BatchCollector, type PullJob } from './batch-collector.js';
 import { batchKey } from './batch-key.js';
-
-export const SHUTDOWN_REASON = 'worker-shutdown';
 
 class PermanentJobError extends Error {
   constructor(
@@ -227,9 +226,9 @@ export class GenerationHandler {
           : caught;
       deadline.clear();
       if (error instanceof GenerationCanceledError) {
-        if (error.reason === SHUTDOWN_REASON || (error.reason instanceof Error && error.reason.message === SHUTDOWN_REASON)) {
+        if (isWorkerShutdown(error.reason)) {
           // Handed back without spending an attempt: another worker picks it up from the start.
-          await lifecycle.requeue(ref, { code: 'worker_shutdown', message: 'worker shut down; job handed back' }, 'requeued');
+          await lifecycle.handBack(ref);
           await job.moveToWait(token);
           throw new WaitingError();
         }
@@ -237,14 +236,10 @@ export class GenerationHandler {
         return { outputs: 0 };
       }
       const { error: failure, permanent } = classify(error);
-      metrics.jobFailures.inc({ job_type: 'generation', code: failure.code });
       const final = permanent || attempt >= (job.opts.attempts ?? 1);
       log.warn({ err: error, attempt, final }, 'generation attempt failed');
-      if (final) {
-        await lifecycle.fail(ref, failure, {}, new Date());
-        throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
-      }
-      await lifecycle.requeue(ref, failure, 'retried');
+      await lifecycle.attemptFailed(ref, failure, final, new Date());
+      if (final) throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
       throw error;
     } finally {
       metrics.workerBusy.dec();

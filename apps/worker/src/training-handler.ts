@@ -21,7 +21,7 @@ import {
   type TrainingCheckpoint,
   type TrainingEvent,
 } from '#libs/training/src/index.js';
-import { SHUTDOWN_REASON } from './generation-handler.js';
+import { isWorkerShutdown } from '#libs/jobs/src/index.js';
 import { farmPolicies } from '#libs/outbound/src/index.js';
 import { downloadSource, SourceUnavailableError } from './source-download.js';
 import type { ModelService } from './model-service.js';
@@ -40,11 +40,6 @@ export interface TrainingHandlerDeps {
 }
 
 const PROGRESS_WEBHOOK_EVERY = 0.1;
-
-function isShutdown(signal: AbortSignal | undefined): boolean {
-  const reason: unknown = signal?.reason;
-  return reason === SHUTDOWN_REASON || (reason instanceof Error && reason.message === SHUTDOWN_REASON);
-}
 
 /**
  * Runs one LoRA training: dataset validated before any GPU time, checkpoints (LoRA + optimizer)
@@ -96,7 +91,7 @@ export class TrainingHandler {
       log.info({ model_id: manifest.id, final_loss: result.finalLoss }, 'training succeeded');
       return { model_id: manifest.id };
     } catch (error) {
-      if (error instanceof TrainingCanceledError && isShutdown(signal)) {
+      if (error instanceof TrainingCanceledError && isWorkerShutdown(signal?.reason)) {
         // Handed back on shutdown: another worker resumes from the last checkpoint.
         throw new Error('worker shut down during training; resuming elsewhere from the last checkpoint', { cause: error });
       }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { supportedDevices } from '#libs/contracts/src/index.js';
 import { ConfigError, parseEnvironment } from './env.schema.js';
 
 describe('environment schema', () => {
@@ -23,6 +24,14 @@ describe('environment schema', () => {
         }
         return true;
       },
+    );
+  });
+
+  it('accepts only devices the execution-provider table supports here, listing them when refused', () => {
+    for (const device of supportedDevices()) assert.equal(parseEnvironment({ EXECUTION_PROVIDER: device }).EXECUTION_PROVIDER, device);
+    assert.throws(
+      () => parseEnvironment({ EXECUTION_PROVIDER: 'tpu' }),
+      (error: unknown) => error instanceof ConfigError && error.issues.some((issue) => issue.startsWith('EXECUTION_PROVIDER="tpu"') && supportedDevices().every((device) => issue.includes(device))),
     );
   });
 

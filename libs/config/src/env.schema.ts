@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { allowlistProblem } from '#libs/outbound/src/index.js';
 import { redisTopologyProblems } from './redis-topology-rules.js';
+import { UnsupportedExecutionDeviceError, executionDeviceEntry, isExecutionDevice, type ExecutionDevice } from '#libs/contracts/src/index.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -21,6 +22,19 @@ const allowlist = z
     const problem = allowlistProblem(value);
     if (problem) context.addIssue({ code: 'custom', message: problem });
   });
+/** A device of the execution-provider table that onnxruntime-node supports on this host. */
+const executionDevice = z
+  .string()
+  .default('cpu')
+  .superRefine((value, context) => {
+    try {
+      executionDeviceEntry(value);
+    } catch (error) {
+      if (!(error instanceof UnsupportedExecutionDeviceError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+    }
+  })
+  .transform((value): ExecutionDevice => (isExecutionDevice(value) ? value : 'cpu'));
 
 /**
  * Every environment variable Atelier reads, with its default. One schema for all processes so the
@@ -111,7 +125,7 @@ export const environmentSchema = z.object({
   JOB_DEADLINE_MS: positiveInt.default(15 * 60_000),
   WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
   UNSERVABLE_JOB_TIMEOUT_MS: positiveInt.default(60_000),
-  EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']).default('cpu'),
+  EXECUTION_PROVIDER: executionDevice,
   SESSION_POOL_BYTES: positiveInt.default(8 * 1024 ** 3),
 
   MAX_BATCH_SIZE: positiveInt.max(10_000).default(10_000),

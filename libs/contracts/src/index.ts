@@ -11,3 +11,4 @@ export * from './training.js';
 export * from './model-summary.js';
 export * from './prompt/index.js';
 export * from './resolved-generation.js';
+export * from './execution-providers.js';

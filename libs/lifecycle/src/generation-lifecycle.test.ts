@@ -18,8 +18,11 @@ class InMemoryTransitions implements GenerationTransitions {
   /** One entry per atomic step: the events that step appended. */
   readonly steps: string[][] = [];
 
+  private readonly refs = new Map<string, GenerationRef>();
+
   add(id: string, batch?: { id: string; total: number }): GenerationRef {
     this.status.set(id, GenerationStatus.Queued);
+    this.refs.set(id, { id, tenant: 't', batchId: batch?.id });
     if (batch && !this.batches.has(batch.id)) this.batches.set(batch.id, { total: batch.total, finished: 0 });
     return { id, tenant: 't', batchId: batch?.id };
   }
@@ -57,6 +60,11 @@ class InMemoryTransitions implements GenerationTransitions {
 
   async markFailed(ref: GenerationRef): Promise<TransitionResult> {
     return this.move(ref, GenerationStatus.Failed, [GenerationStatus.Queued, GenerationStatus.Running], WebhookEvent.GenerationFailed);
+  }
+
+  async get(id: string): Promise<{ id: string; batch_id?: string; tenant: string } | undefined> {
+    const ref = this.refs.get(id);
+    return ref && { id: ref.id, batch_id: ref.batchId, tenant: ref.tenant };
   }
 
   async markCanceled(ref: GenerationRef, from: readonly GenerationStatus[]): Promise<TransitionResult> {
@@ -115,5 +123,18 @@ describe('GenerationLifecycle (the owner of generation and batch transitions; in
     assert.equal(await count(metrics, 'canceled'), 0);
     assert.equal((await lifecycle.cancel(ref, [GenerationStatus.Queued, GenerationStatus.Running], new Date())).applied, true);
     assert.equal(await count(metrics, 'canceled'), 1);
+  });
+
+  it('fails a job lost to dying workers by its id alone, once, and ignores an unknown id', async () => {
+    const store = new InMemoryTransitions();
+    const metrics = createFarmMetrics('worker', 'test');
+    const lifecycle = new GenerationLifecycle(store, metrics);
+    const ref = store.add('g3');
+    await lifecycle.start(ref, 'w', 1, new Date());
+    assert.equal((await lifecycle.lost('g3', new Date()))?.applied, true);
+    assert.equal(store.status.get('g3'), GenerationStatus.Failed);
+    assert.equal((await lifecycle.lost('g3', new Date()))?.applied, false, 'a terminal state is written once');
+    assert.equal(await lifecycle.lost('nobody', new Date()), undefined);
+    assert.deepEqual(store.steps.at(-1), [WebhookEvent.GenerationFailed]);
   });
 });

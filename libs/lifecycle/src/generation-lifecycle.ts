@@ -2,16 +2,20 @@ import {
   WebhookEvent,
   type AppliedAdaptersView,
   type GenerationError,
+  type GenerationRecord,
   type GenerationStatus,
   type GenerationTimings,
   type StoredOutput,
 } from '#libs/contracts/src/index.js';
 import type { FarmMetrics } from '#libs/metrics/src/index.js';
-import type { GenerationRef, GenerationStore, TransitionResult } from '#libs/records/src/index.js';
+import { refOf, type GenerationRef, type GenerationStore, type TransitionResult } from '#libs/records/src/index.js';
 import { faultPoint } from './fault-point.js';
 
 /** The store's atomic transitions, all the owner needs (an in-memory fake in unit tests). */
-export type GenerationTransitions = Pick<GenerationStore, 'markStarted' | 'markSucceeded' | 'markFailed' | 'markCanceled' | 'markRequeued'>;
+export type GenerationTransitions = Pick<GenerationStore, 'markStarted' | 'markSucceeded' | 'markFailed' | 'markCanceled' | 'markRequeued'> & {
+  /** What `lost` needs to address a record it only knows by id. */
+  get(id: string): Promise<Pick<GenerationRecord, 'id' | 'batch_id' | 'tenant'> | undefined>;
+};
 
 /**
  * The only code that moves a generation between states. Each move is one atomic step in Redis
@@ -72,5 +76,29 @@ export class GenerationLifecycle {
     const result = await this.store.markRequeued(ref, error);
     this.metrics?.jobsCompleted.inc({ job_type: 'generation', outcome: reason });
     return result;
+  }
+
+  /**
+   * A failed attempt: counted by its code, then `final` → failed (with its webhook), otherwise
+   * back to queued for BullMQ's retry.
+   */
+  async attemptFailed(ref: GenerationRef, error: GenerationError, final: boolean, now: Date): Promise<TransitionResult> {
+    this.metrics?.jobFailures.inc({ job_type: 'generation', code: error.code });
+    return final ? this.fail(ref, error, {}, now) : this.requeue(ref, error, 'retried');
+  }
+
+  /** A shutting-down worker hands the running job back: queued again, no attempt spent. */
+  async handBack(ref: GenerationRef): Promise<TransitionResult> {
+    return this.requeue(ref, { code: 'worker_shutdown', message: 'worker shut down; job handed back' }, 'requeued');
+  }
+
+  /**
+   * BullMQ gave up on a job whose workers kept dying (it stalled too often) without running a
+   * handler: the record must still reach a terminal state, or it would stay "running" forever.
+   */
+  async lost(generationId: string, now: Date): Promise<TransitionResult | undefined> {
+    const record = await this.store.get(generationId);
+    if (!record) return undefined;
+    return this.fail(refOf(record), { code: 'worker_lost', message: "the job's workers stopped responding too many times" }, {}, now);
   }
 }

@@ -31,6 +31,11 @@ export class TrainingLifecycle {
     return applied;
   }
 
+  /** BullMQ gave up on a training whose workers kept dying (it stalled too often); no handler ran. */
+  async lost(id: string): Promise<boolean> {
+    return this.fail(id, { code: 'worker_lost', message: "the training's workers stopped responding too many times" });
+  }
+
   async cancel(id: string): Promise<boolean> {
     const applied = await this.trainings.markCanceled(id);
     faultPoint(`after-transition:${WebhookEvent.TrainingCanceled}`);

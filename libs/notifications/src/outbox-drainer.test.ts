@@ -4,15 +4,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { GenerationStatus, webhookJobSchema } from '#libs/contracts/src/index.js';
+import { GenerationStatus, QueueName, webhookJobSchema } from '#libs/contracts/src/index.js';
 import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { RedisKeys, createRedisConnection, createWebhookQueue, type RedisClient } from '#libs/queue/src/index.js';
+import { RedisKeys, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
 import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
 import { LocalStorage } from '#libs/storage/src/index.js';
 import { OutboxDrainer } from './outbox-drainer.js';
 import { OutboxWebhooks } from './outbox-webhooks.js';
 import { parseOutboxEntry } from './outbox-entry.js';
 import { resolvedRequest } from '#libs/records/src/testing/resolved-request.js';
+import { JobRuntime, queueDefinitions } from '#libs/jobs/src/index.js';
+import { parseEnvironment } from '#libs/config/src/index.js';
 
 const request = resolvedRequest({ webhook: { url: 'https://hooks.example.test/atelier' } });
 
@@ -32,7 +34,7 @@ describe('outbox drainer (real redis-server, real BullMQ queue)', () => {
     blocking = createRedisConnection(server.url);
     dir = await mkdtemp(path.join(tmpdir(), 'atelier-outbox-'));
     keys = new RedisKeys('outboxtest');
-    queue = createWebhookQueue(redis, 'outboxtest', 3);
+    queue = new JobRuntime({ definitions: queueDefinitions(parseEnvironment({ WEBHOOK_MAX_ATTEMPTS: '3' })), prefix: 'outboxtest', queueConnection: redis, blockingConnection: () => createRedisConnection(server.url) }).queue(QueueName.Webhook);
     store = new GenerationStore(redis, keys);
     const storage = new LocalStorage({ root: dir, publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'x'.repeat(32) });
     webhooks = new OutboxWebhooks(store, new BatchStore(redis, keys), new TrainingStore(redis, keys), storage, 60);

@@ -3,14 +3,28 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 export interface FieldProblem {
   readonly field: string;
   readonly message: string;
+  /**
+   * What kind of problem it is, for code that formats it (the OpenAI filter's `unknown_parameter`).
+   * Kept off the wire: the v1 body's details stay `{ field, message }`.
+   */
+  readonly code?: FieldProblemCode;
 }
+
+export const FieldProblemCode = Object.freeze({
+  /** The body has a field its schema does not know. */
+  UnknownField: 'unknown_field',
+} as const);
+export type FieldProblemCode = (typeof FieldProblemCode)[keyof typeof FieldProblemCode];
 
 /** Every 4xx/5xx body has this shape: `{ error: { code, message, details? } }`. */
 export class ApiError extends HttpException {
   retryAfterSeconds: number | undefined;
+  /** The field problems with their codes (the body carries only field and message). */
+  readonly problems: readonly FieldProblem[];
 
   constructor(status: HttpStatus, code: string, message: string, details?: readonly FieldProblem[]) {
-    super({ error: { code, message, ...(details ? { details } : {}) } }, status);
+    super({ error: { code, message, ...(details ? { details: details.map(({ field, message: text }) => ({ field, message: text })) } : {}) } }, status);
+    this.problems = details ?? [];
   }
 
   /** Sent as `Retry-After` by the exception filter (429, 503). */

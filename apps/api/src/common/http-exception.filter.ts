@@ -1,11 +1,15 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { isRedisUnavailable, type RedisClient } from '#libs/queue/src/index.js';
 import { ApiError } from './api-error.js';
 
 /** Gives Nest's own errors (404 route, malformed JSON, body too large) the API's error shape. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+
+  /** `redis`: the API's connection, whose state tells a RedisClient outage from a bug. */
+  constructor(private readonly redis: Pick<RedisClient, 'status'>) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -21,9 +25,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       response.status(status).json({ error: { code: codeFor(status), message: Array.isArray(message) ? message.join('; ') : String(message) } });
       return;
     }
-    if (isRedisUnavailable(exception)) {
+    if (isRedisUnavailable(exception, this.redis)) {
       response.setHeader('Retry-After', '5');
-      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ error: { code: 'service_unavailable', message: 'the job store (Redis) is unreachable; nothing was accepted, retry shortly' } });
+      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ error: { code: 'service_unavailable', message: 'the job store (RedisClient) is unreachable; nothing was accepted, retry shortly' } });
       return;
     }
     const typed = exception as { type?: string; status?: number; message?: string };
@@ -38,14 +42,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ error: { code: 'internal_error', message: 'internal error' } });
   }
-}
-
-function isRedisUnavailable(exception: unknown): boolean {
-  if (!(exception instanceof Error)) return false;
-  return (
-    exception.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|LOADING Redis is loading/.test(exception.message)
-  );
 }
 
 function codeFor(status: number): string {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ApiError, type FieldProblem } from './api-error.js';
+import { ApiError, FieldProblemCode, type FieldProblem } from './api-error.js';
 
 /** Validates a request body against its one schema; problems name the field and the reason. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -11,6 +11,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
       return issue.keys.map((key) => ({
         field: base ? `${base}.${key}` : key,
         message: 'is not a supported field',
+        code: FieldProblemCode.UnknownField,
       }));
     }
     return [{ field: base || '(body)', message: issue.message }];

@@ -15,7 +15,7 @@ export function renameFields(error: unknown, names: FieldNames): unknown {
   const renamed = problem.details.map((detail) => {
     const [head, ...rest] = detail.field.split('.');
     const mapped = names[detail.field] ?? (names[head] !== undefined ? [names[head], ...rest].join('.') : detail.field);
-    return { field: mapped, message: detail.message };
+    return { ...detail, field: mapped };
   });
   return ApiError.validation(renamed);
 }

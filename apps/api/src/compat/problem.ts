@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FieldProblem } from '../common/api-error.js';
+import { isRedisUnavailable, type RedisClient } from '#libs/queue/src/index.js';
+import { ApiError, type FieldProblem } from '../common/api-error.js';
 
 /** An error reduced to what every wire format needs, so each compatibility API only formats it. */
 export interface Problem {
@@ -22,21 +23,26 @@ function isAtelierBody(body: unknown): body is AtelierErrorBody {
   return typeof error === 'object' && error !== null && 'code' in error && 'message' in error;
 }
 
-/** Mirrors HttpExceptionFilter's classification (Nest errors, body parser, Redis outage, bugs). */
-export function problemOf(exception: unknown): Problem {
+/**
+ * Mirrors HttpExceptionFilter's classification (Nest errors, body parser, RedisClient outage, bugs).
+ * `redis`: the API's connection, whose state tells a RedisClient outage from a bug (see isRedisUnavailable).
+ */
+export function problemOf(exception: unknown, redis?: Pick<RedisClient, 'status'>): Problem {
   const retryAfter = (exception as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();
-    if (isAtelierBody(body)) return { status, code: body.error.code, message: body.error.message, details: body.error.details ?? [], retryAfterSeconds: retryAfter };
+    // An ApiError's own problems keep their codes; a body built elsewhere has field and message only.
+    const details = exception instanceof ApiError ? exception.problems : isAtelierBody(body) ? (body.error.details ?? []) : [];
+    if (isAtelierBody(body)) return { status, code: body.error.code, message: body.error.message, details, retryAfterSeconds: retryAfter };
     const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? exception.message);
     return { status, code: status === 404 ? 'not_found' : status === 401 ? 'unauthorized' : 'request_failed', message, details: [] };
   }
   const typed = exception as { type?: string; message?: string; name?: string } | undefined;
   if (typed?.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: `request body is not valid JSON: ${typed.message}`, details: [] };
   if (typed?.type === 'entity.too.large') return { status: 413, code: 'body_too_large', message: 'request body exceeds the size limit', details: [] };
-  if (exception instanceof Error && (exception.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(exception.message))) {
-    return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'service_unavailable', message: 'the job store (Redis) is unreachable; nothing was accepted, retry shortly', details: [], retryAfterSeconds: 5 };
+  if (isRedisUnavailable(exception, redis)) {
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'service_unavailable', message: 'the job store (RedisClient) is unreachable; nothing was accepted, retry shortly', details: [], retryAfterSeconds: 5 };
   }
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal_error', message: 'internal error', details: [] };

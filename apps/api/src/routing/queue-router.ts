@@ -1,10 +1,10 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Job, Queue, type JobsOptions } from 'bullmq';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
-import { classMeets, generationJobDefaults, requirementsOf, type RedisClient, type WorkerClassRecord, type WorkerState, bullmqPrefix } from '#libs/queue/src/index.js';
+import { QueueName } from '#libs/contracts/src/index.js';
+import { JobRuntime } from '#libs/jobs/src/index.js';
+import { classMeets, requirementsOf, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
 import { ApiError } from '../common/api-error.js';
-import { QUEUE_REDIS } from '../infrastructure/tokens.js';
 import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
 
 export interface RoutedRequest {
@@ -21,22 +21,15 @@ export interface RoutedRequest {
  * `no_capable_worker` if that stays so.
  */
 @Injectable()
-export class QueueRouter implements OnApplicationShutdown {
-  private readonly queues = new Map<string, Queue>();
-
+export class QueueRouter {
   constructor(
-    @Inject(QUEUE_REDIS) private readonly redis: RedisClient,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JobRuntime) private readonly jobs: JobRuntime,
     @Inject(FarmCatalog) private readonly catalog: FarmCatalog,
   ) {}
 
+  /** A generation queue by name (`generation`, `generation-<class>`), opened once by the job runtime. */
   queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, { connection: this.redis, prefix: bullmqPrefix(this.config.env.QUEUE_PREFIX, this.config.redis.mode), defaultJobOptions: generationJobDefaults(this.config.env.JOB_ATTEMPTS) });
-      this.queues.set(name, queue);
-    }
-    return queue;
+    return this.jobs.queue(QueueName.Generation, name);
   }
 
   /**
@@ -64,7 +57,7 @@ export class QueueRouter implements OnApplicationShutdown {
   /** Queues of every known class (live workers or not) and any this API has used, for metrics and the watchdog. */
   async knownQueues(): Promise<string[]> {
     const snapshot = await this.catalog.snapshot();
-    return [...new Set([...snapshot.classes.map((record) => record.queue), ...snapshot.live.map((worker) => worker.queue), ...this.queues.keys()])].sort();
+    return [...new Set([...snapshot.classes.map((record) => record.queue), ...snapshot.live.map((worker) => worker.queue), ...this.jobs.queueNames(QueueName.Generation)])].sort();
   }
 
   async liveWorkers(): Promise<WorkerState[]> {
@@ -103,9 +96,5 @@ export class QueueRouter implements OnApplicationShutdown {
     const meeting = snapshot.classes.filter((record) => classMeets(record, requirements, snapshot.imported));
     if (meeting.length > 0) return meeting;
     return snapshot.classes.filter((record) => classMeets(record, { models: [request.model], loras: [] }, snapshot.imported));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
   }
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
 import { JobName, QueueName, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '#libs/contracts/src/index.js';
 import { TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { CancelChannel, WorkerRegistry, bullmqPrefix, type RedisClient } from '#libs/queue/src/index.js';
+import { JobRuntime } from '#libs/jobs/src/index.js';
+import { CancelChannel, WorkerRegistry } from '#libs/queue/src/index.js';
 import { TrainingStore, toTrainingView, type TrainingView } from '#libs/records/src/index.js';
 import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
 import type { Principal } from '#libs/tenancy/src/index.js';
@@ -13,7 +14,7 @@ import { requireAccess } from '../common/require-access.js';
 import { missingObject, ownedObjectKey } from '../common/tenant-objects.js';
 import { parseBody } from '../common/zod-body.js';
 import { RequestResolver } from '../generations/request-resolver.js';
-import { OBJECT_STORAGE, QUEUE_REDIS } from '../infrastructure/tokens.js';
+import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import type { CancelOutcome } from '../generations/cancel-generation.js';
 import { uploadKey } from './uploads.controller.js';
 
@@ -24,7 +25,7 @@ export class TrainingsService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(QUEUE_REDIS) redis: RedisClient,
+    @Inject(JobRuntime) jobs: JobRuntime,
     @Inject(TrainingStore) private readonly trainings: TrainingStore,
     @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
@@ -33,7 +34,8 @@ export class TrainingsService {
     @Inject(RequestResolver) private readonly urlCheck: RequestResolver,
   ) {
     // Attempts cover worker loss: a new attempt resumes from the last checkpoint.
-    this.queue = new Queue(QueueName.Training, { connection: redis, prefix: bullmqPrefix(config.env.QUEUE_PREFIX, config.redis.mode), defaultJobOptions: { attempts: 5, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: { age: 7 * 24 * 3600 } } });
+    // Its options (attempts that resume from the last checkpoint) are the job runtime's table's.
+    this.queue = jobs.queue(QueueName.Training);
   }
 
   async create(principal: Principal, body: unknown): Promise<TrainingView> {

@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { QueueName, webhookJobSchema, type WebhookJob } from '#libs/contracts/src/index.js';
+import { JobName, QueueName, webhookJobSchema, type WebhookJob } from '#libs/contracts/src/index.js';
+import { JobRuntime } from '#libs/jobs/src/index.js';
 import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
 import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
-import { createRedisConnection, bullmqPrefix } from '#libs/queue/src/index.js';
 import { WebhookSecretStore } from '#libs/tenancy/src/index.js';
 import { checkOutboundUrl, farmPolicies, redactUrl, type OutboundPolicy } from '#libs/outbound/src/index.js';
 import { deliverWebhook, webhookHeaders } from '#libs/webhooks/src/index.js';
@@ -17,9 +17,8 @@ import { WebhookJobTenant } from './webhook-job-tenant.js';
  * exhausted deliveries go to the tenant's dead-letter list; a 410 switches the endpoint off.
  */
 @Injectable()
-export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookDispatcher implements OnModuleInit {
   private readonly logger = new Logger('WebhookDispatcher');
-  private worker: Worker | undefined;
   private readonly policy: OutboundPolicy;
   private readonly ladder: number[];
 
@@ -29,26 +28,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     @Inject(WebhookLedger) private readonly ledger: WebhookLedger,
     @Inject(WebhookSecretStore) private readonly secrets: WebhookSecretStore,
     @Inject(WebhookJobTenant) private readonly jobTenant: WebhookJobTenant,
+    @Inject(JobRuntime) private readonly jobs: JobRuntime,
   ) {
     this.policy = farmPolicies(config.env).webhooks;
     this.ladder = parseRetryLadder(config.env.WEBHOOK_RETRY_SCHEDULE_MS);
   }
 
-  onApplicationBootstrap(): void {
+  /** Registers before the runtime starts (InfrastructureModule, on application bootstrap). */
+  onModuleInit(): void {
     if (!this.config.env.WEBHOOK_DISPATCHER) return;
-    this.worker = new Worker(QueueName.Webhook, (job) => this.deliver(job), {
-      connection: createRedisConnection(this.config.redis),
-      prefix: bullmqPrefix(this.config.env.QUEUE_PREFIX, this.config.redis.mode),
-      concurrency: this.config.env.WEBHOOK_CONCURRENCY,
-      settings: {
-        backoffStrategy: (attemptsMade, _type, error) => (error instanceof RetryAfterError ? error.retryAfterMs : webhookRetryDelayMs(this.ladder, attemptsMade)),
-      },
+    this.jobs.register(JobName.DeliverWebhook, (job) => this.deliver(job));
+    this.jobs.consume(QueueName.Webhook, {
+      backoffStrategy: (attemptsMade, _type, error) => (error instanceof RetryAfterError ? error.retryAfterMs : webhookRetryDelayMs(this.ladder, attemptsMade)),
     });
-    this.worker.on('error', (error) => this.logger.warn(`webhook worker: ${error.message}`));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
   }
 
   private async deliver(job: Job): Promise<{ status?: number }> {

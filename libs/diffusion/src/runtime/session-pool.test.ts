@@ -7,7 +7,9 @@ import * as ort from 'onnxruntime-node';
 import { stat } from 'node:fs/promises';
 import { ensureDemoModel } from '#libs/demo-model/src/index.js';
 import { GraphBuilder, float32Literal, int64Literal, saveModel } from '#libs/onnx-graph/src/index.js';
-import { SessionPool, type LoadedBytes, type SessionPoolStats } from './session-pool.js';
+import { EXECUTION_DEVICES, UnsupportedExecutionDeviceError, supportedDevices } from '#libs/contracts/src/index.js';
+import { ExecutionProviderUnavailableError } from './execution-providers.js';
+import { SessionPool, type LoadedBytes, type PoolSource, type SessionPoolStats } from './session-pool.js';
 
 /** y = x + c, with c large enough that each model file is ~`floats`×4 bytes. */
 async function writeAddModel(dir: string, name: string, constant: number, floats: number): Promise<string> {
@@ -171,5 +173,50 @@ describe('SessionPool byte accounting', () => {
     assert.ok((loads.get('large')?.rssDelta ?? 0) >= 100 * MiB);
     assert.ok((loads.get('small')?.rssDelta ?? Infinity) < 64 * MiB, `the small model was charged ${((loads.get('small')?.rssDelta ?? 0) / MiB).toFixed(0)} MiB`);
     await pool.close();
+  });
+});
+
+describe('SessionPool execution providers', () => {
+  let dir: string;
+  const files: string[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'session-pool-ep-'));
+    files.push(await writeAddModel(dir, 'a', 1, 1024));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('reports a GPU provider that fails on a model the CPU provider opens as unavailable, with its code and what the host needs', async () => {
+    // A source that fails whenever a GPU provider is asked for, as a host without its libraries does.
+    const pool = new SessionPool('cuda', 1024 ** 3);
+    const gpuless: PoolSource = {
+      key: 'gpuless',
+      bytes: 4096,
+      create: async (options) => {
+        const names = (options.executionProviders ?? []).map((provider) => (typeof provider === 'string' ? provider : provider.name));
+        if (names.some((name) => name !== 'cpu')) throw new Error('opaque loader failure');
+        return ort.InferenceSession.create(files[0], options);
+      },
+    };
+    await assert.rejects(pool.acquireSource('gpuless', async () => gpuless), (error: unknown) => {
+      assert.ok(error instanceof ExecutionProviderUnavailableError);
+      assert.equal(error.code, 'execution_provider_unavailable');
+      assert.equal(error.provider, 'cuda');
+      assert.ok(error.message.includes('CUDA 12'), error.message);
+      return true;
+    });
+  });
+
+  it('passes a broken model\'s own error through on a GPU provider: the CPU provider cannot open it either', async () => {
+    const pool = new SessionPool('cuda', 1024 ** 3);
+    const broken = new Error('broken model bytes');
+    const source: PoolSource = { key: 'broken', bytes: 1, create: async () => Promise.reject(broken) };
+    await assert.rejects(pool.acquireSource('broken', async () => source), (error: unknown) => error === broken);
+  });
+
+  it('refuses a device the platform does not support before loading anything', () => {
+    const unsupported = EXECUTION_DEVICES.filter((device) => !supportedDevices().includes(device));
+    for (const device of unsupported) assert.throws(() => new SessionPool(device, 1024 ** 3), UnsupportedExecutionDeviceError);
+    for (const device of supportedDevices()) assert.equal(new SessionPool(device, 1024 ** 3).provider, device);
   });
 });

@@ -88,6 +88,8 @@ export class SessionPool {
     private readonly observer: SessionPoolObserver = {},
     options: SessionPoolOptions = {},
   ) {
+    // Fails fast, listing what this platform supports, for a device onnxruntime-node cannot run here.
+    sessionOptionsFor(provider);
     // GPU providers compile their own kernels at load; a saved CPU-optimized graph is no use to them.
     this.optimizedModels = options.optimizedModelDir && provider === 'cpu' ? new OptimizedModelCache(options.optimizedModelDir) : undefined;
   }
@@ -196,9 +198,7 @@ export class SessionPool {
       try {
         session = await source.create(sessionOptionsFor(this.provider));
       } catch (error) {
-        if (this.provider !== 'cpu' && /provider|EP|cuda|tensorrt|webgpu|dawn|vulkan/i.test(String((error as Error).message))) {
-          throw new ExecutionProviderUnavailableError(this.provider, error);
-        }
+        if (this.provider !== 'cpu' && (await loadsOnCpu(source))) throw new ExecutionProviderUnavailableError(this.provider, error);
         throw error;
       }
       return { session, rssDelta: Math.max(0, process.memoryUsage.rss() - before) };
@@ -224,3 +224,17 @@ export class SessionPool {
   }
 }
 
+/**
+ * Whether a model a GPU provider failed to load opens on the CPU provider alone: then the
+ * provider (its libraries, driver or device) is what failed, not the model. Decided by trying,
+ * not by reading ONNX Runtime's error text; only ever on the failure path.
+ */
+async function loadsOnCpu(source: PoolSource): Promise<boolean> {
+  try {
+    const session = await source.create(sessionOptionsFor('cpu'));
+    await session.release();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,4 +1,6 @@
-import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Redis } from '#libs/queue/src/index.js';
+import { REDIS } from '../../infrastructure/tokens.js';
 import type { Response } from 'express';
 import { problemOf } from '../problem.js';
 
@@ -8,12 +10,15 @@ import { problemOf } from '../problem.js';
  */
 @Catch()
 export class A1111ErrorFilter implements ExceptionFilter {
+  /** `redis`: whose state tells a Redis outage from a bug (see problemOf). */
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     // A blocking caller that hung up has no one to tell.
     if (response.headersSent || response.destroyed) return;
-    const problem = problemOf(exception);
+    const problem = problemOf(exception, this.redis);
     if (problem.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(problem.retryAfterSeconds));
-    response.status(problem.status).json({ error: problem.code, detail: problem.message, body: '', errors: problem.details });
+    response.status(problem.status).json({ error: problem.code, detail: problem.message, body: '', errors: problem.details.map(({ field, message }) => ({ field, message })) });
   }
 }

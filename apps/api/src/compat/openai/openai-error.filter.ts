@@ -1,5 +1,8 @@
-import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Redis } from '#libs/queue/src/index.js';
+import { REDIS } from '../../infrastructure/tokens.js';
 import type { Response } from 'express';
+import { FieldProblemCode } from '../../common/api-error.js';
 import { GenerationOutcomeError } from '../generation-outcome.error.js';
 import { problemOf, type Problem } from '../problem.js';
 
@@ -14,7 +17,7 @@ function codeFor(problem: Problem): string {
   if (problem.status === 401) return 'invalid_api_key';
   if (problem.status === 429) return 'rate_limit_exceeded';
   if (problem.code !== 'validation_failed') return problem.code;
-  return problem.details[0]?.message === 'is not a supported field' ? 'unknown_parameter' : 'invalid_value';
+  return problem.details[0]?.code === FieldProblemCode.UnknownField ? 'unknown_parameter' : 'invalid_value';
 }
 
 /**
@@ -23,11 +26,14 @@ function codeFor(problem: Problem): string {
  */
 @Catch()
 export class OpenAiErrorFilter implements ExceptionFilter {
+  /** `redis`: whose state tells a Redis outage from a bug (see problemOf). */
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     // A blocking caller that hung up has no one to tell.
     if (response.headersSent || response.destroyed) return;
-    const problem = problemOf(exception);
+    const problem = problemOf(exception, this.redis);
     if (problem.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(problem.retryAfterSeconds));
     if (exception instanceof GenerationOutcomeError) response.setHeader('x-should-retry', 'false');
     response.status(problem.status).json({

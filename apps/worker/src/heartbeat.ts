@@ -1,0 +1,99 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AppConfig } from '#libs/config/src/index.js';
+import type { FarmMetrics } from '#libs/metrics/src/index.js';
+import type { GpuInfo, ModelSummary, WorkerRegistry } from '#libs/queue/src/index.js';
+import { syncAdapters, type AdapterRegistry } from '#libs/registry/src/index.js';
+import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { ActiveJobs } from './active-jobs.js';
+import { probeGpu } from './gpu-probe.js';
+import type { ModelService } from './model-service.js';
+
+const HEARTBEAT_MS = 5_000;
+
+export interface HeartbeatDeps {
+  readonly config: AppConfig;
+  readonly registry: WorkerRegistry;
+  readonly adapterRegistry: AdapterRegistry;
+  readonly storage: ObjectStorage;
+  readonly models: ModelService;
+  readonly metrics: FarmMetrics;
+  readonly logger: Logger;
+  readonly active: ActiveJobs;
+  readonly queue: string;
+  readonly isDraining: () => boolean;
+}
+
+/**
+ * The worker's announcement to the farm every few seconds: its models, adapters, GPU and jobs.
+ * Each beat also syncs registry adapters and, now and then, models imported into storage.
+ */
+export class WorkerHeartbeat {
+  private readonly startedAt = new Date().toISOString();
+  private summaries: ModelSummary[];
+  private lastModelRefresh = Date.now();
+  private gpu: GpuInfo | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: HeartbeatDeps) {
+    this.summaries = deps.models.catalog.list().map((model) => model.summary());
+  }
+
+  /** The first beat (awaited), then one every few seconds until stop(). */
+  async start(): Promise<void> {
+    this.gpu = await probeGpu();
+    await this.beat();
+    this.timer = setInterval(() => this.beat().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'heartbeat failed')), HEARTBEAT_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async beat(): Promise<void> {
+    const { config, models, metrics, logger } = this.deps;
+    // LoRAs and embeddings imported through the API arrive here within one heartbeat.
+    const synced = await syncAdapters(this.deps.adapterRegistry, this.deps.storage, path.join(config.modelCacheDir, 'registry')).catch((error: Error) => {
+      logger.warn({ err: error }, 'adapter registry sync failed');
+      return { downloaded: [], removed: [] };
+    });
+    if (synced.downloaded.length + synced.removed.length > 0) logger.info(synced, 'adapter registry synced');
+    if (Date.now() - this.lastModelRefresh > config.env.MODEL_REFRESH_MS) {
+      // Pipelines imported into storage after start are served without a restart.
+      this.lastModelRefresh = Date.now();
+      await models.refresh().catch((error: Error) => (logger.warn({ err: error }, 'model refresh failed'), false));
+    }
+    // Also picks up models a job's lookup synced in between (ModelService.find).
+    this.summaries = models.catalog.list().map((model) => model.summary());
+    this.gpu = (await probeGpu()) ?? this.gpu;
+    if (this.gpu) {
+      metrics.gpuMemoryUsed.set(this.gpu.memory_used_bytes);
+      metrics.gpuMemoryTotal.set(this.gpu.memory_total_bytes);
+      metrics.gpuUtilization.set(this.gpu.utilization_ratio);
+    }
+    await this.deps.registry.heartbeat(
+      {
+        id: config.workerId,
+        host: os.hostname(),
+        pid: process.pid,
+        worker_class: config.env.WORKER_CLASS,
+        queue: this.deps.queue,
+        draining: this.deps.isDraining(),
+        trains: config.env.WORKER_TRAINS,
+        gpu: this.gpu ?? null,
+        execution_provider: config.env.EXECUTION_PROVIDER,
+        concurrency: config.env.WORKER_CONCURRENCY,
+        models: this.summaries.map((model) => model.id),
+        loras: [...(await models.adapters.loraNames()), ...(await models.privateLoraNames())],
+        embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
+        remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
+        current_jobs: this.deps.active.ids(),
+        jobs_done: this.deps.active.done,
+        started_at: this.startedAt,
+        last_heartbeat: new Date().toISOString(),
+      },
+      this.summaries,
+    );
+  }
+}
