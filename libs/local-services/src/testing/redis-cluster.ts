@@ -71,6 +71,9 @@ export async function startRedisCluster(options: LocalRedisClusterOptions = {}):
         '--cluster-enabled', 'yes',
         '--cluster-config-file', path.join(dir, 'nodes.conf'),
         '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2_000),
+        // A replica on a loaded test machine may look stale to the default validity check and then
+        // never stand for election; the test is about the farm surviving the failover, not that.
+        '--cluster-replica-validity-factor', '0',
         '--appendonly', 'no',
         '--save', '',
         '--maxmemory-policy', 'noeviction',
