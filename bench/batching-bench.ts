@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { ensureDemoModels } from '#libs/demo-model/src/index.js';
-import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder, type GenerationParams } from '#libs/diffusion/src/index.js';
+import { ensureDemoModels } from '@atelier/demo-model';
+import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder, type GenerationParams } from '@atelier/diffusion';
 import { printTable } from './table.js';
 
 export interface BatchingBenchOptions {

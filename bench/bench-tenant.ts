@@ -1,4 +1,4 @@
-import type { LocalFarm } from '#libs/local-services/src/index.js';
+import type { LocalFarm } from '@atelier/local-services';
 
 export type Headers = Record<string, string>;
 

@@ -1,5 +1,5 @@
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { startLocalFarm } from '#libs/local-services/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { startLocalFarm } from '@atelier/local-services';
 import { sized, type BenchOptions } from './bench-options.js';
 import { printTable } from './table.js';
 

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { createRedisConnection } from '#libs/queue/src/index.js';
-import { startLocalFarm } from '#libs/local-services/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { createRedisConnection } from '@atelier/queue';
+import { startLocalFarm } from '@atelier/local-services';
 import { sized, type BenchOptions } from './bench-options.js';
 import { benchTenant, type Headers } from './bench-tenant.js';
 import { KeepAliveClient } from './keep-alive-client.js';

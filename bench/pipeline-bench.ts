@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDemoModels } from '#libs/demo-model/src/index.js';
-import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '#libs/diffusion/src/index.js';
-import { DenoisingBuffers } from '#libs/diffusion/src/pipeline/denoising-buffers.js';
-import { BatchedNoise } from '#libs/diffusion/src/pipeline/batched-noise.js';
-import { SCHEDULERS, parseSchedulerConfig } from '#libs/diffusion/src/schedulers/index.js';
+import { ensureDemoModels } from '@atelier/demo-model';
+import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '@atelier/diffusion';
+import { DenoisingBuffers } from '@atelier/diffusion';
+import { BatchedNoise } from '@atelier/diffusion';
+import { SCHEDULERS, parseSchedulerConfig } from '@atelier/diffusion';
 import type { BenchScale } from './bench-options.js';
 import { printTable } from './table.js';
 

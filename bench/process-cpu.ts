@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { RedisClient } from '#libs/queue/src/index.js';
+import type { RedisClient } from '@atelier/queue';
 
 /**
  * CPU seconds (user + system) a process has used so far, from /proc (Linux; undefined elsewhere).

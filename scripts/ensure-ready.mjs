@@ -17,7 +17,9 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(2);
 }
 
-if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
+// The workspace links (node_modules/@atelier/*) come with the install: a node_modules from before
+// the packages existed lacks them.
+if (!existsSync(path.join(root, 'node_modules', '.package-lock.json')) || !existsSync(path.join(root, 'node_modules', '@atelier', 'contracts'))) {
   console.log('Installing dependencies (npm ci)…');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
@@ -25,14 +27,15 @@ if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
 function newestSource(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    else if (entry.name.endsWith('.ts') || entry.name === 'package.json' || /^tsconfig.*\.json$/.test(entry.name)) newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }
 
+// Written by `npm run build` (scripts/build-stamp.mjs) once every project has compiled.
 const stamp = path.join(root, 'dist', '.build-stamp');
 const sources = Math.max(...['apps', 'libs', 'test', 'bench'].filter((dir) => existsSync(path.join(root, dir))).map((dir) => newestSource(path.join(root, dir))));
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {

@@ -2,7 +2,7 @@
 // `npm test`: builds, checks the services the suites need, then runs every compiled *.test.js
 // with Node's test runner. With CI=true a missing service is a failure, never a skip.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -24,10 +24,24 @@ function collect(dir, into) {
   return into;
 }
 
+/** Compiled tests: each package's dist/ (libs/<x>/dist, apps/<x>/dist) and the root dist/ (test/, bench/). */
+const outDirs = [path.join(root, 'dist')];
+for (const folder of ['libs', 'apps']) {
+  for (const name of readdirSync(path.join(root, folder))) outDirs.push(path.join(root, folder, name, 'dist'));
+}
+const compiled = outDirs.filter((dir) => existsSync(dir)).flatMap((dir) => collect(dir, []));
+
+/** The source a compiled test came from (libs/x/dist/a.test.js → libs/x/src/a.test.ts), so filters name either. */
+function sourceOf(file) {
+  const relative = path.relative(root, file).split(path.sep).join('/');
+  const source = relative.startsWith('dist/') ? relative.slice('dist/'.length) : relative.replace(/^((?:libs|apps)\/[^/]+)\/dist\//, '$1/src/');
+  return source.replace(/\.js$/, '.ts');
+}
+
 const filter = process.argv.slice(2);
-const files = collect(path.join(root, 'dist'), [])
-  .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
-  .sort();
+const files = compiled
+  .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part) || sourceOf(file).includes(part)))
+  .sort((a, b) => sourceOf(a).localeCompare(sourceOf(b)));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

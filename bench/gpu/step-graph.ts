@@ -1,4 +1,4 @@
-import { GraphBuilder, attr, int64Literal } from '#libs/onnx-graph/src/index.js';
+import { GraphBuilder, attr, int64Literal } from '@atelier/onnx-graph';
 
 // ONNX TensorProto element types used by Cast.
 const FLOAT = 1;

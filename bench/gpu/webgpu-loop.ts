@@ -11,7 +11,7 @@
 // prints ms/step next to PyTorch's (from torch_unet_fp16.py on the same card) when --torch is given.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { toFloat16Bits } from '#libs/onnx-graph/src/index.js';
+import { toFloat16Bits } from '@atelier/onnx-graph';
 import { printTable } from '../table.js';
 import { eulerStepGraph, identityGraph } from './step-graph.js';
 

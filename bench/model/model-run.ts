@@ -2,7 +2,7 @@
 // '<json>'`), so peak RSS belongs to that size alone. Loads every component through the worker's
 // own SessionPool and generates through the worker's own pipeline, as a job would.
 import type * as ort from 'onnxruntime-node';
-import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder, type ExecutionProviderName } from '#libs/diffusion/src/index.js';
+import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder, type ExecutionProviderName } from '@atelier/diffusion';
 import { answerAsChild } from './child-entry.js';
 
 export interface ModelRunRequest {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
-import { sessionOptionsFor } from '#libs/diffusion/src/index.js';
+import { sessionOptionsFor } from '@atelier/diffusion';
 
 /**
  * The ONNX Runtime session options the load study compares, each against the project's own CPU

@@ -7,7 +7,10 @@
 # Build on the official Node image (npm, no CUDA needed to compile).
 FROM --platform=linux/amd64 node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json tsconfig.base.json ./
+# The workspace packages (libs/*, apps/*) must be in place for npm ci to link them.
+COPY apps apps
+COPY libs libs
 # onnxruntime-node's postinstall (script/install.js) downloads the CUDA execution provider
 # (libonnxruntime_providers_{cuda,shared,tensorrt}.so from NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux).
 # It reads its flag from ONNXRUNTIME_NODE_INSTALL, then npm_config_onnxruntime_node_install (what
@@ -20,23 +23,23 @@ COPY package.json package-lock.json ./
 ENV ONNXRUNTIME_NODE_INSTALL=cuda12
 RUN npm ci --no-audit --no-fund --onnxruntime-node-install=cuda12 \
   && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so
-COPY tsconfig.json tsconfig.build.json ./
-COPY apps apps
-COPY libs libs
-RUN npx tsc -p tsconfig.build.json \
-  && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete \
+# tsc -b on the worker's production project builds it and the production projects of the packages
+# it references, nothing else: no tests, no testing helpers. /out gathers what the image runs.
+RUN npx tsc -b apps/worker/tsconfig.json \
   && npm prune --omit=dev --no-audit --no-fund \
-  && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so
+  && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so \
+  && mkdir -p /out && cp -a package.json node_modules /out/ \
+  && for pkg in libs/* apps/*; do if [ -d "$pkg/dist" ]; then mkdir -p "/out/$pkg" && cp -a "$pkg/package.json" "$pkg/dist" "/out/$pkg/"; fi; done \
+  && find /out/libs /out/apps \( -name '*.d.ts' -o -name '*.d.ts.map' -o -name '*.tsbuildinfo' \) -delete \
+  && mkdir -p /out/libs/diffusion && cp -a libs/diffusion/assets /out/libs/diffusion/assets \
+  && test -z "$(find /out/libs /out/apps -name '*.test.js' -o -path '*/testing/*' | head -1)"
 
 FROM --platform=linux/amd64 nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 # Node.js from the build stage's image (same version as the one that installed the modules).
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 ENV NODE_ENV=production HOST=0.0.0.0 EXECUTION_PROVIDER=cuda METRICS_PORT=9464 MODELS_DIR=/models DATA_DIR=/data
 WORKDIR /app
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules node_modules
-COPY --from=build /app/dist dist
-COPY --from=build /app/libs/diffusion/assets libs/diffusion/assets
+COPY --from=build /out ./
 RUN groupadd --gid 10001 atelier \
   && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin atelier \
   && mkdir -p /models /data && chown 10001:10001 /models /data
@@ -49,4 +52,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=600s --retries=3 \
 # least that long to stop (docker-compose.yml: stop_grace_period; Kubernetes:
 # terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/apps/worker/src/main.js"]
+CMD ["node", "apps/worker/dist/main.js"]

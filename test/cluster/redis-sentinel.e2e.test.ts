@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { startRedisSentinel, type LocalRedisSentinel } from '#libs/local-services/src/testing/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { startRedisSentinel, type LocalRedisSentinel } from '@atelier/local-services/testing';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { printTally, tallyTerminal } from '../support/terminal-tally.js';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { findFreePort, spawnRole } from '#libs/local-services/src/index.js';
-import { startTlsRedis, type LocalTlsRedis } from '#libs/local-services/src/testing/index.js';
-import { RedisCertificateError, assertRedisCertificateTrusted, createRedisConnection } from '#libs/queue/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { findFreePort, spawnRole } from '@atelier/local-services';
+import { startTlsRedis, type LocalTlsRedis } from '@atelier/local-services/testing';
+import { RedisCertificateError, assertRedisCertificateTrusted, createRedisConnection } from '@atelier/queue';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 
 describe('a farm over TLS (rediss:// with a private CA)', { timeout: 600_000 }, () => {

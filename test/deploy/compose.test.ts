@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { z } from 'zod';
-import { environmentSchema } from '#libs/config/src/index.js';
+import { environmentSchema } from '@atelier/config';
 import { instructions, numericUser, readDockerfile } from './support/dockerfile.js';
 import { readYaml, repoPath } from './support/repo.js';
 import { dig, isMapping, list, mapping, text, type Mapping } from './support/shape.js';

@@ -60,7 +60,7 @@ describe('Dockerfiles', () => {
     assert.match(final.from, /^node:20[\w.-]*-slim$/, 'final stage on a slim Node 20 image');
     const user = numericUser(final);
     assert.ok(user !== undefined && user > 0, 'USER must be a numeric non-root uid (Kubernetes runAsNonRoot)');
-    assert.deepEqual(instructions(final, 'CMD'), ['["node", "dist/apps/api/src/main.js"]']);
+    assert.deepEqual(instructions(final, 'CMD'), ['["node", "apps/api/dist/main.js"]']);
     assert.deepEqual(instructions(final, 'EXPOSE'), ['8080']);
     assert.equal(env(final).NODE_ENV, 'production');
     assert.equal(env(final).DATA_DIR, '/data');
@@ -69,6 +69,7 @@ describe('Dockerfiles', () => {
     const build = buildStage(API);
     assert.equal(env(build).ONNXRUNTIME_NODE_INSTALL, 'skip', 'the API image needs no CUDA libraries');
     assert.match(instructions(build, 'RUN').join('\n'), /npm prune --omit=dev/);
+    assert.match(instructions(build, 'RUN').join('\n'), /tsc -b apps\/api\/tsconfig\.json/, 'only the production projects the API references are compiled (no tests, no testing helpers)');
   });
 
   it('worker: CUDA runtime image, onnxruntime-node CUDA build checked at build time, non-root numeric user', () => {
@@ -76,7 +77,7 @@ describe('Dockerfiles', () => {
     assert.match(final.from, /^nvidia\/cuda:12\.[\d.]+-(cudnn-)?runtime-/, 'final stage on the CUDA 12 runtime image');
     const user = numericUser(final);
     assert.ok(user !== undefined && user > 0, 'USER must be a numeric non-root uid (Kubernetes runAsNonRoot)');
-    assert.deepEqual(instructions(final, 'CMD'), ['["node", "dist/apps/worker/src/main.js"]']);
+    assert.deepEqual(instructions(final, 'CMD'), ['["node", "apps/worker/dist/main.js"]']);
     assert.deepEqual(instructions(final, 'EXPOSE'), ['9464']);
     assert.equal(env(final).EXECUTION_PROVIDER, 'cuda');
     assert.match(instructions(final, 'HEALTHCHECK').join(' '), /METRICS_PORT.*\/healthz/);
@@ -84,6 +85,7 @@ describe('Dockerfiles', () => {
     assert.equal(env(build).ONNXRUNTIME_NODE_INSTALL, 'cuda12');
     const runs = instructions(build, 'RUN').join('\n');
     assert.match(runs, /npm ci [^\n]*--onnxruntime-node-install=cuda12/);
+    assert.match(runs, /tsc -b apps\/worker\/tsconfig\.json/, 'only the production projects the worker references are compiled (no tests, no testing helpers)');
     assert.ok(runs.includes(`test -f ${CUDA_PROVIDER}`), 'the build fails when the CUDA provider did not download');
     assert.ok(!contextCopies(WORKER).includes('.npmrc'), "the repository's .npmrc skips the CUDA download");
   });

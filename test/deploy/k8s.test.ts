@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { environmentSchema } from '#libs/config/src/index.js';
+import { environmentSchema } from '@atelier/config';
 import { catalogMetrics, unknownMetricReason, type MetricType } from './support/catalog.js';
 import { numericUser, readDockerfile } from './support/dockerfile.js';
 import { metricNames } from './support/promql.js';

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { createFarmMetrics } from '#libs/metrics/src/index.js';
+import { createFarmMetrics } from '@atelier/metrics';
 import { catalogMetrics, unknownMetricReason, type MetricType } from './support/catalog.js';
 import { metricNames } from './support/promql.js';
 import { promtool } from './support/promtool.js';

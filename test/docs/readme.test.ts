@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { environmentSchema } from '#libs/config/src/index.js';
-import { createFarmMetrics } from '#libs/metrics/src/index.js';
+import { environmentSchema } from '@atelier/config';
+import { createFarmMetrics } from '@atelier/metrics';
 
 const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
 

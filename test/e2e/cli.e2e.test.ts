@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
-import { requestHash } from '../../apps/cli/src/batch/batch-input.js';
-import { STATE_FILE_NAME, StateFile, newBatchState, type BatchState } from '../../apps/cli/src/batch/state-file.js';
+import { startLocalFarm, type LocalFarm } from '@atelier/local-services';
+import { requestHash } from '@atelier/cli-app';
+import { STATE_FILE_NAME, StateFile, newBatchState, type BatchState } from '@atelier/cli-app';
 import { waitUntil } from '../support/api-client.js';
 import { decodePng } from '../support/png.js';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ImageGenerateParams } from 'openai/resources/images';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { encodePng } from '#libs/diffusion/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { encodePng } from '@atelier/diffusion';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng, pixel, type DecodedPng } from '../support/png.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng } from '../support/png.js';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { findFreePort, waitForHttp } from '#libs/local-services/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { findFreePort, waitForHttp } from '@atelier/local-services';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 
 const FARM_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/farm/src/main.js');

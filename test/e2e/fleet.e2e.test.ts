@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { buildDemoVariant } from '#libs/demo-model/src/index.js';
-import type { WorkerProcess } from '#libs/local-services/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { buildDemoVariant } from '@atelier/demo-model';
+import type { WorkerProcess } from '@atelier/local-services';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 

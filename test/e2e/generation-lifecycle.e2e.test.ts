@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EXAMPLE_GENERATION_REQUEST, type GenerationView } from '#libs/contracts/src/index.js';
+import { EXAMPLE_GENERATION_REQUEST, type GenerationView } from '@atelier/contracts';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng, pixel } from '../support/png.js';

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { buildDemoVariant } from '#libs/demo-model/src/index.js';
-import { S3Storage } from '#libs/storage/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { buildDemoVariant } from '@atelier/demo-model';
+import { S3Storage } from '@atelier/storage';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { encodePng, toRgb8 } from '#libs/diffusion/src/index.js';
-import { writeZip } from '#libs/model-formats/src/zip/testing/zip-writer.js';
-import { checkerboardDataset, meanImage, meanSquaredError } from '#libs/training/src/testing/checkerboard.js';
+import type { GenerationView } from '@atelier/contracts';
+import { encodePng, toRgb8 } from '@atelier/diffusion';
+import { writeZip } from '@atelier/model-formats/testing';
+import { checkerboardDataset, meanImage, meanSquaredError } from '@atelier/training/testing';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng } from '../support/png.js';

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
-import { JobName, QueueName, type GenerationView } from '#libs/contracts/src/index.js';
-import { findFreePort } from '#libs/local-services/src/index.js';
-import { createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
+import { JobName, QueueName, type GenerationView } from '@atelier/contracts';
+import { findFreePort } from '@atelier/local-services';
+import { createRedisConnection, type RedisClient } from '@atelier/queue';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ScriptedReceiver } from '../support/scripted-receiver.js';
-import { JobRuntime, queueDefinitions } from '#libs/jobs/src/index.js';
-import { parseEnvironment } from '#libs/config/src/index.js';
+import { JobRuntime, queueDefinitions } from '@atelier/jobs';
+import { parseEnvironment } from '@atelier/config';
 
 const TINY = { model: 'demo-sd15', prompt: 'a red circle', img_width: 64, img_height: 64, num_inference_steps: 2, scheduler: 'Euler' } as const;
 

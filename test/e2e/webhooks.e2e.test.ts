@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { generateWebhookSecret } from '@atelier/webhooks';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ScriptedReceiver } from '../support/scripted-receiver.js';

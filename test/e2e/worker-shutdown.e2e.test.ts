@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 
 const SLOW = { model: 'demo-sd15', prompt: 'a purple diamond', img_width: 512, img_height: 512, scheduler: 'Euler' } as const;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { findFreePort, spawnRole, waitForHttp, type RoleProcess } from '#libs/local-services/src/index.js';
+import { findFreePort, spawnRole, waitForHttp, type RoleProcess } from '@atelier/local-services';
 import { waitUntil } from '../support/api-client.js';
 import {
   SubmissionLoad,

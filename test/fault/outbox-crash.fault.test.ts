@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import type { WorkerProcess } from '#libs/local-services/src/index.js';
-import { DEFAULT_WORKER_CLASS, RedisKeys, createRedisConnection, generationQueueName } from '#libs/queue/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import type { WorkerProcess } from '@atelier/local-services';
+import { DEFAULT_WORKER_CLASS, RedisKeys, createRedisConnection, generationQueueName } from '@atelier/queue';
 import { waitUntil } from '../support/api-client.js';
 import { TINY, auditGenerations, deliveredEvents, duplicateSummary, printFigures, sleep, startFaultFarm, within, type FaultFarm } from '../support/fault-kit.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
 import { SLOW, TINY, auditGenerations, duplicateSummary, errorSummary, printFigures, seconds, sleep, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
 
 const OUTAGE_MS = 30_000;

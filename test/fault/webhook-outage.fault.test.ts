@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
 import { waitUntil } from '../support/api-client.js';
 import { TINY, auditGenerations, duplicateSummary, deliveredEvents, printFigures, seconds, settle, sleep, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';
 

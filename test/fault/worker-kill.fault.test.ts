@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import type { WorkerProcess } from '#libs/local-services/src/index.js';
-import { DEFAULT_WORKER_CLASS, createRedisConnection, generationQueueName } from '#libs/queue/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import type { WorkerProcess } from '@atelier/local-services';
+import { DEFAULT_WORKER_CLASS, createRedisConnection, generationQueueName } from '@atelier/queue';
 import { Queue } from 'bullmq';
 import { waitUntil } from '../support/api-client.js';
 import { SLOW, TINY, auditGenerations, deliveredEvents, duplicateSummary, metricValue, printFigures, seconds, startFaultFarm, type FaultFarm } from '../support/fault-kit.js';

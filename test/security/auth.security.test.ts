@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { parseEnvironment } from '#libs/config/src/index.js';
-import { signLocalObject } from '#libs/storage/src/index.js';
+import { parseEnvironment } from '@atelier/config';
+import { signLocalObject } from '@atelier/storage';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ProbeTable } from '../support/probe-table.js';
 import { rawRequest } from '../support/raw-request.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
+import { startLocalFarm, type LocalFarm } from '@atelier/local-services';
 import { ProbeTable } from '../support/probe-table.js';
 import { rawBytes, rawRequest } from '../support/raw-request.js';
 import { fillRoute, registeredRoutes, type RegisteredRoute } from '../support/registered-routes.js';

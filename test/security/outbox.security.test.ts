@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
-import { QueueName, webhookJobSchema } from '#libs/contracts/src/index.js';
-import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { OutboxDrainer, OutboxWebhooks } from '#libs/notifications/src/index.js';
-import { RedisKeys, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
-import { LocalStorage } from '#libs/storage/src/index.js';
+import { QueueName, webhookJobSchema } from '@atelier/contracts';
+import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
+import { OutboxDrainer, OutboxWebhooks } from '@atelier/notifications';
+import { RedisKeys, createRedisConnection, type RedisClient } from '@atelier/queue';
+import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { LocalStorage } from '@atelier/storage';
 import { ProbeTable } from '../support/probe-table.js';
-import { resolvedRequest } from '#libs/records/src/testing/resolved-request.js';
-import { JobRuntime, queueDefinitions } from '#libs/jobs/src/index.js';
-import { parseEnvironment } from '#libs/config/src/index.js';
+import { resolvedRequest } from '@atelier/records/testing';
+import { JobRuntime, queueDefinitions } from '@atelier/jobs';
+import { parseEnvironment } from '@atelier/config';
 
 const request = resolvedRequest({ num_inference_steps: 2, webhook: { url: 'https://hooks.example.test/atelier', events: ['generation.succeeded'] } });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { encodePng } from '#libs/diffusion/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { encodePng } from '@atelier/diffusion';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { pngDeclaring } from '../support/png-header.js';
 import { ProbeTable } from '../support/probe-table.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import { float32Tensor, serializeSafetensors } from '#libs/model-formats/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import { float32Tensor, serializeSafetensors } from '@atelier/model-formats';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { ProbeTable } from '../support/probe-table.js';

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalFarm, type LocalFarm } from '#libs/local-services/src/index.js';
+import { startLocalFarm, type LocalFarm } from '@atelier/local-services';
 import { mergeFarmEnv, testFarmEnv } from './farm-env.js';
-import type { RunningS3 } from '#libs/local-services/src/testing/index.js';
+import type { RunningS3 } from '@atelier/local-services/testing';
 import { startTestRedis, startTestS3 } from './test-services.js';
-import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
-import { startWebhookReceiver, type RunningWebhookReceiver } from '#libs/webhooks/src/testing/webhook-receiver.js';
+import { generateWebhookSecret } from '@atelier/webhooks';
+import { startWebhookReceiver, type RunningWebhookReceiver } from '@atelier/webhooks/testing';
 import { TestApiClient } from './api-client.js';
 
 export interface FarmFixture {

@@ -1,8 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { loadAppConfig } from '#libs/config/src/index.js';
-import { AppModule } from '../../apps/api/src/app.module.js';
-import { strictExpress } from '../../apps/api/src/http/strict-express.js';
+import { loadAppConfig } from '@atelier/config';
+import { AppModule } from '@atelier/api-app';
+import { strictExpress } from '@atelier/api-app';
 
 interface RouterLayer {
   readonly route?: { readonly path: unknown; readonly methods: Readonly<Record<string, boolean>> };

@@ -1,6 +1,6 @@
-import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { startMinioTestcontainer, startRedisTestcontainer, testServiceBackend, type RunningS3 } from '#libs/local-services/src/testing/index.js';
-import { startS3rver } from '#libs/storage/src/testing/s3rver-server.js';
+import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
+import { startMinioTestcontainer, startRedisTestcontainer, testServiceBackend, type RunningS3 } from '@atelier/local-services/testing';
+import { startS3rver } from '@atelier/storage/testing';
 
 /**
  * Redis and S3 for a test farm: containers (testcontainers) where a Docker engine answers,

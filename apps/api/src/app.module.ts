@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
 import { BatchesController } from './batches/batches.controller.js';
 import { BatchesService } from './batches/batches.service.js';
 import { CatalogController } from './catalog/catalog.controller.js';

@@ -1,4 +1,4 @@
-import { AtelierClient } from '#libs/client/src/index.js';
+import { AtelierClient } from '@atelier/client';
 import type { HelpTopic } from './help.js';
 import type { ParsedArgs } from './options.js';
 import { StatusLine, type ProgressStream } from './terminal/status-line.js';

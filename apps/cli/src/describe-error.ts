@@ -1,4 +1,4 @@
-import { AtelierApiError, AtelierNetworkError, AtelierResponseError } from '#libs/client/src/index.js';
+import { AtelierApiError, AtelierNetworkError, AtelierResponseError } from '@atelier/client';
 import { UsageError } from './usage-error.js';
 
 /** One human message per failure: what the API said, or why it could not be asked. */

@@ -1,4 +1,4 @@
-import type { GenerationRequestInput } from '#libs/client/src/index.js';
+import type { GenerationRequestInput } from '@atelier/client';
 import type { OptionSpecs, OptionValues } from './options.js';
 
 /** Request fields as flags: `generate` sends them, `batch` uses them as defaults under every line. */

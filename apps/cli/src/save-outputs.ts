@@ -1,6 +1,6 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AtelierClient, GenerationView } from '#libs/client/src/index.js';
+import type { AtelierClient, GenerationView } from '@atelier/client';
 
 const EXTENSIONS: Readonly<Record<string, string>> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EXAMPLE_GENERATION_REQUEST } from '#libs/contracts/src/index.js';
-import { RedisServerMissingError, startLocalFarm } from '#libs/local-services/src/index.js';
+import { EXAMPLE_GENERATION_REQUEST } from '@atelier/contracts';
+import { RedisServerMissingError, startLocalFarm } from '@atelier/local-services';
 
 /** The README's example request, sent as-is apart from the model and its native size. */
 const DEMO_REQUEST = { ...EXAMPLE_GENERATION_REQUEST, model: 'demo-sd15', img_width: 256, img_height: 256 };

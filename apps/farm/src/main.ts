@@ -1,5 +1,5 @@
-import { parseEnvironment, ConfigError } from '#libs/config/src/index.js';
-import { REDIS_CONNECTION_VARIABLES, RedisServerMissingError, startLocalFarm, superviseWorkers } from '#libs/local-services/src/index.js';
+import { parseEnvironment, ConfigError } from '@atelier/config';
+import { REDIS_CONNECTION_VARIABLES, RedisServerMissingError, startLocalFarm, superviseWorkers } from '@atelier/local-services';
 
 /** `npm start`: the whole farm on this machine until Ctrl-C. */
 async function main(): Promise<void> {

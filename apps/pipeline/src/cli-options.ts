@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { EXECUTION_DEVICES, describeExecutionDevices } from '#libs/contracts/src/index.js';
+import { EXECUTION_DEVICES, describeExecutionDevices } from '@atelier/contracts';
 
 const cliSchema = z
   .object({

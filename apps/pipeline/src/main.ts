@@ -10,8 +10,8 @@ import {
   formatInfotext,
   readModelFolder,
   toRgb8,
-} from '#libs/diffusion/src/index.js';
-import { resolvePromptText } from '#libs/contracts/src/index.js';
+} from '@atelier/diffusion';
+import { resolvePromptText } from '@atelier/contracts';
 import { parsePipelineArgs, pipelineUsage, wantsHelp } from './cli-options.js';
 
 /**

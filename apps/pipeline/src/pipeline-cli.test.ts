@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { sharedFixture } from '#libs/testing/src/index.js';
+import { sharedFixture } from '@atelier/testing';
 import { parsePipelineArgs } from './cli-options.js';
 
 const run = promisify(execFile);

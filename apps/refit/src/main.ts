@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { RefitError, refitModelFolder } from '#libs/adapters/src/index.js';
-import { convertCheckpointToSafetensors, parseSafetensors } from '#libs/model-formats/src/index.js';
+import { RefitError, refitModelFolder } from '@atelier/adapters';
+import { convertCheckpointToSafetensors, parseSafetensors } from '@atelier/model-formats';
 
 /**
  * `npm run refit -- --checkpoint FILE --base DIR --out DIR`: serve a fine-tuned Stable Diffusion

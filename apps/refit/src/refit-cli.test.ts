@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { saveExport, randomWeights } from '#libs/adapters/src/testing/exporter-model.js';
-import { UNET_INPUTS, UNET_SHAPES, unetLikeGraph } from '#libs/adapters/src/testing/unet-like.js';
-import { float32Tensor, serializeSafetensors } from '#libs/model-formats/src/index.js';
+import { saveExport, randomWeights } from '@atelier/adapters/testing';
+import { UNET_INPUTS, UNET_SHAPES, unetLikeGraph } from '@atelier/adapters/testing';
+import { float32Tensor, serializeSafetensors } from '@atelier/model-formats';
 
 const run = promisify(execFile);
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');

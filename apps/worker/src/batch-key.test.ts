@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolvedGenerationSchema, type ResolvedGeneration } from '#libs/contracts/src/index.js';
+import { resolvedGenerationSchema, type ResolvedGeneration } from '@atelier/contracts';
 import { batchKey } from './batch-key.js';
 
 const BASE: ResolvedGeneration = resolvedGenerationSchema.parse({

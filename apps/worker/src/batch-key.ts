@@ -1,4 +1,4 @@
-import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
+import type { ResolvedGeneration } from '@atelier/contracts';
 
 /**
  * Jobs with equal keys can share one UNet batch: same model, size, scheduler, steps, guidance and

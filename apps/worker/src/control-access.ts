@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { bearerToken, secretsEqual } from '#libs/tenancy/src/index.js';
+import { bearerToken, secretsEqual } from '@atelier/tenancy';
 
 export type ControlDecision = { readonly allowed: true } | { readonly allowed: false; readonly status: 401 | 403; readonly message: string };
 

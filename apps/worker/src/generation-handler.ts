@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import { sourceImageLimits, type AppConfig } from '#libs/config/src/index.js';
-import { farmPolicies } from '#libs/outbound/src/index.js';
-import { ErrorCode, GenerationStatus, generationJobSchema, type GenerationError, type GenerationRecord, type StoredOutput } from '#libs/contracts/src/index.js';
+import { sourceImageLimits, type AppConfig } from '@atelier/config';
+import { farmPolicies } from '@atelier/outbound';
+import { ErrorCode, GenerationStatus, generationJobSchema, type GenerationError, type GenerationRecord, type StoredOutput } from '@atelier/contracts';
 import {
   GenerationCanceledError,
   InvalidImageError,
@@ -15,13 +15,13 @@ import {
   type GenerationResult,
   type LoadedModel,
   type StableDiffusionPipeline,
-} from '#libs/diffusion/src/index.js';
-import { UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
-import type { FarmMetrics } from '#libs/metrics/src/index.js';
-import type { GenerationLifecycle } from '#libs/lifecycle/src/index.js';
-import { isWorkerShutdown } from '#libs/jobs/src/index.js';
-import { refOf, type GenerationRef, type GenerationStore } from '#libs/records/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+} from '@atelier/diffusion';
+import { UnknownSchedulerError } from '@atelier/diffusion';
+import type { FarmMetrics } from '@atelier/metrics';
+import type { GenerationLifecycle } from '@atelier/lifecycle';
+import { isWorkerShutdown } from '@atelier/jobs';
+import { refOf, type GenerationRef, type GenerationStore } from '@atelier/records';
+import type { ObjectStorage } from '@atelier/storage';
 import type { Logger } from 'pino';
 import { buildGenerationParams, type InputLimits } from './generation-inputs.js';
 import type { ModelService } from './model-service.js';

@@ -1,7 +1,7 @@
-import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
-import { type AdapterLibrary, blurMask, decodeMask, decodeRgb, extendCanvas, type GenerationParams, type LoadedModel, type MaskImage, type RgbImage } from '#libs/diffusion/src/index.js';
-import type { SourceImageLimits } from '#libs/config/src/index.js';
-import type { OutboundPolicy, Resolver } from '#libs/outbound/src/index.js';
+import type { ResolvedGeneration } from '@atelier/contracts';
+import { type AdapterLibrary, blurMask, decodeMask, decodeRgb, extendCanvas, type GenerationParams, type LoadedModel, type MaskImage, type RgbImage } from '@atelier/diffusion';
+import type { SourceImageLimits } from '@atelier/config';
+import type { OutboundPolicy, Resolver } from '@atelier/outbound';
 import { fetchImageBytes } from './image-source.js';
 
 /** The limits the API also checks at submission, and the rules for fetching URL sources. */

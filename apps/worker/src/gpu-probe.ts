@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { GpuInfo } from '#libs/queue/src/index.js';
+import type { GpuInfo } from '@atelier/queue';
 
 const run = promisify(execFile);
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { JobRuntime } from '#libs/jobs/src/index.js';
+import type { JobRuntime } from '@atelier/jobs';
 import type { ActiveJobs } from './active-jobs.js';
 
 export interface GracefulShutdownDeps {

@@ -1,11 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { AppConfig } from '#libs/config/src/index.js';
-import type { FarmMetrics } from '#libs/metrics/src/index.js';
-import type { GpuInfo, ModelSummary, WorkerRegistry } from '#libs/queue/src/index.js';
-import { syncAdapters, type AdapterRegistry } from '#libs/registry/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { AppConfig } from '@atelier/config';
+import type { FarmMetrics } from '@atelier/metrics';
+import type { GpuInfo, ModelSummary, WorkerRegistry } from '@atelier/queue';
+import { syncAdapters, type AdapterRegistry } from '@atelier/registry';
+import type { ObjectStorage } from '@atelier/storage';
 import type { ActiveJobs } from './active-jobs.js';
 import { probeGpu } from './gpu-probe.js';
 import type { ModelService } from './model-service.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { encodePng, InvalidImageError } from '#libs/diffusion/src/index.js';
-import { OutboundAllowlist, type OutboundPolicy, type Resolver } from '#libs/outbound/src/index.js';
+import { encodePng, InvalidImageError } from '@atelier/diffusion';
+import { OutboundAllowlist, type OutboundPolicy, type Resolver } from '@atelier/outbound';
 import { fetchImageBytes } from './image-source.js';
 
 /** What a job records for an image that failed, as the worker's classifier reports it. */

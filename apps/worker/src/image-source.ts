@@ -1,4 +1,4 @@
-import { InvalidImageError } from '#libs/diffusion/src/index.js';
+import { InvalidImageError } from '@atelier/diffusion';
 import { downloadSource, SourceUnavailableError, type SourceDownload } from './source-download.js';
 
 export type ImageDownload = Omit<SourceDownload, 'timeoutMs'> & { readonly timeoutMs?: number };

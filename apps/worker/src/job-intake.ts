@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { FarmMetrics } from '#libs/metrics/src/index.js';
+import type { FarmMetrics } from '@atelier/metrics';
 
 /**
  * Whether the generation worker takes new jobs: not while draining (operator request), not while

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
-import { ConfigError, loadAppConfig } from '#libs/config/src/index.js';
-import { JobName, QueueName } from '#libs/contracts/src/index.js';
-import { StableDiffusionPipeline } from '#libs/diffusion/src/index.js';
+import { ConfigError, loadAppConfig } from '@atelier/config';
+import { JobName, QueueName } from '@atelier/contracts';
+import { StableDiffusionPipeline } from '@atelier/diffusion';
 import {
   createAdapterRegistry,
   createJobRuntime,
@@ -11,8 +11,8 @@ import {
   createObjectStorage,
   createRecords,
   createTenantLimits,
-} from '#libs/infrastructure/src/index.js';
-import { WorkerRegistry, assertRedisCertificateTrusted, createRedisConnection, generationQueueName, redisGuaranteeWarnings } from '#libs/queue/src/index.js';
+} from '@atelier/infrastructure';
+import { WorkerRegistry, assertRedisCertificateTrusted, createRedisConnection, generationQueueName, redisGuaranteeWarnings } from '@atelier/queue';
 import { ActiveJobs } from './active-jobs.js';
 import { GenerationConsumer } from './generation-consumer.js';
 import { GenerationHandler } from './generation-handler.js';

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { adapterCacheRoot } from '#libs/registry/src/index.js';
+import { adapterCacheRoot } from '@atelier/registry';
 import type { Logger } from 'pino';
-import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLibrary, type LoadedModel } from '#libs/diffusion/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import { ensureDemoModels } from '#libs/demo-model/src/index.js';
+import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLibrary, type LoadedModel } from '@atelier/diffusion';
+import type { ObjectStorage } from '@atelier/storage';
+import { ensureDemoModels } from '@atelier/demo-model';
 
 interface RemoteModels {
   readonly storage: ObjectStorage;

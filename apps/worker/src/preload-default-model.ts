@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ExecutionProviderUnavailableError, preloadModel, type SessionPool } from '#libs/diffusion/src/index.js';
+import { ExecutionProviderUnavailableError, preloadModel, type SessionPool } from '@atelier/diffusion';
 import type { ModelService } from './model-service.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import { InvalidKeyError } from '#libs/storage/src/index.js';
+import type { ObjectStorage } from '@atelier/storage';
+import { InvalidKeyError } from '@atelier/storage';
 
 /**
  * Uploads survive a storage outage without re-running inference: retried with capped exponential

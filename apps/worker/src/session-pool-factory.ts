@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { AppConfig } from '#libs/config/src/index.js';
-import { RemoteWeights, SessionPool } from '#libs/diffusion/src/index.js';
-import type { FarmMetrics } from '#libs/metrics/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { AppConfig } from '@atelier/config';
+import { RemoteWeights, SessionPool } from '@atelier/diffusion';
+import type { FarmMetrics } from '@atelier/metrics';
+import type { ObjectStorage } from '@atelier/storage';
 
 /**
  * The worker's ONNX Runtime sessions on its configured execution provider, reported to metrics

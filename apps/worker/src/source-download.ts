@@ -1,4 +1,4 @@
-import { guardedFetch, type OutboundPolicy, type Resolver } from '#libs/outbound/src/index.js';
+import { guardedFetch, type OutboundPolicy, type Resolver } from '@atelier/outbound';
 
 /**
  * A client-supplied URL could not be fetched. Deliberately one message for every reason (refused

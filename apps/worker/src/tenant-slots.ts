@@ -1,6 +1,6 @@
-import type { RedisClient } from '#libs/queue/src/index.js';
-import type { RedisKeys } from '#libs/queue/src/index.js';
-import type { TenantLimitsStore } from '#libs/tenancy/src/index.js';
+import type { RedisClient } from '@atelier/queue';
+import type { RedisKeys } from '@atelier/queue';
+import type { TenantLimitsStore } from '@atelier/tenancy';
 
 /** KEYS[1] running zset; ARGV: now, lease expiry, limit, job id. Returns 1 when a slot was taken. */
 const ACQUIRE = `

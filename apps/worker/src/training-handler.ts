@@ -1,13 +1,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { AppConfig } from '#libs/config/src/index.js';
-import { ErrorCode, trainingJobSchema, type TrainingRecord } from '#libs/contracts/src/index.js';
-import { encodePng, toRgb8 } from '#libs/diffusion/src/index.js';
-import type { TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { TrainingStore } from '#libs/records/src/index.js';
-import type { AdapterRegistry } from '#libs/registry/src/index.js';
-import { adapterKeys } from '#libs/registry/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { AppConfig } from '@atelier/config';
+import { ErrorCode, trainingJobSchema, type TrainingRecord } from '@atelier/contracts';
+import { encodePng, toRgb8 } from '@atelier/diffusion';
+import type { TrainingLifecycle } from '@atelier/lifecycle';
+import { TrainingStore } from '@atelier/records';
+import type { AdapterRegistry } from '@atelier/registry';
+import { adapterKeys } from '@atelier/registry';
+import type { ObjectStorage } from '@atelier/storage';
 import {
   BuiltInLoraEngine,
   DatasetError,
@@ -20,9 +20,9 @@ import {
   type TrainerEngine,
   type TrainingCheckpoint,
   type TrainingEvent,
-} from '#libs/training/src/index.js';
-import { isWorkerShutdown } from '#libs/jobs/src/index.js';
-import { farmPolicies } from '#libs/outbound/src/index.js';
+} from '@atelier/training';
+import { isWorkerShutdown } from '@atelier/jobs';
+import { farmPolicies } from '@atelier/outbound';
 import { downloadSource, SourceUnavailableError } from './source-download.js';
 import type { ModelService } from './model-service.js';
 

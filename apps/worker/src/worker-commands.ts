@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AppConfig } from '#libs/config/src/index.js';
-import { CancelChannel, createRedisConnection, type RedisClient, type RedisKeys, type WorkerRegistry } from '#libs/queue/src/index.js';
+import type { AppConfig } from '@atelier/config';
+import { CancelChannel, createRedisConnection, type RedisClient, type RedisKeys, type WorkerRegistry } from '@atelier/queue';
 
 const controlCommandSchema = z.object({ workerId: z.string().optional(), draining: z.boolean().optional() });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { parseSafetensors, serializeSafetensors } from '#libs/model-formats/src/index.js';
+import { parseSafetensors, serializeSafetensors } from '@atelier/model-formats';
 import { adaptComponent, adaptedComponentKey } from './adapt-component.js';
 import { adapterSetKey } from './adapter-set-key.js';
 import { encodeExport, randomValues, randomWeights, saveExport } from './testing/exporter-model.js';

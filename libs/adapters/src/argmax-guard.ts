@@ -2,7 +2,7 @@
 // highest id of the original vocabulary (transformers' legacy path, which SD exports carry). Ids
 // appended for textual inversion are higher still and would be picked instead. The patch feeds
 // ArgMax with every id ≥ vocab_size replaced by 0, leaving the embedding lookup untouched.
-import { onnx, type OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
+import { onnx, type OnnxNamespace } from '@atelier/onnx-graph';
 import type { GraphPatch } from './merged-model.js';
 import { producersOf, traceToInput } from './token-embedding.js';
 import { toInt } from './onnx-model.js';

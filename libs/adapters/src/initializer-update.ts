@@ -1,7 +1,7 @@
 // Replacing an initializer's values inside a decoded model: the new float32 values are rounded
 // into the initializer's own element type (an fp16 export stays fp16), and the tensor is pointed
 // at its new bytes, inline or in an external file.
-import { onnx, type OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
+import { onnx, type OnnxNamespace } from '@atelier/onnx-graph';
 import { elementCount, type OnnxModel } from './onnx-model.js';
 import { encodeFloats, floatTypeOf } from './tensor-data.js';
 

@@ -5,8 +5,8 @@
 // products run on ONNX Runtime's CPU GEMM: a rank-128 SDXL LoRA is tens of billions of
 // multiply-adds, minutes in a JavaScript loop and seconds there.
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
 import type { WeightLayout, WeightSlot } from './model-graph.js';
 import { elementCount } from './onnx-model.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { fromFloat16Bits, toFloat16Bits } from '#libs/onnx-graph/src/float16.js';
+import { fromFloat16Bits, toFloat16Bits } from '@atelier/onnx-graph';
 import { planLoraMerge, type LoraSource } from './lora.js';
 import { createMergedModel } from './merged-model.js';
 import { ModelGraph } from './model-graph.js';

@@ -2,7 +2,7 @@
 // Deltas of every LoRA are summed in float32 first and added to the base once, so a float16
 // export is rounded a single time. A LoRA at weight 0 contributes nothing and is not read at all,
 // which keeps "weight 0" equal to the base bit for bit.
-import { tensorToFloat32, type SafetensorsFile, type TensorEntry } from '#libs/model-formats/src/index.js';
+import { tensorToFloat32, type SafetensorsFile, type TensorEntry } from '@atelier/model-formats';
 import type { LoraComponent } from './key-mapping/components.js';
 import { parseLoraKey, type LoraKey } from './key-mapping/lora-keys.js';
 import { LoraModuleResolver } from './key-mapping/module-resolver.js';

@@ -10,7 +10,7 @@
 //  - in-memory external: every large tensor (base ones read from disk) moves into in-memory
 //    "files" of at most `chunkBytes`, so neither the protobuf nor a single buffer has a size limit.
 import type { InferenceSession } from 'onnxruntime-node';
-import { onnx, type OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
+import { onnx, type OnnxNamespace } from '@atelier/onnx-graph';
 import { checkUpdateNames, encodeUpdate, setExternal, setInline, type InitializerUpdates } from './initializer-update.js';
 import { OnnxModel } from './onnx-model.js';
 import { bytesPerElement, floatTypeOf } from './tensor-data.js';

@@ -4,7 +4,7 @@
 // is a constant-folded transpose ("onnx::MatMul_1234", [in, out]) or Gemm nodes (transB says);
 // convolutions keep named [out, in, kh, kw] initializers. Norms and biases hang off Mul, Add or
 // LayerNormalization nodes under the same module.
-import type { OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
+import type { OnnxNamespace } from '@atelier/onnx-graph';
 import { elementCount, toInt, type OnnxModel } from './onnx-model.js';
 
 /** 'out-in': PyTorch order ([out, in, ...]); 'in-out': the transposed matrix MatMul multiplies by. */

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { onnx } from '#libs/onnx-graph/src/onnx-proto.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
-import { toFloat16Bits } from '#libs/onnx-graph/src/float16.js';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { onnx } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
+import { toFloat16Bits } from '@atelier/onnx-graph';
 import { OnnxModel } from './onnx-model.js';
 
 function twoWeightModel(): Uint8Array {

@@ -4,7 +4,7 @@
 // tensors a merge actually touches.
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { onnx, type OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
+import { onnx, type OnnxNamespace } from '@atelier/onnx-graph';
 import { decodeFloats, floatTypeOf } from './tensor-data.js';
 
 /** protobufjs hands int64 fields back as numbers or Long objects. */

@@ -1,7 +1,7 @@
 // Planning a refit: each checkpoint tensor → (component, initializer), arranged into the stored
 // layout and checked against the initializer's shape. Values are produced lazily, one tensor at
 // a time while the new model is written, so a refit never holds a second copy of the checkpoint.
-import { tensorToFloat32, type SafetensorsFile, type TensorEntry } from '#libs/model-formats/src/index.js';
+import { tensorToFloat32, type SafetensorsFile, type TensorEntry } from '@atelier/model-formats';
 import type { CheckpointTarget, ComponentName, SourceTransform } from './key-mapping/components.js';
 import { mapCheckpointKey, type CheckpointMappingOptions } from './key-mapping/ldm-checkpoint.js';
 import type { InitializerUpdate, InitializerUpdates } from './initializer-update.js';

@@ -4,7 +4,7 @@
 // model.onnx_data with its initializers replaced, the rest is copied as is.
 import { access, cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { SafetensorsFile } from '#libs/model-formats/src/index.js';
+import type { SafetensorsFile } from '@atelier/model-formats';
 import { COMPONENTS, type ComponentName } from './key-mapping/components.js';
 import type { CheckpointMappingOptions } from './key-mapping/ldm-checkpoint.js';
 import { ModelGraph } from './model-graph.js';

@@ -1,7 +1,7 @@
 // Initializer bytes as ONNX stores them (raw little-endian) to and from float32, the type every
 // merge and refit computes in. Only the float types Stable Diffusion exports carry are handled;
 // anything else is refused by name rather than silently reinterpreted.
-import { float16BitsToFloat32, float32ToFloat16Bits } from '#libs/onnx-graph/src/float16.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '@atelier/onnx-graph';
 
 /** onnx.TensorProto.DataType codes of the float types an initializer may be merged in. */
 export const FLOAT_TYPES = { float32: 1, float16: 10, float64: 11, bfloat16: 16 } as const;

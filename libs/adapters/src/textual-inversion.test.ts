@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type TensorInput } from '#libs/model-formats/src/index.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type TensorInput } from '@atelier/model-formats';
 import { createMergedModel } from './merged-model.js';
 import { OnnxModel } from './onnx-model.js';
 import { encodeExport, randomValues, randomWeights } from './testing/exporter-model.js';

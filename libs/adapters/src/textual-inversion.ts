@@ -4,7 +4,7 @@
 //   A1111     emb_params [n, hidden], or string_to_param.* (the .pt layout saved as safetensors)
 //   diffusers one tensor named after its token ("<cat-toy>": [hidden] or [n, hidden]) or learned_embeds
 //   SDXL      clip_l [n, 768] for text_encoder and clip_g [n, 1280] for text_encoder_2
-import { tensorToFloat32, type SafetensorsFile, type TensorEntry } from '#libs/model-formats/src/index.js';
+import { tensorToFloat32, type SafetensorsFile, type TensorEntry } from '@atelier/model-formats';
 import { argmaxGuard } from './argmax-guard.js';
 import type { InitializerUpdate } from './initializer-update.js';
 import type { GraphPatch } from './merged-model.js';

@@ -1,7 +1,7 @@
 // Locating a text encoder's token embedding table: the Gather whose indices come (through casts
 // and reshapes only) from the graph input input_ids, reading a [vocab, hidden] initializer. The
 // position embedding is also a Gather, but on position ids, which is how the two are told apart.
-import type { OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
+import type { OnnxNamespace } from '@atelier/onnx-graph';
 import type { OnnxModel } from './onnx-model.js';
 
 const PASS_THROUGH = new Set(['Cast', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);

@@ -3,7 +3,7 @@
 // as the on-disk fallback of merged models.
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { onnx } from '#libs/onnx-graph/src/onnx-proto.js';
+import { onnx } from '@atelier/onnx-graph';
 import { checkUpdateNames, encodeUpdate, setExternal, setInline, type InitializerUpdates } from './initializer-update.js';
 import type { GraphPatch } from './merged-model.js';
 import { externalPath, type OnnxModel } from './onnx-model.js';

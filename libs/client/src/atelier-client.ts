@@ -1,4 +1,4 @@
-import { TERMINAL_STATUSES, type GenerationRequestInput, type GenerationView, type WebhookTarget } from '#libs/contracts/src/index.js';
+import { TERMINAL_STATUSES, type GenerationRequestInput, type GenerationView, type WebhookTarget } from '@atelier/contracts';
 import { batchPageSchema, type BatchPage } from './batch-schemas.js';
 import { listSchema, modelInfoSchema, schedulerInfoSchema, styleInfoSchema, type ListResponse, type ModelInfo, type SchedulerInfo, type StyleInfo } from './catalog-schemas.js';
 import { generationViewSchema } from './generation-schemas.js';

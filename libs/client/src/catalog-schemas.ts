@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelSummarySchema } from '#libs/contracts/src/index.js';
+import { modelSummarySchema } from '@atelier/contracts';
 
 export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({ object: z.literal('list'), data: z.array(item) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GenerationStatus, generationParametersSchema, type GenerationView } from '#libs/contracts/src/index.js';
+import { GenerationStatus, generationParametersSchema, type GenerationView } from '@atelier/contracts';
 
 export const generationStatusSchema = z.enum(Object.values(GenerationStatus) as [GenerationStatus, ...GenerationStatus[]]);
 

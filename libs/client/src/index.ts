@@ -8,4 +8,4 @@ export { modelInfoSchema, schedulerInfoSchema, styleInfoSchema, type ListRespons
 export { healthSchema, readinessSchema, webhookSecretSchema, type Health, type Readiness, type WebhookSecret } from './service-schemas.js';
 export { TRAINING_TERMINAL_STATUSES, trainingViewSchema, type TrainingRequestInput, type TrainingView } from './training-schemas.js';
 export { uploadTicketSchema, type UploadRequestInput, type UploadTicket } from './upload-schemas.js';
-export type { GenerationRequestInput, GenerationView, OutputView } from '#libs/contracts/src/index.js';
+export type { GenerationRequestInput, GenerationView, OutputView } from '@atelier/contracts';

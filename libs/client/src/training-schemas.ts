@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WebhookTarget } from '#libs/contracts/src/index.js';
+import type { WebhookTarget } from '@atelier/contracts';
 
 /**
  * POST /v1/trainings (planned; the server side is under way). The fields are the ones agreed

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { supportedDevices } from '#libs/contracts/src/index.js';
+import { supportedDevices } from '@atelier/contracts';
 import { ConfigError, parseEnvironment } from './env.schema.js';
 
 describe('environment schema', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { allowlistProblem } from '#libs/outbound/src/index.js';
+import { allowlistProblem } from '@atelier/outbound';
 import { redisTopologyProblems } from './redis-topology-rules.js';
-import { UnsupportedExecutionDeviceError, executionDeviceEntry, isExecutionDevice, type ExecutionDevice } from '#libs/contracts/src/index.js';
+import { UnsupportedExecutionDeviceError, executionDeviceEntry, isExecutionDevice, type ExecutionDevice } from '@atelier/contracts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { saveModel } from '#libs/onnx-graph/src/save-model.js';
+import { saveModel } from '@atelier/onnx-graph';
 import {
   modelIndexJson,
   schedulerConfigJson,

@@ -1,5 +1,5 @@
-import type { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import type { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
 import { demoLogSigmas } from './noise-schedule.js';
 
 export type DemoPredictionType = 'epsilon' | 'v_prediction';

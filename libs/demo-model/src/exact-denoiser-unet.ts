@@ -1,6 +1,6 @@
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
 import { appendExactDenoiser, type DemoPredictionType } from './denoiser-graph.js';
 import { UNET_IO } from './unet-graph.js';
 

@@ -93,3 +93,5 @@ export {
   type TrainableDemoModelInfo,
   type TrainableDemoModelOptions,
 } from './trainable/index.js';
+export { appendExactDenoiser } from './denoiser-graph.js';
+export { UNET_IO } from './unet-graph.js';

@@ -1,4 +1,4 @@
-import type { Ops } from '#libs/onnx-graph/src/ops.js';
+import type { Ops } from '@atelier/onnx-graph';
 import { SHAPE_MASKS, shapePoint, type MaskAlgebra } from './shape-geometry.js';
 import { DEMO_SHAPES } from './vocabulary.js';
 

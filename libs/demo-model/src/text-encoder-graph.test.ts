@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { float32Output, runModel } from '#libs/onnx-graph/src/testing/run-model.js';
+import { float32Output, runModel } from '@atelier/onnx-graph/testing';
 import { conditioningFromSummary, promptTokenFeatures, summarizeTokenFeatures } from './conditioning.js';
 import { SUMMARY_FEATURES, TOKEN_FEATURES, wordFeatures } from './features.js';
 import { buildTextEncoderGraph, tokenFeatureTable } from './text-encoder-graph.js';

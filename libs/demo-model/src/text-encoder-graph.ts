@@ -1,6 +1,6 @@
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
 import { SUMMARY_FEATURES, TOKEN_FEATURES, vocabularyWords, wordFeatures } from './features.js';
 import { DEMO_SHAPES } from './vocabulary.js';
 

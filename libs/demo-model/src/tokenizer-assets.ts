@@ -10,7 +10,7 @@ const PAD_BANG_ASSET_PATH = join('libs', 'demo-model', 'assets', 'tokenizer-pad-
 
 /**
  * A tokenizer folder of the repository, searched upwards from this module because it runs both
- * from libs/ (sources) and dist/libs/ (compiled), and tsc copies no assets.
+ * from libs/demo-model/src (sources) and libs/demo-model/dist (compiled), and tsc copies no assets.
  */
 function findTokenizerAssets(assetPath: string, start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {

@@ -1,5 +1,5 @@
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
 
 export const VAE_DOWNSCALE = 8;
 

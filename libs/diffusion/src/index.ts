@@ -25,3 +25,10 @@ export { syncRemoteModels, parseChecksums, type RemoteModelLog } from './models/
 export { DirectoryAdapterLibrary, type AdapterLibrary, type AdapterFile } from './adapters/adapter-library.js';
 export type { AppliedAdapters } from './pipeline/stable-diffusion.js';
 export { RemoteWeights } from './models/remote-weights.js';
+export { BatchedNoise } from './pipeline/batched-noise.js';
+export { DenoisingBuffers } from './pipeline/denoising-buffers.js';
+export { encodeChunks } from './pipeline/text-encoder.js';
+export { randomSeed } from './random/index.js';
+export { listSchedulers, parseSchedulerConfig, resolveScheduler, SCHEDULERS, UnknownSchedulerError } from './schedulers/index.js';
+export { ClipTokenizer, tokenizeWeightedPrompt } from './text/index.js';
+export { findRepoRoot } from './text/repo-root.js';

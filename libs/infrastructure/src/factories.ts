@@ -1,13 +1,13 @@
-import { VERSION, type AppConfig, type Environment } from '#libs/config/src/index.js';
-import { JobRuntime, queueDefinitions } from '#libs/jobs/src/index.js';
-import { GenerationLifecycle, TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { createFarmMetrics, type FarmMetrics } from '#libs/metrics/src/index.js';
-import { RedisKeys, bullmqPrefix, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
-import { AdapterRegistry } from '#libs/registry/src/index.js';
-import { createStorage } from '#libs/storage/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import { TenantLimitsStore } from '#libs/tenancy/src/index.js';
+import { VERSION, type AppConfig, type Environment } from '@atelier/config';
+import { JobRuntime, queueDefinitions } from '@atelier/jobs';
+import { GenerationLifecycle, TrainingLifecycle } from '@atelier/lifecycle';
+import { createFarmMetrics, type FarmMetrics } from '@atelier/metrics';
+import { RedisKeys, bullmqPrefix, createRedisConnection, type RedisClient } from '@atelier/queue';
+import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { AdapterRegistry } from '@atelier/registry';
+import { createStorage } from '@atelier/storage';
+import type { ObjectStorage } from '@atelier/storage';
+import { TenantLimitsStore } from '@atelier/tenancy';
 
 /**
  * The farm's infrastructure, made the same way in every process: the API's InfrastructureModule

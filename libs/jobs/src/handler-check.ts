@@ -1,4 +1,4 @@
-import type { JobName } from '#libs/contracts/src/index.js';
+import type { JobName } from '@atelier/contracts';
 
 /**
  * The process's handlers do not match the jobs it consumes: a job name without a handler

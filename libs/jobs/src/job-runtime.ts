@@ -1,6 +1,6 @@
 import { Queue, QueueEvents, UnrecoverableError, Worker, type BackoffStrategy, type Job } from 'bullmq';
-import type { JobName, QueueName } from '#libs/contracts/src/index.js';
-import type { RedisClient } from '#libs/queue/src/index.js';
+import type { JobName, QueueName } from '@atelier/contracts';
+import type { RedisClient } from '@atelier/queue';
 import { checkHandlers } from './handler-check.js';
 import type { QueueDefinition, QueueDefinitions } from './queue-definitions.js';
 import { stalledTooOften } from './stalled.js';

@@ -1,5 +1,5 @@
 import type { DefaultJobOptions, WorkerOptions } from 'bullmq';
-import { JobName, QueueName } from '#libs/contracts/src/index.js';
+import { JobName, QueueName } from '@atelier/contracts';
 
 /** Worker options the table decides; connection, prefix and autorun are the runtime's. */
 export type WorkerSettings = Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GenerationStatus, WebhookEvent } from '#libs/contracts/src/index.js';
-import { createFarmMetrics, type FarmMetrics } from '#libs/metrics/src/index.js';
-import type { GenerationRef, TransitionResult } from '#libs/records/src/index.js';
+import { GenerationStatus, WebhookEvent } from '@atelier/contracts';
+import { createFarmMetrics, type FarmMetrics } from '@atelier/metrics';
+import type { GenerationRef, TransitionResult } from '@atelier/records';
 import { GenerationLifecycle, type GenerationTransitions } from './generation-lifecycle.js';
 
 /**

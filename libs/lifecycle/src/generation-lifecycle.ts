@@ -6,9 +6,9 @@ import {
   type GenerationStatus,
   type GenerationTimings,
   type StoredOutput,
-} from '#libs/contracts/src/index.js';
-import type { FarmMetrics } from '#libs/metrics/src/index.js';
-import { refOf, type GenerationRef, type GenerationStore, type TransitionResult } from '#libs/records/src/index.js';
+} from '@atelier/contracts';
+import type { FarmMetrics } from '@atelier/metrics';
+import { refOf, type GenerationRef, type GenerationStore, type TransitionResult } from '@atelier/records';
 import { faultPoint } from './fault-point.js';
 
 /** The store's atomic transitions, all the owner needs (an in-memory fake in unit tests). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TrainingStatus, WebhookEvent } from '#libs/contracts/src/index.js';
+import { TrainingStatus, WebhookEvent } from '@atelier/contracts';
 import { TrainingLifecycle, type TrainingTransitions } from './training-lifecycle.js';
 
 /** training-store.ts's transition rules in memory: each applied move appends its event in the same step. */

@@ -1,5 +1,5 @@
-import { WebhookEvent } from '#libs/contracts/src/index.js';
-import type { TrainingStore } from '#libs/records/src/index.js';
+import { WebhookEvent } from '@atelier/contracts';
+import type { TrainingStore } from '@atelier/records';
 import { faultPoint } from './fault-point.js';
 
 /** The store's atomic transitions, all the owner needs (an in-memory fake in unit tests). */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './redis-server.js';
 
-const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repository root, from libs/local-services/dist (and from src/ alike). */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export type FarmRole = 'api' | 'worker';
 
@@ -24,7 +25,7 @@ export interface SpawnRoleOptions {
 
 /** Starts `apps/<role>` as its own Node process, exactly as `npm run start:<role>` would. */
 export function spawnRole(role: FarmRole, options: SpawnRoleOptions): RoleProcess {
-  const entry = path.join(DIST_ROOT, 'apps', role, 'src', 'main.js');
+  const entry = path.join(REPO_ROOT, 'apps', role, 'dist', 'main.js');
   const child = spawn(process.execPath, ['--enable-source-maps', entry], {
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 // Decoding tensor bytes to float32, the type merging and refitting arithmetic works in. Narrow
 // float types go through lookup tables built once: a checkpoint holds hundreds of millions of
 // half-precision values, and a table load beats re-deriving each one.
-import { float16BitsToFloat32 } from '#libs/onnx-graph/src/float16.js';
+import { float16BitsToFloat32 } from '@atelier/onnx-graph';
 import { HOST_IS_LITTLE_ENDIAN, viewOf } from './little-endian.js';
 import { dtypeByteSize, elementCount, type SafetensorsDtype } from './safetensors-dtype.js';
 import { SafetensorsError } from './safetensors-error.js';

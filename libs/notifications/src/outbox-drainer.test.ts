@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { GenerationStatus, QueueName, webhookJobSchema } from '#libs/contracts/src/index.js';
-import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { RedisKeys, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
-import { LocalStorage } from '#libs/storage/src/index.js';
+import { GenerationStatus, QueueName, webhookJobSchema } from '@atelier/contracts';
+import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
+import { RedisKeys, createRedisConnection, type RedisClient } from '@atelier/queue';
+import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { LocalStorage } from '@atelier/storage';
 import { OutboxDrainer } from './outbox-drainer.js';
 import { OutboxWebhooks } from './outbox-webhooks.js';
 import { parseOutboxEntry } from './outbox-entry.js';
-import { resolvedRequest } from '#libs/records/src/testing/resolved-request.js';
-import { JobRuntime, queueDefinitions } from '#libs/jobs/src/index.js';
-import { parseEnvironment } from '#libs/config/src/index.js';
+import { resolvedRequest } from '@atelier/records/testing';
+import { JobRuntime, queueDefinitions } from '@atelier/jobs';
+import { parseEnvironment } from '@atelier/config';
 
 const request = resolvedRequest({ webhook: { url: 'https://hooks.example.test/atelier' } });
 

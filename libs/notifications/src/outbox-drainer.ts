@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { RedisClient, RedisKeys } from '#libs/queue/src/index.js';
+import type { RedisClient, RedisKeys } from '@atelier/queue';
 import { parseOutboxEntry } from './outbox-entry.js';
 import type { OutboxWebhooks, WebhookJobToAdd } from './outbox-webhooks.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { webhookEventSchema } from '#libs/contracts/src/index.js';
+import { webhookEventSchema } from '@atelier/contracts';
 
 const snapshotSchema = z.record(z.string(), z.string());
 

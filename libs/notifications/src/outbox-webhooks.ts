@@ -6,9 +6,9 @@ import {
   WebhookEvent,
   type WebhookJob,
   type WebhookTarget,
-} from '#libs/contracts/src/index.js';
-import { batchFromFields, toBatchView, toGenerationView, toTrainingView, type BatchStore, type GenerationStore, type TrainingStore } from '#libs/records/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+} from '@atelier/contracts';
+import { batchFromFields, toBatchView, toGenerationView, toTrainingView, type BatchStore, type GenerationStore, type TrainingStore } from '@atelier/records';
+import type { ObjectStorage } from '@atelier/storage';
 import type { OutboxEntry } from './outbox-entry.js';
 
 export interface WebhookJobToAdd {

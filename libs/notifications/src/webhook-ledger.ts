@@ -1,7 +1,7 @@
-import type { RedisClient } from '#libs/queue/src/index.js';
+import type { RedisClient } from '@atelier/queue';
 import { z } from 'zod';
-import { webhookJobSchema, type WebhookJob } from '#libs/contracts/src/index.js';
-import type { RedisKeys } from '#libs/queue/src/index.js';
+import { webhookJobSchema, type WebhookJob } from '@atelier/contracts';
+import type { RedisKeys } from '@atelier/queue';
 
 export const deliveryAttemptSchema = z.object({
   message_id: z.string(),

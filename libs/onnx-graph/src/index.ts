@@ -22,3 +22,4 @@ export {
   type TensorLiteral,
   type TensorValues,
 } from './tensor-literal.js';
+export { tensorProto } from './tensor-proto.js';

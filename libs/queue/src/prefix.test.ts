@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { QueueKeys } from 'bullmq';
-import { QueueName } from '#libs/contracts/src/index.js';
+import { QueueName } from '@atelier/contracts';
 import { RedisKeys } from './keys.js';
 import { bullmqPrefix } from './prefix.js';
 import { generationQueueName } from './queues.js';

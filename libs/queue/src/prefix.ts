@@ -1,4 +1,4 @@
-import type { RedisMode } from '#libs/config/src/index.js';
+import type { RedisMode } from '@atelier/config';
 
 /**
  * The prefix of every key Atelier writes: BullMQ's (`<prefix>:<queue>:...`) and its own

@@ -1,4 +1,4 @@
-import { QueueName } from '#libs/contracts/src/index.js';
+import { QueueName } from '@atelier/contracts';
 
 export const DEFAULT_WORKER_CLASS = 'default';
 

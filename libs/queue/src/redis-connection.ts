@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisSettings, RedisTls } from '#libs/config/src/index.js';
+import type { RedisSettings, RedisTls } from '@atelier/config';
 
 /** What every Atelier component talks to: one Redis (direct or found through Sentinel) or a Cluster. */
 export type RedisClient = Redis | Cluster;

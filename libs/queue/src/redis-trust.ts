@@ -1,4 +1,4 @@
-import { ConfigError, type RedisSettings } from '#libs/config/src/index.js';
+import { ConfigError, type RedisSettings } from '@atelier/config';
 import type { RedisClient } from './redis-connection.js';
 
 /** Node's codes for a server certificate that failed verification (a retry never fixes these). */

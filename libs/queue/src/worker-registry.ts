@@ -1,6 +1,6 @@
 import type { RedisClient } from './redis-connection.js';
 import { z } from 'zod';
-import { modelSummarySchema, type ModelSummary } from '#libs/contracts/src/index.js';
+import { modelSummarySchema, type ModelSummary } from '@atelier/contracts';
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';

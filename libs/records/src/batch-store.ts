@@ -1,6 +1,6 @@
-import type { RedisClient } from '#libs/queue/src/index.js';
-import { ALL_STATUSES, GenerationStatus, webhookTargetSchema, type WebhookTarget } from '#libs/contracts/src/index.js';
-import type { RedisKeys } from '#libs/queue/src/index.js';
+import type { RedisClient } from '@atelier/queue';
+import { ALL_STATUSES, GenerationStatus, webhookTargetSchema, type WebhookTarget } from '@atelier/contracts';
+import type { RedisKeys } from '@atelier/queue';
 
 export interface BatchRecord {
   readonly id: string;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GenerationStatus } from '#libs/contracts/src/index.js';
-import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { RedisKeys, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
+import { GenerationStatus } from '@atelier/contracts';
+import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
+import { RedisKeys, createRedisConnection, type RedisClient } from '@atelier/queue';
 import { BatchStore } from './batch-store.js';
 import { GenerationStore } from './generation-store.js';
 import { resolvedRequest } from './testing/resolved-request.js';

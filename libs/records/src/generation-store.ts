@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '#libs/queue/src/index.js';
+import type { RedisClient } from '@atelier/queue';
 import {
   GenerationStatus,
   WebhookEvent,
@@ -10,8 +10,8 @@ import {
   type GenerationTimings,
   type ResolvedGeneration,
   type StoredOutput,
-} from '#libs/contracts/src/index.js';
-import type { RedisKeys } from '#libs/queue/src/index.js';
+} from '@atelier/contracts';
+import type { RedisKeys } from '@atelier/queue';
 import { TRANSITION_SCRIPT } from './transition.lua.js';
 
 export interface TransitionResult {

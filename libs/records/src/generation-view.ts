@@ -1,5 +1,5 @@
-import { generationParameters, type GenerationRecord, type GenerationView, type OutputView } from '#libs/contracts/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { generationParameters, type GenerationRecord, type GenerationView, type OutputView } from '@atelier/contracts';
+import type { ObjectStorage } from '@atelier/storage';
 
 /**
  * The public shape of a generation (GET endpoint and webhook bodies). Output URLs are presigned

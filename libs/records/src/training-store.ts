@@ -1,6 +1,6 @@
-import type { RedisClient } from '#libs/queue/src/index.js';
-import { TrainingStatus, WebhookEvent, trainingRequestSchema, type TrainingCheckpointRef, type TrainingRecord, type TrainingRequest } from '#libs/contracts/src/index.js';
-import type { RedisKeys } from '#libs/queue/src/index.js';
+import type { RedisClient } from '@atelier/queue';
+import { TrainingStatus, WebhookEvent, trainingRequestSchema, type TrainingCheckpointRef, type TrainingRecord, type TrainingRequest } from '@atelier/contracts';
+import type { RedisKeys } from '@atelier/queue';
 import { newEventId } from './generation-store.js';
 import { OUTBOX_APPEND_LUA } from './outbox.lua.js';
 

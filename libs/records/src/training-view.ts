@@ -1,5 +1,5 @@
-import type { TrainingRecord } from '#libs/contracts/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { TrainingRecord } from '@atelier/contracts';
+import type { ObjectStorage } from '@atelier/storage';
 
 /** GET /v1/trainings/{id} and training webhook bodies: files as fresh presigned URLs. */
 export async function toTrainingView(record: TrainingRecord, storage: ObjectStorage, presignSeconds: number) {

@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { float32Tensor, serializeSafetensors } from '#libs/model-formats/src/index.js';
-import { LocalStorage } from '#libs/storage/src/index.js';
+import { float32Tensor, serializeSafetensors } from '@atelier/model-formats';
+import { LocalStorage } from '@atelier/storage';
 import { AdapterImportError, AdapterRegistry } from './adapter-registry.js';
 import { adapterCacheRoot, syncAdapters } from './adapter-sync.js';
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
-import { convertCheckpointToSafetensors, inspectSafetensorsHeader, looksLikeSafetensorsStart, parseSafetensors } from '#libs/model-formats/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { convertCheckpointToSafetensors, inspectSafetensorsHeader, looksLikeSafetensorsStart, parseSafetensors } from '@atelier/model-formats';
+import type { ObjectStorage } from '@atelier/storage';
 import { adapterKeys, adapterManifestSchema, adapterPrefix, type AdapterKind, type AdapterManifest, type AdapterOwner } from './adapter-manifest.js';
 
 export class AdapterImportError extends Error {

@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { ObjectStorage } from '@atelier/storage';
 import type { AdapterManifest, AdapterOwner } from './adapter-manifest.js';
 import { adapterKeys } from './adapter-manifest.js';
 import type { AdapterRegistry } from './adapter-registry.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { ObjectStorage } from '@atelier/storage';
 import { AdapterImportError } from './adapter-registry.js';
 
 const REQUIRED = ['unet/model.onnx', 'vae_decoder/model.onnx', 'scheduler/scheduler_config.json'];

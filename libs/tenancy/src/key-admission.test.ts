@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
+import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
+import { createRedisConnection, type RedisClient } from '@atelier/queue';
 import { ApiKeyStore } from './api-key-store.js';
 import { KeyAdmission } from './key-admission.js';
 import { TenantLimitsStore } from './limits-store.js';

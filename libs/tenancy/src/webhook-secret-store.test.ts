@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startPrivateRedis, type PrivateRedis } from '#libs/local-services/src/index.js';
-import { createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
-import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
+import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
+import { createRedisConnection, type RedisClient } from '@atelier/queue';
+import { generateWebhookSecret } from '@atelier/webhooks';
 import { WebhookSecretStore } from './webhook-secret-store.js';
 
 describe('webhook secrets per tenant (real redis-server)', () => {

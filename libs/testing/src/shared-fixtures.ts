@@ -1,10 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The checkout's root: the package.json that declares the workspaces, not a package's own. */
+function isWorkspaceRoot(dir: string): boolean {
+  const manifest = path.join(dir, 'package.json');
+  return existsSync(manifest) && 'workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object);
+}
+
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
+  while (!isWorkspaceRoot(dir)) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('package.json not found above the test file');
     dir = parent;

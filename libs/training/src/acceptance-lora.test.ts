@@ -6,7 +6,7 @@
  * The dataset goes through loadDataset (a ZIP of PNGs and captions), training uses prior
  * preservation with the class prompt "a photo of" (the trainable model is linear in the prompt
  * embedding, a mean over the words, so without it "a photo of" would get most of the concept
- * too), and the LoRA reaches the pipeline merged into a copy of the model folder by #libs/adapters.
+ * too), and the LoRA reaches the pipeline merged into a copy of the model folder by @atelier/adapters.
  * Pictures are compared by mean squared error to the training images' mean: the untrained model
  * draws neutral grey there (MSE 0.25 against a saturated checkerboard).
  */
@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { ModelGraph, OnnxModel, planLoraMerge, writeModel } from '#libs/adapters/src/index.js';
-import { buildTrainableDemoModel, renderDemoTarget, type TrainableDemoModelInfo } from '#libs/demo-model/src/index.js';
-import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '#libs/diffusion/src/index.js';
-import { parseSafetensors } from '#libs/model-formats/src/index.js';
-import { writeZip } from '#libs/model-formats/src/zip/testing/zip-writer.js';
+import { ModelGraph, OnnxModel, planLoraMerge, writeModel } from '@atelier/adapters';
+import { buildTrainableDemoModel, renderDemoTarget, type TrainableDemoModelInfo } from '@atelier/demo-model';
+import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '@atelier/diffusion';
+import { parseSafetensors } from '@atelier/model-formats';
+import { writeZip } from '@atelier/model-formats/testing';
 import { BuiltInLoraEngine } from './builtin/builtin-lora-engine.js';
 import { loadDataset } from './dataset/load-dataset.js';
 import type { TrainingExample } from './dataset/training-example.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { OutboundAllowlist, type OutboundPolicy, type Resolver } from '#libs/outbound/src/index.js';
+import { OutboundAllowlist, type OutboundPolicy, type Resolver } from '@atelier/outbound';
 import { deliverWebhook, DEFAULT_MAX_RESPONSE_BODY_BYTES } from './deliver-webhook.js';
 import { startHttpServer, type RunningHttpServer } from './testing/http-test-server.js';
 import { startWebhookReceiver } from './testing/webhook-receiver.js';

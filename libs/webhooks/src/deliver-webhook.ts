@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { guardedFetch, OutboundError, type GuardedResponse, type OutboundPolicy, type Resolver } from '#libs/outbound/src/index.js';
+import { guardedFetch, OutboundError, type GuardedResponse, type OutboundPolicy, type Resolver } from '@atelier/outbound';
 import type { DeliveryError, DeliveryResult } from './delivery-result.js';
 import { parseRetryAfter } from './retry-after.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkOutboundUrl, OutboundAllowlist, OutboundError } from '#libs/outbound/src/index.js';
+import { checkOutboundUrl, OutboundAllowlist, OutboundError } from '@atelier/outbound';
 import { webhookPolicy } from './ssrf-guard.js';
 
 /** A webhook URL under the webhook policy (https unless allowlisted). */

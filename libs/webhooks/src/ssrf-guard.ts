@@ -1,4 +1,4 @@
-import type { OutboundAllowlist, OutboundPolicy } from '#libs/outbound/src/index.js';
+import type { OutboundAllowlist, OutboundPolicy } from '@atelier/outbound';
 
 /**
  * Webhook targets follow the farm's outbound rules (libs/outbound) with one addition: https only,

@@ -1,4 +1,4 @@
-import { createFarmMetrics } from '#libs/metrics/src/index.js';
+import { createFarmMetrics } from '@atelier/metrics';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 

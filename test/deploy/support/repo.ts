@@ -3,9 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseYaml, parseYamlDocuments } from './yaml.js';
 
+function isWorkspaceRoot(dir: string): boolean {
+  const manifest = path.join(dir, 'package.json');
+  return existsSync(manifest) && 'workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object);
+}
+
 function findRepoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
+  while (!isWorkspaceRoot(dir)) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('package.json not found above the test file');
     dir = parent;
@@ -13,7 +18,7 @@ function findRepoRoot(): string {
   return dir;
 }
 
-/** The repository root (the tests run from dist/test/deploy, which holds no package.json). */
+/** The repository root: the package.json that declares the workspaces (the tests run from dist/test/deploy). */
 export const repoRoot = findRepoRoot();
 
 export function repoPath(...parts: string[]): string {

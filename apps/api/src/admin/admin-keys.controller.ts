@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { ApiKeyStore, Scope, TenantLimitsStore, scopeSchema, tenantLimitsPatchSchema, type ApiKeyView, type TenantLimits } from '#libs/tenancy/src/index.js';
+import { ApiKeyStore, Scope, TenantLimitsStore, scopeSchema, tenantLimitsPatchSchema, type ApiKeyView, type TenantLimits } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
 import { parseBody } from '../common/zod-body.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { Scope } from '#libs/tenancy/src/index.js';
+import { Scope } from '@atelier/tenancy';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
 import { KeyAuthenticator } from './key-authenticator.js';
 import { DELEGATED_AUTH, PUBLIC_ROUTE, REQUIRED_SCOPE } from './require-scope.decorator.js';

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import type { Principal } from '@atelier/tenancy';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 

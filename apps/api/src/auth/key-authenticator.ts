@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { ALL_SCOPES, KeyAdmission, LOCAL_TENANT, Scope, TenantLimitsStore, presentedKeys, type Principal, type RateDecision, type TenantLimits } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { ALL_SCOPES, KeyAdmission, LOCAL_TENANT, Scope, TenantLimitsStore, presentedKeys, type Principal, type RateDecision, type TenantLimits } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
 import type { AuthenticatedRequest } from './current-principal.decorator.js';
 

@@ -1,5 +1,5 @@
 import { SetMetadata, UseGuards, applyDecorators, type CanActivate, type Type } from '@nestjs/common';
-import type { Scope } from '#libs/tenancy/src/index.js';
+import type { Scope } from '@atelier/tenancy';
 
 export const REQUIRED_SCOPE = 'atelier:required-scope';
 export const PUBLIC_ROUTE = 'atelier:public-route';

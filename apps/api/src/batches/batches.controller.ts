@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { z } from 'zod';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import type { Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { parseBody } from '../common/zod-body.js';
 import { BatchesService, type BatchPage } from './batches.service.js';

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { batchRequestSchema } from '#libs/contracts/src/index.js';
-import { BatchStore, GenerationStore, toBatchView, type BatchView } from '#libs/records/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { batchRequestSchema } from '@atelier/contracts';
+import { BatchStore, GenerationStore, toBatchView, type BatchView } from '@atelier/records';
+import type { Principal } from '@atelier/tenancy';
 import { requestLimits } from '../common/request-limits.js';
 import { requireAccess } from '../common/require-access.js';
 import { parseBody } from '../common/zod-body.js';

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { listSchedulers } from '#libs/diffusion/src/schedulers/index.js';
-import { listStyles } from '#libs/contracts/src/index.js';
+import { listSchedulers } from '@atelier/diffusion';
+import { listStyles } from '@atelier/contracts';
 
 @Controller('v1')
 export class CatalogController {

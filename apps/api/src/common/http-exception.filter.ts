@@ -1,6 +1,6 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { isRedisUnavailable, type RedisClient } from '#libs/queue/src/index.js';
+import { isRedisUnavailable, type RedisClient } from '@atelier/queue';
 import { ApiError } from './api-error.js';
 
 /** Gives Nest's own errors (404 route, malformed JSON, body too large) the API's error shape. */

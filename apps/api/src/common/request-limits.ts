@@ -1,5 +1,5 @@
-import type { AppConfig } from '#libs/config/src/index.js';
-import type { RequestLimits } from '#libs/contracts/src/index.js';
+import type { AppConfig } from '@atelier/config';
+import type { RequestLimits } from '@atelier/contracts';
 
 /** The request limits every generation-shaped body is validated against, from the environment. */
 export function requestLimits(config: AppConfig): RequestLimits {

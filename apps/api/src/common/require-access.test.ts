@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpException } from '@nestjs/common';
-import { Scope, type Principal } from '#libs/tenancy/src/index.js';
+import { Scope, type Principal } from '@atelier/tenancy';
 import { requireAccess } from './require-access.js';
 
 const alpha: Principal = { keyId: 'k1', tenant: 'alpha', scopes: [Scope.Generate] };

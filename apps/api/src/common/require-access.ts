@@ -1,4 +1,4 @@
-import { Scope, type Principal } from '#libs/tenancy/src/index.js';
+import { Scope, type Principal } from '@atelier/tenancy';
 import { ApiError } from './api-error.js';
 
 /** What a client can name by id; the word appears in the 404 message. */

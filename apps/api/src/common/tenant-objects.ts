@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
-import { assertValidObjectKey } from '#libs/storage/src/index.js';
-import { Scope, type Principal } from '#libs/tenancy/src/index.js';
+import { assertValidObjectKey } from '@atelier/storage';
+import { Scope, type Principal } from '@atelier/tenancy';
 import { ApiError, type FieldProblem } from './api-error.js';
 
 /** Where a tenant's own objects live; presigned uploads are written here. */

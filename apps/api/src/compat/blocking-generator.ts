@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { GenerationStatus, generationRequestSchema, type GenerationRecord, type GenerationRequestInput } from '#libs/contracts/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { GenerationStatus, generationRequestSchema, type GenerationRecord, type GenerationRequestInput } from '@atelier/contracts';
+import type { Principal } from '@atelier/tenancy';
 import { parseBody } from '../common/zod-body.js';
 import { GenerationWaiter } from '../events/generation-waiter.js';
 import { SubmitGenerations } from '../generations/submit-generations.js';

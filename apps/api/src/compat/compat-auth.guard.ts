@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Response } from 'express';
-import { Scope } from '#libs/tenancy/src/index.js';
+import { Scope } from '@atelier/tenancy';
 import type { AuthenticatedRequest } from '../auth/current-principal.decorator.js';
 import { KeyAuthenticator } from '../auth/key-authenticator.js';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RequestLimits } from '#libs/contracts/src/index.js';
+import type { RequestLimits } from '@atelier/contracts';
 import { IGNORED_FIELDS, REFUSAL_RULES } from './a1111/a1111-fields.js';
 import { img2imgRequestSchema, txt2imgRequestSchema } from './a1111/a1111-request.schema.js';
 import { openAiImagesRequestSchema } from './openai/images-request.schema.js';

@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { isRedisUnavailable, type RedisClient } from '#libs/queue/src/index.js';
+import { isRedisUnavailable, type RedisClient } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 
 /** An error reduced to what every wire format needs, so each compatibility API only formats it. */

@@ -1,5 +1,5 @@
-import type { GenerationRecord } from '#libs/contracts/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { GenerationRecord } from '@atelier/contracts';
+import type { ObjectStorage } from '@atelier/storage';
 
 /** The bytes of a generation's images, in output order (read from storage, not through URLs). */
 export async function outputBytes(record: GenerationRecord, storage: ObjectStorage): Promise<Buffer[]> {

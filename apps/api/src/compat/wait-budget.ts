@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { AppConfig } from '#libs/config/src/index.js';
+import type { AppConfig } from '@atelier/config';
 import type { BlockingWait } from './blocking-generator.js';
 
 /** A job is terminal by JOB_DEADLINE_MS after submission; the grace covers the final write. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findRepoRoot } from '#libs/diffusion/src/text/repo-root.js';
+import { findRepoRoot } from '@atelier/diffusion';
 
 /** The console's files, by the name the page asks for; nothing else under the folder is served. */
 export const CONSOLE_FILES = {

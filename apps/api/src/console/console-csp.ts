@@ -1,4 +1,4 @@
-import type { AppConfig } from '#libs/config/src/index.js';
+import type { AppConfig } from '@atelier/config';
 
 /** Where output images are served from: the API itself (local driver) or the S3 endpoint clients see. */
 function imageOrigins(config: AppConfig): string[] {

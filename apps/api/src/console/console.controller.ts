@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
 import { PublicRoute } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { CONSOLE_FILES, consoleFile, type ConsoleFile } from './console-assets.js';

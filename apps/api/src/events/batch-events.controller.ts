@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import type { Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { EventStreams } from './event-streams.service.js';
 

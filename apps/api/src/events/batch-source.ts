@@ -1,4 +1,4 @@
-import { toBatchView, type BatchRecord, type BatchStore } from '#libs/records/src/index.js';
+import { toBatchView, type BatchRecord, type BatchStore } from '@atelier/records';
 import type { SseEvent, StreamSource } from './stream-source.js';
 
 /** A batch's life as events: `counts` whenever the per-state counts change, then `completed`. */

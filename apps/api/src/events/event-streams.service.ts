@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import type { ObjectStorage } from '@atelier/storage';
+import type { Principal } from '@atelier/tenancy';
 import { requireAccess } from '../common/require-access.js';
 import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { BatchSource } from './batch-source.js';

@@ -1,6 +1,6 @@
-import { GenerationStatus, TERMINAL_STATUSES, type GenerationRecord } from '#libs/contracts/src/index.js';
-import { toGenerationView, type GenerationStore } from '#libs/records/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { GenerationStatus, TERMINAL_STATUSES, type GenerationRecord } from '@atelier/contracts';
+import { toGenerationView, type GenerationStore } from '@atelier/records';
+import type { ObjectStorage } from '@atelier/storage';
 import type { QueuePositions } from './queue-position.js';
 import type { SseEvent, StreamSource } from './stream-source.js';
 

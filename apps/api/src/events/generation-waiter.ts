@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TERMINAL_STATUSES, type GenerationRecord } from '#libs/contracts/src/index.js';
-import { GenerationStore } from '#libs/records/src/index.js';
+import { TERMINAL_STATUSES, type GenerationRecord } from '@atelier/contracts';
+import { GenerationStore } from '@atelier/records';
 import { RECORD_POLL_INTERVAL_MS } from './record-stream.js';
 
 /**

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueueKeys } from 'bullmq';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import type { RedisClient } from '#libs/queue/src/index.js';
-import { bullmqPrefix } from '#libs/queue/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import type { RedisClient } from '@atelier/queue';
+import { bullmqPrefix } from '@atelier/queue';
 import { REDIS } from '../infrastructure/tokens.js';
 
 /**

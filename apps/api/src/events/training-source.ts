@@ -1,6 +1,6 @@
-import { QueueName, TrainingStatus, type TrainingRecord } from '#libs/contracts/src/index.js';
-import { TrainingStore, toTrainingView } from '#libs/records/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { QueueName, TrainingStatus, type TrainingRecord } from '@atelier/contracts';
+import { TrainingStore, toTrainingView } from '@atelier/records';
+import type { ObjectStorage } from '@atelier/storage';
 import type { QueuePositions } from './queue-position.js';
 import type { SseEvent, StreamSource } from './stream-source.js';
 

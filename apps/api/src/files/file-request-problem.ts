@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { DEFAULT_CONTENT_TYPE, assertValidContentType, assertValidObjectKey } from '#libs/storage/src/index.js';
+import { DEFAULT_CONTENT_TYPE, assertValidContentType, assertValidObjectKey } from '@atelier/storage';
 
 export interface FileRequestProblem {
   readonly status: number;

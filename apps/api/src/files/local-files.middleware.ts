@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { StorageSettings } from '#libs/config/src/index.js';
-import { ObjectNotFoundError, type LocalStorage } from '#libs/storage/src/index.js';
-import { verifyLocalSignature } from '#libs/storage/src/index.js';
+import type { StorageSettings } from '@atelier/config';
+import { ObjectNotFoundError, type LocalStorage } from '@atelier/storage';
+import { verifyLocalSignature } from '@atelier/storage';
 import { readFileRequest } from './file-request-problem.js';
 import { streamUploadToStorage, UploadTooLargeError } from './stream-upload.js';
 

@@ -1,6 +1,6 @@
 import { pipeline, Transform } from 'node:stream';
 import type { Request } from 'express';
-import type { LocalStorage } from '#libs/storage/src/index.js';
+import type { LocalStorage } from '@atelier/storage';
 
 /** Raised (into the stream) when a presigned PUT sends more than its limit. */
 export class UploadTooLargeError extends Error {

@@ -1,8 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { GenerationStatus, type GenerationRecord } from '#libs/contracts/src/index.js';
-import { GenerationLifecycle } from '#libs/lifecycle/src/index.js';
-import { CancelChannel } from '#libs/queue/src/index.js';
-import { GenerationStore, refOf } from '#libs/records/src/index.js';
+import { GenerationStatus, type GenerationRecord } from '@atelier/contracts';
+import { GenerationLifecycle } from '@atelier/lifecycle';
+import { CancelChannel } from '@atelier/queue';
+import { GenerationStore, refOf } from '@atelier/records';
 import { ApiError } from '../common/api-error.js';
 import { QueueRouter } from '../routing/queue-router.js';
 

@@ -1,4 +1,4 @@
-import { JobPriority } from '#libs/contracts/src/index.js';
+import { JobPriority } from '@atelier/contracts';
 
 /** BullMQ's largest priority. */
 const MAX_PRIORITY = 2 ** 21 - 1;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { JobName, type GenerationJob, type GenerationRecord, type WebhookTarget } from '#libs/contracts/src/index.js';
-import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
-import type { RedisClient } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore, type NewGeneration } from '#libs/records/src/index.js';
-import { TenantLimitsStore, type Principal } from '#libs/tenancy/src/index.js';
+import { JobName, type GenerationJob, type GenerationRecord, type WebhookTarget } from '@atelier/contracts';
+import { FARM_METRICS, type FarmMetrics } from '@atelier/metrics';
+import type { RedisClient } from '@atelier/queue';
+import { BatchStore, GenerationStore, type NewGeneration } from '@atelier/records';
+import { TenantLimitsStore, type Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
 import { REDIS } from '../infrastructure/tokens.js';
 import { QueueRouter } from '../routing/queue-router.js';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { z } from 'zod';
 import type { Response } from 'express';
-import type { GenerationView } from '#libs/contracts/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import type { GenerationView } from '@atelier/contracts';
+import type { Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { parseBody } from '../common/zod-body.js';
 import { GenerationsService, type GenerationDetail } from './generations.service.js';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { generationRequestSchema, type GenerationRecord, type GenerationView } from '#libs/contracts/src/index.js';
-import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
-import { GenerationStore, toGenerationView } from '#libs/records/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { generationRequestSchema, type GenerationRecord, type GenerationView } from '@atelier/contracts';
+import { WebhookLedger, type DeliveryAttempt } from '@atelier/notifications';
+import { GenerationStore, toGenerationView } from '@atelier/records';
+import type { ObjectStorage } from '@atelier/storage';
+import type { Principal } from '@atelier/tenancy';
 import { requestLimits } from '../common/request-limits.js';
 import { requireAccess } from '../common/require-access.js';
 import { parseBody } from '../common/zod-body.js';

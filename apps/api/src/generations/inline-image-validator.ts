@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import sharp from 'sharp';
-import { APP_CONFIG, sourceImageLimits, type AppConfig, type SourceImageLimits } from '#libs/config/src/index.js';
-import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
-import { checkOutboundUrl, farmPolicies, OutboundError, type OutboundPolicy } from '#libs/outbound/src/index.js';
+import { APP_CONFIG, sourceImageLimits, type AppConfig, type SourceImageLimits } from '@atelier/config';
+import type { ResolvedGeneration } from '@atelier/contracts';
+import { checkOutboundUrl, farmPolicies, OutboundError, type OutboundPolicy } from '@atelier/outbound';
 import { ApiError } from '../common/api-error.js';
 
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);

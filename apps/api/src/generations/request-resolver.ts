@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import type { BatchRequest, GenerationRequest, WebhookTarget } from '#libs/contracts/src/index.js';
-import { randomSeed } from '#libs/diffusion/src/random/index.js';
-import type { ModelSummary } from '#libs/queue/src/index.js';
-import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type OutboundPolicy } from '#libs/outbound/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import type { BatchRequest, GenerationRequest, WebhookTarget } from '@atelier/contracts';
+import { randomSeed } from '@atelier/diffusion';
+import type { ModelSummary } from '@atelier/queue';
+import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type OutboundPolicy } from '@atelier/outbound';
+import type { Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { InlineImageValidator } from './inline-image-validator.js';

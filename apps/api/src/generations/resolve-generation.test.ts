@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpException } from '@nestjs/common';
-import { generationRequestSchema, type GenerationRequestInput } from '#libs/contracts/src/index.js';
-import type { ModelSummary } from '#libs/queue/src/index.js';
+import { generationRequestSchema, type GenerationRequestInput } from '@atelier/contracts';
+import type { ModelSummary } from '@atelier/queue';
 import { lorasForTenant, resolveGeneration, type ResolutionContext } from './resolve-generation.js';
 
 const SD15: ModelSummary = { id: 'demo-sd15', family: 'sd15', prediction_type: 'epsilon', default_width: 512, default_height: 512, default_scheduler: 'Euler', size_multiple: 8, refiner: null, inpainting: false, description: '' };

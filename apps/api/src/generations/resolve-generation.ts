@@ -1,6 +1,6 @@
-import { extractLoraTags, LoraTagError, resolvePromptText, RESOLVED_GENERATION_VERSION, UnknownStyleError, applyStyle, type GenerationRequest, type ResolvedGeneration } from '#libs/contracts/src/index.js';
-import { resolveScheduler, UnknownSchedulerError } from '#libs/diffusion/src/schedulers/index.js';
-import type { ModelSummary } from '#libs/queue/src/index.js';
+import { extractLoraTags, LoraTagError, resolvePromptText, RESOLVED_GENERATION_VERSION, UnknownStyleError, applyStyle, type GenerationRequest, type ResolvedGeneration } from '@atelier/contracts';
+import { resolveScheduler, UnknownSchedulerError } from '@atelier/diffusion';
+import type { ModelSummary } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 
 export interface ResolvedSubmission {

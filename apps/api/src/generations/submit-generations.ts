@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { BatchRequest, GenerationRecord, GenerationRequest } from '#libs/contracts/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import type { BatchRequest, GenerationRecord, GenerationRequest } from '@atelier/contracts';
+import type { Principal } from '@atelier/tenancy';
 import { GenerationSubmitter } from './generation-submitter.js';
 import { RequestResolver } from './request-resolver.js';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { RedisClient } from '#libs/queue/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { RedisClient } from '@atelier/queue';
+import type { ObjectStorage } from '@atelier/storage';
 import { OBJECT_STORAGE, REDIS } from '../infrastructure/tokens.js';
 import { PublicRoute } from '../auth/require-scope.decorator.js';
 

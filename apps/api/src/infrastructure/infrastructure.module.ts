@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { QueueName } from '#libs/contracts/src/index.js';
+import { QueueName } from '@atelier/contracts';
 import {
   createAdapterRegistry,
   createJobRuntime,
@@ -9,17 +9,17 @@ import {
   createObjectStorage,
   createRecords,
   createTenantLimits,
-} from '#libs/infrastructure/src/index.js';
-import { JobRuntime } from '#libs/jobs/src/index.js';
-import { GenerationLifecycle, TrainingLifecycle } from '#libs/lifecycle/src/index.js';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { FARM_METRICS } from '#libs/metrics/src/index.js';
-import { WebhookLedger } from '#libs/notifications/src/index.js';
-import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, type RedisClient } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
-import { AdapterRegistry } from '#libs/registry/src/index.js';
-import { ApiKeyStore, KeyAdmission, TenantLimitsStore } from '#libs/tenancy/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+} from '@atelier/infrastructure';
+import { JobRuntime } from '@atelier/jobs';
+import { GenerationLifecycle, TrainingLifecycle } from '@atelier/lifecycle';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { FARM_METRICS } from '@atelier/metrics';
+import { WebhookLedger } from '@atelier/notifications';
+import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, type RedisClient } from '@atelier/queue';
+import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { AdapterRegistry } from '@atelier/registry';
+import { ApiKeyStore, KeyAdmission, TenantLimitsStore } from '@atelier/tenancy';
+import type { ObjectStorage } from '@atelier/storage';
 import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 
 /** External systems behind small injectable adapters, created once per process. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { Scope, bearerToken, secretsEqual } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { Scope, bearerToken, secretsEqual } from '@atelier/tenancy';
 import type { AuthenticatedRequest } from '../auth/current-principal.decorator.js';
 import { KeyAuthenticator } from '../auth/key-authenticator.js';
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
+import { FARM_METRICS, type FarmMetrics } from '@atelier/metrics';
 import { WEBHOOK_QUEUE } from '../infrastructure/tokens.js';
 import { QueueRouter } from '../routing/queue-router.js';
 import { AuthenticatedBy } from '../auth/require-scope.decorator.js';

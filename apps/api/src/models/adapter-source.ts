@@ -1,4 +1,4 @@
-import { checkOutboundUrl, guardedFetch, OutboundError, type OutboundPolicy } from '#libs/outbound/src/index.js';
+import { checkOutboundUrl, guardedFetch, OutboundError, type OutboundPolicy } from '@atelier/outbound';
 import { ApiError } from '../common/api-error.js';
 
 /**

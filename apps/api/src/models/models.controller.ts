@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AdapterManifest, PipelineManifest, VaeManifest } from '#libs/registry/src/index.js';
-import { Scope, type Principal } from '#libs/tenancy/src/index.js';
+import type { AdapterManifest, PipelineManifest, VaeManifest } from '@atelier/registry';
+import { Scope, type Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ModelsService, type CatalogEntry } from './models.service.js';

@@ -1,12 +1,12 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { WorkerRegistry } from '#libs/queue/src/index.js';
-import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, importVae, type AdapterKind, type AdapterManifest, type PipelineManifest, type VaeManifest } from '#libs/registry/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import { Scope, type Principal } from '#libs/tenancy/src/index.js';
-import { farmPolicies, type OutboundPolicy } from '#libs/outbound/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { WorkerRegistry } from '@atelier/queue';
+import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, importVae, type AdapterKind, type AdapterManifest, type PipelineManifest, type VaeManifest } from '@atelier/registry';
+import type { ObjectStorage } from '@atelier/storage';
+import { Scope, type Principal } from '@atelier/tenancy';
+import { farmPolicies, type OutboundPolicy } from '@atelier/outbound';
 import { ApiError } from '../common/api-error.js';
 import { requireAccess } from '../common/require-access.js';
 import { parseBody } from '../common/zod-body.js';

@@ -1,4 +1,4 @@
-import { classMeets, type ModelSummary } from '#libs/queue/src/index.js';
+import { classMeets, type ModelSummary } from '@atelier/queue';
 import type { CatalogSnapshot } from '../routing/farm-catalog.js';
 
 export type ServedPipeline = ModelSummary & { kind: 'pipeline'; live_workers: number };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, batchRequestSchema, generationRequestSchema, type RequestLimits } from '#libs/contracts/src/index.js';
+import { DEFAULT_LIMITS, batchRequestSchema, generationRequestSchema, type RequestLimits } from '@atelier/contracts';
 import { compatOpenApi } from '../compat/compat-openapi.js';
 import { consoleOpenApi } from '../console/console-openapi.js';
 import { eventsOpenApi } from '../events/events-openapi.js';

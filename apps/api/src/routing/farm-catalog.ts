@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { WorkerRegistry, type ModelSummary, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { WorkerRegistry, type ModelSummary, type WorkerClassRecord, type WorkerState } from '@atelier/queue';
+import type { ObjectStorage } from '@atelier/storage';
 import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { ImportedPipelines } from './imported-pipelines.js';
 

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { ModelCatalog } from '#libs/diffusion/src/models/model-catalog.js';
-import { syncRemoteModels } from '#libs/diffusion/src/models/remote-models.js';
-import { modelSummarySchema, type ModelSummary } from '#libs/queue/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { ModelCatalog } from '@atelier/diffusion';
+import { syncRemoteModels } from '@atelier/diffusion';
+import { modelSummarySchema, type ModelSummary } from '@atelier/queue';
+import type { ObjectStorage } from '@atelier/storage';
 
 const REFRESH_MS = 10_000;
 

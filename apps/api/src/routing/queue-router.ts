@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
-import { QueueName } from '#libs/contracts/src/index.js';
-import { JobRuntime } from '#libs/jobs/src/index.js';
-import { classMeets, requirementsOf, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
+import { QueueName } from '@atelier/contracts';
+import { JobRuntime } from '@atelier/jobs';
+import { classMeets, requirementsOf, type WorkerClassRecord, type WorkerState } from '@atelier/queue';
 import { ApiError } from '../common/api-error.js';
 import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { ErrorCode, GenerationStatus, generationJobSchema, type GenerationRecord } from '#libs/contracts/src/index.js';
-import { GenerationLifecycle } from '#libs/lifecycle/src/index.js';
-import { classMeets, requirementsOf } from '#libs/queue/src/index.js';
-import { GenerationStore, refOf } from '#libs/records/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { ErrorCode, GenerationStatus, generationJobSchema, type GenerationRecord } from '@atelier/contracts';
+import { GenerationLifecycle } from '@atelier/lifecycle';
+import { classMeets, requirementsOf } from '@atelier/queue';
+import { GenerationStore, refOf } from '@atelier/records';
 import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
 import { QueueRouter } from './queue-router.js';
 import { queuedJobVerdict } from './queued-job-verdict.js';

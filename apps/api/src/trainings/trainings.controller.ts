@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { TrainingView } from '#libs/records/src/index.js';
-import { Scope, type Principal } from '#libs/tenancy/src/index.js';
+import type { TrainingView } from '@atelier/records';
+import { Scope, type Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { TrainingsService } from './trainings.service.js';

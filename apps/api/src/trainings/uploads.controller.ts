@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import { Scope, type Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import type { ObjectStorage } from '@atelier/storage';
+import { Scope, type Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { parseBody } from '../common/zod-body.js';

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { OutboxDrainer, OutboxWebhooks } from '#libs/notifications/src/index.js';
-import { RedisKeys, createRedisConnection } from '#libs/queue/src/index.js';
-import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { OutboxDrainer, OutboxWebhooks } from '@atelier/notifications';
+import { RedisKeys, createRedisConnection } from '@atelier/queue';
+import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import type { ObjectStorage } from '@atelier/storage';
 import { OBJECT_STORAGE, WEBHOOK_QUEUE } from '../infrastructure/tokens.js';
 
 /**

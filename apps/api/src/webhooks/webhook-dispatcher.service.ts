@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { JobName, QueueName, webhookJobSchema, type WebhookJob } from '#libs/contracts/src/index.js';
-import { JobRuntime } from '#libs/jobs/src/index.js';
-import { FARM_METRICS, type FarmMetrics } from '#libs/metrics/src/index.js';
-import { WebhookLedger, type DeliveryAttempt } from '#libs/notifications/src/index.js';
-import { WebhookSecretStore } from '#libs/tenancy/src/index.js';
-import { checkOutboundUrl, farmPolicies, redactUrl, type OutboundPolicy } from '#libs/outbound/src/index.js';
-import { deliverWebhook, webhookHeaders } from '#libs/webhooks/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { JobName, QueueName, webhookJobSchema, type WebhookJob } from '@atelier/contracts';
+import { JobRuntime } from '@atelier/jobs';
+import { FARM_METRICS, type FarmMetrics } from '@atelier/metrics';
+import { WebhookLedger, type DeliveryAttempt } from '@atelier/notifications';
+import { WebhookSecretStore } from '@atelier/tenancy';
+import { checkOutboundUrl, farmPolicies, redactUrl, type OutboundPolicy } from '@atelier/outbound';
+import { deliverWebhook, webhookHeaders } from '@atelier/webhooks';
 import { RetryAfterError, parseRetryLadder, webhookRetryDelayMs } from './retry-schedule.js';
 import { WebhookJobTenant } from './webhook-job-tenant.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { webhookJobNamesTenant, type WebhookJob } from '#libs/contracts/src/index.js';
-import { BatchStore, GenerationStore, TrainingStore } from '#libs/records/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { webhookJobNamesTenant, type WebhookJob } from '@atelier/contracts';
+import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
 import { ownerTenant } from './webhook-secret-store.provider.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Provider } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { RedisKeys, type RedisClient } from '#libs/queue/src/index.js';
-import { BOOTSTRAP_TENANT, LOCAL_TENANT, WebhookSecretStore } from '#libs/tenancy/src/index.js';
-import { generateWebhookSecret } from '#libs/webhooks/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { RedisKeys, type RedisClient } from '@atelier/queue';
+import { BOOTSTRAP_TENANT, LOCAL_TENANT, WebhookSecretStore } from '@atelier/tenancy';
+import { generateWebhookSecret } from '@atelier/webhooks';
 import { REDIS } from '../infrastructure/tokens.js';
 
 /**

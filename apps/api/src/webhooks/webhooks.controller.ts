@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { JobName } from '#libs/contracts/src/index.js';
-import { WebhookLedger, type DeadLetter } from '#libs/notifications/src/index.js';
-import { WebhookSecretStore, type Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { JobName } from '@atelier/contracts';
+import { WebhookLedger, type DeadLetter } from '@atelier/notifications';
+import { WebhookSecretStore, type Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { parseBody } from '../common/zod-body.js';

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import type { WorkerRegistry } from '#libs/queue/src/index.js';
+import type { WorkerRegistry } from '@atelier/queue';
 import { ApiError } from '../common/api-error.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
-import { WorkerRegistry, type WorkerClassRecord, type WorkerState } from '#libs/queue/src/index.js';
-import { Scope } from '#libs/tenancy/src/index.js';
+import { WorkerRegistry, type WorkerClassRecord, type WorkerState } from '@atelier/queue';
+import { Scope } from '@atelier/tenancy';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiError } from '../common/api-error.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';

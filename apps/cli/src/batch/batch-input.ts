@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GenerationRequestInput } from '#libs/client/src/index.js';
+import type { GenerationRequestInput } from '@atelier/client';
 import type { GenerationFields } from '../generation-flags.js';
 
 export type InputLine =

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { AtelierApiError, type AtelierClient, type BatchPage, type GenerationRequestInput, type GenerationView } from '#libs/client/src/index.js';
+import { AtelierApiError, type AtelierClient, type BatchPage, type GenerationRequestInput, type GenerationView } from '@atelier/client';
 import { saveOutputs } from '../save-outputs.js';
 import type { InputLine } from './batch-input.js';
 import { mapLimit } from './map-limit.js';

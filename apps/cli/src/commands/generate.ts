@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AtelierApiError, type GenerationView } from '#libs/client/src/index.js';
+import { AtelierApiError, type GenerationView } from '@atelier/client';
 import { progressBar } from '../batch/progress-text.js';
 import type { CliContext, Command } from '../context.js';
 import { GENERATION_OPTIONS, generationFields } from '../generation-flags.js';

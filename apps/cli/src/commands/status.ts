@@ -1,4 +1,4 @@
-import type { BatchPage, GenerationView } from '#libs/client/src/index.js';
+import type { BatchPage, GenerationView } from '@atelier/client';
 import type { CliContext, Command } from '../context.js';
 import type { ParsedArgs } from '../options.js';
 import { renderFields, renderTable } from '../terminal/table.js';

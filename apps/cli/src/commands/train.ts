@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AtelierApiError, type TrainingRequestInput, type TrainingView } from '#libs/client/src/index.js';
+import { AtelierApiError, type TrainingRequestInput, type TrainingView } from '@atelier/client';
 import type { CliContext, Command } from '../context.js';
 import type { ParsedArgs } from '../options.js';
 import { onInterrupt } from '../terminal/interrupts.js';

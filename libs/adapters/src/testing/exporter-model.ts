@@ -3,10 +3,10 @@
 // "onnx::MatMul_<n>", convolution and bias initializers under their parameter names.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { onnx } from '#libs/onnx-graph/src/onnx-proto.js';
-import type { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { tensorLiteral, type TensorLiteral } from '#libs/onnx-graph/src/tensor-literal.js';
-import { toFloat16Bits } from '#libs/onnx-graph/src/float16.js';
+import { onnx } from '@atelier/onnx-graph';
+import type { GraphBuilder } from '@atelier/onnx-graph';
+import { tensorLiteral, type TensorLiteral } from '@atelier/onnx-graph';
+import { toFloat16Bits } from '@atelier/onnx-graph';
 
 export type FloatKind = 'float32' | 'float16';
 

@@ -1,7 +1,7 @@
 // LoRA files for tests, built from explicit up/down matrices so a test can compute the merged
 // weight on its own (W + weight · alpha/rank · up·down) and compare against the library's merge.
-import { toFloat16Bits, fromFloat16Bits } from '#libs/onnx-graph/src/float16.js';
-import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type TensorInput } from '#libs/model-formats/src/index.js';
+import { toFloat16Bits, fromFloat16Bits } from '@atelier/onnx-graph';
+import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type TensorInput } from '@atelier/model-formats';
 import { randomValues, type Weights } from './exporter-model.js';
 
 export interface LoraModule {

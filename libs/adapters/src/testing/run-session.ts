@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { toFloat16Bits } from '#libs/onnx-graph/src/float16.js';
+import { toFloat16Bits } from '@atelier/onnx-graph';
 import { randomValues, type FloatKind } from './exporter-model.js';
 
 export type OutputData = Float32Array | Uint16Array | BigInt64Array | Int32Array;

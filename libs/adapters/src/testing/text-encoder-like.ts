@@ -1,10 +1,10 @@
 // A CLIP-text-encoder-shaped test graph: token and position embedding Gathers, one encoder layer
 // with transposed Linear weights, a final LayerNorm, and the legacy pooled-index ArgMax on
 // input_ids that SD exports carry.
-import { attr } from '#libs/onnx-graph/src/attributes.js';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { int64Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import { attr } from '@atelier/onnx-graph';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { int64Literal } from '@atelier/onnx-graph';
 import { floatLiteral, transpose2d, type FloatKind, type Weights } from './exporter-model.js';
 
 export const VOCAB = 10;

@@ -1,8 +1,8 @@
 // A UNet-shaped test graph: a few layers of each kind a real SD UNet export has, under the real
 // module paths, so LoRA keys and LDM checkpoint names resolve exactly as they would on SD 1.x.
-import { attr } from '#libs/onnx-graph/src/attributes.js';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
+import { attr } from '@atelier/onnx-graph';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
 import { floatLiteral, transpose2d, type FloatKind, type Weights } from './exporter-model.js';
 
 const ATTN = 'down_blocks.0.attentions.0.transformer_blocks.0';

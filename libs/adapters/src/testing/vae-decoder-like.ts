@@ -1,10 +1,10 @@
 // A VAE-decoder-shaped test graph: post_quant_conv, a decomposed GroupNorm (InstanceNormalization
 // on groups, then the affine Mul/Add with "onnx::Mul_<n>" constants, as torch exports it), the
 // mid-block attention with a Linear to_q, and an up-block convolution.
-import { attr } from '#libs/onnx-graph/src/attributes.js';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import { attr } from '@atelier/onnx-graph';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
 import { transpose2d, type Weights } from './exporter-model.js';
 
 export const VAE_SHAPES: Readonly<Record<string, readonly number[]>> = {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { ModelGraph, OnnxModel, adaptComponent } from '#libs/adapters/src/index.js';
-import { ClipTokenizer } from '#libs/diffusion/src/text/index.js';
-import { float32Tensor as safetensorsF32, parseSafetensors, serializeSafetensors } from '#libs/model-formats/src/index.js';
+import { ModelGraph, OnnxModel, adaptComponent } from '@atelier/adapters';
+import { ClipTokenizer } from '@atelier/diffusion';
+import { float32Tensor as safetensorsF32, parseSafetensors, serializeSafetensors } from '@atelier/model-formats';
 import { demoSigmaAt } from '../noise-schedule.js';
 import { demoTargetLatent } from '../render-demo-target.js';
 import { buildTextEncoderGraph } from '../text-encoder-graph.js';
@@ -161,7 +161,7 @@ describe('trainable demo model', () => {
     }
   });
 
-  it('a LoRA merged through #libs/adapters changes x0 by exactly (alpha/rank)·up·down·e', async () => {
+  it('a LoRA merged through @atelier/adapters changes x0 by exactly (alpha/rank)·up·down·e', async () => {
     const { out, in: inFeatures } = residualWeightShape(info.contract);
     const rank = 2;
     const alpha = 1;

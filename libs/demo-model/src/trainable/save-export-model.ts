@@ -1,5 +1,5 @@
-import type { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import type { SavedModel } from '#libs/onnx-graph/src/save-model.js';
+import type { GraphBuilder } from '@atelier/onnx-graph';
+import type { SavedModel } from '@atelier/onnx-graph';
 import { saveModelProto } from '../variants/save-model-proto.js';
 
 /**

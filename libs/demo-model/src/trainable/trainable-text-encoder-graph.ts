@@ -1,6 +1,6 @@
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
 import { TOKEN_FEATURES } from '../features.js';
 import { CLIP_VOCAB_SIZE, TEXT_ENCODER_IO, appendPromptSummary, tokenFeatureTable } from '../text-encoder-graph.js';
 import { PROMPT_EMBEDDING_OFFSET } from './trainable-contract.js';

@@ -1,7 +1,7 @@
-import { attr } from '#libs/onnx-graph/src/attributes.js';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import { attr } from '@atelier/onnx-graph';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
 import { appendExactDenoiser, type DemoPredictionType } from '../denoiser-graph.js';
 import { UNET_IO, appendLatentFromSignedRgb, appendSignedTargetRgb } from '../unet-graph.js';
 import { TRAINABLE_LAYER, residualWeightShape, type TrainableDemoContract } from './trainable-contract.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { onnx } from '#libs/onnx-graph/src/onnx-proto.js';
+import { onnx } from '@atelier/onnx-graph';
 import { describeModel, type DescribedValue } from '../testing/session-io.js';
 import { TOKENIZER_FILES, findPadBangTokenizerAssets } from '../tokenizer-assets.js';
 import { DEMO_VARIANTS, buildDemoVariant, type DemoVariant, type DemoVariantInfo } from './build-demo-variant.js';

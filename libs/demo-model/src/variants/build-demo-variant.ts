@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { saveModel, type SavedModel } from '#libs/onnx-graph/src/save-model.js';
+import { saveModel, type SavedModel } from '@atelier/onnx-graph';
 import { copyTokenizerFiles, findClipTokenizerAssets, findPadBangTokenizerAssets, readVocab } from '../tokenizer-assets.js';
 import { VAE_DOWNSCALE } from '../vae-graphs.js';
 import { toFloat16Model } from './float16-model.js';

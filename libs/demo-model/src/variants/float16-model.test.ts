@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { fromFloat16Bits, toFloat16Bits } from '#libs/onnx-graph/src/float16.js';
+import { fromFloat16Bits, toFloat16Bits } from '@atelier/onnx-graph';
 import { DEMO_SCALING_FACTOR } from '../noise-schedule.js';
 import { demoTargetLatent } from '../render-demo-target.js';
 import { simpleInputIds } from '../testing/demo-inputs.js';

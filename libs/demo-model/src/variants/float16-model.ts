@@ -1,7 +1,7 @@
-import { fromFloat16Bits, toFloat16Bits } from '#libs/onnx-graph/src/float16.js';
-import { onnx, type OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
-import { tensorLiteral } from '#libs/onnx-graph/src/tensor-literal.js';
-import { tensorProto } from '#libs/onnx-graph/src/tensor-proto.js';
+import { fromFloat16Bits, toFloat16Bits } from '@atelier/onnx-graph';
+import { onnx, type OnnxNamespace } from '@atelier/onnx-graph';
+import { tensorLiteral } from '@atelier/onnx-graph';
+import { tensorProto } from '@atelier/onnx-graph';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;

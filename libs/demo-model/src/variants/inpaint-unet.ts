@@ -1,5 +1,5 @@
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
 import { appendExactDenoiser } from '../denoiser-graph.js';
 import { DEMO_SCALING_FACTOR } from '../noise-schedule.js';
 import { appendLatentFromSignedRgb, appendSignedTargetRgb } from '../unet-graph.js';

@@ -1,5 +1,5 @@
-import { attr } from '#libs/onnx-graph/src/attributes.js';
-import type { Ops } from '#libs/onnx-graph/src/ops.js';
+import { attr } from '@atelier/onnx-graph';
+import type { Ops } from '@atelier/onnx-graph';
 
 /** (−1)^(row + column) on the latent grid of `sample`, [1, 1, h, w]. */
 export function appendCheckerboard(ops: Ops, sample: string): string {

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { onnx, type OnnxNamespace } from '#libs/onnx-graph/src/onnx-proto.js';
-import type { SavedModel } from '#libs/onnx-graph/src/save-model.js';
+import { onnx, type OnnxNamespace } from '@atelier/onnx-graph';
+import type { SavedModel } from '@atelier/onnx-graph';
 
 const THRESHOLD_BYTES = 1024;
 const ALIGNMENT = 4096;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { float32Output, runModel } from '#libs/onnx-graph/src/testing/run-model.js';
+import { float32Output, runModel } from '@atelier/onnx-graph/testing';
 import { buildTextEncoderGraph } from '../text-encoder-graph.js';
 import { simpleInputIds } from '../testing/demo-inputs.js';
 import { describeModel } from '../testing/session-io.js';

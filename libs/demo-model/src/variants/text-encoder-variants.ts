@@ -1,7 +1,7 @@
-import type { Dim } from '#libs/onnx-graph/src/graph-builder.js';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal, int64Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import type { Dim } from '@atelier/onnx-graph';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal, int64Literal } from '@atelier/onnx-graph';
 import { SUMMARY_FEATURES, TOKEN_FEATURES, vocabularyWords, wordFeatures } from '../features.js';
 import { appendPromptSummary } from '../text-encoder-graph.js';
 

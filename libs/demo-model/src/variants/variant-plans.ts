@@ -1,4 +1,4 @@
-import type { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
+import type { GraphBuilder } from '@atelier/onnx-graph';
 import { modelIndexJson, schedulerConfigJson, textEncoderConfigJson, unetConfigJson, vaeConfigJson } from '../component-configs.js';
 import { DEMO_SCALING_FACTOR } from '../noise-schedule.js';
 import { buildDemoUnetGraph } from '../unet-graph.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { float32Output, runModel } from '#libs/onnx-graph/src/testing/run-model.js';
+import { float32Output, runModel } from '@atelier/onnx-graph/testing';
 import { demoTargetLatent } from '../render-demo-target.js';
 import { hiddenStatesFor } from '../testing/demo-inputs.js';
 import { assertRecovers, noisySample, recoverX0 } from '../testing/denoiser-checks.js';

@@ -4,10 +4,10 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureDemoModel } from '#libs/demo-model/src/index.js';
-import { S3Storage } from '#libs/storage/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import { startS3rver, type RunningS3rver } from '#libs/storage/src/testing/s3rver-server.js';
+import { ensureDemoModel } from '@atelier/demo-model';
+import { S3Storage } from '@atelier/storage';
+import type { ObjectStorage } from '@atelier/storage';
+import { startS3rver, type RunningS3rver } from '@atelier/storage/testing';
 import { ModelCatalog } from './model-catalog.js';
 import { parseChecksums, syncRemoteModels } from './remote-models.js';
 

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { ObjectStorage } from '@atelier/storage';
 import { InvalidModelError } from './model-folder.js';
 
 const SYNC_RECORD = '.atelier-sync.json';

@@ -4,7 +4,7 @@ import { readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
+import type { ObjectStorage } from '@atelier/storage';
 import { InvalidModelError } from './model-folder.js';
 import { REMOTE_MARKER_SUFFIX, type RemoteMarker } from './remote-models.js';
 

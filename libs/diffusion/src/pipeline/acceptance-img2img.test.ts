@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_SCALING_FACTOR, renderDemoTarget } from '#libs/demo-model/src/index.js';
+import { DEMO_SCALING_FACTOR, renderDemoTarget } from '@atelier/demo-model';
 import { SessionPool } from '../runtime/session-pool.js';
 import { SCHEDULERS } from '../schedulers/index.js';
 import type { RgbImage } from './images.js';

@@ -35,7 +35,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { demoSigmaAt, renderDemoTarget } from '#libs/demo-model/src/index.js';
+import { demoSigmaAt, renderDemoTarget } from '@atelier/demo-model';
 import type { LoadedModel } from '../models/loaded-model.js';
 import { SessionPool } from '../runtime/session-pool.js';
 import { SCHEDULERS, resolveScheduler } from '../schedulers/index.js';

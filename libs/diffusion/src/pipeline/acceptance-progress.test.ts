@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { renderDemoTarget } from '#libs/demo-model/src/index.js';
+import { renderDemoTarget } from '@atelier/demo-model';
 import type { LoadedModel } from '../models/loaded-model.js';
 import { SessionPool } from '../runtime/session-pool.js';
 import { SCHEDULERS } from '../schedulers/index.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sharedFixture } from '#libs/testing/src/index.js';
+import { sharedFixture } from '@atelier/testing';
 import { LoadedModel } from '../models/loaded-model.js';
 import { readModelFolder } from '../models/model-folder.js';
 import { SessionPool } from '../runtime/session-pool.js';

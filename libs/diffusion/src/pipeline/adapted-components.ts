@@ -1,5 +1,5 @@
-import { adaptComponent, adaptedComponentKey, type LoraReport, type TokenEmbedding } from '#libs/adapters/src/index.js';
-import { readSafetensorsFile } from '#libs/model-formats/src/index.js';
+import { adaptComponent, adaptedComponentKey, type LoraReport, type TokenEmbedding } from '@atelier/adapters';
+import { readSafetensorsFile } from '@atelier/model-formats';
 import type * as ort from 'onnxruntime-node';
 import type { AdapterFile } from '../adapters/adapter-library.js';
 import type { SessionLease, SessionPool } from '../runtime/session-pool.js';

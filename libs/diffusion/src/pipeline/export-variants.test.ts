@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildDemoVariant, renderDemoInpaint, renderDemoTarget, type DemoImage, type DemoVariant } from '#libs/demo-model/src/index.js';
+import { buildDemoVariant, renderDemoInpaint, renderDemoTarget, type DemoImage, type DemoVariant } from '@atelier/demo-model';
 import { LoadedModel } from '../models/loaded-model.js';
 import { readModelFolder } from '../models/model-folder.js';
 import { SessionPool } from '../runtime/session-pool.js';

@@ -1,5 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
-import { EXECUTION_PROVIDER_TABLE, ExecutionDevice, executionDeviceEntry } from '#libs/contracts/src/index.js';
+import { EXECUTION_PROVIDER_TABLE, ExecutionDevice, executionDeviceEntry } from '@atelier/contracts';
 
 /** A device name of the execution-provider table (libs/contracts/src/execution-providers.ts). */
 export type ExecutionProviderName = ExecutionDevice;

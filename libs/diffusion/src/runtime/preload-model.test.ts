@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { ensureDemoModel } from '#libs/demo-model/src/index.js';
+import { ensureDemoModel } from '@atelier/demo-model';
 import { LoadedModel } from '../models/loaded-model.js';
 import { readModelFolder } from '../models/model-folder.js';
 import { StableDiffusionPipeline } from '../pipeline/stable-diffusion.js';

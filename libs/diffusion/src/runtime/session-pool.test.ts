@@ -5,9 +5,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { stat } from 'node:fs/promises';
-import { ensureDemoModel } from '#libs/demo-model/src/index.js';
-import { GraphBuilder, float32Literal, int64Literal, saveModel } from '#libs/onnx-graph/src/index.js';
-import { EXECUTION_DEVICES, UnsupportedExecutionDeviceError, supportedDevices } from '#libs/contracts/src/index.js';
+import { ensureDemoModel } from '@atelier/demo-model';
+import { GraphBuilder, float32Literal, int64Literal, saveModel } from '@atelier/onnx-graph';
+import { EXECUTION_DEVICES, UnsupportedExecutionDeviceError, supportedDevices } from '@atelier/contracts';
 import { ExecutionProviderUnavailableError } from './execution-providers.js';
 import { SessionPool, type LoadedBytes, type PoolSource, type SessionPoolStats } from './session-pool.js';
 

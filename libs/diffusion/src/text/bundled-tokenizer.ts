@@ -5,7 +5,7 @@ import { findRepoRoot } from './repo-root.js';
 
 /**
  * The CLIP ViT-L/14 tokenizer folder shipped in the repository (SD 1.x and SDXL `tokenizer/`).
- * Resolved from the repository root because tsc does not copy assets into dist/.
+ * Resolved from the repository root because tsc does not copy assets into the package's dist/.
  */
 export function bundledClipTokenizerDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));

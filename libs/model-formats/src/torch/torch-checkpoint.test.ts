@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toFloat16Bits } from '#libs/onnx-graph/src/float16.js';
+import { toFloat16Bits } from '@atelier/onnx-graph';
 import { CheckpointError, UnsafePickleError } from '../pickle/errors.js';
 import { PickleWriter } from '../pickle/testing/pickle-writer.js';
 import { legacyCheckpoint, torchPickle, torchZip, type FixtureValue } from '../pickle/testing/torch-fixtures.js';

@@ -1,4 +1,4 @@
-import type { ResolvedGeneration } from '#libs/contracts/src/index.js';
+import type { ResolvedGeneration } from '@atelier/contracts';
 
 /** A complete resolved request for store and outbox tests; override only what a test is about. */
 export function resolvedRequest(overrides: Partial<ResolvedGeneration> = {}): ResolvedGeneration {

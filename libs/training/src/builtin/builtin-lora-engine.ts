@@ -3,7 +3,7 @@
 // image, the ε-prediction of the UNet with the LoRA merged, the gradient of the denoising loss with
 // respect to up and down, and an Adam update. Deterministic for a seed; resumable bit for bit.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { promptEmbeddingOf, trainableCleanLatent } from '#libs/demo-model/src/index.js';
+import { promptEmbeddingOf, trainableCleanLatent } from '@atelier/demo-model';
 import type { PreparedTraining, RunOptions, TrainerEngine, TrainingEvent, TrainingResult } from '../engine/trainer-engine.js';
 import { TrainingCanceledError } from '../engine/trainer-engine.js';
 import { learningRateAt } from '../engine/learning-rate.js';

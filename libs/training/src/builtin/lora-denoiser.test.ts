@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { adaptComponent } from '#libs/adapters/src/index.js';
-import { buildTrainableDemoModel, trainableCleanLatent, type TrainableDemoModelInfo } from '#libs/demo-model/src/index.js';
-import { parseSafetensors } from '#libs/model-formats/src/index.js';
+import { adaptComponent } from '@atelier/adapters';
+import { buildTrainableDemoModel, trainableCleanLatent, type TrainableDemoModelInfo } from '@atelier/demo-model';
+import { parseSafetensors } from '@atelier/model-formats';
 import { serializeLora, type LoraWeights } from '../lora/lora-weights.js';
 import { encodeDemoLatent } from './latent-encoding.js';
 import { LoraDenoiser, type DenoisingExample, type NoiseDraw } from './lora-denoiser.js';
@@ -88,7 +88,7 @@ describe('the TypeScript forward pass against the ONNX model', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('predictNoise equals the UNet with the LoRA merged through #libs/adapters, at 64 and 128 px', async () => {
+  it('predictNoise equals the UNet with the LoRA merged through @atelier/adapters, at 64 and 128 px', async () => {
     const random = TrainingRandom.fromSeed(5);
     const weights = randomWeights(random, 3, 2, 0.4);
     const file = parseSafetensors(serializeLora(weights));

@@ -3,7 +3,7 @@
 // where fixed(prompt) is everything the LoRA does not touch (the demo picture plus the base W·e).
 // With σ = √((1−ᾱ)/ᾱ) and c = √(1 + σ²) = 1/√ᾱ its ε-prediction is ε̂ = (c·x_t − x0)/σ, linear in
 // the LoRA's product, so the gradients of ‖ε̂ − ε‖² with respect to up and down are exact.
-import { demoLogSigmas, resizeResidual, resizeResidualAdjoint, type GridSize } from '#libs/demo-model/src/index.js';
+import { demoLogSigmas, resizeResidual, resizeResidualAdjoint, type GridSize } from '@atelier/demo-model';
 import type { LoraWeights } from '../lora/lora-weights.js';
 
 export interface DenoisingExample {

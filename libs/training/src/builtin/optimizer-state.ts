@@ -2,7 +2,7 @@
 // (Adam step, RNG, data order, recent losses, which job it belongs to) as metadata. Numbers go
 // through JSON, which round-trips doubles exactly, so resuming continues bit for bit.
 import { z } from 'zod';
-import { float32Tensor, parseSafetensors, serializeSafetensors, tensorToFloat32 } from '#libs/model-formats/src/index.js';
+import { float32Tensor, parseSafetensors, serializeSafetensors, tensorToFloat32 } from '@atelier/model-formats';
 import type { AdamMoments } from './adam.js';
 import type { RandomState } from './training-random.js';
 

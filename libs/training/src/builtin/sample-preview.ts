@@ -1,6 +1,6 @@
 // What the model with the current LoRA draws for a prompt: the demo UNet is an exact denoiser, so
 // any correct sampler ends on its clean latent, and the demo VAE decoder is a bilinear 8× upsample.
-import { upsampleBilinear } from '#libs/demo-model/src/index.js';
+import { upsampleBilinear } from '@atelier/demo-model';
 import type { TrainingImage } from '../dataset/training-example.js';
 import { DEMO_VAE_DOWNSCALE } from './latent-encoding.js';
 

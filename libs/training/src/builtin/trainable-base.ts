@@ -3,10 +3,10 @@
 // tokenizer and chunking so training sees the prompt embeddings generation will see.
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelGraph, OnnxModel } from '#libs/adapters/src/index.js';
-import { readTrainableContract, residualWeightShape, type TrainableDemoContract } from '#libs/demo-model/src/index.js';
-import { encodeChunks } from '#libs/diffusion/src/pipeline/text-encoder.js';
-import { ClipTokenizer, tokenizeWeightedPrompt } from '#libs/diffusion/src/text/index.js';
+import { ModelGraph, OnnxModel } from '@atelier/adapters';
+import { readTrainableContract, residualWeightShape, type TrainableDemoContract } from '@atelier/demo-model';
+import { encodeChunks } from '@atelier/diffusion';
+import { ClipTokenizer, tokenizeWeightedPrompt } from '@atelier/diffusion';
 
 export interface TrainableBase {
   readonly contract: TrainableDemoContract;

@@ -3,7 +3,7 @@
 // path traversal (ZipArchive refuses such names), no symbolic links out of a folder.
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ZipArchive, ZipError } from '#libs/model-formats/src/index.js';
+import { ZipArchive, ZipError } from '@atelier/model-formats';
 import { WHOLE_DATASET, type DatasetProblem } from './dataset-error.js';
 import type { DatasetOptions } from './dataset-options.js';
 

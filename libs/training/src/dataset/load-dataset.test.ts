@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
-import { writeZip, type ZipFixtureEntry } from '#libs/model-formats/src/zip/testing/zip-writer.js';
+import { writeZip, type ZipFixtureEntry } from '@atelier/model-formats/testing';
 import { DatasetError, type DatasetProblem } from './dataset-error.js';
 import { loadDataset } from './load-dataset.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ZipArchive } from '#libs/model-formats/src/index.js';
+import { ZipArchive } from '@atelier/model-formats';
 import { TrainingCanceledError, TrainingFailedError, type TrainingEvent } from '../engine/trainer-engine.js';
 import { createTrainingJob, type TrainingParamsInput } from '../engine/training-job.js';
 import { serializeLora } from '../lora/lora-weights.js';

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ZipArchive } from '#libs/model-formats/src/index.js';
-import { writeZip } from '#libs/model-formats/src/zip/testing/zip-writer.js';
+import { ZipArchive } from '@atelier/model-formats';
+import { writeZip } from '@atelier/model-formats/testing';
 import { packDirectory, unpackDirectory } from './state-archive.js';
 
 test('a --save_state folder round-trips through its archive', async () => {

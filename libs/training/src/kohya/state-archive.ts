@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { ZipArchive } from '#libs/model-formats/src/index.js';
+import { ZipArchive } from '@atelier/model-formats';
 
 const encoder = new TextEncoder();
 const MAX_STATE_BYTES = 64 * 1024 ** 3;

@@ -1,6 +1,6 @@
 // One kohya-style LoRA module: ΔW = (alpha / rank) · up · down, down [rank, in], up [out, rank],
 // stored as `<prefix>.lora_down.weight`, `<prefix>.lora_up.weight` and `<prefix>.alpha`.
-import { float32Tensor, parseSafetensors, serializeSafetensors, tensorToFloat32 } from '#libs/model-formats/src/index.js';
+import { float32Tensor, parseSafetensors, serializeSafetensors, tensorToFloat32 } from '@atelier/model-formats';
 import type { TrainingRandom } from '../builtin/training-random.js';
 
 export interface LoraWeights {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { float32Tensor, serializeSafetensors, type TensorInput } from '#libs/model-formats/src/index.js';
+import { float32Tensor, serializeSafetensors, type TensorInput } from '@atelier/model-formats';
 import { LoraFileError, validateLoraFile } from './validate-lora-file.js';
 
 const PREFIX = 'lora_unet_mid_block_attentions_0_proj_out';

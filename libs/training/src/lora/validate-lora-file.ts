@@ -1,6 +1,6 @@
 // What a trainer's output must look like before it is handed to anyone: a safetensors file whose
 // every tensor belongs to a complete kohya LoRA module with consistent shapes.
-import { parseSafetensors, tensorToFloat32, type SafetensorsFile } from '#libs/model-formats/src/index.js';
+import { parseSafetensors, tensorToFloat32, type SafetensorsFile } from '@atelier/model-formats';
 
 export class LoraFileError extends Error {
   constructor(reason: string) {

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Query, UseFilters } from '@nestjs/common';
 import { z } from 'zod';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import { listSchedulers } from '#libs/diffusion/src/schedulers/index.js';
-import { GenerationStore } from '#libs/records/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import { listSchedulers } from '@atelier/diffusion';
+import { GenerationStore } from '@atelier/records';
+import type { Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator.js';
 import { parseBody } from '../../common/zod-body.js';
 import { RequestResolver } from '../../generations/request-resolver.js';

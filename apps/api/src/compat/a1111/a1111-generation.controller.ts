@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import type { Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator.js';
 import { AuthenticatedBy } from '../../auth/require-scope.decorator.js';
 import { CompatAuthGuard } from '../compat-auth.guard.js';

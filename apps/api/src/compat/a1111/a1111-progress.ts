@@ -1,4 +1,4 @@
-import { GenerationStatus, type GenerationRecord } from '#libs/contracts/src/index.js';
+import { GenerationStatus, type GenerationRecord } from '@atelier/contracts';
 
 /** GET /sdapi/v1/progress as A1111 answers it. */
 export interface A1111Progress {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RequestLimits } from '#libs/contracts/src/index.js';
+import type { RequestLimits } from '@atelier/contracts';
 import { IGNORED_FIELDS, REFUSAL_RULES } from './a1111-fields.js';
 
 export type A1111Kind = 'txt2img' | 'img2img';

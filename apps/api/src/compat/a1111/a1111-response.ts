@@ -1,5 +1,5 @@
-import { VERSION } from '#libs/config/src/index.js';
-import type { GenerationRecord } from '#libs/contracts/src/index.js';
+import { VERSION } from '@atelier/config';
+import type { GenerationRecord } from '@atelier/contracts';
 import type { A1111Kind, A1111Request } from './a1111-request.schema.js';
 import { A1111_DEFAULTS } from './to-generation-request.js';
 

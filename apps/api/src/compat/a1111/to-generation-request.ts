@@ -1,6 +1,6 @@
-import type { GenerationRequestInput } from '#libs/contracts/src/index.js';
-import { resolveScheduler } from '#libs/diffusion/src/schedulers/index.js';
-import type { ModelSummary } from '#libs/queue/src/index.js';
+import type { GenerationRequestInput } from '@atelier/contracts';
+import { resolveScheduler } from '@atelier/diffusion';
+import type { ModelSummary } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../../common/api-error.js';
 import type { FieldNames } from '../field-names.js';
 import { NEUTRAL_OVERRIDES } from './a1111-fields.js';

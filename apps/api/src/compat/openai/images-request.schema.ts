@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RequestLimits } from '#libs/contracts/src/index.js';
+import type { RequestLimits } from '@atelier/contracts';
 
 const SIZE_PATTERN = /^(\d+)x(\d+)$/;
 

@@ -1,5 +1,5 @@
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Redis } from '#libs/queue/src/index.js';
+import type { Redis } from '@atelier/queue';
 import { REDIS } from '../../infrastructure/tokens.js';
 import type { Response } from 'express';
 import { FieldProblemCode } from '../../common/api-error.js';

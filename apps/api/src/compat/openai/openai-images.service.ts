@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#libs/config/src/index.js';
-import type { ObjectStorage } from '#libs/storage/src/object-storage.js';
-import type { Principal } from '#libs/tenancy/src/index.js';
+import { APP_CONFIG, type AppConfig } from '@atelier/config';
+import type { ObjectStorage } from '@atelier/storage';
+import type { Principal } from '@atelier/tenancy';
 import { parseBody } from '../../common/zod-body.js';
 import { requestLimits } from '../../common/request-limits.js';
 import { RequestResolver } from '../../generations/request-resolver.js';

@@ -1,4 +1,4 @@
-import type { GenerationRequestInput } from '#libs/contracts/src/index.js';
+import type { GenerationRequestInput } from '@atelier/contracts';
 import type { FieldNames } from '../field-names.js';
 import { QUALITY_STEPS, STYLE_GUIDANCE, parseSize, type OpenAiImagesRequest } from './images-request.schema.js';
 

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEMO_SCALING_FACTOR, demoSigmaAt, demoTargetLatent, ensureDemoModels } from '#libs/demo-model/src/index.js';
+import { DEMO_SCALING_FACTOR, demoSigmaAt, demoTargetLatent, ensureDemoModels } from '@atelier/demo-model';
 import { LoadedModel } from '../../models/loaded-model.js';
 import { readModelFolder } from '../../models/model-folder.js';
 import type { MaskImage, RgbImage } from '../images.js';

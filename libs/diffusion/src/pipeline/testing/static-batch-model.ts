@@ -1,11 +1,11 @@
 import { cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { appendExactDenoiser, type DemoPredictionType } from '#libs/demo-model/src/denoiser-graph.js';
-import { demoTargetLatent } from '#libs/demo-model/src/index.js';
-import { UNET_IO } from '#libs/demo-model/src/unet-graph.js';
-import { GraphBuilder } from '#libs/onnx-graph/src/graph-builder.js';
-import { Ops } from '#libs/onnx-graph/src/ops.js';
-import { float32Literal } from '#libs/onnx-graph/src/tensor-literal.js';
+import { appendExactDenoiser, type DemoPredictionType } from '@atelier/demo-model';
+import { demoTargetLatent } from '@atelier/demo-model';
+import { UNET_IO } from '@atelier/demo-model';
+import { GraphBuilder } from '@atelier/onnx-graph';
+import { Ops } from '@atelier/onnx-graph';
+import { float32Literal } from '@atelier/onnx-graph';
 import { LoadedModel } from '../../models/loaded-model.js';
 import { readModelFolder } from '../../models/model-folder.js';
 
