@@ -9,7 +9,7 @@ import type { GenerationView } from '@atelier/contracts';
 import { findFreePort, waitForHttp } from '@atelier/local-services';
 import { TestApiClient, waitUntil } from '../support/api-client.js';
 
-const FARM_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/farm/src/main.js');
+const FARM_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/farm/dist/main.js');
 const TINY = { model: 'demo-sd15', prompt: 'a red circle', img_width: 64, img_height: 64, num_inference_steps: 2, scheduler: 'Euler' } as const;
 
 interface WorkerRow {
