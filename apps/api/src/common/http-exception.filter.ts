@@ -8,7 +8,7 @@ import { ApiError } from './api-error.js';
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  /** `redis`: the API's connection, whose state tells a RedisClient outage from a bug. */
+  /** `redis`: the API's connection, whose state tells a Redis outage from a bug. */
   constructor(private readonly redis: Pick<RedisClient, 'status'>) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -27,7 +27,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (isRedisUnavailable(exception, this.redis)) {
       response.setHeader('Retry-After', '5');
-      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ error: { code: 'service_unavailable', message: 'the job store (RedisClient) is unreachable; nothing was accepted, retry shortly' } });
+      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ error: { code: 'service_unavailable', message: 'the job store (Redis) is unreachable; nothing was accepted, retry shortly' } });
       return;
     }
     const typed = exception as { type?: string; status?: number; message?: string };

@@ -24,8 +24,8 @@ function isAtelierBody(body: unknown): body is AtelierErrorBody {
 }
 
 /**
- * Mirrors HttpExceptionFilter's classification (Nest errors, body parser, RedisClient outage, bugs).
- * `redis`: the API's connection, whose state tells a RedisClient outage from a bug (see isRedisUnavailable).
+ * Mirrors HttpExceptionFilter's classification (Nest errors, body parser, Redis outage, bugs).
+ * `redis`: the API's connection, whose state tells a Redis outage from a bug (see isRedisUnavailable).
  */
 export function problemOf(exception: unknown, redis?: Pick<RedisClient, 'status'>): Problem {
   const retryAfter = (exception as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
@@ -42,7 +42,7 @@ export function problemOf(exception: unknown, redis?: Pick<RedisClient, 'status'
   if (typed?.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: `request body is not valid JSON: ${typed.message}`, details: [] };
   if (typed?.type === 'entity.too.large') return { status: 413, code: 'body_too_large', message: 'request body exceeds the size limit', details: [] };
   if (isRedisUnavailable(exception, redis)) {
-    return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'service_unavailable', message: 'the job store (RedisClient) is unreachable; nothing was accepted, retry shortly', details: [], retryAfterSeconds: 5 };
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'service_unavailable', message: 'the job store (Redis) is unreachable; nothing was accepted, retry shortly', details: [], retryAfterSeconds: 5 };
   }
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal_error', message: 'internal error', details: [] };

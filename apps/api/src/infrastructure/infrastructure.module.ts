@@ -26,7 +26,7 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
 @Global()
 @Module({
   providers: [
-    // Requests must fail fast (503) while RedisClient is down rather than hang in the offline queue.
+    // Requests must fail fast (503) while Redis is down rather than hang in the offline queue.
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redis, { maxRetriesPerRequest: 1, enableAutoPipelining: true }) },
     { provide: QUEUE_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redis, { maxRetriesPerRequest: 1 }) },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createKeys(config) },
@@ -48,7 +48,7 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     { provide: FARM_METRICS, useFactory: () => createMetrics('api') },
     { provide: TrainingStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => createRecords(redis, keys).trainings },
     { provide: AdapterRegistry, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => createAdapterRegistry(storage) },
-    // Its own connection that waits out short RedisClient outages: delivery records must not be lost.
+    // Its own connection that waits out short Redis outages: delivery records must not be lost.
     { provide: WebhookLedger, inject: [APP_CONFIG, RedisKeys], useFactory: (config: AppConfig, keys: RedisKeys) => new WebhookLedger(createRedisConnection(config.redis), keys) },
     { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
     {

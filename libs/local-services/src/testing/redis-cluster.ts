@@ -42,7 +42,8 @@ export interface LocalRedisClusterOptions {
 /**
  * A real Redis Cluster on loopback: `masters` × 2 `redis-server --cluster-enabled yes` processes
  * (temp dirs, free ports, both client and bus ports chosen) joined by `redis-cli --cluster create
- * --cluster-replicas 1`, so each master has one replica that takes over when it dies.
+ * --cluster-replicas 1`, so each master has one replica that takes over when it dies (resolves once
+ * every replica holds its master's data).
  */
 export async function startRedisCluster(options: LocalRedisClusterOptions = {}): Promise<LocalRedisCluster> {
   const masters = options.masters ?? 3;
@@ -71,9 +72,9 @@ export async function startRedisCluster(options: LocalRedisClusterOptions = {}):
         '--cluster-enabled', 'yes',
         '--cluster-config-file', path.join(dir, 'nodes.conf'),
         '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2_000),
-        // A replica on a loaded test machine may look stale to the default validity check and then
-        // never stand for election; the test is about the farm surviving the failover, not that.
-        '--cluster-replica-validity-factor', '0',
+        // Replicas start their first full sync at once instead of after the default 5 s wait for
+        // other replicas (see the sync wait below).
+        '--repl-diskless-sync-delay', '0',
         '--appendonly', 'no',
         '--save', '',
         '--maxmemory-policy', 'noeviction',
@@ -112,6 +113,19 @@ export async function startRedisCluster(options: LocalRedisClusterOptions = {}):
       stop,
     };
     await cluster.waitHealthy();
+    // A replica takes over its master's data only once its first full sync is done: killed before
+    // that, a master is replaced by an empty replica (or, as Redis's validity check sees a replica
+    // that never synced as infinitely stale, by none at all). Callers start writing after this.
+    await waitFor(
+      async () => {
+        const replicas = (await topology()).filter((node) => node.role === 'replica');
+        if (replicas.length !== masters) return false;
+        for (const replica of replicas) if (!(await cli(replica.port, ['info', 'replication'])).includes('master_link_status:up')) return false;
+        return true;
+      },
+      60_000,
+      'every replica to finish its first sync',
+    );
     return cluster;
   } catch (error) {
     await stop();
