@@ -133,7 +133,11 @@ export class JobRuntime {
   start(): void {
     checkHandlers(this.consumed, this.registrations);
     this.started = true;
-    for (const worker of this.workers.values()) void worker.run();
+    // run() resolves when the worker closes; a rejection (its loop failing outright) must reach
+    // the process's error report, never become an unhandled rejection that kills the API.
+    for (const [name, worker] of this.workers) {
+      worker.run().catch((error: unknown) => this.options.onWorkerError?.(name, error instanceof Error ? error : new Error(String(error))));
+    }
   }
 
   /** Workers stop taking jobs and wait for the running ones (see JobRuntime.cancelAll to hand them back). */
