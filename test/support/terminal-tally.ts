@@ -38,13 +38,31 @@ export async function tallyTerminal(api: TestApiClient, ids: readonly string[], 
   };
 }
 
-export function printTally(title: string, tally: Tally): void {
+export function printTally(title: string, tally: Tally, unavailable?: number): void {
   const rows: Array<[string, number]> = [
     ['accepted', tally.accepted],
     ['succeeded', tally.succeeded],
     ['failed', tally.failed],
     ['canceled', tally.canceled],
     ['lost', tally.lost],
+    ...(unavailable === undefined ? [] : [['503 retried', unavailable] as [string, number]]),
   ];
   console.log([`\n${title}`, ...rows.map(([name, value]) => `  ${name.padEnd(10)} ${String(value).padStart(4)}`)].join('\n'));
+}
+
+/**
+ * Submits as a well-behaved client does across a Redis failover: a 503 (Redis unreachable, nothing
+ * accepted) is retried (after its Retry-After, capped at a second to keep the test short) for at
+ * most `withinMs`; any other answer is returned. Counts the 503s so the test can print them.
+ */
+export async function submitThroughFailover(api: TestApiClient, body: unknown, withinMs = 60_000): Promise<{ status: number; id?: string; body: unknown; unavailable: number }> {
+  const deadline = Date.now() + withinMs;
+  let unavailable = 0;
+  for (;;) {
+    const response = await api.request<{ id?: string }>('POST', '/v1/generations', body);
+    if (response.status !== 503 || Date.now() > deadline) return { status: response.status, id: response.body.id, body: response.body, unavailable };
+    unavailable++;
+    const retryAfterSeconds = Number(response.headers.get('retry-after') ?? '1');
+    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfterSeconds, 1) * 1000));
+  }
 }

@@ -11,9 +11,9 @@ import { ALL_SCOPES, ApiKeyStore } from '@atelier/tenancy';
 import { AppModule } from './app.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { localFilesHandler } from './files/local-files.middleware.js';
-import { OBJECT_STORAGE, REDIS } from './infrastructure/tokens.js';
+import { OBJECT_STORAGE, REDIS, REDIS_STATE } from './infrastructure/tokens.js';
 import { securityHeaders } from './common/security-headers.js';
-import { assertRedisCertificateTrusted, redisGuaranteeWarnings, type RedisClient } from '@atelier/queue';
+import { assertRedisCertificateTrusted, redisGuaranteeWarnings } from '@atelier/queue';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { VERSION } from '@atelier/config';
 import { requestLimits } from './common/request-limits.js';
@@ -50,7 +50,7 @@ async function bootstrap(): Promise<void> {
   app.use(securityHeaders);
   const corsOrigins = config.env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
   if (corsOrigins.length > 0) app.enableCors({ origin: corsOrigins.includes('*') ? true : corsOrigins, exposedHeaders: ['Location', 'Retry-After'] });
-  app.useGlobalFilters(new HttpExceptionFilter(app.get<RedisClient>(REDIS)));
+  app.useGlobalFilters(new HttpExceptionFilter(app.get<{ readonly status: string }>(REDIS_STATE)));
   app.enableShutdownHooks();
 
 

@@ -1,6 +1,6 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { isRedisUnavailable, type RedisClient } from '@atelier/queue';
+import { isRedisUnavailable } from '@atelier/queue';
 import { ApiError } from './api-error.js';
 
 /** Gives Nest's own errors (404 route, malformed JSON, body too large) the API's error shape. */
@@ -9,7 +9,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
   /** `redis`: the API's connection, whose state tells a Redis outage from a bug. */
-  constructor(private readonly redis: Pick<RedisClient, 'status'>) {}
+  constructor(private readonly redis: { readonly status: string }) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();

@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { isRedisUnavailable, type RedisClient } from '@atelier/queue';
+import { isRedisUnavailable } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
 
 /** An error reduced to what every wire format needs, so each compatibility API only formats it. */
@@ -27,7 +27,7 @@ function isAtelierBody(body: unknown): body is AtelierErrorBody {
  * Mirrors HttpExceptionFilter's classification (Nest errors, body parser, Redis outage, bugs).
  * `redis`: the API's connection, whose state tells a Redis outage from a bug (see isRedisUnavailable).
  */
-export function problemOf(exception: unknown, redis?: Pick<RedisClient, 'status'>): Problem {
+export function problemOf(exception: unknown, redis?: { readonly status: string }): Problem {
   const retryAfter = (exception as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

@@ -20,7 +20,7 @@ import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
 import { AdapterRegistry } from '@atelier/registry';
 import { ApiKeyStore, KeyAdmission, TenantLimitsStore } from '@atelier/tenancy';
 import type { ObjectStorage } from '@atelier/storage';
-import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
+import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, REDIS_STATE, WEBHOOK_QUEUE } from './tokens.js';
 
 /** External systems behind small injectable adapters, created once per process. */
 @Global()
@@ -29,6 +29,15 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     // Requests must fail fast (503) while Redis is down rather than hang in the offline queue.
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redis, { maxRetriesPerRequest: 1, enableAutoPipelining: true }) },
     { provide: QUEUE_REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedisConnection(config.redis, { maxRetriesPerRequest: 1 }) },
+    {
+      provide: REDIS_STATE,
+      inject: [REDIS, QUEUE_REDIS],
+      useFactory: (redis: RedisClient, queueRedis: RedisClient): { readonly status: string } => ({
+        get status() {
+          return [redis, queueRedis].every((connection) => connection.status === 'ready') ? 'ready' : 'reconnecting';
+        },
+      }),
+    },
     { provide: RedisKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createKeys(config) },
     // Every queue and worker of the API (the webhook dispatcher's included) comes from here.
     {
@@ -78,6 +87,7 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, WEBHOOK_QUEUE } from './tokens.js';
     KeyAdmission,
     REDIS,
     QUEUE_REDIS,
+    REDIS_STATE,
     RedisKeys,
     WEBHOOK_QUEUE,
     JobRuntime,

@@ -7,3 +7,9 @@ export const REDIS = Symbol('REDIS');
 export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 export const WEBHOOK_QUEUE = Symbol('WEBHOOK_QUEUE');
 export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');
+/**
+ * The state of every Redis connection a request may use (REDIS and QUEUE_REDIS): `ready` only when
+ * all are. Error filters read it to tell a Redis outage (503, retry) from a bug (500): after a
+ * failover one connection can still be reconnecting while the other already is ready.
+ */
+export const REDIS_STATE = Symbol('REDIS_STATE');

@@ -1,6 +1,5 @@
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Redis } from '@atelier/queue';
-import { REDIS } from '../../infrastructure/tokens.js';
+import { REDIS_STATE } from '../../infrastructure/tokens.js';
 import type { Response } from 'express';
 import { problemOf } from '../problem.js';
 
@@ -11,7 +10,7 @@ import { problemOf } from '../problem.js';
 @Catch()
 export class A1111ErrorFilter implements ExceptionFilter {
   /** `redis`: whose state tells a Redis outage from a bug (see problemOf). */
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_STATE) private readonly redis: { readonly status: string }) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();

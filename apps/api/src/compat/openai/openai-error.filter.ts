@@ -1,6 +1,5 @@
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Redis } from '@atelier/queue';
-import { REDIS } from '../../infrastructure/tokens.js';
+import { REDIS_STATE } from '../../infrastructure/tokens.js';
 import type { Response } from 'express';
 import { FieldProblemCode } from '../../common/api-error.js';
 import { GenerationOutcomeError } from '../generation-outcome.error.js';
@@ -27,7 +26,7 @@ function codeFor(problem: Problem): string {
 @Catch()
 export class OpenAiErrorFilter implements ExceptionFilter {
   /** `redis`: whose state tells a Redis outage from a bug (see problemOf). */
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_STATE) private readonly redis: { readonly status: string }) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
