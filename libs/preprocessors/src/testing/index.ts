@@ -1,0 +1,1 @@
+export { FIXTURES_DIR, readFixturePng } from './fixtures.js';
