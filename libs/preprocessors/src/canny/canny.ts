@@ -16,7 +16,7 @@ export interface CannyOptions {
 
 /** tan(22.5°) in OpenCV's 15-bit fixed point: the direction bins of the suppression step. */
 const CANNY_SHIFT = 15;
-const TG22 = Math.floor(Math.SQRT2 - 1 * (1 << CANNY_SHIFT) + 0.5);
+const TG22 = Math.floor((Math.SQRT2 - 1) * (1 << CANNY_SHIFT) + 0.5);
 
 /** Edge-map states while tracing, as OpenCV names them. */
 const MAYBE = 0;

@@ -18,8 +18,17 @@ export interface OutputSize {
  * no-op when the size already matches).
  */
 export function toOutputSize(map: PixelImage, input: { width: number; height: number }, size: OutputSize): PixelImage {
+  return toGenerationSize(toImageResolution(map, input, size), size);
+}
+
+/** controlnet_aux's last step: HWC3 and cv2 INTER_LINEAR to resize_image(input, image_resolution)'s size. */
+export function toImageResolution(map: PixelImage, input: { width: number; height: number }, size: OutputSize): PixelImage {
   const resolution = size.imageResolution ?? Math.min(size.width, size.height);
   const annotated = annotatorSize(input.width, input.height, resolution);
-  const detected = cvResize(hwc3(map), annotated.width, annotated.height, 'linear');
-  return pilLanczosResize(detected, size.width, size.height);
+  return cvResize(hwc3(map), annotated.width, annotated.height, 'linear');
+}
+
+/** diffusers' control image processor: PIL Lanczos to the generation size. */
+export function toGenerationSize(map: PixelImage, size: OutputSize): PixelImage {
+  return pilLanczosResize(hwc3(map), size.width, size.height);
 }
