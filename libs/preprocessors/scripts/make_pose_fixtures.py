@@ -14,7 +14,7 @@ LIMBS = [[2, 3], [2, 6], [3, 4], [4, 5], [6, 7], [7, 8], [2, 9], [9, 10], [10, 1
          [2, 1], [1, 15], [15, 17], [1, 16], [16, 18]]
 
 
-def draw(people, W, H):
+def draw(people, W, H, faces=()):
     canvas = np.zeros((H, W, 3), np.uint8)
     for i, (a, b) in enumerate(LIMBS):
         for person in people:
@@ -33,6 +33,13 @@ def draw(people, W, H):
             if person[k] is None:
                 continue
             cv2.circle(canvas, (int(person[k][0] * W), int(person[k][1] * H)), 4, COLOURS[k], thickness=-1)
+    for face in faces:  # draw_facepose: white radius-3 discs, skipped at x or y <= eps after int()
+        for p in face:
+            if p is None:
+                continue
+            x, y = int(p[0] * W), int(p[1] * H)
+            if x > 0.01 and y > 0.01:
+                cv2.circle(canvas, (x, y), 3, (255, 255, 255), thickness=-1)
     return canvas
 
 
@@ -57,11 +64,17 @@ def main():
         ('two-people-missing', 192, 128, [person(rng, 0.3, 0.5, 0.8, missing=(4, 16)), person(rng, 0.72, 0.55, 0.7, missing=(9, 10))]),
         ('near-border', 96, 96, [person(rng, 0.08, 0.5, 1.0)]),
     ]
+    face = [[0.5 + 0.12 * math.cos(t) + rng.normal(0, 0.004), 0.16 + 0.1 * math.sin(t)] for t in np.linspace(0, 6.0, 68)]
+    face[5] = None
+    face[6] = [0.0, 0.2]  # column 0: skipped
+    cases.append(('one-person-face', 128, 160, [person(rng, 0.5, 0.5, 0.9)], [face]))
     manifest = []
-    for name, W, H, people in cases:
-        canvas = draw(people, W, H)
+    for case in cases:
+        name, W, H, people = case[:4]
+        faces = case[4] if len(case) > 4 else []
+        canvas = draw(people, W, H, faces)
         cv2.imwrite(os.path.join(OUT, f'{name}.png'), canvas[:, :, ::-1])
-        manifest.append({'name': name, 'width': W, 'height': H, 'people': people, 'file': f'{name}.png'})
+        manifest.append({'name': name, 'width': W, 'height': H, 'people': people, 'faces': faces, 'file': f'{name}.png'})
     json.dump({'opencv': cv2.__version__, 'cases': manifest}, open(os.path.join(OUT, 'poses.json'), 'w'), indent=1)
 
 

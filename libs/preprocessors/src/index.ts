@@ -21,5 +21,5 @@ export { DepthEstimator } from './depth/depth-estimator.js';
 export { depthAnythingSize, type DepthFamily } from './depth/depth-input.js';
 export { SoftedgeDetector, type SoftedgeFamily, type SoftedgeOptions } from './softedge/softedge-detector.js';
 export { DwposeEstimator, DETECTOR_FILES, POSE_FILES } from './openpose/dwpose-estimator.js';
-export { drawBodies, BODY_COLOURS, BODY_LIMBS, STICK_WIDTH, KEYPOINT_RADIUS, type BodyKeypoints } from './openpose/body-pose.js';
+export { drawBodies, BODY_COLOURS, BODY_LIMBS, STICK_WIDTH, KEYPOINT_RADIUS, FACE_RADIUS, type BodyKeypoints, type FaceLandmarks } from './openpose/body-pose.js';
 export { decodeSimcc, type SimccKeypoint } from './openpose/simcc.js';

@@ -21,6 +21,8 @@ export const preprocessOptionsSchema = z
     high_threshold: z.number().min(0).max(2040).default(200),
     /** Soft edge / scribble: controlnet_aux's `safe` quantisation. */
     safe: z.boolean().default(false),
+    /** Openpose: also draw the 68 face landmarks (A1111's openpose_face). */
+    include_face: z.boolean().default(false),
   })
   .strict()
   .refine((options) => options.low_threshold <= options.high_threshold, { message: 'must not exceed high_threshold', path: ['low_threshold'] });

@@ -62,6 +62,9 @@ before(async () => {
     simccX[k * 576 + ((x - 136) / 5) * 12] = 0.9;
     simccY[k * 768 + ((y - 96) / 5) * 12] = k === 3 ? 0.2 : 0.8; // the left ear is unsure
   });
+  // one face landmark (COCO-WholeBody 53) at 256,151, on the neck–nose limb
+  simccX[53 * 576 + ((256 - 136) / 5) * 12] = 0.9;
+  simccY[53 * 768 + ((151 - 96) / 5) * 12] = 0.8;
   await writeDwposeGraph(path.join(folder('dwpose'), 'dw-ll_ucoco_384.onnx'), simccX, simccY);
 });
 
@@ -150,6 +153,17 @@ describe('preprocess', () => {
     assert.deepEqual(at(276, 401), BODY_COLOURS[10]); // right ankle ← COCO 16
     assert.deepEqual(at(246, 141), [0, 0, 0]); // the unsure left ear is not drawn
     assert.deepEqual(at(256, 161), [0, 0, 153]); // the neck–nose limb (limb 12, pair 2–1): colour 12 [0,0,255] at 60%
+    assert.deepEqual(at(256, 151), [0, 0, 153]); // body only: no face landmarks
+
+    const withFace = await preprocess('openpose', flat(512, 512, [90, 90, 90]), { width: 512, height: 512, include_face: true }, models);
+    assert.deepEqual(withFace.metadata.people, [{ keypoints: 17, faceLandmarks: 1 }]);
+    const face = (x: number, y: number): number[] => Array.from(withFace.image.data.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3));
+    assert.deepEqual(face(256, 151), [255, 255, 255]);
+    // the crop mapping (k / 288 * 240 + 256 - 120) lands a hair below the whole pixel in floating
+    // point and int() truncates, as in the reference, so only the disc's middle is asserted
+    assert.deepEqual(face(256, 152), [255, 255, 255]);
+    assert.deepEqual(face(253, 151), [255, 255, 255]); // radius 3
+    assert.deepEqual(face(256, 156), [0, 0, 153]);
   });
 
   it('errors carry codes naming the field', async () => {

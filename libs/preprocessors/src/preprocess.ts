@@ -4,7 +4,6 @@ import { toPixelImage, type ControlSource } from './control-image.js';
 import { toGenerationSize, toImageResolution, toOutputSize } from './image/annotator-output.js';
 import { hwc3, toRgbImage, type PixelImage } from './image/pixel-image.js';
 import { resizeForAnnotator } from './image/resize-image.js';
-import type { BodyKeypoints } from './openpose/body-pose.js';
 import { parsePreprocessKind, parsePreprocessOptions, type PreprocessOptions, type PreprocessorKind } from './preprocess-options.js';
 import type { PreprocessorModels } from './preprocessor-models.js';
 import { scribbleFromEdges } from './softedge/edge-maps.js';
@@ -25,8 +24,8 @@ export interface ControlMapMetadata {
   readonly detectWidth?: number;
   readonly detectHeight?: number;
   readonly options: PreprocessOptions;
-  /** openpose: people found and how many of their 18 body keypoints were drawn. */
-  readonly people?: readonly { readonly keypoints: number }[];
+  /** openpose: people found, how many of their 18 body keypoints (and 68 face landmarks) were drawn. */
+  readonly people?: readonly { readonly keypoints: number; readonly faceLandmarks?: number }[];
   readonly family?: string;
 }
 
@@ -68,13 +67,14 @@ export async function preprocess(kind: string, image: ControlSource, options: un
     }
     case 'openpose': {
       const estimator = await models.openpose();
-      const { map, people } = await estimator.draw(detected);
-      return finish(toOutputSize(map, detected, size), { people: people.map(countVisible) }, detected);
+      const { map, people, faces } = await estimator.draw(detected, parsed.include_face);
+      const counted = people.map((body, i) => ({ keypoints: countVisible(body), ...(parsed.include_face ? { faceLandmarks: countVisible(faces[i]) } : {}) }));
+      return finish(toOutputSize(map, detected, size), { people: counted }, detected);
     }
   }
 }
 
-function countVisible(person: BodyKeypoints): { keypoints: number } {
-  return { keypoints: person.filter((point) => point !== null).length };
+function countVisible(points: readonly unknown[]): number {
+  return points.filter((point) => point !== null).length;
 }
 

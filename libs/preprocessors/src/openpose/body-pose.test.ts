@@ -12,6 +12,7 @@ interface PoseCase {
   readonly height: number;
   readonly file: string;
   readonly people: readonly (readonly ([number, number] | null)[])[];
+  readonly faces: readonly (readonly ([number, number] | null)[])[];
 }
 const { cases } = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'openpose', 'poses.json'), 'utf8')) as { cases: PoseCase[] };
 
@@ -19,7 +20,8 @@ describe('openpose body drawing', () => {
   for (const entry of cases) {
     it(`${entry.name} equals OpenCV pixel for pixel`, async () => {
       const people: BodyKeypoints[] = entry.people.map((person) => person.map((p) => (p ? { x: p[0], y: p[1] } : null)));
-      const ours = drawBodies(people, entry.width, entry.height);
+      const faces = entry.faces.map((face) => face.map((p) => (p ? { x: p[0], y: p[1] } : null)));
+      const ours = drawBodies(people, entry.width, entry.height, faces);
       const golden = await readFixturePng(`openpose/${entry.file}`);
       let different = 0;
       for (let i = 0; i < golden.data.length; i++) if (ours.data[i] !== golden.data[i]) different++;

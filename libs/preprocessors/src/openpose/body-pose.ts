@@ -52,15 +52,22 @@ export const BODY_LIMBS: readonly (readonly [number, number])[] = [
 export const STICK_WIDTH = 4;
 /** Keypoint disc radius. */
 export const KEYPOINT_RADIUS = 4;
+/** Face landmarks (openpose_face): white filled circles of radius 3, drawn over the body. */
+export const FACE_RADIUS = 3;
+export const FACE_COLOUR: Colour = [255, 255, 255];
+/** One person's 68 face landmarks, normalised; null = not visible. */
+export type FaceLandmarks = readonly ({ readonly x: number; readonly y: number } | null)[];
+
 /** The limbs are dimmed to 60% (truncated) before the keypoints are drawn over them. */
 export const LIMB_DIMMING = 0.6;
 
 /**
  * Draws people as ControlNet's openpose annotator does on a black canvas: each limb a filled
  * ellipse (cv2.ellipse2Poly with 1° steps + fillConvexPoly), all limbs dimmed to 60%, then a
- * filled radius-4 circle on every visible keypoint.
+ * filled radius-4 circle on every visible keypoint; then face landmarks when given (hands are
+ * not drawn: Atelier's openpose is body, or body + face).
  */
-export function drawBodies(people: readonly BodyKeypoints[], width: number, height: number): PixelImage {
+export function drawBodies(people: readonly BodyKeypoints[], width: number, height: number, faces: readonly FaceLandmarks[] = []): PixelImage {
   const canvas: Canvas = { width, height, data: new Uint8Array(width * height * 3) };
   BODY_LIMBS.forEach(([a, b], limb) => {
     for (const person of people) {
@@ -86,6 +93,15 @@ export function drawBodies(people: readonly BodyKeypoints[], width: number, heig
       const point = person[k];
       if (!point) continue;
       fillCircle(canvas, [Math.trunc(point.x * width), Math.trunc(point.y * height)], KEYPOINT_RADIUS, BODY_COLOURS[k]);
+    }
+  }
+  for (const face of faces) {
+    for (const point of face) {
+      if (!point) continue;
+      const x = Math.trunc(point.x * width);
+      const y = Math.trunc(point.y * height);
+      // draw_facepose skips points at x or y ≤ eps (0.01) after truncation, i.e. on row or column 0
+      if (x > 0.01 && y > 0.01) fillCircle(canvas, [x, y], FACE_RADIUS, FACE_COLOUR);
     }
   }
   return pixelImage(width, height, 3, canvas.data);

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { PreprocessError } from '../errors.js';
 import type { PixelImage } from '../image/pixel-image.js';
 import { fixedInputSize, floatOutput, openModelSession, pickOutput, runSingle, type ModelSession } from '../onnx/model-session.js';
-import { drawBodies, type BodyKeypoints } from './body-pose.js';
+import { drawBodies, type BodyKeypoints, type FaceLandmarks } from './body-pose.js';
 import { decodeSimcc } from './simcc.js';
 import { fromCrop, poseCrop, poseInput } from './top-down-affine.js';
 import { decodePersons, yoloxInput, type Box } from './yolox.js';
-import { toOpenposeBody, type ScoredPoint } from './wholebody.js';
+import { toFaceLandmarks, toOpenposeBody, type ScoredPoint } from './wholebody.js';
 
 /** File names accepted for the two models of an openpose folder, first match wins. */
 export const DETECTOR_FILES = ['yolox_l.onnx', 'detector.onnx'];
@@ -31,29 +31,31 @@ export class DwposeEstimator {
     return new DwposeEstimator(detector, pose);
   }
 
-  async people(image: PixelImage, field = 'models.openpose'): Promise<BodyKeypoints[]> {
+  async people(image: PixelImage, field = 'models.openpose'): Promise<{ bodies: BodyKeypoints[]; faces: FaceLandmarks[] }> {
     const boxes = await this.detect(image, field);
     const size = fixedInputSize(this.pose) ?? { width: 288, height: 384 };
     const xName = pickOutput(this.pose, ['simcc_x'], 0);
     const yName = pickOutput(this.pose, ['simcc_y'], 1);
-    const people: BodyKeypoints[] = [];
+    const bodies: BodyKeypoints[] = [];
+    const faces: FaceLandmarks[] = [];
     for (const box of boxes.length > 0 ? boxes : [{ x1: 0, y1: 0, x2: image.width, y2: image.height }]) {
       const crop = poseCrop(box, size.width, size.height);
       const outputs = await runSingle(this.pose, poseInput(image, crop, size.width, size.height), [1, 3, size.height, size.width]);
       const simccX = floatOutput(outputs, xName, field);
       const simccY = floatOutput(outputs, yName, field);
       const keypoints = simccX.dims[1];
-      if (keypoints < 17 || simccY.dims[1] !== keypoints) throw new PreprocessError('invalid_preprocessor_model', field, `pose outputs have shapes [${simccX.dims.join(', ')}] and [${simccY.dims.join(', ')}]`);
+      if (keypoints < 91 || simccY.dims[1] !== keypoints) throw new PreprocessError('invalid_preprocessor_model', field, `pose outputs have shapes [${simccX.dims.join(', ')}] and [${simccY.dims.join(', ')}]`);
       const points: ScoredPoint[] = decodeSimcc(simccX.data, simccY.data, keypoints).map((k) => ({ ...fromCrop(k.x, k.y, crop, size.width, size.height), score: k.score }));
-      people.push(toOpenposeBody(points, image.width, image.height));
+      bodies.push(toOpenposeBody(points, image.width, image.height));
+      faces.push(toFaceLandmarks(points, image.width, image.height));
     }
-    return people;
+    return { bodies, faces };
   }
 
-  /** The OpenPose-style map at the image's size. */
-  async draw(image: PixelImage, field = 'models.openpose'): Promise<{ map: PixelImage; people: BodyKeypoints[] }> {
-    const people = await this.people(image, field);
-    return { map: drawBodies(people, image.width, image.height), people };
+  /** The OpenPose-style map at the image's size: bodies, and face landmarks with `includeFace`. */
+  async draw(image: PixelImage, includeFace: boolean, field = 'models.openpose'): Promise<{ map: PixelImage; people: BodyKeypoints[]; faces: FaceLandmarks[] }> {
+    const { bodies, faces } = await this.people(image, field);
+    return { map: drawBodies(bodies, image.width, image.height, includeFace ? faces : []), people: bodies, faces };
   }
 
   private async detect(image: PixelImage, field: string): Promise<Box[]> {

@@ -1,4 +1,4 @@
-import type { BodyKeypoints } from './body-pose.js';
+import type { BodyKeypoints, FaceLandmarks } from './body-pose.js';
 
 /** A DWPose keypoint in image pixels with its score (COCO-WholeBody order, 133 of them). */
 export interface ScoredPoint {
@@ -32,4 +32,12 @@ export function toOpenposeBody(person: readonly ScoredPoint[], width: number, he
     body[target] = withNeck[COCO_WITH_NECK_INDEX[i]];
   });
   return body.map((point) => (point.score > KEYPOINT_THRESHOLD ? { x: point.x / width, y: point.y / height } : null));
+}
+
+/**
+ * The 68 face landmarks (COCO-WholeBody 23..90), normalised; DWposeDetector hides those scoring
+ * below 0.3 (the body's test is "above 0.3", the face's "not below").
+ */
+export function toFaceLandmarks(person: readonly ScoredPoint[], width: number, height: number): FaceLandmarks {
+  return person.slice(23, 91).map((point) => (point.score >= KEYPOINT_THRESHOLD ? { x: point.x / width, y: point.y / height } : null));
 }
