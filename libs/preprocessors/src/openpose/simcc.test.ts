@@ -65,3 +65,29 @@ describe('DWPose decoding', () => {
     assert.equal(body[17], null); // left ear ← COCO 3, score 0.2
   });
 });
+
+describe('DWPose crop', () => {
+  it('warps like cv2.warpAffine (INTER_LINEAR, zero border) on RTMPose boxes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { FIXTURES_DIR, readFixturePng } = await import('../testing/index.js');
+    const { warpCrop } = await import('./top-down-affine.js');
+    const { cases } = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'warp', 'boxes.json'), 'utf8')) as { cases: { box: number[]; file: string }[] };
+    const photo = await readFixturePng('canny/street.png');
+    for (const entry of cases) {
+      const [x1, y1, x2, y2] = entry.box;
+      const warped = warpCrop(photo, poseCrop({ x1, y1, x2, y2 }, 288, 384), 288, 384);
+      const golden = await readFixturePng(`warp/${entry.file}`);
+      let same = 0;
+      let worst = 0;
+      for (let i = 0; i < golden.data.length; i++) {
+        const difference = Math.abs(warped[i * 3] - golden.data[i]);
+        if (difference === 0) same++;
+        worst = Math.max(worst, difference);
+      }
+      console.log(`dwpose crop ${entry.box.join(',')}: ${((100 * same) / golden.data.length).toFixed(3)}% exact, max |diff| ${worst}`);
+      assert.ok(same / golden.data.length >= 0.99);
+      assert.ok(worst <= 1);
+    }
+  });
+});
