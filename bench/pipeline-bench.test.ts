@@ -9,7 +9,7 @@ import { benchPipeline } from './pipeline-bench.js';
 test('pipeline bench, smoke scale: one row per scheduler with inside and outside session.run figures, host CPU figures, and noise thread off/on figures', async () => {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'atelier-bench-smoke-'));
   try {
-    const { steps: rows, host, noiseThread } = await benchPipeline(cacheDir, { scale: 'smoke' });
+    const { steps: rows, host, noiseThread, offCpu } = await benchPipeline(cacheDir, { scale: 'smoke' });
     assert.deepEqual(
       rows.map((row) => row.scheduler),
       ['euler', 'unipc', 'euler-a'],
@@ -37,6 +37,15 @@ test('pipeline bench, smoke scale: one row per scheduler with inside and outside
       ['euler', 'unipc', 'euler-a'],
     );
     for (const row of host) assert.ok(Number.isFinite(row.cpuMs) && row.cpuMs >= 0, `host ${row.cpuMs}`);
+    // Around the GPU stand-in: every noise-drawing sampler, both modes measured, the thread asked for chunks.
+    assert.deepEqual(
+      offCpu.map((row) => row.scheduler).sort(),
+      ['ddpm', 'dpm2-a', 'dpmpp-2m-sde', 'dpmpp-2s-a', 'dpmpp-sde', 'euler-a', 'lcm'],
+    );
+    for (const row of offCpu) {
+      assert.ok(Number.isFinite(row.offMs) && Number.isFinite(row.onMs) && row.offMs >= 0 && row.onMs >= 0, JSON.stringify(row));
+      assert.ok(row.noise.requested > 0 && row.noise.ready + row.noise.waited + row.noise.drawnInline <= row.noise.requested, JSON.stringify(row.noise));
+    }
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import { BatchedNoise } from '@atelier/diffusion';
 import { SCHEDULERS, parseSchedulerConfig, setNoiseThreadEnabled, type PrefetchStats } from '@atelier/diffusion';
 import type { BenchScale } from './bench-options.js';
 import { printTable } from './table.js';
+import { benchOffCpuUnet, type OffCpuUnetRow } from './off-cpu-unet-bench.js';
 
 
 export interface PipelineBenchOptions {
@@ -56,6 +57,8 @@ export interface PipelineBenchResult {
   readonly host: HostWorkRow[];
   /** Stochastic samplers: noise drawn inline vs ahead on the noise thread. */
   readonly noiseThread: NoiseThreadRow[];
+  /** Stochastic samplers around a UNet that leaves the CPU free (a GPU stand-in), thread off vs on. */
+  readonly offCpu: OffCpuUnetRow[];
 }
 
 interface Size {
@@ -233,5 +236,7 @@ export async function benchPipeline(cacheDir: string, options: PipelineBenchOpti
     ['size', 'scheduler', 'host CPU ms/step'],
     host.map((row) => [`${row.width}×${row.height}`, row.scheduler, row.cpuMs.toFixed(3)]),
   );
-  return { steps: rows, host, noiseThread };
+  // A GPU's UNet step takes ~10–20 ms and leaves the CPU free: 10 ms stands in for it.
+  const offCpu = await benchOffCpuUnet(sizes, scale === 'smoke' ? 1 : 10, repeats);
+  return { steps: rows, host, noiseThread, offCpu };
 }
