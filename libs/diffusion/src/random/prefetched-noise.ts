@@ -52,6 +52,13 @@ export class NoisePrefetchError extends Error {
 }
 
 let nextStreamId = 1;
+/** Streams created and not closed: a run that ended (finished, canceled, failed) leaves none. */
+let openStreams = 0;
+
+/** How many prefetched streams are open in this process (tests check that runs close theirs). */
+export function openPrefetchedStreams(): number {
+  return openStreams;
+}
 
 export class PrefetchedNoise implements NoiseSource {
   readonly stats: PrefetchStats = emptyPrefetchStats();
@@ -79,6 +86,7 @@ export class PrefetchedNoise implements NoiseSource {
     this.state = new Uint8Array(this.control, layout.state, NORMAL_STREAM_STATE_BYTES);
     this.staging = new Uint8Array(this.control, layout.staging, NORMAL_STREAM_STATE_BYTES);
     this.local = new BoxMullerNoise(this.control, layout.state);
+    openStreams++;
   }
 
   randn(count: number): Float32Array {
@@ -119,6 +127,7 @@ export class PrefetchedNoise implements NoiseSource {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    openStreams--;
     Atomics.compareExchange(this.words, STATUS, ChunkStatus.Requested, ChunkStatus.Idle);
     if (this.openedIn === noiseThreadEpoch()) postToNoiseThread({ type: 'close', id: this.id });
   }
