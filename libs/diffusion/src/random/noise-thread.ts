@@ -17,6 +17,8 @@ let unavailable = false;
 let epoch = 0;
 /** Off: streams draw every value themselves (benchmarks compare both ways; the values are the same). */
 let enabled = true;
+/** True until a stopped thread has exited. */
+let stopping = false;
 
 function start(): Worker | undefined {
   try {
@@ -45,7 +47,8 @@ export function noiseThreadEpoch(): number {
 
 /** Sends a message to the noise thread (starting it); false when there is no thread to ask. */
 export function postToNoiseThread(message: NoiseThreadMessage): boolean {
-  if (!enabled || unavailable) return false;
+  // While a thread is being stopped no other starts: two threads never touch one stream's chunk.
+  if (!enabled || unavailable || stopping) return false;
   worker ??= start();
   if (!worker) return false;
   worker.postMessage(message);
@@ -57,10 +60,17 @@ export function postToNoiseThread(message: NoiseThreadMessage): boolean {
  * remaining values inline; a later stream starts a new thread.
  */
 export async function stopNoiseThread(): Promise<void> {
-  const stopping = worker;
+  const stopped = worker;
   worker = undefined;
   epoch++;
-  if (stopping) await stopping.terminate();
+  if (stopped) {
+    stopping = true;
+    try {
+      await stopped.terminate();
+    } finally {
+      stopping = false;
+    }
+  }
   unavailable = false;
 }
 

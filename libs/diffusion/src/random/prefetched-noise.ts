@@ -8,8 +8,9 @@
  * while the loop awaits the UNet, and the next step copies it out instead of drawing it.
  *
  * The values are exactly `createNoise(seed)`'s, in the same order, whoever draws them: a chunk
- * the thread has not started is taken back and drawn here, a chunk in progress is waited for,
- * and a chunk of a thread that is gone is drawn here again from the untouched state (see
+ * the thread has not started is taken back and drawn here, a chunk in progress is waited for (at
+ * most as long as drawing it here would take), and a chunk of a thread that is gone or too slow is
+ * drawn here again from the untouched state (see
  * prefetch-protocol.ts). Requests of another size, or bigger than the chunk, are served from what
  * is ready and the rest drawn here. The per-step path allocates nothing.
  *
@@ -20,8 +21,17 @@ import { noiseThreadEpoch, postToNoiseThread } from './noise-thread.js';
 import { COUNT, CONTROL_HEADER_BYTES, ChunkStatus, STATUS, controlLayout } from './prefetch-protocol.js';
 import type { NoiseSource } from '../schedulers/scheduler.js';
 
-/** How long a step waits for a chunk in progress before drawing it itself (a thread that stalls, not one that works). */
-const TAKE_OVER_AFTER_MS = 2_000;
+/**
+ * Drawing speed on this machine, ns per value, from the draws streams make themselves (moving
+ * average): a step waits for a chunk in progress at most as long as drawing it here would take,
+ * then draws it itself. A thread that works finishes well within that; one descheduled on a
+ * loaded machine costs the step at most twice the inline draw, never an open-ended wait.
+ */
+let inlineNsPerValue = 30;
+/** Draws smaller than this say little about the speed (timer resolution). */
+const RATE_SAMPLE_MIN = 4096;
+/** Shortest wait worth making (a chunk about to be published). */
+const MIN_WAIT_MS = 0.05;
 /** Smallest chunk, so that a stream whose first request is tiny still draws ahead usefully. */
 const MIN_CHUNK = 4096;
 
@@ -31,10 +41,10 @@ export interface PrefetchStats {
   requested: number;
   /** Chunks that were complete when the step needed them (no noise work on the step's path). */
   ready: number;
-  /** Chunks the step had to wait for, and how long in all. */
+  /** Chunks the step waited for (and got); waitedMs also counts waits that ended in drawing the chunk here. */
   waited: number;
   waitedMs: number;
-  /** Chunks the noise thread had not started (or could not finish), drawn by the step itself. */
+  /** Chunks the noise thread had not started (or did not finish in time), drawn by the step itself. */
   drawnInline: number;
 }
 
@@ -106,7 +116,11 @@ export class PrefetchedNoise implements NoiseSource {
     let i = start;
     if (this.settle() === ChunkStatus.Ready) i = this.copyOut(out, i, end);
     // Nothing is held any more (or the request was bigger than the chunk): the rest is drawn here.
-    if (i < end) this.local.randnInto(out, i, end);
+    if (i < end) {
+      const before = performance.now();
+      this.local.randnInto(out, i, end);
+      if (end - i >= RATE_SAMPLE_MIN) inlineNsPerValue += 0.25 * (((performance.now() - before) * 1e6) / (end - i) - inlineNsPerValue);
+    }
     if (!this.holding) this.request(end - start);
   }
 
@@ -165,13 +179,21 @@ export class PrefetchedNoise implements NoiseSource {
         this.takeBack();
         continue;
       }
-      if (waitedFrom < 0) waitedFrom = performance.now();
-      if (Atomics.wait(this.words, STATUS, ChunkStatus.Working, TAKE_OVER_AFTER_MS) === 'timed-out') this.takeBack();
+      const now = performance.now();
+      if (waitedFrom < 0) waitedFrom = now;
+      const budget = Math.max(MIN_WAIT_MS, (this.words[COUNT] * inlineNsPerValue) / 1e6) - (now - waitedFrom);
+      if (budget <= 0 || Atomics.wait(this.words, STATUS, ChunkStatus.Working, budget) === 'timed-out') {
+        // Waited as long as drawing it here takes: draw it here (the thread's late result is dropped).
+        if (this.takeBack()) this.stats.waitedMs += performance.now() - waitedFrom;
+      }
     }
   }
 
-  private takeBack(): void {
-    if (Atomics.compareExchange(this.words, STATUS, ChunkStatus.Working, ChunkStatus.Idle) === ChunkStatus.Working) this.stats.drawnInline++;
+  /** Working → Idle: the chunk in progress will be drawn here; false if it was published meanwhile. */
+  private takeBack(): boolean {
+    if (Atomics.compareExchange(this.words, STATUS, ChunkStatus.Working, ChunkStatus.Idle) !== ChunkStatus.Working) return false;
+    this.stats.drawnInline++;
+    return true;
   }
 
   /** Copies held values into out[i, end); returns the next index to fill. */
