@@ -12,8 +12,9 @@
  *   READY → IDLE          consumer commits staging as the state and copies the chunk out
  *   REQUESTED → IDLE      consumer takes the request back (the noise thread had not started) and
  *                         draws the values itself, so a busy or missing thread never stalls a step
- *   WORKING → IDLE        the same when the thread that claimed it is gone (stopped, died): the
- *                         state was never touched, and that thread's late READY would fail its swap
+ *   WORKING → IDLE        the same when the thread that claimed it is gone (stopped, died) or has
+ *                         taken as long as drawing it here would: the state was never touched,
+ *                         and that thread's late READY fails its swap (its result is dropped)
  *   WORKING → FAILED      the noise thread threw; the stream is unusable
  * The values are the stream's next ones whoever draws them, so the output never depends on timing.
  */
@@ -37,7 +38,7 @@ export function controlLayout(stateBytes: number): { readonly state: number; rea
   return { state: CONTROL_HEADER_BYTES, staging: CONTROL_HEADER_BYTES + stateBytes, bytes: CONTROL_HEADER_BYTES + 2 * stateBytes };
 }
 
-/** Consumer → noise thread. A bare number: "stream `id` has a request" (no object per step). */
+/** Consumer → noise thread: a stream's shared memory, sent once per thread. */
 export interface OpenStreamMessage {
   readonly type: 'open';
   readonly id: number;
@@ -52,4 +53,5 @@ export interface CloseStreamMessage {
   readonly id: number;
 }
 
+/** A bare number means "stream `id` has a request" (no object per step). */
 export type NoiseThreadMessage = OpenStreamMessage | CloseStreamMessage | number;
