@@ -4,9 +4,10 @@ import { ensureDemoModels } from '@atelier/demo-model';
 import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder } from '@atelier/diffusion';
 import { DenoisingBuffers } from '@atelier/diffusion';
 import { BatchedNoise } from '@atelier/diffusion';
-import { SCHEDULERS, parseSchedulerConfig } from '@atelier/diffusion';
+import { SCHEDULERS, parseSchedulerConfig, setNoiseThreadEnabled, type PrefetchStats } from '@atelier/diffusion';
 import type { BenchScale } from './bench-options.js';
 import { printTable } from './table.js';
+import { benchOffCpuUnet, type OffCpuUnetRow } from './off-cpu-unet-bench.js';
 
 
 export interface PipelineBenchOptions {
@@ -34,6 +35,19 @@ export interface PipelineBenchRow {
   readonly insideMs: number;
   /** Median over the repeats of the loop time outside `session.run`, per step. */
   readonly outsideMs: number;
+  /** Median over the repeats of the loop's wall time per step (inside + outside). */
+  readonly wallMs: number;
+  /** Noise chunks drawn ahead on the noise thread, summed over the repeats (zeros for deterministic samplers). */
+  readonly noise: PrefetchStats;
+}
+
+/** Stochastic samplers with the noise thread off and on, runs alternating in the same conditions. */
+export interface NoiseThreadRow {
+  readonly width: number;
+  readonly height: number;
+  readonly scheduler: string;
+  readonly off: { readonly outsideMs: number; readonly wallMs: number };
+  readonly on: { readonly outsideMs: number; readonly wallMs: number };
 }
 
 export interface PipelineBenchResult {
@@ -41,6 +55,10 @@ export interface PipelineBenchResult {
   readonly steps: PipelineBenchRow[];
   /** The host part alone, CPU time. */
   readonly host: HostWorkRow[];
+  /** Stochastic samplers: noise drawn inline vs ahead on the noise thread. */
+  readonly noiseThread: NoiseThreadRow[];
+  /** Stochastic samplers around a UNet that leaves the CPU free (a GPU stand-in), thread off vs on. */
+  readonly offCpu: OffCpuUnetRow[];
 }
 
 interface Size {
@@ -128,13 +146,15 @@ export async function benchPipeline(cacheDir: string, options: PipelineBenchOpti
           { width: 1024, height: 1024, steps: 10 },
         ];
   const repeats = scale === 'smoke' ? 1 : 3;
-  const schedulers = options.schedulers ?? (scale === 'smoke' ? ['euler', 'unipc'] : SCHEDULERS.map((definition) => definition.id));
+  const schedulers = options.schedulers ?? (scale === 'smoke' ? ['euler', 'unipc', 'euler-a'] : SCHEDULERS.map((definition) => definition.id));
+  const stochastic = schedulers.filter((id) => SCHEDULERS.some((definition) => definition.id === id && !definition.deterministic));
   const folders = [{ id: demo.id, dir: demo.dir, sizes }];
   const tiny = path.resolve('..', 'shared', 'fixtures', 'sd2-tiny-onnx', 'model');
   if (scale === 'full' && existsSync(tiny)) folders.push({ id: 'sd2-tiny (fixture)', dir: tiny, sizes: [{ width: 64, height: 64, steps: 20 }] });
   const pool = new SessionPool('cpu', 4 * 1024 ** 3);
   const pipeline = new StableDiffusionPipeline(pool);
   const rows: PipelineBenchRow[] = [];
+  const noiseThread: NoiseThreadRow[] = [];
   try {
     for (const folder of folders) {
       const model = await LoadedModel.open(await readModelFolder(folder.dir, folder.id));
@@ -146,12 +166,37 @@ export async function benchPipeline(cacheDir: string, options: PipelineBenchOpti
           if (scale === 'full') await pipeline.generate(model, { ...params, steps: Math.min(2, steps) });
           const inside: number[] = [];
           const outside: number[] = [];
+          const wall: number[] = [];
+          const noise = { requested: 0, ready: 0, waited: 0, waitedMs: 0, drawnInline: 0 };
           for (let run = 0; run < repeats; run++) {
             const { stats } = await pipeline.generate(model, params);
             inside.push(stats.unetMs / stats.steps);
             outside.push((stats.loopMs - stats.unetMs) / stats.steps);
+            wall.push(stats.loopMs / stats.steps);
+            for (const key of Object.keys(noise) as Array<keyof PrefetchStats>) noise[key] += stats.noiseAhead[key];
           }
-          rows.push({ model: folder.id, width: size.width, height: size.height, scheduler, steps, insideMs: median(inside), outsideMs: median(outside) });
+          rows.push({ model: folder.id, width: size.width, height: size.height, scheduler, steps, insideMs: median(inside), outsideMs: median(outside), wallMs: median(wall), noise });
+        }
+        if (folder.id !== demo.id) continue;
+        // The same runs with every step drawing its own noise, alternating with the thread on.
+        for (const scheduler of stochastic) {
+          const steps = scheduler === 'lcm' ? Math.min(size.steps, 8) : size.steps;
+          const params = { prompt: 'a red circle on a blue background', negativePrompt: '', steps, guidanceScale: 7.5, scheduler, width: size.width, height: size.height, seeds: [1] };
+          const runs = { off: { outside: [] as number[], wall: [] as number[] }, on: { outside: [] as number[], wall: [] as number[] } };
+          for (let run = 0; run < repeats; run++) {
+            for (const mode of ['off', 'on'] as const) {
+              setNoiseThreadEnabled(mode === 'on');
+              try {
+                const { stats } = await pipeline.generate(model, params);
+                runs[mode].outside.push((stats.loopMs - stats.unetMs) / stats.steps);
+                runs[mode].wall.push(stats.loopMs / stats.steps);
+              } finally {
+                setNoiseThreadEnabled(true);
+              }
+            }
+          }
+          const summary = (mode: 'off' | 'on'): { outsideMs: number; wallMs: number } => ({ outsideMs: median(runs[mode].outside), wallMs: median(runs[mode].wall) });
+          noiseThread.push({ width: size.width, height: size.height, scheduler, off: summary('off'), on: summary('on') });
         }
       }
     }
@@ -160,7 +205,7 @@ export async function benchPipeline(cacheDir: string, options: PipelineBenchOpti
   }
   printTable(
     `Denoising step host work, CPU execution provider, 1 image with classifier-free guidance (UNet batch 2), median of ${repeats}`,
-    ['model', 'size', 'scheduler', 'steps', 'inside session.run ms/step', 'outside ms/step', 'outside % of inside'],
+    ['model', 'size', 'scheduler', 'steps', 'inside session.run ms/step', 'outside ms/step', 'outside % of inside', 'wall ms/step', 'noise chunks ready / waited / drawn inline'],
     rows.map((row) => [
       row.model,
       `${row.width}×${row.height}`,
@@ -169,13 +214,29 @@ export async function benchPipeline(cacheDir: string, options: PipelineBenchOpti
       row.insideMs.toFixed(3),
       row.outsideMs.toFixed(3),
       ((100 * row.outsideMs) / row.insideMs).toFixed(1),
+      row.wallMs.toFixed(3),
+      row.noise.requested === 0 ? '-' : `${row.noise.ready} / ${row.noise.waited} (${row.noise.waitedMs.toFixed(1)} ms) / ${row.noise.drawnInline}`,
+    ]),
+  );
+  printTable(
+    `Noise-drawing samplers: per-step noise drawn inline (noise thread off) vs ahead on the noise thread (on), demo model, runs alternating, median of ${repeats}`,
+    ['size', 'scheduler', 'outside ms/step off', 'outside ms/step on', 'wall ms/step off', 'wall ms/step on'],
+    noiseThread.map((row) => [
+      `${row.width}×${row.height}`,
+      row.scheduler,
+      row.off.outsideMs.toFixed(3),
+      row.on.outsideMs.toFixed(3),
+      row.off.wallMs.toFixed(3),
+      row.on.wallMs.toFixed(3),
     ]),
   );
   const host = benchHostWork(sizes, schedulers, repeats);
   printTable(
-    `Denoising step host work alone (no UNet; scheduler, guidance, copies), process CPU ms/step, best of ${repeats}`,
+    `Denoising step host work alone (no UNet; scheduler, guidance, copies, noise drawn inline), process CPU ms/step, best of ${repeats}`,
     ['size', 'scheduler', 'host CPU ms/step'],
     host.map((row) => [`${row.width}×${row.height}`, row.scheduler, row.cpuMs.toFixed(3)]),
   );
-  return { steps: rows, host };
+  // A GPU's UNet step takes ~10–20 ms and leaves the CPU free: 10 ms stands in for it.
+  const offCpu = await benchOffCpuUnet(sizes, scale === 'smoke' ? 1 : 10, repeats);
+  return { steps: rows, host, noiseThread, offCpu };
 }

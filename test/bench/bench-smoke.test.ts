@@ -14,6 +14,8 @@ const TABLES = [
   'Machine',
   'Denoising step host work, CPU execution provider',
   'Denoising step host work alone',
+  'Noise-drawing samplers: per-step noise drawn inline',
+  'Noise-drawing samplers around a UNet that leaves the CPU free',
   'Submit → start latency, idle worker',
   'Submit throughput (',
   'Submit throughput, API as a share of raw queue.add',

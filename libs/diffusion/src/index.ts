@@ -28,7 +28,7 @@ export { RemoteWeights } from './models/remote-weights.js';
 export { BatchedNoise } from './pipeline/batched-noise.js';
 export { DenoisingBuffers } from './pipeline/denoising-buffers.js';
 export { encodeChunks } from './pipeline/text-encoder.js';
-export { randomSeed } from './random/index.js';
+export { randomSeed, setNoiseThreadEnabled, stopNoiseThread, type PrefetchStats } from './random/index.js';
 export { listSchedulers, parseSchedulerConfig, resolveScheduler, SCHEDULERS, UnknownSchedulerError } from './schedulers/index.js';
 export { ClipTokenizer, tokenizeWeightedPrompt } from './text/index.js';
 export { findRepoRoot } from './text/repo-root.js';

@@ -8,6 +8,7 @@ import { TokenInjectingTokenizer } from '../adapters/token-injecting-tokenizer.j
 export type { BatchRequest } from './batch-members.js';
 import { AdaptedComponents, type AdaptableComponent, type AdaptedSession, type RequestAdapters, type ResolvedLora } from './adapted-components.js';
 import { BatchedNoise } from './batched-noise.js';
+import type { PrefetchStats } from '../random/prefetched-noise.js';
 import { UnsupportedRequestError } from './errors.js';
 import { fromVaeOutput, maskToLatent, toVaeInput, type MaskImage, type RgbImage } from './images.js';
 import { guidanceScaleEmbedding } from './conditioning/guidance-embedding.js';
@@ -76,6 +77,8 @@ export interface GenerationStats {
   readonly decodeMs: number;
   /** Requests that shared the UNet batch (1 unless `generateTogether` merged several). */
   readonly batchJobs: number;
+  /** Noise drawn ahead on the noise thread (samplers that draw noise per step; zeros otherwise). */
+  readonly noiseAhead: PrefetchStats;
 }
 
 export interface GenerationResult {
@@ -190,87 +193,95 @@ export class StableDiffusionPipeline {
     const base: Stage = await this.stage(model, members, leases);
     const useGuidance = base.useGuidance;
     const definition = params.scheduler ? resolveScheduler(params.scheduler) : { definition: model.defaultScheduler, karras: false };
-    const noise = new BatchedNoise(params.seeds);
-    const initialNoise = params.latents ?? noise.randn(batch * imageSize);
-    if (initialNoise.length !== batch * imageSize) {
-      throw new UnsupportedRequestError('latents', `expected ${batch * imageSize} values (${latentDims.join('×')}), got ${initialNoise.length}`);
-    }
-    const scheduler: Scheduler = definition.definition.create(model.schedulerConfig, { steps: params.steps, noise, karras: definition.karras });
-
-    let latents: Float32Array;
-    let initLatents: Float32Array | undefined;
-    if (params.initImage) {
-      initLatents = await this.encodeInitImage(model, params.initImage, batch, params.width, params.height, acquire);
-      const strength = params.strength ?? 0.8;
-      const initSteps = Math.min(Math.floor(params.steps * strength), params.steps);
-      const startStep = Math.max(params.steps - initSteps, 0);
-      // diffusers' timesteps[t_start * order:], except that strength 0 means no step at all (PNDM's
-      // repeated timestep would otherwise leave one final step that re-draws the picture).
-      scheduler.setBeginIndex(initSteps === 0 ? scheduler.timesteps.length : Math.min(startStep * scheduler.order, scheduler.timesteps.length));
-      if (params.maskImage && strength >= 1) {
-        // diffusers' inpainting starts from pure noise at full strength, so nothing of the masked area leaks through.
-        latents = initialNoise.map((value) => value * scheduler.initNoiseSigma);
-      } else {
-        latents =
-          scheduler.beginIndex < scheduler.timesteps.length ? scheduler.addNoise(initLatents, initialNoise, scheduler.beginIndex) : Float32Array.from(initLatents);
+    // Samplers that draw noise every step get it drawn ahead while the UNet runs (the same values).
+    const noise = new BatchedNoise(params.seeds, { prefetch: !definition.definition.deterministic });
+    try {
+      const initialNoise = params.latents ?? noise.randn(batch * imageSize);
+      if (initialNoise.length !== batch * imageSize) {
+        throw new UnsupportedRequestError('latents', `expected ${batch * imageSize} values (${latentDims.join('×')}), got ${initialNoise.length}`);
       }
-    } else {
-      latents = new Float32Array(initialNoise.length);
-      const sigma = scheduler.initNoiseSigma;
-      for (let i = 0; i < latents.length; i++) latents[i] = initialNoise[i] * sigma;
-    }
-    const inpaintChannels = base.unet.inChannels === INPAINT_UNET_CHANNELS ? await this.inpaintChannels(model, params, batch, latentWidth, latentHeight, useGuidance, acquire) : undefined;
-    // Ordinary UNets inpaint by blending the known area back after every step.
-    const latentMask = params.maskImage && initLatents && !inpaintChannels ? maskToLatent(params.maskImage, latentWidth, latentHeight) : undefined;
-    const encodeMs = performance.now() - started;
+      const scheduler: Scheduler = definition.definition.create(model.schedulerConfig, { steps: params.steps, noise, karras: definition.karras });
 
-    const refinerStage = params.refiner ? await this.stage(params.refiner.model, members, leases) : undefined;
-    if (refinerStage && refinerStage.useGuidance !== useGuidance) throw new UnsupportedRequestError('refiner', 'base and refiner must both use (or both skip) classifier-free guidance');
-    const cutoff = params.refiner ? Math.round(model.schedulerConfig.num_train_timesteps * (1 - params.refiner.highNoiseFraction)) : -Infinity;
+      let latents: Float32Array;
+      let initLatents: Float32Array | undefined;
+      if (params.initImage) {
+        initLatents = await this.encodeInitImage(model, params.initImage, batch, params.width, params.height, acquire);
+        const strength = params.strength ?? 0.8;
+        const initSteps = Math.min(Math.floor(params.steps * strength), params.steps);
+        const startStep = Math.max(params.steps - initSteps, 0);
+        // diffusers' timesteps[t_start * order:], except that strength 0 means no step at all (PNDM's
+        // repeated timestep would otherwise leave one final step that re-draws the picture).
+        scheduler.setBeginIndex(initSteps === 0 ? scheduler.timesteps.length : Math.min(startStep * scheduler.order, scheduler.timesteps.length));
+        if (params.maskImage && strength >= 1) {
+          // diffusers' inpainting starts from pure noise at full strength, so nothing of the masked area leaks through.
+          latents = initialNoise.map((value) => value * scheduler.initNoiseSigma);
+        } else {
+          latents =
+            scheduler.beginIndex < scheduler.timesteps.length ? scheduler.addNoise(initLatents, initialNoise, scheduler.beginIndex) : Float32Array.from(initLatents);
+        }
+      } else {
+        latents = new Float32Array(initialNoise.length);
+        const sigma = scheduler.initNoiseSigma;
+        for (let i = 0; i < latents.length; i++) latents[i] = initialNoise[i] * sigma;
+      }
+      const inpaintChannels = base.unet.inChannels === INPAINT_UNET_CHANNELS ? await this.inpaintChannels(model, params, batch, latentWidth, latentHeight, useGuidance, acquire) : undefined;
+      // Ordinary UNets inpaint by blending the known area back after every step.
+      const latentMask = params.maskImage && initLatents && !inpaintChannels ? maskToLatent(params.maskImage, latentWidth, latentHeight) : undefined;
+      const encodeMs = performance.now() - started;
 
-    const loopStart = performance.now();
-    const timesteps = scheduler.timesteps;
-    const total = timesteps.length - scheduler.beginIndex;
-    const loop = new DenoisingBuffers({ latentSize: latents.length, batch, channels, height: latentHeight, width: latentWidth, useGuidance, inpaintChannels });
-    // The loop owns one latent buffer, updated in place by every step.
-    loop.latents.set(latents);
-    latents = loop.latents;
-    const blend = latentMask && initLatents ? { mask: latentMask, initLatents, noise: initialNoise } : undefined;
-    for (let index = scheduler.beginIndex; index < timesteps.length; index++) {
+      const refinerStage = params.refiner ? await this.stage(params.refiner.model, members, leases) : undefined;
+      if (refinerStage && refinerStage.useGuidance !== useGuidance) throw new UnsupportedRequestError('refiner', 'base and refiner must both use (or both skip) classifier-free guidance');
+      const cutoff = params.refiner ? Math.round(model.schedulerConfig.num_train_timesteps * (1 - params.refiner.highNoiseFraction)) : -Infinity;
+
+      const loopStart = performance.now();
+      const timesteps = scheduler.timesteps;
+      const total = timesteps.length - scheduler.beginIndex;
+      const loop = new DenoisingBuffers({ latentSize: latents.length, batch, channels, height: latentHeight, width: latentWidth, useGuidance, inpaintChannels });
+      // The loop owns one latent buffer, updated in place by every step.
+      loop.latents.set(latents);
+      latents = loop.latents;
+      const blend = latentMask && initLatents ? { mask: latentMask, initLatents, noise: initialNoise } : undefined;
+      for (let index = scheduler.beginIndex; index < timesteps.length; index++) {
+        dropCanceled(members);
+        const timestep = timesteps[index];
+        const stage = refinerStage && timestep < cutoff ? refinerStage : base;
+        scheduler.scaleModelInputInto(latents, index, loop.scaled);
+        const input = loop.modelInput();
+        const prediction = await stage.unet.predict(input, loop.dims, timestep, stage.conditioning);
+        const output = loop.guide(prediction, params.guidanceScale);
+        scheduler.stepInto(output, index, latents, latents);
+        if (blend) loop.blendUnmasked(scheduler, blend.initLatents, blend.noise, blend.mask, index);
+        for (const member of members) if (!member.settled) member.hooks.onStep?.(index - scheduler.beginIndex + 1, total);
+      }
+      const unetMs = base.unet.runMs + (refinerStage?.unet.runMs ?? 0);
+      const loopMs = performance.now() - loopStart;
+      const noiseAhead = noise.prefetchStats();
+      // No step draws any more; a chunk asked for ahead and not yet started is dropped.
+      noise.close();
       dropCanceled(members);
-      const timestep = timesteps[index];
-      const stage = refinerStage && timestep < cutoff ? refinerStage : base;
-      scheduler.scaleModelInputInto(latents, index, loop.scaled);
-      const input = loop.modelInput();
-      const prediction = await stage.unet.predict(input, loop.dims, timestep, stage.conditioning);
-      const output = loop.guide(prediction, params.guidanceScale);
-      scheduler.stepInto(output, index, latents, latents);
-      if (blend) loop.blendUnmasked(scheduler, blend.initLatents, blend.noise, blend.mask, index);
-      for (const member of members) if (!member.settled) member.hooks.onStep?.(index - scheduler.beginIndex + 1, total);
-    }
-    const unetMs = base.unet.runMs + (refinerStage?.unet.runMs ?? 0);
-    const loopMs = performance.now() - loopStart;
-    dropCanceled(members);
 
-    const decodeStart = performance.now();
-    const offsets = members.map((_, index) => members.slice(0, index).reduce((sum, member) => sum + member.params.seeds.length, 0));
-    const wanted = new Set(members.flatMap((member, index) => (member.settled ? [] : member.params.seeds.map((_, k) => offsets[index] + k))));
-    const images = await this.decode(model, latents, latentDims, params, acquire, wanted);
-    const decodeMs = performance.now() - decodeStart;
-    return members.map((member, index) => ({
-      images: images.slice(offsets[index], offsets[index] + member.params.seeds.length).filter((image): image is GeneratedImage => image !== undefined),
-      adapters: {
-        loras: member.adapters.loras.map((lora) => {
-          const report = member.reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
-          return { name: lora.file.name, weight: lora.weight, applied: report.applied, unmatched: report.unmatched, unmatchedExamples: report.examples.slice(0, 5) };
-        }),
-        embeddings: member.adapters.embeddings.map((embedding) => embedding.name),
-        mergeMs: this.adapted.mergeMs - mergeStart,
-      },
-      scheduler: definition.definition,
-      sampler: samplerName(definition, model.schedulerConfig),
-      stats: { steps: total, loopMs, unetMs, encodeMs, decodeMs, batchJobs: members.length },
-    }));
+      const decodeStart = performance.now();
+      const offsets = members.map((_, index) => members.slice(0, index).reduce((sum, member) => sum + member.params.seeds.length, 0));
+      const wanted = new Set(members.flatMap((member, index) => (member.settled ? [] : member.params.seeds.map((_, k) => offsets[index] + k))));
+      const images = await this.decode(model, latents, latentDims, params, acquire, wanted);
+      const decodeMs = performance.now() - decodeStart;
+      return members.map((member, index) => ({
+        images: images.slice(offsets[index], offsets[index] + member.params.seeds.length).filter((image): image is GeneratedImage => image !== undefined),
+        adapters: {
+          loras: member.adapters.loras.map((lora) => {
+            const report = member.reports.get(lora.file.name) ?? { applied: 0, unmatched: 0, examples: [] };
+            return { name: lora.file.name, weight: lora.weight, applied: report.applied, unmatched: report.unmatched, unmatchedExamples: report.examples.slice(0, 5) };
+          }),
+          embeddings: member.adapters.embeddings.map((embedding) => embedding.name),
+          mergeMs: this.adapted.mergeMs - mergeStart,
+        },
+        scheduler: definition.definition,
+        sampler: samplerName(definition, model.schedulerConfig),
+        stats: { steps: total, loopMs, unetMs, encodeMs, decodeMs, batchJobs: members.length, noiseAhead },
+      }));
+    } finally {
+      noise.close();
+    }
   }
 
   /**

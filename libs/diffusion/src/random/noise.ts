@@ -20,20 +20,44 @@
  */
 import { randomInt } from 'node:crypto';
 import type { NoiseSource } from '../schedulers/scheduler.js';
-import { Mt19937 } from './mt19937.js';
+import { MT19937_STATE_WORDS, Mt19937, seedMt19937State } from './mt19937.js';
 
 const TWO_PI = 2 * Math.PI;
 const MAX_SEED = 0xffffffff;
 const UNIFORM_BLOCK = 2048;
+/** Int32 word after the MT19937 state: 1 while the second value of the last pair waits as the spare. */
+const HAS_SPARE = MT19937_STATE_WORDS;
+/** Byte offset of the spare (a float64) in a stream's state; 8-byte aligned. */
+const SPARE_OFFSET = Math.ceil(((MT19937_STATE_WORDS + 1) * 4) / 8) * 8;
 
-class BoxMullerNoise implements NoiseSource {
+/**
+ * Bytes of one stream's whole state (MT19937 words and position, the spare flag and value): a
+ * stream can live in a SharedArrayBuffer and be advanced by whichever thread holds it.
+ */
+export const NORMAL_STREAM_STATE_BYTES = SPARE_OFFSET + 8;
+
+/** Writes the state of a fresh stream for `seed` into buffer[byteOffset, byteOffset + NORMAL_STREAM_STATE_BYTES). */
+export function seedNormalStream(buffer: ArrayBufferLike, seed: number, byteOffset = 0): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
+  }
+  const words = new Int32Array(buffer, byteOffset, MT19937_STATE_WORDS + 1);
+  seedMt19937State(words, seed);
+  words[HAS_SPARE] = 0;
+}
+
+/** Box–Muller normals over a stream state held in `buffer` (seeded by seedNormalStream). */
+export class BoxMullerNoise implements NoiseSource {
   private readonly uniforms: Mt19937;
-  private spare: number | null = null;
-  /** Uniforms drawn ahead in blocks (same sequence), consumed two per normal pair. */
+  private readonly words: Int32Array;
+  private readonly spare: Float64Array;
+  /** Uniforms drawn ahead in blocks (same sequence), consumed two per normal pair; scratch, not state. */
   private readonly uniformBlock = new Float64Array(UNIFORM_BLOCK);
 
-  constructor(seed: number) {
-    this.uniforms = new Mt19937(seed);
+  constructor(buffer: ArrayBufferLike, byteOffset = 0) {
+    this.words = new Int32Array(buffer, byteOffset, MT19937_STATE_WORDS + 1);
+    this.spare = new Float64Array(buffer, byteOffset + SPARE_OFFSET, 1);
+    this.uniforms = Mt19937.over(this.words);
   }
 
   randn(count: number): Float32Array {
@@ -50,22 +74,32 @@ class BoxMullerNoise implements NoiseSource {
       throw new RangeError(`randn range [${start}, ${end}) is outside 0..${out.length}`);
     }
     let i = start;
-    if (end > start && this.spare !== null) {
-      out[i++] = this.spare;
-      this.spare = null;
+    const words = this.words;
+    if (end > start && words[HAS_SPARE] === 1) {
+      out[i++] = this.spare[0];
+      words[HAS_SPARE] = 0;
     }
     const block = this.uniformBlock;
     while (i < end) {
-      // Whole pairs left in this request (an odd tail keeps its second value as the spare).
-      const pairs = Math.min(Math.ceil((end - i) / 2), UNIFORM_BLOCK / 2);
-      this.uniforms.fillDoubles(block, 0, 2 * pairs);
-      for (let p = 0; p < pairs; p++) {
-        const radius = Math.sqrt(-2 * Math.log(1 - block[2 * p]));
-        const angle = TWO_PI * block[2 * p + 1];
-        out[i++] = radius * Math.cos(angle);
-        const second = radius * Math.sin(angle);
-        if (i < end) out[i++] = second;
-        else this.spare = second;
+      // Whole pairs that fit in this request; an odd tail is handled after the loop.
+      const whole = Math.min((end - i) >> 1, UNIFORM_BLOCK / 2);
+      if (whole === 0) {
+        // One value left: draw a pair, keep its second value as the spare.
+        this.uniforms.fillDoubles(block, 0, 2);
+        const radius = Math.sqrt(-2 * Math.log(1 - block[0]));
+        const angle = TWO_PI * block[1];
+        out[i] = radius * Math.cos(angle);
+        this.spare[0] = radius * Math.sin(angle);
+        words[HAS_SPARE] = 1;
+        break;
+      }
+      this.uniforms.fillDoubles(block, 0, 2 * whole);
+      for (let p = 0; p < 2 * whole; p += 2) {
+        const radius = Math.sqrt(-2 * Math.log(1 - block[p]));
+        const angle = TWO_PI * block[p + 1];
+        out[i] = radius * Math.cos(angle);
+        out[i + 1] = radius * Math.sin(angle);
+        i += 2;
       }
     }
   }
@@ -76,7 +110,9 @@ export function createNoise(seed: number): NoiseSource {
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
   }
-  return new BoxMullerNoise(seed);
+  const state = new ArrayBuffer(NORMAL_STREAM_STATE_BYTES);
+  seedNormalStream(state, seed);
+  return new BoxMullerNoise(state);
 }
 
 /** A fresh seed from the operating system's CSPRNG, an integer in [0, 2^32-1]. */
