@@ -14,6 +14,7 @@ const TABLES = [
   'Machine',
   'Denoising step host work, CPU execution provider',
   'Denoising step host work alone',
+  'ControlNet cost per denoising step',
   'Submit → start latency, idle worker',
   'Submit throughput (',
   'Submit throughput, API as a share of raw queue.add',
