@@ -41,13 +41,13 @@ export async function extendConditioning(sources: readonly ConditioningSource[],
   return conditioning;
 }
 
-/** Every source's inputs for one step, merged (sources feed disjoint inputs). */
+/** Every source's inputs for one step, merged (sources feed disjoint inputs); one source's are passed as they are. */
 export async function stepInputs(sources: readonly ConditioningSource[], step: DenoisingStep, conditioning: UnetConditioning): Promise<Readonly<Record<string, ort.Tensor>> | undefined> {
-  let merged: Record<string, ort.Tensor> | undefined;
+  let merged: Readonly<Record<string, ort.Tensor>> | undefined;
   for (const source of sources) {
     if (!source.stepInputs) continue;
     const inputs = await source.stepInputs(step, conditioning);
-    merged = merged ? Object.assign(merged, inputs) : { ...inputs };
+    merged = merged ? { ...merged, ...inputs } : inputs;
   }
   return merged;
 }
