@@ -6,6 +6,7 @@ import { printMachine } from './machine.js';
 import { benchPipeline } from './pipeline-bench.js';
 import { benchModel, parseModelBenchArgs } from './model/model-bench.js';
 import { benchBatching } from './batching-bench.js';
+import { benchControlNets } from './controlnet-bench.js';
 
 /** `npm run bench [phase] [--smoke]` (every benchmark in one run) or `npm run bench -- --model DIR`, printed as tables. */
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const only = args[0]?.startsWith('-') ? undefined : args[0];
   const options = benchOptionsFrom(args, process.env);
   if (!only || only === 'pipeline') await benchPipeline(path.resolve('.data', 'bench-models'), options);
+  if (!only || only === 'pipeline' || only === 'controlnet') await benchControlNets(options.scale);
   if (!only || only === 'farm') await benchFarm(options);
   if (!only || only === 'fairness') await benchFairness(options);
   if (!only || only === 'batching') await benchBatching(path.resolve('.data', 'bench-models'), options);

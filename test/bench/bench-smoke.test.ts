@@ -16,6 +16,7 @@ const TABLES = [
   'Denoising step host work alone',
   'Noise-drawing samplers: per-step noise drawn inline',
   'Noise-drawing samplers around a UNet that leaves the CPU free',
+  'ControlNet cost per denoising step',
   'Submit → start latency, idle worker',
   'Submit throughput (',
   'Submit throughput, API as a share of raw queue.add',

@@ -2,6 +2,44 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { EXECUTION_DEVICES, describeExecutionDevices } from '@atelier/contracts';
 
+/** `key=value,key=value` → object, for the repeatable structured flags. */
+function keyValues(spec: string): Record<string, string> {
+  return Object.fromEntries(
+    spec
+      .split(',')
+      .filter((part) => part.trim() !== '')
+      .map((part) => {
+        const at = part.indexOf('=');
+        return at < 0 ? [part.trim(), ''] : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+      }),
+  );
+}
+
+const specObject = (value: unknown): unknown => (typeof value === 'string' ? keyValues(value) : value);
+
+const controlNetSpecSchema = z
+  .object({
+    model: z.string().min(1, 'model=<ControlNet folder> is required'),
+    image: z.string().min(1, 'image=<control map file> is required'),
+    scale: z.coerce.number().finite().default(1),
+    start: z.coerce.number().min(0).max(1).default(0),
+    end: z.coerce.number().min(0).max(1).default(1),
+  })
+  .strict()
+  .refine((spec) => spec.start <= spec.end, { message: 'start must not exceed end', path: ['start'] });
+
+export type ControlNetSpec = z.infer<typeof controlNetSpecSchema>;
+
+const promptEmbedsSpecSchema = z
+  .object({
+    prompt: z.string().min(1, 'prompt=<raw float32 file> is required'),
+    negative: z.string().optional(),
+    pooled: z.string().optional(),
+    negative_pooled: z.string().optional(),
+    tokens: z.coerce.number().int().positive().default(77),
+  })
+  .strict();
+
 const cliSchema = z
   .object({
     model: z.string().min(1, 'is required: a model folder (diffusers ONNX layout)'),
@@ -22,6 +60,10 @@ const cliSchema = z
     output_raw: z.string().optional(),
     out: z.string().default('out/pipeline.png'),
     execution_provider: z.enum(EXECUTION_DEVICES).default('cpu'),
+    init_latent_noise: z.string().optional(),
+    prompt_embeds: z.preprocess(specObject, promptEmbedsSpecSchema).optional(),
+    controlnet: z.array(z.preprocess(specObject, controlNetSpecSchema)).default([]),
+    guess_mode: z.boolean().default(false),
   })
   .strict();
 
@@ -46,6 +88,11 @@ const FLAG_HELP: Record<keyof PipelineCliOptions, string> = {
   output_raw: 'also write the decoded pixels as raw float32 NHWC in [0,1]',
   out: 'output PNG path (numbered when samples > 1)',
   execution_provider: describeExecutionDevices(),
+  init_latent_noise: "unit noise for the init image's VAE latent sample, raw float32 (diffusers' latent_dist.sample()); default: the latent mean",
+  prompt_embeds: 'prompt=<f32>[,negative=<f32>,pooled=<f32>,negative_pooled=<f32>,tokens=77]: raw float32 prompt embeddings instead of prompts (no text encoders needed)',
+  controlnet:
+    'model=<dir>,image=<png>[,scale=1,start=0,end=1]: a ControlNet folder (model.onnx + config.json) and its control map (already preprocessed); repeat for Multi-ControlNet',
+  guess_mode: "ControlNets see only the conditional half and their residuals ramp up (diffusers' guess_mode)",
 };
 
 /** `--help` / `-h` anywhere asks for the usage text, whatever else is given. */
@@ -58,7 +105,7 @@ export function pipelineUsage(): string {
   const defaults = cliSchema.partial({ model: true }).parse({});
   const lines = Object.entries(FLAG_HELP).map(([name, help]) => {
     const value = (defaults as Record<string, unknown>)[name];
-    const suffix = value === undefined || value === '' ? '' : ` (default: ${String(value)})`;
+    const suffix = value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0) ? '' : ` (default: ${String(value)})`;
     return `  --${name.replaceAll('_', '-').padEnd(22)} ${help}${suffix}`;
   });
   return [
@@ -76,14 +123,21 @@ export function pipelineUsage(): string {
 /** `--flag value` pairs; request field names work with dashes or underscores. */
 export function parsePipelineArgs(argv: readonly string[]): PipelineCliOptions {
   const names = Object.keys(cliSchema.shape);
-  const options = Object.fromEntries(names.flatMap((name) => [name, name.replaceAll('_', '-')].map((flag) => [flag, { type: 'string' as const }])));
+  const kind = (name: string): { type: 'string' | 'boolean'; multiple?: boolean } =>
+    name === 'guess_mode' ? { type: 'boolean' } : name === 'controlnet' ? { type: 'string', multiple: true } : { type: 'string' };
+  const options = Object.fromEntries(names.flatMap((name) => [name, name.replaceAll('_', '-')].map((flag) => [flag, kind(name)])));
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new Error(`${(error as Error).message}\n\n${pipelineUsage()}`, { cause: error });
   }
-  const normalized = Object.fromEntries(Object.entries(values).map(([key, value]) => [key.replaceAll('-', '_'), value]));
+  const normalized: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const name = key.replaceAll('-', '_');
+    // --controlnet and --control-net-style spellings of a repeatable flag add up.
+    normalized[name] = Array.isArray(value) && Array.isArray(normalized[name]) ? [...(normalized[name] as unknown[]), ...value] : value;
+  }
   const parsed = cliSchema.safeParse(normalized);
   if (!parsed.success) {
     throw new Error(parsed.error.issues.map((issue) => `--${issue.path.join('.') || issue.message}: ${issue.message}`).join('\n'));

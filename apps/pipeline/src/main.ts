@@ -25,12 +25,15 @@ async function main(): Promise<void> {
     return;
   }
   const options = parsePipelineArgs(process.argv.slice(2));
-  const model = await LoadedModel.open(await readModelFolder(path.resolve(options.model)));
+  const embeds = options.prompt_embeds;
+  // With given prompt embeddings the folder need not have text encoders (diffusers' prompt_embeds).
+  const model = await LoadedModel.open(await readModelFolder(path.resolve(options.model), undefined, { textEncoders: embeds ? 'optional' : 'required' }));
   const width = options.img_width ?? model.folder.defaultWidth;
   const height = options.img_height ?? model.folder.defaultHeight;
   // The same prompt derivation as the farm's resolver; LoRAs (tags) are refused below: no adapter library here.
   const { conditioning: styled, loras } = resolvePromptText({ style: options.style, prompt: options.prompt, negative_prompt: options.negative_prompt, loras: [] });
-  const latents = options.latents ? new Float32Array(new Uint8Array(await readFile(options.latents)).buffer) : undefined;
+  const readF32 = async (file: string): Promise<Float32Array> => new Float32Array(new Uint8Array(await readFile(file)).buffer);
+  const latents = options.latents ? await readF32(options.latents) : undefined;
   const maxPixels = 8192 * 8192;
   const pipeline = new StableDiffusionPipeline(new SessionPool(options.execution_provider, Number.MAX_SAFE_INTEGER));
   const started = performance.now();
@@ -48,6 +51,26 @@ async function main(): Promise<void> {
     initImage: options.init_image ? await decodeRgb(await readFile(options.init_image), width, height, 'init_image', maxPixels) : undefined,
     maskImage: options.mask_image ? await decodeMask(await readFile(options.mask_image), width, height, 'mask_image', maxPixels) : undefined,
     loras,
+    initLatentNoise: options.init_latent_noise ? await readF32(options.init_latent_noise) : undefined,
+    promptEmbeds: embeds
+      ? {
+          sequence: embeds.tokens,
+          prompt: await readF32(embeds.prompt),
+          negative: embeds.negative ? await readF32(embeds.negative) : undefined,
+          pooled: embeds.pooled ? await readF32(embeds.pooled) : undefined,
+          negativePooled: embeds.negative_pooled ? await readF32(embeds.negative_pooled) : undefined,
+        }
+      : undefined,
+    controlnets: await Promise.all(
+      options.controlnet.map(async (spec) => ({
+        model: path.resolve(spec.model),
+        image: new Uint8Array(await readFile(spec.image)),
+        conditioningScale: spec.scale,
+        guidanceStart: spec.start,
+        guidanceEnd: spec.end,
+      })),
+    ),
+    guessMode: options.guess_mode,
   });
   await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
   for (const [index, image] of result.images.entries()) {
@@ -84,6 +107,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // Coded errors (ControlNetError...) print their code first, so scripts can tell them apart.
+  const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? `${error.code}: ` : '';
+  console.error(error instanceof Error ? `${code}${error.message}` : error);
   process.exit(1);
 });

@@ -32,3 +32,10 @@ export { randomSeed, setNoiseThreadEnabled, stopNoiseThread, type PrefetchStats 
 export { listSchedulers, parseSchedulerConfig, resolveScheduler, SCHEDULERS, UnknownSchedulerError } from './schedulers/index.js';
 export { ClipTokenizer, tokenizeWeightedPrompt } from './text/index.js';
 export { findRepoRoot } from './text/repo-root.js';
+export { openControlNet, type ControlNetModel, type ControlNetBase } from './controlnet/controlnet-model.js';
+export { ControlNetError, CONTROLNET_ERROR_CODES, type ControlNetErrorCode } from './controlnet/errors.js';
+export type { ControlNetParams } from './controlnet/controlnet-request.js';
+export type { ControlImageInput } from './controlnet/control-image.js';
+export type { ConditioningSource, DenoisingStep } from './pipeline/conditioning/conditioning-source.js';
+export type { PromptEmbeds } from './pipeline/conditioning/embeds-conditioning.js';
+export type { ReadModelFolderOptions } from './models/model-folder.js';

@@ -32,6 +32,8 @@ export interface ModelComponents {
   readonly textEncoder?: string;
   readonly textEncoder2?: string;
   readonly unet: string;
+  /** The same UNet exported to take ControlNet residuals (OnnxStack `controlnet/`, onnx-web `cnet/`). */
+  readonly controlnetUnet?: string;
   readonly vaeDecoder: string;
   readonly vaeEncoder?: string;
   readonly tokenizer?: string;
@@ -81,7 +83,12 @@ async function component(dir: string, name: string): Promise<string | undefined>
   return (await exists(file)) || (await exists(`${file}.remote.json`)) ? file : undefined;
 }
 
-export async function readModelFolder(dir: string, id = path.basename(dir)): Promise<ModelFolder> {
+export interface ReadModelFolderOptions {
+  /** Folders without text encoders, for callers that pass prompt embeddings (diffusers' `prompt_embeds`). */
+  readonly textEncoders?: 'required' | 'optional';
+}
+
+export async function readModelFolder(dir: string, id = path.basename(dir), options: ReadModelFolderOptions = {}): Promise<ModelFolder> {
   const index = modelIndexSchema.safeParse((await readJson(path.join(dir, 'model_index.json'))) ?? {});
   if (!index.success) throw new InvalidModelError(dir, 'model_index.json is malformed');
   const unet = await component(dir, 'unet');
@@ -90,6 +97,7 @@ export async function readModelFolder(dir: string, id = path.basename(dir)): Pro
   if (!vaeDecoder) throw new InvalidModelError(dir, 'vae_decoder/model.onnx is missing');
   const components: ModelComponents = {
     unet,
+    controlnetUnet: (await component(dir, 'controlnet')) ?? (await component(dir, 'cnet')),
     vaeDecoder,
     textEncoder: await component(dir, 'text_encoder'),
     textEncoder2: await component(dir, 'text_encoder_2'),
@@ -97,7 +105,7 @@ export async function readModelFolder(dir: string, id = path.basename(dir)): Pro
     tokenizer: (await exists(path.join(dir, 'tokenizer', 'vocab.json'))) ? path.join(dir, 'tokenizer') : undefined,
     tokenizer2: (await exists(path.join(dir, 'tokenizer_2', 'vocab.json'))) ? path.join(dir, 'tokenizer_2') : undefined,
   };
-  if (!components.textEncoder && !components.textEncoder2) throw new InvalidModelError(dir, 'no text_encoder/model.onnx');
+  if (!components.textEncoder && !components.textEncoder2 && options.textEncoders !== 'optional') throw new InvalidModelError(dir, 'no text_encoder/model.onnx');
   const unetConfig = componentConfigSchema.parse((await readJson(path.join(dir, 'unet', 'config.json'))) ?? {});
   const vaeConfig = componentConfigSchema.parse(
     (await readJson(path.join(dir, 'vae_decoder', 'config.json'))) ?? (await readJson(path.join(dir, 'vae_encoder', 'config.json'))) ?? {},
@@ -138,7 +146,8 @@ export async function readModelFolder(dir: string, id = path.basename(dir)): Pro
 /** Family from the files alone (the UNet's inputs refine it once a session is open). */
 export function detectFamily(folder: ModelFolder, predictionType: string): ModelFamily {
   const pipelineClass = folder.pipelineClass.toLowerCase();
-  if (pipelineClass.includes('xl')) return folder.components.textEncoder ? 'sdxl' : 'sdxl-refiner';
+  // Without any text encoder (prompt embeddings given) only the aesthetic score tells the refiner apart.
+  if (pipelineClass.includes('xl')) return folder.components.textEncoder || (!folder.components.textEncoder2 && !folder.requiresAestheticsScore) ? 'sdxl' : 'sdxl-refiner';
   if (folder.components.textEncoder2) return folder.components.textEncoder ? 'sdxl' : 'sdxl-refiner';
   return predictionType === 'v_prediction' ? 'sd2' : 'sd1';
 }

@@ -71,8 +71,10 @@ export function checkBatchable(members: readonly Member[]): void {
     const b = other.params;
     const differs = (['steps', 'guidanceScale', 'scheduler', 'width', 'height'] as const).find((field) => a[field] !== b[field]);
     if (differs) throw new UnsupportedRequestError('batch', `requests with different ${differs} cannot share a UNet batch`);
-    if (a.initImage || b.initImage || a.maskImage || b.maskImage || a.refiner || b.refiner || a.latents || b.latents) {
-      throw new UnsupportedRequestError('batch', 'image-to-image, inpainting, refiner and explicit-latents requests run alone');
+    const alone = (params: typeof a): boolean =>
+      Boolean(params.initImage || params.maskImage || params.refiner || params.latents || params.controlnets?.length || params.promptEmbeds);
+    if (alone(a) || alone(b)) {
+      throw new UnsupportedRequestError('batch', 'image-to-image, inpainting, refiner, ControlNet, prompt-embedding and explicit-latents requests run alone');
     }
     if (loras(first) !== loras(other)) throw new UnsupportedRequestError('batch', 'requests with different LoRAs cannot share a UNet batch');
   }

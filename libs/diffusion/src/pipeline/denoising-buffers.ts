@@ -27,7 +27,8 @@ export class DenoisingBuffers {
   readonly scaled: Float32Array;
   /** The UNet input's shape, one array for the whole loop. */
   readonly dims: readonly number[];
-  private readonly latentInput: Float32Array;
+  /** The scaled latents as the UNet gets them (doubled with guidance), 4 channels even for inpainting UNets. */
+  readonly latentInput: Float32Array;
   private readonly inpaintInput: Float32Array | undefined;
   private readonly guided: Float32Array | undefined;
   private known: Float32Array | undefined;

@@ -56,3 +56,19 @@ export function maskToLatent(mask: MaskImage, latentWidth: number, latentHeight:
   }
   return out;
 }
+
+/**
+ * diffusers' latent mask: binarised at 0.5, then nearest down-sampling to latent size (the pixel
+ * at [⌊y·H/h⌋, ⌊x·W/w⌋]), as its inpainting pipelines' `interpolate(mask, size)` does.
+ */
+export function maskToLatentNearest(mask: MaskImage, latentWidth: number, latentHeight: number): Float32Array {
+  const out = new Float32Array(latentWidth * latentHeight);
+  for (let y = 0; y < latentHeight; y++) {
+    for (let x = 0; x < latentWidth; x++) {
+      const sourceY = Math.floor((y * mask.height) / latentHeight);
+      const sourceX = Math.floor((x * mask.width) / latentWidth);
+      out[y * latentWidth + x] = mask.data[sourceY * mask.width + sourceX] >= 0.5 ? 1 : 0;
+    }
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { AdaptedComponents, type AdaptableComponent, type AdaptedSession, type R
 import { BatchedNoise } from './batched-noise.js';
 import type { PrefetchStats } from '../random/prefetched-noise.js';
 import { UnsupportedRequestError } from './errors.js';
-import { fromVaeOutput, maskToLatent, toVaeInput, type MaskImage, type RgbImage } from './images.js';
+import { fromVaeOutput, maskToLatent, maskToLatentNearest, toVaeInput, type MaskImage, type RgbImage } from './images.js';
 import { guidanceScaleEmbedding } from './conditioning/guidance-embedding.js';
 import { sdConditioning } from './conditioning/sd-conditioning.js';
 import { sdxlConditioning } from './conditioning/sdxl-conditioning.js';
@@ -21,6 +21,10 @@ import { floatInput, inputMetadata } from './tensors.js';
 import { UnetRunner } from './unet-runner.js';
 import { DenoisingBuffers } from './denoising-buffers.js';
 import { vaeDecode, vaeEncode } from './vae.js';
+import { embedsConditioning, type PromptEmbeds } from './conditioning/embeds-conditioning.js';
+import { extendConditioning, stepInputs, type ConditioningSource, type DenoisingStep } from './conditioning/conditioning-source.js';
+import { controlNetSource, type ControlNetParams } from '../controlnet/controlnet-request.js';
+import { ControlNetError } from '../controlnet/errors.js';
 
 export interface GenerationParams {
   readonly prompt: string;
@@ -46,6 +50,20 @@ export interface GenerationParams {
   readonly loras?: ReadonlyArray<{ readonly name: string; readonly weight: number }>;
   /** Where LoRA and embedding names are looked up; embeddings apply when their name is in a prompt. */
   readonly adapterLibrary?: AdapterLibrary;
+  /**
+   * ControlNets (several = Multi-ControlNet: residuals summed, each with its own scale and
+   * window). The model must have a residual-accepting UNet (`controlnet/` or `cnet/`).
+   */
+  readonly controlnets?: readonly ControlNetParams[];
+  /** diffusers' guess_mode: the ControlNets see only the conditional half, their residuals ramp up. */
+  readonly guessMode?: boolean;
+  /**
+   * img2img/inpainting: unit noise for sampling the init image's latent (diffusers'
+   * `latent_dist.sample()`), one latent's worth; default: the latent mean (deterministic).
+   */
+  readonly initLatentNoise?: Float32Array;
+  /** Prompt embeddings instead of prompts (diffusers' `prompt_embeds`...); the text encoders are not run. */
+  readonly promptEmbeds?: PromptEmbeds;
 }
 
 export interface AppliedAdapters {
@@ -73,6 +91,8 @@ export interface GenerationStats {
   readonly loopMs: number;
   /** Time inside UNet session.run calls. */
   readonly unetMs: number;
+  /** Time inside conditioning sources' own model calls (ControlNets), part of the loop. */
+  readonly conditioningMs: number;
   readonly encodeMs: number;
   readonly decodeMs: number;
   /** Requests that shared the UNet batch (1 unless `generateTogether` merged several). */
@@ -94,6 +114,8 @@ interface Stage {
   readonly unet: UnetRunner;
   readonly conditioning: UnetConditioning;
   readonly useGuidance: boolean;
+  /** What steers the UNet besides the text, step by step (ControlNets). */
+  readonly sources: readonly ConditioningSource[];
 }
 
 const INPAINT_UNET_CHANNELS = 9;
@@ -190,7 +212,7 @@ export class StableDiffusionPipeline {
     const imageSize = channels * latentHeight * latentWidth;
     const latentDims = [batch, channels, latentHeight, latentWidth] as const;
     const started = performance.now();
-    const base: Stage = await this.stage(model, members, leases);
+    const base: Stage = await this.stage(model, members, leases, acquire, 'base');
     const useGuidance = base.useGuidance;
     const definition = params.scheduler ? resolveScheduler(params.scheduler) : { definition: model.defaultScheduler, karras: false };
     // Samplers that draw noise every step get it drawn ahead while the UNet runs (the same values).
@@ -205,7 +227,7 @@ export class StableDiffusionPipeline {
       let latents: Float32Array;
       let initLatents: Float32Array | undefined;
       if (params.initImage) {
-        initLatents = await this.encodeInitImage(model, params.initImage, batch, params.width, params.height, acquire);
+        initLatents = await this.encodeInitImage(model, params.initImage, batch, params.width, params.height, acquire, params.initLatentNoise);
         const strength = params.strength ?? 0.8;
         const initSteps = Math.min(Math.floor(params.steps * strength), params.steps);
         const startStep = Math.max(params.steps - initSteps, 0);
@@ -226,10 +248,12 @@ export class StableDiffusionPipeline {
       }
       const inpaintChannels = base.unet.inChannels === INPAINT_UNET_CHANNELS ? await this.inpaintChannels(model, params, batch, latentWidth, latentHeight, useGuidance, acquire) : undefined;
       // Ordinary UNets inpaint by blending the known area back after every step.
-      const latentMask = params.maskImage && initLatents && !inpaintChannels ? maskToLatent(params.maskImage, latentWidth, latentHeight) : undefined;
+      // ControlNet inpainting follows diffusers' ControlNet inpaint pipeline exactly (binarised, nearest); plain inpainting keeps its area average.
+      const toLatentMask = params.controlnets?.length ? maskToLatentNearest : maskToLatent;
+      const latentMask = params.maskImage && initLatents && !inpaintChannels ? toLatentMask(params.maskImage, latentWidth, latentHeight) : undefined;
       const encodeMs = performance.now() - started;
 
-      const refinerStage = params.refiner ? await this.stage(params.refiner.model, members, leases) : undefined;
+      const refinerStage = params.refiner ? await this.stage(params.refiner.model, members, leases, acquire, 'refiner') : undefined;
       if (refinerStage && refinerStage.useGuidance !== useGuidance) throw new UnsupportedRequestError('refiner', 'base and refiner must both use (or both skip) classifier-free guidance');
       const cutoff = params.refiner ? Math.round(model.schedulerConfig.num_train_timesteps * (1 - params.refiner.highNoiseFraction)) : -Infinity;
 
@@ -241,19 +265,23 @@ export class StableDiffusionPipeline {
       loop.latents.set(latents);
       latents = loop.latents;
       const blend = latentMask && initLatents ? { mask: latentMask, initLatents, noise: initialNoise } : undefined;
+      const latentInputDims = [loop.latentInput.length / imageSize, channels, latentHeight, latentWidth];
       for (let index = scheduler.beginIndex; index < timesteps.length; index++) {
         dropCanceled(members);
         const timestep = timesteps[index];
         const stage = refinerStage && timestep < cutoff ? refinerStage : base;
         scheduler.scaleModelInputInto(latents, index, loop.scaled);
         const input = loop.modelInput();
-        const prediction = await stage.unet.predict(input, loop.dims, timestep, stage.conditioning);
+        const step: DenoisingStep = { index: index - scheduler.beginIndex, total, timestep, scaled: loop.scaled, latentInput: loop.latentInput, latentDims: latentInputDims };
+        const extraInputs = stage.sources.length > 0 ? await stepInputs(stage.sources, step, stage.conditioning) : undefined;
+        const prediction = await stage.unet.predict(input, loop.dims, timestep, stage.conditioning, extraInputs);
         const output = loop.guide(prediction, params.guidanceScale);
         scheduler.stepInto(output, index, latents, latents);
         if (blend) loop.blendUnmasked(scheduler, blend.initLatents, blend.noise, blend.mask, index);
         for (const member of members) if (!member.settled) member.hooks.onStep?.(index - scheduler.beginIndex + 1, total);
       }
       const unetMs = base.unet.runMs + (refinerStage?.unet.runMs ?? 0);
+      const conditioningMs = base.sources.reduce((sum, source) => sum + (source.runMs ?? 0), 0);
       const loopMs = performance.now() - loopStart;
       const noiseAhead = noise.prefetchStats();
       // No step draws any more; a chunk asked for ahead and not yet started is dropped.
@@ -277,7 +305,7 @@ export class StableDiffusionPipeline {
         },
         scheduler: definition.definition,
         sampler: samplerName(definition, model.schedulerConfig),
-        stats: { steps: total, loopMs, unetMs, encodeMs, decodeMs, batchJobs: members.length, noiseAhead },
+        stats: { steps: total, loopMs, unetMs, conditioningMs, encodeMs, decodeMs, batchJobs: members.length, noiseAhead },
       }));
     } finally {
       noise.close();
@@ -289,8 +317,13 @@ export class StableDiffusionPipeline {
    * encoded with its own adapters, stacked into one batch; the UNet with the LoRAs the requests
    * share.
    */
-  private async stage(model: LoadedModel, members: readonly Member[], leases: SessionLease[]): Promise<Stage> {
+  private async stage(model: LoadedModel, members: readonly Member[], leases: SessionLease[], acquire: AcquireSession, role: 'base' | 'refiner'): Promise<Stage> {
     const components = model.folder.components;
+    const params = members[0].params;
+    // ControlNets steer the base model only (as in diffusers' SDXL ControlNet + refiner); they need the residual UNet.
+    const controlnets = role === 'base' ? (params.controlnets ?? []) : [];
+    const unetFile = controlnets.length > 0 ? components.controlnetUnet : components.unet;
+    if (!unetFile) throw new ControlNetError('controlnet_unet_missing', 'controlnets', `${model.id} has no residual-accepting UNet (controlnet/model.onnx or cnet/model.onnx)`);
     const take = async (file: string | undefined, component: AdaptableComponent, adapters: RequestAdapters, reported: readonly Member[]): Promise<AdaptedSession | undefined> => {
       if (!file) return undefined;
       const adapted = await this.adapted.acquire(file, component, adapters, leases);
@@ -308,15 +341,18 @@ export class StableDiffusionPipeline {
       }
       return adapted;
     };
-    const params = members[0].params;
     const encoders: Array<{ textEncoder?: AdaptedSession; textEncoder2?: AdaptedSession }> = [];
     for (const member of members) {
+      if (member.params.promptEmbeds) {
+        encoders.push({});
+        continue;
+      }
       encoders.push({
         textEncoder: await take(components.textEncoder, 'text_encoder', member.adapters, [member]),
         textEncoder2: await take(components.textEncoder2, 'text_encoder_2', member.adapters, [member]),
       });
     }
-    const unetAdapted = await take(components.unet, 'unet', members[0].adapters, members);
+    const unetAdapted = await take(unetFile, 'unet', members[0].adapters, members);
     if (!unetAdapted) throw new UnsupportedRequestError('model', `${model.id} has no unet`);
     const unetSession = unetAdapted.session;
     const unet = new UnetRunner(unetSession);
@@ -345,11 +381,19 @@ export class StableDiffusionPipeline {
         height: params.height,
         guidanceScale: params.guidanceScale,
       };
-      parts.push(model.family === 'sdxl' || model.family === 'sdxl-refiner' ? await sdxlConditioning(request) : await sdConditioning(request));
+      const embeds = member.params.promptEmbeds;
+      if (embeds) parts.push(embedsConditioning(request, embeds));
+      else parts.push(model.family === 'sdxl' || model.family === 'sdxl-refiner' ? await sdxlConditioning(request) : await sdConditioning(request));
     }
-    const conditioning = stackConditioning(parts, useGuidance);
-    if (!guidanceEmbedding) return { unet, conditioning, useGuidance };
     const batch = members.reduce((sum, member) => sum + member.params.seeds.length, 0);
+    const sources: ConditioningSource[] = [];
+    if (controlnets.length > 0) {
+      sources.push(
+        await controlNetSource({ controlnets, guessMode: params.guessMode ?? false, model, unet: unetSession, width: params.width, height: params.height, batch, useGuidance, acquire }),
+      );
+    }
+    const conditioning = await extendConditioning(sources, stackConditioning(parts, useGuidance));
+    if (!guidanceEmbedding) return { unet, conditioning, useGuidance, sources };
     const dim = typeof guidanceEmbedding.shape[1] === 'number' ? guidanceEmbedding.shape[1] : 256;
     const embedding = guidanceScaleEmbedding(params.guidanceScale, dim);
     const rows = new Float32Array(batch * dim);
@@ -357,6 +401,7 @@ export class StableDiffusionPipeline {
     return {
       unet,
       useGuidance,
+      sources,
       conditioning: { ...conditioning, extra: { ...conditioning.extra, timestep_cond: floatInput(unetSession, 'timestep_cond', rows, [batch, dim]) } },
     };
   }
@@ -412,12 +457,14 @@ export class StableDiffusionPipeline {
     width: number,
     height: number,
     acquire: AcquireSession,
+    noise?: Float32Array,
   ): Promise<Float32Array> {
     if (image.width !== width || image.height !== height) {
       throw new UnsupportedRequestError('init_image', `is ${image.width}×${image.height}, expected ${width}×${height}`);
     }
     const encoder = await acquire(model.folder.components.vaeEncoder, 'vae_encoder (needed for img2img)');
-    const encoded = await vaeEncode(encoder, toVaeInput(image), [1, 3, height, width]);
+    if (noise && noise.length !== (4 * width * height) / model.folder.vaeScaleFactor ** 2) throw new UnsupportedRequestError('init_latent_noise', 'must hold one latent (4 × height/8 × width/8 values)');
+    const encoded = await vaeEncode(encoder, toVaeInput(image), [1, 3, height, width], noise);
     const one = encoded.data.map((value) => value * model.folder.vaeScalingFactor);
     const all = new Float32Array(one.length * batch);
     for (let b = 0; b < batch; b++) all.set(one, b * one.length);

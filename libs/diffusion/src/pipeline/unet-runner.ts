@@ -82,11 +82,19 @@ export class UnetRunner {
   }
 
   /**
-   * One UNet evaluation. The prediction is float32 in a buffer owned by the runner, overwritten
+   * One UNet evaluation; `stepInputs` are this step's extra inputs from conditioning sources. The prediction is float32 in a buffer owned by the runner, overwritten
    * by the next call; the caller reads it before predicting again.
    */
-  async predict(sample: Float32Array, dims: readonly number[], timestep: number, conditioning: UnetConditioning): Promise<Float32Array> {
+  async predict(
+    sample: Float32Array,
+    dims: readonly number[],
+    timestep: number,
+    conditioning: UnetConditioning,
+    stepInputs?: Readonly<Record<string, ort.Tensor>>,
+  ): Promise<Float32Array> {
     const binding = this.bind(sample, dims, conditioning);
+    // Per-step inputs (ControlNet residuals) are fed as the tensors they are.
+    if (stepInputs) for (const name in stepInputs) binding.feeds[name] = stepInputs[name];
     if (binding.sampleHalf) toFloat16BitsInto(sample, binding.sampleHalf);
     if (binding.timestep instanceof BigInt64Array) binding.timestep.fill(BigInt(Math.round(timestep)));
     else if (binding.timestep instanceof Int32Array) binding.timestep.fill(Math.round(timestep));

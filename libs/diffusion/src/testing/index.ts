@@ -5,3 +5,4 @@ export * from '../pipeline/testing/static-batch-model.js';
 export * from '../schedulers/testing/allocation-counter.js';
 export * from '../schedulers/testing/exact-denoiser.js';
 export * from '../schedulers/testing/golden-config.js';
+export * from '../controlnet/testing/controlnet-reference.js';

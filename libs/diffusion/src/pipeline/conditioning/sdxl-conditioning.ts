@@ -11,7 +11,7 @@ export const AESTHETIC_SCORE = 6;
 export const NEGATIVE_AESTHETIC_SCORE = 2.5;
 const PENULTIMATE = -2;
 
-interface EncodedPrompt {
+export interface EncodedPrompt {
   readonly hidden: Float32Array;
   readonly sequence: number;
   readonly channels: number;
@@ -71,6 +71,16 @@ export async function sdxlConditioning(request: ConditioningRequest): Promise<Un
         ? { ...positive, hidden: new Float32Array(positive.hidden.length), pooled: new Float32Array(positive.pooled.length) }
         : await encode((index) => chunked[index].negative);
   }
+  return sdxlUnetInputs(request, positive, negative);
+}
+
+/** The SDXL UNet's text inputs from encoded prompts: hidden states, pooled `text_embeds`, `time_ids`. */
+export function sdxlUnetInputs(
+  request: Pick<ConditioningRequest, 'model' | 'unet' | 'batch' | 'useGuidance' | 'width' | 'height'>,
+  positive: EncodedPrompt,
+  negative: EncodedPrompt | undefined,
+): UnetConditioning {
+  const { model } = request;
   const rows = (request.useGuidance ? 2 : 1) * request.batch;
   const { width, height } = request;
   const timeIds = model.folder.requiresAestheticsScore
