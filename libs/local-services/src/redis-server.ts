@@ -113,7 +113,8 @@ async function dockerEngineAvailable(): Promise<boolean> {
   });
 }
 
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+/** Resolves once `child` prints `pattern` (stdout or stderr); rejects, with its last output, on exit or timeout. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => {

@@ -61,18 +61,11 @@ export class BoxMullerNoise implements NoiseSource {
   }
 
   randn(count: number): Float32Array {
-    if (!Number.isInteger(count) || count < 0) {
-      throw new RangeError(`randn count must be a non-negative integer, got ${count}`);
-    }
-    const out = new Float32Array(count);
-    this.randnInto(out, 0, count);
-    return out;
+    return randnByInto(this, count);
   }
 
   randnInto(out: Float32Array, start = 0, end = out.length): void {
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > out.length) {
-      throw new RangeError(`randn range [${start}, ${end}) is outside 0..${out.length}`);
-    }
+    assertRandnRange(out, start, end);
     let i = start;
     const words = this.words;
     if (end > start && words[HAS_SPARE] === 1) {
@@ -118,4 +111,21 @@ export function createNoise(seed: number): NoiseSource {
 /** A fresh seed from the operating system's CSPRNG, an integer in [0, 2^32-1]. */
 export function randomSeed(): number {
   return randomInt(0, MAX_SEED + 1);
+}
+
+/** `randn(count)` of any stream, through its `randnInto` (one check of the count for all streams). */
+export function randnByInto(stream: { randnInto(out: Float32Array, start: number, end: number): void }, count: number): Float32Array {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new RangeError(`randn count must be a non-negative integer, got ${count}`);
+  }
+  const out = new Float32Array(count);
+  stream.randnInto(out, 0, count);
+  return out;
+}
+
+/** The range check every stream's `randnInto` makes before writing `out[start, end)`. */
+export function assertRandnRange(out: Float32Array, start: number, end: number): void {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > out.length) {
+    throw new RangeError(`randn range [${start}, ${end}) is outside 0..${out.length}`);
+  }
 }

@@ -16,7 +16,7 @@
  *
  * Cost: after the last step one chunk drawn ahead goes unused (close() drops it if not started).
  */
-import { NORMAL_STREAM_STATE_BYTES, BoxMullerNoise, seedNormalStream } from './noise.js';
+import { NORMAL_STREAM_STATE_BYTES, BoxMullerNoise, assertRandnRange, randnByInto, seedNormalStream } from './noise.js';
 import { noiseThreadEpoch, postToNoiseThread } from './noise-thread.js';
 import { COUNT, CONTROL_HEADER_BYTES, ChunkStatus, STATUS, controlLayout } from './prefetch-protocol.js';
 import type { NoiseSource } from '../schedulers/scheduler.js';
@@ -100,18 +100,11 @@ export class PrefetchedNoise implements NoiseSource {
   }
 
   randn(count: number): Float32Array {
-    if (!Number.isInteger(count) || count < 0) {
-      throw new RangeError(`randn count must be a non-negative integer, got ${count}`);
-    }
-    const out = new Float32Array(count);
-    this.randnInto(out, 0, count);
-    return out;
+    return randnByInto(this, count);
   }
 
   randnInto(out: Float32Array, start = 0, end = out.length): void {
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > out.length) {
-      throw new RangeError(`randn range [${start}, ${end}) is outside 0..${out.length}`);
-    }
+    assertRandnRange(out, start, end);
     if (end === start) return;
     let i = start;
     if (this.settle() === ChunkStatus.Ready) i = this.copyOut(out, i, end);

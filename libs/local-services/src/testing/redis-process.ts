@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { RedisServerMissingError, stopChild } from '../redis-server.js';
+import { RedisServerMissingError, stopChild, waitForOutput } from '../redis-server.js';
 import { which } from '../which.js';
 
 const run = promisify(execFile);
@@ -23,26 +23,7 @@ export async function redisBinary(name: 'redis-server' | 'redis-cli'): Promise<s
 /** Starts `redis-server <args>` and resolves once it logs that it accepts connections. */
 export async function spawnRedisProcess(port: number, args: readonly string[], ready: RegExp = /Ready to accept connections|Sentinel ID is/): Promise<RedisProcess> {
   const child = spawn(await redisBinary('redis-server'), [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`redis-server on port ${port} did not start within 15 s:\n${seen.slice(-2000)}`));
-    }, 15_000);
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString();
-      if (ready.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server on port ${port} exited with code ${code} before it was ready:\n${seen.slice(-2000)}`));
-    });
-  });
+  await waitForOutput(child, ready, 15_000);
   // Keep draining output so a chatty server never blocks on a full pipe.
   child.stdout?.resume();
   child.stderr?.resume();
