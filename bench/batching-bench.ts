@@ -2,6 +2,7 @@ import os from 'node:os';
 import { ensureDemoModels } from '@atelier/demo-model';
 import { LoadedModel, SessionPool, StableDiffusionPipeline, readModelFolder, type GenerationParams } from '@atelier/diffusion';
 import { printTable } from './table.js';
+import { median } from './median.js';
 
 export interface BatchingBenchOptions {
   readonly scale: 'smoke' | 'full';
@@ -15,11 +16,6 @@ export interface BatchingBenchOptions {
 }
 
 const PROMPTS = ['a red circle on a blue background', 'a green square on a white background', 'a yellow triangle on a black background', 'a gray ring on a pink background'];
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 interface Case {
   readonly id: string;

@@ -1,5 +1,7 @@
 import { BatchedNoise, DenoisingBuffers, SCHEDULERS, parseSchedulerConfig, type PrefetchStats } from '@atelier/diffusion';
 import { printTable } from './table.js';
+import { median } from './median.js';
+import { SD15_SCHEDULER } from './sd15-scheduler.js';
 
 /** One noise-drawing sampler at one size, noise thread off and on. */
 export interface OffCpuUnetRow {
@@ -11,25 +13,6 @@ export interface OffCpuUnetRow {
   readonly onMs: number;
   /** Chunk use with the thread on, summed over the repeats. */
   readonly noise: PrefetchStats;
-}
-
-const SD15_SCHEDULER = {
-  _class_name: 'PNDMScheduler',
-  num_train_timesteps: 1000,
-  beta_start: 0.00085,
-  beta_end: 0.012,
-  beta_schedule: 'scaled_linear',
-  prediction_type: 'epsilon',
-  set_alpha_to_one: false,
-  skip_prk_steps: true,
-  steps_offset: 1,
-  timestep_spacing: 'leading',
-};
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,6 +8,8 @@ import { SCHEDULERS, parseSchedulerConfig, setNoiseThreadEnabled, type PrefetchS
 import type { BenchScale } from './bench-options.js';
 import { printTable } from './table.js';
 import { benchOffCpuUnet, type OffCpuUnetRow } from './off-cpu-unet-bench.js';
+import { median } from './median.js';
+import { SD15_SCHEDULER } from './sd15-scheduler.js';
 
 
 export interface PipelineBenchOptions {
@@ -66,26 +68,6 @@ interface Size {
   readonly height: number;
   readonly steps: number;
 }
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** scheduler_config.json of a Stable Diffusion 1.5 export (what the demo model ships too). */
-const SD15_SCHEDULER = {
-  _class_name: 'PNDMScheduler',
-  num_train_timesteps: 1000,
-  beta_start: 0.00085,
-  beta_end: 0.012,
-  beta_schedule: 'scaled_linear',
-  prediction_type: 'epsilon',
-  set_alpha_to_one: false,
-  skip_prk_steps: true,
-  steps_offset: 1,
-  timestep_spacing: 'leading',
-};
 
 /**
  * The loop's host work without the UNet, timed in process CPU time (user + system), which a

@@ -21,6 +21,34 @@ async function busyWorker(workers: readonly WorkerProcess[]): Promise<WorkerProc
   return undefined;
 }
 
+/**
+ * SIGKILLs the worker running generation `id` twice, each time once that run is mid-flight (step
+ * 20 or later of a fresh run, so the second kill hits the retry, not the first run's last state).
+ * Returns when each kill happened and at which step.
+ */
+async function crashTwiceMidFlight(fault: FaultFarm, id: string, started: number): Promise<string[]> {
+  const alive = (): WorkerProcess[] => fault.farm.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
+  const kills: string[] = [];
+  let stepAtKill = Number.POSITIVE_INFINITY;
+  for (let crash = 0; crash < 2; crash++) {
+    await waitUntil(
+      async () => {
+        const view = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body;
+        if (view.status === 'running' && view.progress.step < stepAtKill) stepAtKill = Number.POSITIVE_INFINITY; // this run's progress
+        return view.status === 'running' && view.progress.step >= 20 && stepAtKill === Number.POSITIVE_INFINITY;
+      },
+      90_000,
+      `the job mid-flight before crash ${crash + 1}`,
+    );
+    const victim = await busyWorker(alive());
+    assert.ok(victim, `a worker runs the job before crash ${crash + 1}`);
+    stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
+    await victim.stop('SIGKILL');
+    kills.push(`${seconds(Date.now() - started)} (step ${stepAtKill})`);
+  }
+  return kills;
+}
+
 describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, () => {
   let fault: FaultFarm;
 
@@ -114,24 +142,7 @@ describe('fault: a worker killed with SIGKILL mid-job', { timeout: 300_000 }, ()
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const id = created.body.id;
     const started = Date.now();
-    const kills: string[] = [];
-    let stepAtKill = Number.POSITIVE_INFINITY;
-    for (let crash = 0; crash < 2; crash++) {
-      await waitUntil(
-        async () => {
-          const view = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body;
-          if (view.status === 'running' && view.progress.step < stepAtKill) stepAtKill = Number.POSITIVE_INFINITY; // this run's progress
-          return view.status === 'running' && view.progress.step >= 20 && stepAtKill === Number.POSITIVE_INFINITY;
-        },
-        90_000,
-        `the job mid-flight before crash ${crash + 1}`,
-      );
-      const victim = await busyWorker(alive());
-      assert.ok(victim, `a worker runs the job before crash ${crash + 1}`);
-      stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
-      await victim.stop('SIGKILL');
-      kills.push(`${seconds(Date.now() - started)} (step ${stepAtKill})`);
-    }
+    const kills = await crashTwiceMidFlight(fault, id, started);
     // What the queue itself decided (read from the real Redis): BullMQ allows maxStalledCount
     // (default 1) stalls, then fails the job without running it again.
     const connection = createRedisConnection(fault.farm.redisUrl);
@@ -192,26 +203,10 @@ describe('fault: a job whose workers die more often than maxStalledCount', { tim
   });
 
   it('ends failed (worker_lost) once, with exactly one generation.failed webhook', async () => {
-    const alive = (): WorkerProcess[] => fault.farm.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
     const created = await fault.api.request<GenerationView>('POST', '/v1/generations', { ...LONG, num_inference_steps: STEPS, seed: 11, webhook: { url: fault.receiver.url } });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const id = created.body.id;
-    let stepAtKill = Number.POSITIVE_INFINITY;
-    for (let crash = 0; crash < 2; crash++) {
-      await waitUntil(
-        async () => {
-          const view = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body;
-          if (view.status === 'running' && view.progress.step < stepAtKill) stepAtKill = Number.POSITIVE_INFINITY; // this run's progress
-          return view.status === 'running' && view.progress.step >= 20 && stepAtKill === Number.POSITIVE_INFINITY;
-        },
-        90_000,
-        `the job mid-flight before crash ${crash + 1}`,
-      );
-      const victim = await busyWorker(alive());
-      assert.ok(victim, `a worker runs the job before crash ${crash + 1}`);
-      stepAtKill = (await fault.api.request<GenerationView>('GET', `/v1/generations/${id}`)).body.progress.step;
-      await victim.stop('SIGKILL');
-    }
+    await crashTwiceMidFlight(fault, id, Date.now());
     const audit = await auditGenerations(fault, 1, [id], { settleMs: 90_000, webhookMs: 10_000 });
     const [entry] = audit.generations;
     const failedDeliveries = deliveredEvents(fault.receiver).filter((event) => event.generationId === id && event.type === 'generation.failed' && event.answered < 300);
