@@ -14,7 +14,8 @@ export { decodeControlImage, toPixelImage, type ControlSource } from './control-
 export { pixelImage, hwc3, fromRgbImage, toRgbImage, toGrey, type PixelImage } from './image/pixel-image.js';
 export { gaussianBlur } from './image/gaussian-blur.js';
 export { cvResize, type CvInterpolation } from './image/cv-resize.js';
-export { pilLanczosResize } from './image/pil-resize.js';
+export { pilLanczosResize, pilBilinearResize } from './image/pil-resize.js';
+export { openModelSession, pickOutput, floatOutput, type ModelSession } from './onnx/model-session.js';
 export { annotatorSize, resizeForAnnotator } from './image/resize-image.js';
 export { canny, type CannyOptions } from './canny/canny.js';
 export { DepthEstimator } from './depth/depth-estimator.js';

@@ -7,9 +7,27 @@ import { pixelImage, type PixelImage } from './pixel-image.js';
  * from PIL's 22-bit fixed point.
  */
 export function pilLanczosResize(image: PixelImage, width: number, height: number): PixelImage {
+  return pilResize(image, width, height, LANCZOS);
+}
+
+/**
+ * PIL's Image.resize(size, Image.BILINEAR) on 8 bits: what Segment Anything's ResizeLongestSide
+ * (torchvision's resize of a PIL image) and transformers' SamImageProcessor do. Like PIL, the
+ * triangle filter widens with the downscale factor, so shrinking is anti-aliased.
+ */
+export function pilBilinearResize(image: PixelImage, width: number, height: number): PixelImage {
+  return pilResize(image, width, height, BILINEAR);
+}
+
+interface PilFilter {
+  readonly support: number;
+  readonly weight: (x: number) => number;
+}
+
+function pilResize(image: PixelImage, width: number, height: number, filter: PilFilter): PixelImage {
   if (width === image.width && height === image.height) return image;
-  const horizontal = width === image.width ? image : pass(image, width, true);
-  return height === image.height ? horizontal : pass(horizontal, height, false);
+  const horizontal = width === image.width ? image : pass(image, width, true, filter);
+  return height === image.height ? horizontal : pass(horizontal, height, false, filter);
 }
 
 const PRECISION_BITS = 32 - 8 - 2;
@@ -24,10 +42,13 @@ function lanczos(x: number): number {
   return x > -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0;
 }
 
-function coefficients(inSize: number, outSize: number): { starts: Int32Array; counts: Int32Array; weights: Int32Array; taps: number } {
+const LANCZOS: PilFilter = { support: 3, weight: lanczos };
+const BILINEAR: PilFilter = { support: 1, weight: (x) => (Math.abs(x) < 1 ? 1 - Math.abs(x) : 0) };
+
+function coefficients(inSize: number, outSize: number, filter: PilFilter): { starts: Int32Array; counts: Int32Array; weights: Int32Array; taps: number } {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
-  const support = 3 * filterScale;
+  const support = filter.support * filterScale;
   const taps = Math.ceil(support) * 2 + 1;
   const starts = new Int32Array(outSize);
   const counts = new Int32Array(outSize);
@@ -40,7 +61,7 @@ function coefficients(inSize: number, outSize: number): { starts: Int32Array; co
     const count = Math.min(Math.trunc(centre + support + 0.5), inSize) - xmin;
     let total = 0;
     for (let x = 0; x < count; x++) {
-      k[x] = lanczos((x + xmin - centre + 0.5) * inverse);
+      k[x] = filter.weight((x + xmin - centre + 0.5) * inverse);
       total += k[x];
     }
     for (let x = 0; x < count; x++) {
@@ -53,10 +74,10 @@ function coefficients(inSize: number, outSize: number): { starts: Int32Array; co
   return { starts, counts, weights, taps };
 }
 
-function pass(image: PixelImage, outSize: number, horizontal: boolean): PixelImage {
+function pass(image: PixelImage, outSize: number, horizontal: boolean, filter: PilFilter): PixelImage {
   const { channels } = image;
   const inSize = horizontal ? image.width : image.height;
-  const { starts, counts, weights, taps } = coefficients(inSize, outSize);
+  const { starts, counts, weights, taps } = coefficients(inSize, outSize, filter);
   const width = horizontal ? outSize : image.width;
   const height = horizontal ? image.height : outSize;
   const out = new Uint8Array(width * height * channels);
