@@ -70,8 +70,8 @@ export function projectionGraph(options: IpAdapterGraphOptions): Uint8Array {
   let inDim: number;
   if (options.plus) {
     const hidden = g.input('image_embeds', 'float32', ['batch', hiddenTokens, hiddenWidth]);
-    features = ops.reduce('ReduceMean', hidden, [1], false);
-    inDim = hiddenWidth;
+    features = ops.reshape(hidden, [-1, hiddenTokens * hiddenWidth]);
+    inDim = hiddenTokens * hiddenWidth;
   } else {
     features = g.input('image_embeds', 'float32', ['batch', embedsDim]);
     inDim = embedsDim;
@@ -114,7 +114,7 @@ function attribute(name: string, ints: number[] | undefined, i?: number): OnnxNa
  * An existing UNet export (plain, residual-accepting or SDXL) rewritten the way IP-Adapter
  * exports take image prompts: `encoder_hidden_states` holds the text tokens followed by the image
  * tokens; the original UNet sees only the text, and the image tokens add `strength` × their mean
- * (× `ipadapter_scale` where present) to every row's prediction, so the image steers the result
+ * square (× `ipadapter_scale` where present) to every row's prediction, so the image steers the result
  * and the negative (zero-image) tokens differ from the positive ones. Every other input
  * (`text_embeds`, `time_ids`, residuals) is left as it is.
  */
@@ -144,12 +144,18 @@ export async function writeIpUnet(sourceFile: string, targetFile: string, option
     tensorProto('ip_axis', int64Literal([1])),
     tensorProto('ip_strength', float32Literal([options.strength ?? 0.5], [])),
   );
+  initializers.push(tensorProto('ip_four', int64Literal([4])), tensorProto('ip_one', float32Literal([1], [])), tensorProto('ip_nchw', int64Literal([0, 4, 1, 1])));
+  // Per latent channel c: the image tokens' mean in feature c, times (sample + 1): a spatially varying
+  // change the VAE's group norms cannot normalise away, different for every image.
   const nodes: OnnxNamespace.INodeProto[] = [
     { opType: 'Slice', input: ['encoder_hidden_states', 'ip_text_start', 'ip_text_end', 'ip_axis'], output: ['ip_text_states'], name: 'ip_text_slice' },
     { opType: 'Slice', input: ['encoder_hidden_states', 'ip_text_end', 'ip_image_end', 'ip_axis'], output: ['ip_image_states'], name: 'ip_image_slice' },
-    { opType: 'ReduceMean', input: ['ip_image_states'], output: ['ip_image_mean'], attribute: [attribute('axes', [1, 2]), attribute('keepdims', undefined, 1)], name: 'ip_mean' },
-    { opType: 'Unsqueeze', input: ['ip_image_mean', 'ip_axis'], output: ['ip_image_mean4'], name: 'ip_unsqueeze' },
-    { opType: 'Mul', input: ['ip_image_mean4', 'ip_strength'], output: ['ip_effect'], name: 'ip_strength_mul' },
+    { opType: 'ReduceMean', input: ['ip_image_states'], output: ['ip_image_mean'], attribute: [attribute('axes', [1]), attribute('keepdims', undefined, 0)], name: 'ip_mean' },
+    { opType: 'Slice', input: ['ip_image_mean', 'ip_text_start', 'ip_four', 'ip_axis'], output: ['ip_image_channels'], name: 'ip_channel_slice' },
+    { opType: 'Reshape', input: ['ip_image_channels', 'ip_nchw'], output: ['ip_image_nchw'], name: 'ip_reshape' },
+    { opType: 'Add', input: ['sample', 'ip_one'], output: ['ip_sample_plus_one'], name: 'ip_sample_plus_one' },
+    { opType: 'Mul', input: ['ip_image_nchw', 'ip_sample_plus_one'], output: ['ip_pattern'], name: 'ip_pattern' },
+    { opType: 'Mul', input: ['ip_pattern', 'ip_strength'], output: ['ip_effect'], name: 'ip_strength_mul' },
   ];
   let effect = 'ip_effect';
   if (options.scaleInput) {
