@@ -13,8 +13,9 @@ import transformers
 from PIL import Image
 from transformers import CLIPImageProcessorPil
 
-# (width, height): landscape downscale, portrait upscale, exact size, tiny upscale with odd crop.
-SIZES = [(300, 180), (90, 160), (224, 224), (61, 47), (225, 400)]
+# (width, height): landscape downscale, portrait upscale, exact size, tiny upscale with odd crop,
+# large downscales (3-4x: the anti-aliased kernel is wider).
+SIZES = [(300, 180), (90, 160), (224, 224), (61, 47), (225, 400), (1000, 700), (640, 1280)]
 SAMPLES = 400
 
 
