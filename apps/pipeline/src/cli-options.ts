@@ -64,8 +64,13 @@ const cliSchema = z
     prompt_embeds: z.preprocess(specObject, promptEmbedsSpecSchema).optional(),
     controlnet: z.array(z.preprocess(specObject, controlNetSpecSchema)).default([]),
     guess_mode: z.boolean().default(false),
+    ip_adapter: z.string().min(1).optional(),
+    ip_image: z.array(z.string().min(1)).default([]),
+    ip_scale: z.coerce.number().finite().default(1),
   })
-  .strict();
+  .strict()
+  .refine((options) => options.ip_image.length === 0 || options.ip_adapter !== undefined, { message: 'needs --ip-adapter DIR', path: ['ip_image'] })
+  .refine((options) => options.ip_adapter === undefined || options.ip_image.length > 0, { message: 'needs at least one --ip-image FILE', path: ['ip_adapter'] });
 
 export type PipelineCliOptions = z.infer<typeof cliSchema>;
 
@@ -93,6 +98,9 @@ const FLAG_HELP: Record<keyof PipelineCliOptions, string> = {
   controlnet:
     'model=<dir>,image=<png>[,scale=1,start=0,end=1]: a ControlNet folder (model.onnx + config.json) and its control map (already preprocessed); repeat for Multi-ControlNet',
   guess_mode: "ControlNets see only the conditional half and their residuals ramp up (diffusers' guess_mode)",
+  ip_adapter: 'IP-Adapter folder (image_encoder/, projection/ or image_proj/, config.json); the model folder needs ip_unet/ (ip_controlnet/ with --controlnet)',
+  ip_image: 'image prompt file for --ip-adapter; repeat for several images (their tokens are concatenated, as diffusers does)',
+  ip_scale: 'IP-Adapter scale; 0 is exactly no adapter, other values than 1 need a UNet with an ipadapter_scale input',
 };
 
 /** `--help` / `-h` anywhere asks for the usage text, whatever else is given. */
@@ -102,9 +110,9 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 /** The usage text `npm run pipeline -- --help` prints, one line per flag with its default. */
 export function pipelineUsage(): string {
-  const defaults = cliSchema.partial({ model: true }).parse({});
+  const defaults = cliSchema.parse({ model: '-' });
   const lines = Object.entries(FLAG_HELP).map(([name, help]) => {
-    const value = (defaults as Record<string, unknown>)[name];
+    const value = name === 'model' ? undefined : (defaults as Record<string, unknown>)[name];
     const suffix = value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0) ? '' : ` (default: ${String(value)})`;
     return `  --${name.replaceAll('_', '-').padEnd(22)} ${help}${suffix}`;
   });
@@ -122,9 +130,9 @@ export function pipelineUsage(): string {
 
 /** `--flag value` pairs; request field names work with dashes or underscores. */
 export function parsePipelineArgs(argv: readonly string[]): PipelineCliOptions {
-  const names = Object.keys(cliSchema.shape);
+  const names = Object.keys(FLAG_HELP);
   const kind = (name: string): { type: 'string' | 'boolean'; multiple?: boolean } =>
-    name === 'guess_mode' ? { type: 'boolean' } : name === 'controlnet' ? { type: 'string', multiple: true } : { type: 'string' };
+    name === 'guess_mode' ? { type: 'boolean' } : name === 'controlnet' || name === 'ip_image' ? { type: 'string', multiple: true } : { type: 'string' };
   const options = Object.fromEntries(names.flatMap((name) => [name, name.replaceAll('_', '-')].map((flag) => [flag, kind(name)])));
   let values: Record<string, unknown>;
   try {

@@ -8,6 +8,7 @@ import {
   decodeRgb,
   encodePng,
   formatInfotext,
+  ipAdapterConditioning,
   readModelFolder,
   toRgb8,
 } from '@atelier/diffusion';
@@ -71,6 +72,15 @@ async function main(): Promise<void> {
       })),
     ),
     guessMode: options.guess_mode,
+    conditioning: options.ip_adapter
+      ? [
+          ipAdapterConditioning({
+            model: path.resolve(options.ip_adapter),
+            images: await Promise.all(options.ip_image.map(async (file) => new Uint8Array(await readFile(file)))),
+            scale: options.ip_scale,
+          }),
+        ]
+      : [],
   });
   await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
   for (const [index, image] of result.images.entries()) {

@@ -34,6 +34,10 @@ export interface ModelComponents {
   readonly unet: string;
   /** The same UNet exported to take ControlNet residuals (OnnxStack `controlnet/`, onnx-web `cnet/`). */
   readonly controlnetUnet?: string;
+  /** The UNet exported with an IP-Adapter's image attention: context = text tokens then image tokens (`ip_unet/`). */
+  readonly ipUnet?: string;
+  /** The same with ControlNet residual inputs too (`ip_controlnet/`), for IP-Adapter + ControlNet. */
+  readonly ipControlnetUnet?: string;
   readonly vaeDecoder: string;
   readonly vaeEncoder?: string;
   readonly tokenizer?: string;
@@ -98,6 +102,8 @@ export async function readModelFolder(dir: string, id = path.basename(dir), opti
   const components: ModelComponents = {
     unet,
     controlnetUnet: (await component(dir, 'controlnet')) ?? (await component(dir, 'cnet')),
+    ipUnet: await component(dir, 'ip_unet'),
+    ipControlnetUnet: await component(dir, 'ip_controlnet'),
     vaeDecoder,
     textEncoder: await component(dir, 'text_encoder'),
     textEncoder2: await component(dir, 'text_encoder_2'),

@@ -25,6 +25,7 @@ import { embedsConditioning, type PromptEmbeds } from './conditioning/embeds-con
 import { extendConditioning, stepInputs, type ConditioningSource, type DenoisingStep } from './conditioning/conditioning-source.js';
 import { controlNetSource, type ControlNetParams } from '../controlnet/controlnet-request.js';
 import { ControlNetError } from '../controlnet/errors.js';
+import type { ConditioningProvider, UnetChoice } from './conditioning/conditioning-provider.js';
 
 export interface GenerationParams {
   readonly prompt: string;
@@ -57,6 +58,11 @@ export interface GenerationParams {
   readonly controlnets?: readonly ControlNetParams[];
   /** diffusers' guess_mode: the ControlNets see only the conditional half, their residuals ramp up. */
   readonly guessMode?: boolean;
+  /**
+   * Further conditioning of the base model (image prompts: `ipAdapterConditioning(...)`), in
+   * order; each may pick another UNet export of the model and plugs a source into the loop.
+   */
+  readonly conditioning?: readonly ConditioningProvider[];
   /**
    * img2img/inpainting: unit noise for sampling the init image's latent (diffusers'
    * `latent_dist.sample()`), one latent's worth; default: the latent mean (deterministic).
@@ -112,7 +118,10 @@ export interface GenerationResult {
 
 interface Stage {
   readonly unet: UnetRunner;
+  /** What the UNet gets: the text conditioning as every source's `extend` left it. */
   readonly conditioning: UnetConditioning;
+  /** The text conditioning alone, what per-step sources see (ControlNets attend to the prompt only, as in diffusers). */
+  readonly text: UnetConditioning;
   readonly useGuidance: boolean;
   /** What steers the UNet besides the text, step by step (ControlNets). */
   readonly sources: readonly ConditioningSource[];
@@ -273,7 +282,7 @@ export class StableDiffusionPipeline {
         scheduler.scaleModelInputInto(latents, index, loop.scaled);
         const input = loop.modelInput();
         const step: DenoisingStep = { index: index - scheduler.beginIndex, total, timestep, scaled: loop.scaled, latentInput: loop.latentInput, latentDims: latentInputDims };
-        const extraInputs = stage.sources.length > 0 ? await stepInputs(stage.sources, step, stage.conditioning) : undefined;
+        const extraInputs = stage.sources.length > 0 ? await stepInputs(stage.sources, step, stage.text) : undefined;
         const prediction = await stage.unet.predict(input, loop.dims, timestep, stage.conditioning, extraInputs);
         const output = loop.guide(prediction, params.guidanceScale);
         scheduler.stepInto(output, index, latents, latents);
@@ -322,8 +331,12 @@ export class StableDiffusionPipeline {
     const params = members[0].params;
     // ControlNets steer the base model only (as in diffusers' SDXL ControlNet + refiner); they need the residual UNet.
     const controlnets = role === 'base' ? (params.controlnets ?? []) : [];
-    const unetFile = controlnets.length > 0 ? components.controlnetUnet : components.unet;
-    if (!unetFile) throw new ControlNetError('controlnet_unet_missing', 'controlnets', `${model.id} has no residual-accepting UNet (controlnet/model.onnx or cnet/model.onnx)`);
+    const providers = role === 'base' ? (params.conditioning ?? []) : [];
+    const residuals = controlnets.length > 0;
+    if (residuals && !components.controlnetUnet) throw new ControlNetError('controlnet_unet_missing', 'controlnets', `${model.id} has no residual-accepting UNet (controlnet/model.onnx or cnet/model.onnx)`);
+    let choice: UnetChoice = { file: residuals ? components.controlnetUnet : components.unet, residuals };
+    for (const provider of providers) if (provider.chooseUnet) choice = provider.chooseUnet(model, choice);
+    const unetFile = choice.file;
     const take = async (file: string | undefined, component: AdaptableComponent, adapters: RequestAdapters, reported: readonly Member[]): Promise<AdaptedSession | undefined> => {
       if (!file) return undefined;
       const adapted = await this.adapted.acquire(file, component, adapters, leases);
@@ -392,18 +405,20 @@ export class StableDiffusionPipeline {
         await controlNetSource({ controlnets, guessMode: params.guessMode ?? false, model, unet: unetSession, width: params.width, height: params.height, batch, useGuidance, acquire }),
       );
     }
-    const conditioning = await extendConditioning(sources, stackConditioning(parts, useGuidance));
-    if (!guidanceEmbedding) return { unet, conditioning, useGuidance, sources };
-    const dim = typeof guidanceEmbedding.shape[1] === 'number' ? guidanceEmbedding.shape[1] : 256;
-    const embedding = guidanceScaleEmbedding(params.guidanceScale, dim);
-    const rows = new Float32Array(batch * dim);
-    for (let b = 0; b < batch; b++) rows.set(embedding, b * dim);
-    return {
-      unet,
-      useGuidance,
-      sources,
-      conditioning: { ...conditioning, extra: { ...conditioning.extra, timestep_cond: floatInput(unetSession, 'timestep_cond', rows, [batch, dim]) } },
-    };
+    for (const provider of providers) {
+      const source = await provider.open({ model, unet: unetSession, width: params.width, height: params.height, batch, useGuidance, acquire });
+      if (source) sources.push(source);
+    }
+    let text = stackConditioning(parts, useGuidance);
+    if (guidanceEmbedding) {
+      const dim = typeof guidanceEmbedding.shape[1] === 'number' ? guidanceEmbedding.shape[1] : 256;
+      const embedding = guidanceScaleEmbedding(params.guidanceScale, dim);
+      const rows = new Float32Array(batch * dim);
+      for (let b = 0; b < batch; b++) rows.set(embedding, b * dim);
+      text = { ...text, extra: { ...text.extra, timestep_cond: floatInput(unetSession, 'timestep_cond', rows, [batch, dim]) } };
+    }
+    const conditioning = await extendConditioning(sources, text);
+    return { unet, conditioning, text, useGuidance, sources };
   }
 
   /**

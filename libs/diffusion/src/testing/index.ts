@@ -6,3 +6,5 @@ export * from '../schedulers/testing/allocation-counter.js';
 export * from '../schedulers/testing/exact-denoiser.js';
 export * from '../schedulers/testing/golden-config.js';
 export * from '../controlnet/testing/controlnet-reference.js';
+export * from '../ip-adapter/testing/ip-adapter-graphs.js';
+export * from '../ip-adapter/testing/synthetic-image.js';

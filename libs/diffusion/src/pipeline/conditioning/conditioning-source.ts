@@ -20,14 +20,17 @@ export interface DenoisingStep {
  * conditioning is the base every source starts from. A source may extend that base once per
  * generation (IP-Adapter: image tokens appended to `encoder_hidden_states`, an `ipadapter_scale`
  * input) and/or add inputs per step (ControlNet: the residuals). The loop knows nothing else
- * about a source.
+ * about a source. Sources a request brings (image prompts) reach the pipeline as
+ * `ConditioningProvider`s (conditioning-provider.ts), which may also pick the UNet export.
  */
 export interface ConditioningSource {
   /** Once, before the loop: the conditioning every step starts from, possibly extended. */
   extend?(conditioning: UnetConditioning): Promise<UnetConditioning>;
   /**
    * Per step: extra UNet inputs by name. The tensors stay owned by the source and are valid
-   * until its next call; the loop hands them to the UNet as they are (no copies).
+   * until its next call; the loop hands them to the UNet as they are (no copies). `conditioning`
+   * is the text conditioning before any `extend` (ControlNets attend to the prompt alone, as in
+   * diffusers, even when an IP-Adapter appends image tokens to what the UNet gets).
    */
   stepInputs?(step: DenoisingStep, conditioning: UnetConditioning): Promise<Readonly<Record<string, ort.Tensor>>>;
   /** Time spent in the source's own model calls, for the stats. */
