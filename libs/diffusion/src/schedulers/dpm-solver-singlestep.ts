@@ -33,6 +33,10 @@ export class DpmSolverSinglestepScheduler extends SchedulerBase {
   /** The solver order used at each timesteps entry (diffusers' `order_list`). */
   readonly orders: Uint8Array;
   private readonly sigmas: Float64Array;
+  /** Per σ entry: α_t, σ_t and λ, computed once so that a step creates no objects. */
+  private readonly alphaT: Float64Array;
+  private readonly sigmaT: Float64Array;
+  private readonly lambda: Float64Array;
   private readonly solverType: 'midpoint' | 'heun';
   /** x̂₀ of the latest evaluations, oldest first. */
   private readonly history: LatentHistory;
@@ -60,6 +64,9 @@ export class DpmSolverSinglestepScheduler extends SchedulerBase {
     );
     this.timesteps = schedule.timesteps;
     this.sigmas = schedule.sigmas;
+    this.alphaT = this.sigmas.map((s) => alphaSigmaOf(s).alpha);
+    this.sigmaT = this.sigmas.map((s) => alphaSigmaOf(s).sigma);
+    this.lambda = this.sigmas.map(lambdaOf);
     this.orders = singlestepOrderList({
       steps: options.steps,
       solverOrder,
@@ -75,9 +82,8 @@ export class DpmSolverSinglestepScheduler extends SchedulerBase {
   stepInto(modelOutput: Float32Array, index: number, sample: Float32Array, out: Float32Array): void {
     this.checkStep(modelOutput, index, sample, out);
     if (this.startsRun(index)) this.history.clear();
-    const { alpha, sigma } = alphaSigmaOf(this.sigmas[index]);
     const original = this.history.spare(sample.length);
-    originalFromVpInto(original, this.config.prediction_type, modelOutput, sample, alpha, sigma);
+    originalFromVpInto(original, this.config.prediction_type, modelOutput, sample, this.alphaT[index], this.sigmaT[index]);
     this.history.push(original);
     // A run started part-way (img2img) has fewer evaluations than its group's order asks for.
     const order = Math.min(this.orders[index], this.history.length);
@@ -95,41 +101,33 @@ export class DpmSolverSinglestepScheduler extends SchedulerBase {
 
   /** From the sample at σ[index] to σ[index+1] with the newest x̂₀. */
   private firstOrder(index: number, start: Float32Array, out: Float32Array): void {
-    const target = alphaSigmaOf(this.sigmas[index + 1]);
-    const source = alphaSigmaOf(this.sigmas[index]);
-    const h = lambdaOf(this.sigmas[index + 1]) - lambdaOf(this.sigmas[index]);
-    combine2Into(out, target.sigma / source.sigma, start, -target.alpha * Math.expm1(-h), this.history.newest(0));
+    const h = this.lambda[index + 1] - this.lambda[index];
+    const alpha = this.alphaT[index + 1];
+    combine2Into(out, this.sigmaT[index + 1] / this.sigmaT[index], start, -alpha * Math.expm1(-h), this.history.newest(0));
   }
 
   /** From the group start at σ[index−1] to σ[index+1], with x̂₀ at σ[index−1] (m1) and σ[index] (m0). */
   private secondOrder(index: number, start: Float32Array, out: Float32Array): void {
-    const target = alphaSigmaOf(this.sigmas[index + 1]);
-    const source = alphaSigmaOf(this.sigmas[index - 1]);
-    const lambdaT = lambdaOf(this.sigmas[index + 1]);
-    const lambda0 = lambdaOf(this.sigmas[index]);
-    const lambda1 = lambdaOf(this.sigmas[index - 1]);
-    const h = lambdaT - lambda1;
-    const r0 = (lambda0 - lambda1) / h;
+    const alpha = this.alphaT[index + 1];
+    const h = this.lambda[index + 1] - this.lambda[index - 1];
+    const r0 = (this.lambda[index] - this.lambda[index - 1]) / h;
     // x = σt/σs1·x + base·D0 + w·D1 with D0 = m1, D1 = (m0 − m1)/r0, folded into m0 and m1.
-    const base = -target.alpha * Math.expm1(-h);
-    const w = this.solverType === 'midpoint' ? 0.5 * base : target.alpha * (Math.expm1(-h) / h + 1);
-    combine3Into(out, target.sigma / source.sigma, start, w / r0, this.history.newest(0), base - w / r0, this.history.newest(1));
+    const base = -alpha * Math.expm1(-h);
+    const w = this.solverType === 'midpoint' ? 0.5 * base : alpha * (Math.expm1(-h) / h + 1);
+    const decay = this.sigmaT[index + 1] / this.sigmaT[index - 1];
+    combine3Into(out, decay, start, w / r0, this.history.newest(0), base - w / r0, this.history.newest(1));
   }
 
   /** From the group start at σ[index−2] to σ[index+1], with the group's three x̂₀ (m2 oldest). */
   private thirdOrder(index: number, start: Float32Array, out: Float32Array): void {
-    const target = alphaSigmaOf(this.sigmas[index + 1]);
-    const source = alphaSigmaOf(this.sigmas[index - 2]);
-    const lambdaT = lambdaOf(this.sigmas[index + 1]);
-    const lambda0 = lambdaOf(this.sigmas[index]);
-    const lambda1 = lambdaOf(this.sigmas[index - 1]);
-    const lambda2 = lambdaOf(this.sigmas[index - 2]);
-    const h = lambdaT - lambda2;
-    const r0 = (lambda0 - lambda2) / h;
-    const r1 = (lambda1 - lambda2) / h;
-    const c0 = -target.alpha * Math.expm1(-h);
-    const c1 = target.alpha * (Math.expm1(-h) / h + 1);
-    const c2 = -target.alpha * ((Math.expm1(-h) + h) / (h * h) - 0.5);
+    const alpha = this.alphaT[index + 1];
+    const lambda2 = this.lambda[index - 2];
+    const h = this.lambda[index + 1] - lambda2;
+    const r0 = (this.lambda[index] - lambda2) / h;
+    const r1 = (this.lambda[index - 1] - lambda2) / h;
+    const c0 = -alpha * Math.expm1(-h);
+    const c1 = alpha * (Math.expm1(-h) / h + 1);
+    const c2 = -alpha * ((Math.expm1(-h) + h) / (h * h) - 0.5);
     // With D1_0 = (m1 − m2)/r1 and D1_1 = (m0 − m2)/r0: midpoint adds c1·D1_1; heun adds c1·D1 + c2·D2,
     // D1 = (r0·D1_0 − r1·D1_1)/(r0 − r1), D2 = 2·(D1_1 − D1_0)/(r0 − r1). k0, k1 weigh D1_0, D1_1.
     const k0 = this.solverType === 'midpoint' ? 0 : (c1 * r0 - 2 * c2) / (r0 - r1);
@@ -137,6 +135,6 @@ export class DpmSolverSinglestepScheduler extends SchedulerBase {
     const m0 = this.history.newest(0);
     const m1 = this.history.newest(1);
     const m2 = this.history.newest(2);
-    combine4Into(out, target.sigma / source.sigma, start, k1 / r0, m0, k0 / r1, m1, c0 - k0 / r1 - k1 / r0, m2);
+    combine4Into(out, this.sigmaT[index + 1] / this.sigmaT[index - 2], start, k1 / r0, m0, k0 / r1, m1, c0 - k0 / r1 - k1 / r0, m2);
   }
 }
