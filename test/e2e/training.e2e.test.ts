@@ -91,12 +91,19 @@ describe('LoRA training jobs end to end (built-in engine, real farm)', () => {
     assert.ok(fixture.receiver.received.some((hook) => hook.body.includes('"training.progress"')));
 
     await waitUntil(async () => (await fixture.api.request('POST', '/v1/generations', { model: 'demo-trainable', prompt: 'x', img_width: 64, img_height: 64, num_inference_steps: 1, loras: [{ name: 'zxq-checker', weight: 1 }] })).status === 202, 20_000, 'workers to sync the new LoRA');
-    const withLora = meanSquaredError(await generate('a photo of zxq', [{ name: 'zxq-checker', weight: 1 }]), target);
+    const byName = await generate('a photo of zxq', [{ name: 'zxq-checker', weight: 1 }]);
+    const withLora = meanSquaredError(byName, target);
     const withoutLora = meanSquaredError(await generate('a photo of zxq', []), target);
     const loraNoTrigger = meanSquaredError(await generate('a photo of', [{ name: 'zxq-checker', weight: 1 }]), target);
     console.log(`MSE to the training images: LoRA + trigger ${withLora.toFixed(4)}, no LoRA ${withoutLora.toFixed(4)}, LoRA without trigger ${loraNoTrigger.toFixed(4)}`);
     assert.ok(withLora < withoutLora * 0.8, `with the LoRA and trigger (${withLora}) measurably closer than without (${withoutLora})`);
     assert.ok(withLora < loraNoTrigger * 0.5, `the trigger word carries the concept (${withLora} vs ${loraNoTrigger} without it)`);
+
+    // The training's model_id is what a generation accepts: in loras and in a prompt tag it is the
+    // same LoRA as its bare name, so the same seed gives the same pixels.
+    const modelId = done.model_id as string;
+    assert.deepEqual(await generate('a photo of zxq', [{ name: modelId, weight: 1 }]), byName, `loras[].name = ${modelId}`);
+    assert.deepEqual(await generate(`a photo of zxq <lora:${modelId}:1>`, []), byName, `<lora:${modelId}:1>`);
   });
 
   it('refuses invalid datasets, naming the file and the reason, before any GPU time', async () => {

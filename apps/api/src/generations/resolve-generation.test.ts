@@ -68,6 +68,33 @@ describe('resolveGeneration (every entry point’s request → the complete job 
     assert.deepEqual(refusedFields(() => resolveGeneration(sized, context(), 'requests.3.')).sort(), ['requests.3.img_width', 'requests.3.prompt', 'requests.3.scheduler', 'requests.3.style', 'requests.3.webhook.url']);
   });
 
+  it('accepts a finished training’s model_id (lora:<name>) wherever a LoRA is named, and pipeline:<id> as the model', () => {
+    const body = parse({
+      model: 'pipeline:demo-sd15',
+      prompt: 'x <lora:lora:public-ink:0.6>',
+      loras: [{ name: 'lora:secret', weight: 0.9 }],
+    });
+    const { request } = resolveGeneration(body, context());
+    assert.equal(request.model, 'demo-sd15');
+    // The job carries the LoRA names workers resolve, whichever form the client wrote.
+    assert.deepEqual(request.loras, [{ name: 'secret', weight: 0.9 }, { name: 'public-ink', weight: 0.6 }]);
+    // The id and the bare name are one LoRA: a later mention sets the weight.
+    const both = resolveGeneration(parse({ prompt: 'x <lora:secret:0.3>', loras: [{ name: 'lora:secret', weight: 1 }] }), context()).request;
+    assert.deepEqual(both.loras, [{ name: 'secret', weight: 0.3 }]);
+    // Another tenant's private LoRA stays unknown in the id form too.
+    assert.deepEqual(refusedFields(() => resolveGeneration(parse({ prompt: 'x <lora:lora:secret>', loras: [{ name: 'lora:secret', weight: 1 }] }), context(['alpha/secret'], 'beta'))), [
+      'loras.0.name',
+      'prompt',
+    ]);
+  });
+
+  it('a LoRA id given as the model is refused with a pointer to loras', () => {
+    assert.throws(
+      () => resolveGeneration(parse({ model: 'lora:secret', prompt: 'x' }), context()),
+      (error: unknown) => error instanceof HttpException && /is a LoRA, not a model: name it in loras/.test(JSON.stringify(error.getResponse())),
+    );
+  });
+
   it('refuses an unknown model naming what is served, and a canvas over the pixel limit', () => {
     assert.deepEqual(refusedFields(() => resolveGeneration(parse({ prompt: 'x', model: 'nope' }), context())), ['model']);
     const tight = { ...context(), maxPixels: 1024 * 1024 };

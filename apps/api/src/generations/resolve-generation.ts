@@ -1,4 +1,4 @@
-import { extractLoraTags, LoraTagError, resolvePromptText, RESOLVED_GENERATION_VERSION, UnknownStyleError, applyStyle, type GenerationRequest, type ResolvedGeneration } from '@atelier/contracts';
+import { extractLoraTags, LORA_ID_PREFIX, LoraTagError, loraName, pipelineId, resolvePromptText, RESOLVED_GENERATION_VERSION, UnknownStyleError, applyStyle, type GenerationRequest, type ResolvedGeneration } from '@atelier/contracts';
 import { resolveScheduler, UnknownSchedulerError } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
@@ -40,17 +40,21 @@ function check(problems: FieldProblem[], field: string, run: () => void, refusal
 export function resolveGeneration(body: GenerationRequest, context: ResolutionContext, fieldPrefix = ''): ResolvedSubmission {
   const problems: FieldProblem[] = [];
   const field = (name: string): string => `${fieldPrefix}${name}`;
-  const modelId = body.model ?? context.defaultModel;
+  const modelId = pipelineId(body.model ?? context.defaultModel);
   const model = context.models.get(modelId);
   if (!model) {
     const known = [...context.models.keys()];
+    if (modelId.startsWith(LORA_ID_PREFIX)) {
+      throw ApiError.field(field('model'), `"${modelId}" is a LoRA, not a model: name it in loras (or as a <lora:${loraName(modelId)}:1> prompt tag) and choose a base model here`);
+    }
     throw ApiError.field(field('model'), `unknown model "${modelId}"; available: ${known.length ? known.join(', ') : 'none (no worker has registered yet)'}`);
   }
   const scheduler = body.scheduler;
   if (scheduler !== undefined) check(problems, field('scheduler'), () => resolveScheduler(scheduler), UnknownSchedulerError);
   check(problems, field('style'), () => applyStyle(body.style, body.prompt, body.negative_prompt), UnknownStyleError);
   body.loras.forEach((lora, index) => {
-    if (!context.loras.has(lora.name)) problems.push({ field: field(`loras.${index}.name`), message: `LoRA "${lora.name}" is not available on any worker class` });
+    // A registry id (`lora:<name>`, what a finished training reports as model_id) names the LoRA <name>.
+    if (!context.loras.has(loraName(lora.name))) problems.push({ field: field(`loras.${index}.name`), message: `LoRA "${lora.name}" is not available on any worker class` });
   });
   for (const name of ['prompt', 'negative_prompt'] as const) {
     check(

@@ -43,4 +43,13 @@ describe('extractLoraTags', () => {
     assert.throws(() => extractLoraTags('<lora::1>'), /name is empty/);
     assert.throws(() => extractLoraTags('<lora:x:1:0.5>'), (error: unknown) => error instanceof LoraTagError && /<lora:name:weight>/.test(error.message));
   });
+
+  it('reads a catalog id `lora:<name>` (a training’s model_id) as that LoRA where it parses one way only', () => {
+    assert.deepEqual(extractLoraTags('a <lora:lora:zxq-checker-1a2b:0.8> cat').loras, [{ name: 'zxq-checker-1a2b', weight: 0.8 }]);
+    assert.deepEqual(extractLoraTags('<lora:lora:zxq-checker>').loras, [{ name: 'zxq-checker', weight: 1 }]);
+    // Two fields whose second is a weight: the LoRA named "lora", as before.
+    assert.deepEqual(extractLoraTags('<lora:lora:0.5>').loras, [{ name: 'lora', weight: 0.5 }]);
+    assert.throws(() => extractLoraTags('<lora:lora:x:abc>'), /weight/);
+    assert.throws(() => extractLoraTags('<lora:lora::1>'), /name is empty/);
+  });
 });

@@ -1,3 +1,5 @@
+import { LORA_ID_PREFIX } from './adapter-ids.js';
+
 /** A LoRA the prompt asked for with `<lora:name>` or `<lora:name:weight>`. */
 export interface LoraTag {
   readonly name: string;
@@ -32,14 +34,28 @@ function parseWeight(tag: string, text: string): number {
   return Number(trimmed);
 }
 
-function parseTag(tag: string, body: string): LoraTag {
+/**
+ * `name[:weight]`, where the name may also be a registry id `lora:<name>` (`<lora:lora:x:0.8>`).
+ * The id form is taken only where it cannot be read otherwise: three fields, or two whose second
+ * is not a weight (`<lora:lora:0.5>` stays the LoRA named "lora" at 0.5).
+ */
+function splitNameAndWeight(body: string): { name: string; weight?: string; extra: boolean } {
   const fields = body.split(':');
-  const name = fields[0].trim();
+  const first = fields[0].trim();
+  const isIdPrefix = `${first}:` === LORA_ID_PREFIX && fields.length >= 2;
+  if (isIdPrefix && (fields.length === 3 || (fields.length === 2 && !DECIMAL.test(fields[1].trim())))) {
+    return { name: fields[1].trim(), weight: fields[2], extra: false };
+  }
+  return { name: first, weight: fields[1], extra: fields.length > 2 };
+}
+
+function parseTag(tag: string, body: string): LoraTag {
+  const { name, weight, extra } = splitNameAndWeight(body);
   if (name === '') throw new LoraTagError(tag, 'the LoRA name is empty');
-  if (fields.length > 2) {
+  if (extra) {
     throw new LoraTagError(tag, 'expected <lora:name> or <lora:name:weight>; separate text-encoder/UNet weights are not supported');
   }
-  return { name, weight: fields.length === 2 ? parseWeight(tag, fields[1]) : 1 };
+  return { name, weight: weight === undefined ? 1 : parseWeight(tag, weight) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { loraName } from './adapter-ids.js';
 import { extractLoraTags, type LoraTag } from './lora-tags.js';
 import { applyStyle } from './styles.js';
 
@@ -13,7 +14,7 @@ export interface ResolvedPromptText {
   readonly styled: PromptPair;
   /** The style applied, then every `<lora:…>` tag taken out (and the ends trimmed). */
   readonly conditioning: PromptPair;
-  /** The request's `loras`, then the prompt's tags, then the negative prompt's: a later mention of a name sets its weight. */
+  /** The request's `loras`, then the prompt's tags, then the negative prompt's, by LoRA name: a later mention of a name sets its weight. */
   readonly loras: LoraTag[];
 }
 
@@ -28,7 +29,8 @@ export function resolvePromptText(input: { style: string; prompt: string; negati
   const positive = extractLoraTags(styled.prompt);
   const negative = extractLoraTags(styled.negative_prompt);
   const loras = new Map<string, number>();
-  for (const lora of [...input.loras, ...positive.loras, ...negative.loras]) loras.set(lora.name, lora.weight);
+  // `lora:<name>` registry ids (a training's model_id) name the same LoRA as `<name>`.
+  for (const lora of [...input.loras, ...positive.loras, ...negative.loras]) loras.set(loraName(lora.name), lora.weight);
   return {
     styled,
     conditioning: { prompt: positive.prompt, negative_prompt: negative.prompt },

@@ -58,7 +58,16 @@ export const CLASS_DEFAULTS = {
   KDPM2DiscreteScheduler: define('KDPM2DiscreteScheduler', K_STYLE_SD_RANGE, { use_karras_sigmas: false }),
   KDPM2AncestralDiscreteScheduler: define('KDPM2AncestralDiscreteScheduler', K_STYLE_SD_RANGE, { use_karras_sigmas: false }),
   DPMSolverSDEScheduler: define('DPMSolverSDEScheduler', K_STYLE_SD_RANGE, { use_karras_sigmas: false }),
-  DPMSolverSinglestepScheduler: define('DPMSolverSinglestepScheduler', K_STYLE, { use_karras_sigmas: false }),
+  // No timestep_spacing in this class: the scheduler always spaces linspace-style.
+  DPMSolverSinglestepScheduler: define('DPMSolverSinglestepScheduler', K_STYLE, {
+    solver_order: 2,
+    algorithm_type: 'dpmsolver++',
+    solver_type: 'midpoint',
+    lower_order_final: false,
+    use_karras_sigmas: false,
+    final_sigmas_type: 'zero',
+    lambda_min_clipped: Number.NEGATIVE_INFINITY,
+  }),
   DPMSolverMultistepScheduler: define('DPMSolverMultistepScheduler', K_STYLE, {
     solver_order: 2,
     algorithm_type: 'dpmsolver++',

@@ -1,8 +1,9 @@
 /**
  * DPM++ 2S ancestral: k-diffusion's `sample_dpmpp_2s_ancestral` (eta = 1, s_noise = 1), which
- * diffusers has no class for. Chosen over diffusers' deterministic DPMSolverSinglestepScheduler
- * because "DPM++ 2S a" (A1111/ComfyUI) names this sampler. Built like the diffusers k-diffusion
- * ports: σ schedule from karras-schedule.ts, UNet input x/√(σ²+1), Karras σ optional.
+ * diffusers has no class for ("DPM++ 2S a" in A1111/ComfyUI; diffusers' deterministic
+ * DPMSolverSinglestepScheduler is a different sampler, dpm-solver-singlestep.ts). Built like the
+ * diffusers k-diffusion ports: σ schedule from karras-schedule.ts, UNet input x/√(σ²+1), Karras σ
+ * optional; scheduler_config keys it leaves out take Euler a's class defaults (its nearest kin).
  *
  * Per step σ_i → σ_{i+1}: split into σ_down, σ_up; stage one evaluates at σ_i and moves by the
  * DPM-Solver++ exponential integrator to σ_mid = √(σ_i·σ_down); stage two evaluates there and

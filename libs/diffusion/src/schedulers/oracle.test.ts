@@ -16,7 +16,7 @@ import { alphaBarAt, alphaBarTable, exactDenoiser, maxAbsDifference, sample, tar
 
 const SIZE = 512;
 const target = targetLatent(SIZE);
-const ACCEPTS_SAMPLE_PREDICTION = new Set(['ddim', 'ddpm', 'lcm', 'euler', 'lms', 'heun', 'dpmpp-2m', 'dpmpp-2m-sde', 'unipc', 'deis']);
+const ACCEPTS_SAMPLE_PREDICTION = new Set(['ddim', 'ddpm', 'lcm', 'euler', 'lms', 'heun', 'dpmpp-2m', 'dpmpp-2m-sde', 'dpm-single', 'unipc', 'deis']);
 
 interface Case {
   readonly definition: RegisteredScheduler;

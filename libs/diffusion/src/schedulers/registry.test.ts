@@ -4,7 +4,7 @@ import { UnknownSchedulerError } from './errors.js';
 import { parseSchedulerConfig } from './config.js';
 import { listSchedulers, resolveScheduler, schedulerForModelDefault, SCHEDULERS } from './registry.js';
 
-const CANONICAL = ['ddim', 'pndm', 'lms', 'euler', 'euler-a', 'heun', 'dpm2', 'dpm2-a', 'dpmpp-2m', 'dpmpp-2m-sde', 'dpmpp-sde', 'dpmpp-2s-a', 'deis', 'unipc', 'lcm', 'ddpm'];
+const CANONICAL = ['ddim', 'pndm', 'lms', 'euler', 'euler-a', 'heun', 'dpm2', 'dpm2-a', 'dpmpp-2m', 'dpmpp-2m-sde', 'dpmpp-sde', 'dpm-single', 'dpmpp-2s-a', 'deis', 'unipc', 'lcm', 'ddpm'];
 
 function expect(name: string, id: string, karras = false): void {
   const resolved = resolveScheduler(name);
@@ -20,7 +20,7 @@ test('every canonical id is registered exactly once', () => {
 test('UI labels resolve, case-insensitively', () => {
   const labels: [string, string][] = [
     ['UniPC', 'unipc'], ['DDIM', 'ddim'], ['PNDM', 'pndm'], ['LMS', 'lms'], ['Euler', 'euler'], ['Euler a', 'euler-a'],
-    ['Heun', 'heun'], ['DPM2', 'dpm2'], ['DPM2 a', 'dpm2-a'], ['DPM Multi', 'dpmpp-2m'], ['DPM Single', 'dpmpp-2s-a'],
+    ['Heun', 'heun'], ['DPM2', 'dpm2'], ['DPM2 a', 'dpm2-a'], ['DPM Multi', 'dpmpp-2m'], ['DPM Single', 'dpm-single'],
     ['DDPM', 'ddpm'], ['LCM', 'lcm'], ['DEIS', 'deis'], ['euler A', 'euler-a'], ['  dpm multi ', 'dpmpp-2m'],
   ];
   for (const [name, id] of labels) expect(name, id);
@@ -55,7 +55,7 @@ test('diffusers class names', () => {
     ['DDIMScheduler', 'ddim'], ['PNDMScheduler', 'pndm'], ['LMSDiscreteScheduler', 'lms'], ['EulerDiscreteScheduler', 'euler'],
     ['EulerAncestralDiscreteScheduler', 'euler-a'], ['HeunDiscreteScheduler', 'heun'], ['KDPM2DiscreteScheduler', 'dpm2'],
     ['KDPM2AncestralDiscreteScheduler', 'dpm2-a'], ['DPMSolverMultistepScheduler', 'dpmpp-2m'], ['DPMSolverSDEScheduler', 'dpmpp-sde'],
-    ['DPMSolverSinglestepScheduler', 'dpmpp-2s-a'], ['DEISMultistepScheduler', 'deis'], ['UniPCMultistepScheduler', 'unipc'],
+    ['DPMSolverSinglestepScheduler', 'dpm-single'], ['DEISMultistepScheduler', 'deis'], ['UniPCMultistepScheduler', 'unipc'],
     ['LCMScheduler', 'lcm'], ['DDPMScheduler', 'ddpm'],
   ];
   for (const [name, id] of classes) expect(name, id);
@@ -104,6 +104,9 @@ test('schedulerForModelDefault maps _class_name (raw or parsed) to a sampler', (
   const parsed = parseSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'sde-dpmsolver++' });
   assert.equal(schedulerForModelDefault(parsed).id, 'dpmpp-2m-sde');
   assert.equal(schedulerForModelDefault(parseSchedulerConfig({ _class_name: 'UniPCMultistepScheduler' })).id, 'unipc');
+  // The deterministic port, not the ancestral DPM++ 2S a.
+  assert.equal(schedulerForModelDefault({ _class_name: 'DPMSolverSinglestepScheduler' }).id, 'dpm-single');
+  assert.equal(schedulerForModelDefault({ _class_name: 'EulerAncestralDiscreteScheduler' }).id, 'euler-a');
   assert.throws(() => schedulerForModelDefault({ _class_name: 'FlowMatchEulerDiscreteScheduler' }), UnknownSchedulerError);
   assert.throws(() => schedulerForModelDefault({}), UnknownSchedulerError);
 });

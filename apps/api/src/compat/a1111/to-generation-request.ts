@@ -1,4 +1,4 @@
-import type { GenerationRequestInput } from '@atelier/contracts';
+import { pipelineId, type GenerationRequestInput } from '@atelier/contracts';
 import { resolveScheduler } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../../common/api-error.js';
@@ -26,9 +26,12 @@ export const A1111_FIELD_NAMES: FieldNames = {
   high_noise_fraction: 'refiner_switch_at',
 };
 
-/** "v1-5-pruned.safetensors [6ce0161689]" → "v1-5-pruned": A1111 titles carry a file suffix and hash. */
+/**
+ * "v1-5-pruned.safetensors [6ce0161689]" → "v1-5-pruned": A1111 titles carry a file suffix and
+ * hash; a catalog id "pipeline:<id>" names the model <id>.
+ */
 export function checkpointName(title: string): string {
-  return title
+  return pipelineId(title)
     .replace(/\s*\[[0-9a-f]+\]$/i, '')
     .replace(/\.(safetensors|ckpt|onnx)$/i, '')
     .trim();
