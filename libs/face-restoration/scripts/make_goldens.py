@@ -173,4 +173,5 @@ def resize_cases():
     return out
 
 
-print(json.dumps({'similarity': similarity_cases(), 'scrfd': scrfd_cases(), 'resize': resize_cases()}, indent=1))
+if __name__ == '__main__':
+    print(json.dumps({'similarity': similarity_cases(), 'scrfd': scrfd_cases(), 'resize': resize_cases()}, indent=1))

@@ -40,14 +40,30 @@ export function erode(mask: Float32Array, width: number, height: number, size: n
   return out;
 }
 
-/** cv2.GaussianBlur with an odd ksize and σ = 0 (σ = 0.3·((ksize − 1)/2 − 1) + 0.8), reflect-101 borders. */
-export function gaussianBlur(mask: Float32Array, width: number, height: number, ksize: number): Float32Array {
+/** cv2.getGaussianKernel's fixed kernels for ksize ≤ 7 with σ ≤ 0 (it does not sample a Gaussian there). */
+const SMALL_KERNELS: Readonly<Record<number, readonly number[]>> = {
+  1: [1],
+  3: [0.25, 0.5, 0.25],
+  5: [0.0625, 0.25, 0.375, 0.25, 0.0625],
+  7: [0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125],
+};
+
+/** cv2.getGaussianKernel(ksize, 0): the fixed table up to 7, else sampled at σ = 0.3·((ksize − 1)/2 − 1) + 0.8. */
+export function gaussianKernel(ksize: number): Float64Array {
+  const fixed = SMALL_KERNELS[ksize];
+  if (fixed) return Float64Array.from(fixed);
   const sigma = 0.3 * ((ksize - 1) * 0.5 - 1) + 0.8;
   const radius = (ksize - 1) / 2;
   const kernel = new Float64Array(ksize);
   let sum = 0;
   for (let i = 0; i < ksize; i++) sum += kernel[i] = Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma));
-  for (let i = 0; i < ksize; i++) kernel[i] /= sum;
+  return kernel.map((value) => value / sum);
+}
+
+/** cv2.GaussianBlur with an odd ksize and σ = 0, reflect-101 borders. */
+export function gaussianBlur(mask: Float32Array, width: number, height: number, ksize: number): Float32Array {
+  const radius = (ksize - 1) / 2;
+  const kernel = gaussianKernel(ksize);
   const rows = new Float32Array(mask.length);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
