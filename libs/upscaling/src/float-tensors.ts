@@ -1,4 +1,4 @@
-import { fromFloat16Bits, toFloat16Bits } from '@atelier/onnx-graph';
+import { float16BitsToFloat32, fromFloat16Bits, toFloat16Bits } from '@atelier/onnx-graph';
 import * as ort from 'onnxruntime-node';
 
 export type FloatType = 'float32' | 'float16';
@@ -27,4 +27,19 @@ export function declaredFloatType(metadata: readonly ort.InferenceSession.ValueM
 export function declaredShape(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string): readonly (number | string)[] {
   const entry = metadata.find((value) => value.name === name);
   return entry?.isTensor ? entry.shape : [];
+}
+
+let halfTable: Float32Array | null = null;
+
+/**
+ * Half-float bits into an existing float32 buffer (no allocation per tile), through a table of
+ * all 65,536 values: an fp16 x4 tile is millions of conversions.
+ */
+export function fromHalfInto(bits: Uint16Array, out: Float32Array): void {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) halfTable[i] = float16BitsToFloat32(i);
+  }
+  const table = halfTable;
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
 }

@@ -24,15 +24,27 @@ after(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-const image = noiseImage(150, 110, 3, 11);
+const wide = noiseImage(150, 110, 3, 11);
 
-/** The float result before 8-bit rounding, rows assembled from the sink. */
-async function floatUpscale(tileSize: number, overlap: number): Promise<{ data: Float32Array; tiles: number }> {
+/** The float result before 8-bit rounding, assembled from the sink's segments. */
+async function floatUpscale(tileSize: number, overlap: number, image = wide): Promise<{ data: Float32Array; tiles: number }> {
   const data = new Float32Array(image.width * 2 * image.height * 2 * 3);
   let tiles = 0;
-  await runTiles(model, colourSource(image), image.width, image.height, parseUpscaleTiling({ tileSize, overlap }), (firstRow, _count, rows) => data.set(rows, firstRow * image.width * 2 * 3), {
-    onTile: ({ done }) => (tiles = done),
-  });
+  const delivered = new Uint8Array(data.length / 3);
+  await runTiles(
+    model,
+    colourSource(image),
+    image.width,
+    image.height,
+    parseUpscaleTiling({ tileSize, overlap }),
+    (x, y, values) => {
+      const at = y * image.width * 2 + x;
+      data.set(values, at * 3);
+      for (let p = 0; p < values.length / 3; p++) delivered[at + p] += 1;
+    },
+    { onTile: ({ done }) => (tiles = done) },
+  );
+  assert.ok(delivered.every((count) => count === 1), 'every output pixel is delivered exactly once');
   return { data, tiles };
 }
 
@@ -54,5 +66,15 @@ describe('tile seams', () => {
     console.log(`seam test: overlap 16 (margin 4) max |tiled − untiled| = ${exact.toExponential(2)} over ${tiled.tiles} tiles; overlap 4 (margin 1) = ${seam.toExponential(2)}`);
     assert.ok(exact <= 1e-6, `overlap 16: ${exact}`);
     assert.ok(seam > 1e-3, `overlap 4: ${seam}`);
+  });
+
+  it('exact for every layout whose margin covers the radius: three tiles sharing pixels, margin = radius, two nearly coincident tiles', async () => {
+    const narrow = noiseImage(65, 70, 3, 12);
+    for (const [tileSize, overlap, image] of [[64, 32, wide], [40, 12, wide], [64, 16, narrow], [32, 12, narrow]] as const) {
+      const untiled = await floatUpscale(256, 0, image);
+      const tiled = await floatUpscale(tileSize, overlap, image);
+      const difference = maxDifference(tiled.data, untiled.data);
+      assert.ok(difference <= 1e-6, `${image.width}x${image.height} tile ${tileSize} overlap ${overlap}: ${difference}`);
+    }
   });
 });

@@ -36,12 +36,12 @@ export async function upscale(image: PixelImage, model: UpscalerModel, options: 
     width,
     height,
     tiling,
-    (firstRow, count, rows) => {
-      for (let p = 0; p < count * outWidth; p++) {
-        const to = (firstRow * outWidth + p) * channels;
-        out[to] = toByte(rows[p * 3]);
-        out[to + 1] = toByte(rows[p * 3 + 1]);
-        out[to + 2] = toByte(rows[p * 3 + 2]);
+    (x, y, values) => {
+      for (let p = 0; p < values.length / 3; p++) {
+        const to = (y * outWidth + x + p) * channels;
+        out[to] = toByte(values[p * 3]);
+        out[to + 1] = toByte(values[p * 3 + 1]);
+        out[to + 2] = toByte(values[p * 3 + 2]);
         if (channels === 4) out[to + 3] = 255;
       }
     },
@@ -54,9 +54,9 @@ export async function upscale(image: PixelImage, model: UpscalerModel, options: 
       width,
       height,
       tiling,
-      (firstRow, count, rows) => {
-        for (let p = 0; p < count * outWidth; p++) {
-          out[(firstRow * outWidth + p) * 4 + 3] = toByte(0.299 * rows[p * 3] + 0.587 * rows[p * 3 + 1] + 0.114 * rows[p * 3 + 2]);
+      (x, y, values) => {
+        for (let p = 0; p < values.length / 3; p++) {
+          out[(y * outWidth + x + p) * 4 + 3] = toByte(0.299 * values[p * 3] + 0.587 * values[p * 3 + 1] + 0.114 * values[p * 3 + 2]);
         }
       },
       { signal, onTile: onProgress, tileOffset: passTiles, tileTotal },

@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises';
+import { float32ToFloat16Bits } from '@atelier/onnx-graph';
 import * as ort from 'onnxruntime-node';
 import { UpscaleError } from './errors.js';
-import { declaredFloatType, declaredShape, floatTensor, readFloat, type FloatType } from './float-tensors.js';
+import { declaredFloatType, declaredShape, floatTensor, fromHalfInto, readFloat, type FloatType } from './float-tensors.js';
 
 /** Input names the ESRGAN-family exports use (Real-ESRGAN `input`, chaiNNer `data`, Swin2SR `pixel_values`, `image`). */
 export const UPSCALER_INPUT_NAMES = ['input', 'data', 'pixel_values', 'image'] as const;
@@ -18,6 +19,9 @@ export interface UpscalerModelOptions {
 
 /** An opened ESRGAN-family upscaler: `[1,3,h,w]` RGB in [0,1] → `[1,3,s·h,s·w]`. */
 export class UpscalerModel {
+  private reusable: { width: number; height: number; fetches: Record<string, ort.Tensor>; values: Float32Array; half: Uint16Array | null } | null = null;
+  private halfInput: Uint16Array | null = null;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly inputName: string,
@@ -66,16 +70,43 @@ export class UpscalerModel {
     return new UpscalerModel(session, inputName, outputName, inputType, scale, fixedSize);
   }
 
-  /** Runs one NCHW tile; returns the NCHW float32 output (s·h × s·w). */
+  /**
+   * Runs one NCHW tile; returns the NCHW float32 output (s·h × s·w). Tiles of one size reuse one
+   * output buffer that ONNX Runtime writes into (no allocation per tile), so the result is only
+   * valid until the next call.
+   */
   async run(tile: Float32Array, width: number, height: number): Promise<Float32Array> {
+    const reused = this.reusable;
+    if (reused?.width === width && reused.height === height) {
+      const input = this.inputTensor(tile, width, height);
+      await this.session.run({ [this.inputName]: input }, reused.fetches).catch((error: Error) => {
+        throw new UpscaleError('upscaler_model_invalid', `the upscaler failed on a ${width}x${height} tile (${error.message})`);
+      });
+      if (reused.half) fromHalfInto(reused.half, reused.values);
+      return reused.values;
+    }
     const output = await this.runRaw(tile, width, height);
     if (output.width !== width * this.scale || output.height !== height * this.scale) {
       throw new UpscaleError('upscaler_model_invalid', `a ${width}x${height} tile gave ${output.width}x${output.height}, expected x${this.scale}`);
     }
-    return output.data;
+    // First tile of this size: keep a tensor of the output's type and shape for the next ones.
+    const values = output.data.slice();
+    const dims = [1, 3, output.height, output.width];
+    const half = output.type === 'float16' ? new Uint16Array(values.length) : null;
+    const fetched = half ? new ort.Tensor('float16', half, dims) : new ort.Tensor('float32', values, dims);
+    this.reusable = { width, height, fetches: { [this.outputName]: fetched }, values, half };
+    return values;
   }
 
-  private async runRaw(tile: Float32Array, width: number, height: number): Promise<{ data: Float32Array; width: number; height: number }> {
+  /** The tile as the input tensor, converting to half floats in a reused buffer for fp16 exports. */
+  private inputTensor(tile: Float32Array, width: number, height: number): ort.Tensor {
+    if (this.inputType === 'float32') return new ort.Tensor('float32', tile, [1, 3, height, width]);
+    if (this.halfInput?.length !== tile.length) this.halfInput = new Uint16Array(tile.length);
+    for (let i = 0; i < tile.length; i++) this.halfInput[i] = float32ToFloat16Bits(tile[i]);
+    return new ort.Tensor('float16', this.halfInput, [1, 3, height, width]);
+  }
+
+  private async runRaw(tile: Float32Array, width: number, height: number): Promise<{ data: Float32Array; width: number; height: number; type: FloatType }> {
     const input = floatTensor(this.inputType, tile, [1, 3, height, width]);
     const outputs = await this.session.run({ [this.inputName]: input }).catch((error: Error) => {
       throw new UpscaleError('upscaler_model_invalid', `the upscaler failed on a ${width}x${height} tile (${error.message})`);
@@ -89,7 +120,7 @@ export class UpscalerModel {
         throw new UpscaleError('upscaler_model_invalid', `output ${this.outputName} is not a float [1,3,H,W] tensor (dims ${dims.join('x')})`);
       }
       // CPU output data is a JS-owned array that outlives dispose(), so fp32 needs no copy.
-      return { data, width: dims[3], height: dims[2] };
+      return { data, width: dims[3], height: dims[2], type: value instanceof ort.Tensor && value.type === 'float16' ? 'float16' : 'float32' };
     } finally {
       for (const other of Object.values(outputs)) other.dispose();
     }

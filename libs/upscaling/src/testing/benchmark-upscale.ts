@@ -13,6 +13,7 @@ export interface UpscaleBenchOptions {
   readonly overlap?: number;
   /** Blur layers in the test graph (default 2: a little real convolution work per tile). */
   readonly blurLayers?: number;
+  readonly dtype?: 'float32' | 'float16';
 }
 
 export interface UpscaleBenchResult {
@@ -21,6 +22,8 @@ export interface UpscaleBenchResult {
   readonly tiles: number;
   readonly seconds: number;
   readonly tilesPerSecond: number;
+  /** CPU time of the process during the upscale (all ONNX Runtime threads included). */
+  readonly cpuSeconds: number;
   /** RSS before the model was opened, the highest RSS sampled after each tile, and their difference. */
   readonly baselineRssBytes: number;
   readonly peakRssBytes: number;
@@ -49,10 +52,11 @@ export async function benchmarkUpscale(options: UpscaleBenchOptions = {}): Promi
     }
     global.gc?.();
     const baselineRssBytes = process.memoryUsage.rss();
-    const model = await UpscalerModel.open(await writeUpscalerGraph(path.join(folder, 'model.onnx'), { scale, blurLayers: options.blurLayers ?? 2 }));
+    const model = await UpscalerModel.open(await writeUpscalerGraph(path.join(folder, 'model.onnx'), { scale, blurLayers: options.blurLayers ?? 2, dtype: options.dtype ?? 'float32' }));
     let peakRssBytes = process.memoryUsage.rss();
     let tiles = 0;
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     const result = await upscale({ width: size, height: size, channels: 3, data }, model, {
       tileSize: options.tileSize ?? 256,
       overlap: options.overlap ?? 32,
@@ -62,6 +66,7 @@ export async function benchmarkUpscale(options: UpscaleBenchOptions = {}): Promi
       },
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
     peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
     await model.release();
     return {
@@ -70,6 +75,7 @@ export async function benchmarkUpscale(options: UpscaleBenchOptions = {}): Promi
       tiles,
       seconds,
       tilesPerSecond: tiles / seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       baselineRssBytes,
       peakRssBytes,
       peakRssGrowthBytes: peakRssBytes - baselineRssBytes,
