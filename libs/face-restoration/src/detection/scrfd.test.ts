@@ -13,7 +13,7 @@ import { readGoldens, type ScrfdGolden } from '../testing/fixtures.js';
 import type { DetectedFace } from './detected-face.js';
 import { FaceDetector } from './face-detector.js';
 import { nonMaximumSuppression } from './nms.js';
-import { decodeScrfd, scrfdResize, type ScrfdHead } from './scrfd-decode.js';
+import { decodeScrfd, scrfdLayout, scrfdResize, type ScrfdHead } from './scrfd-decode.js';
 
 let folder = '';
 before(async () => {
@@ -69,6 +69,23 @@ describe('SCRFD', () => {
       const faces = nonMaximumSuppression(decodeScrfd(heads(golden), 640, 2, 0.5, golden.resized[2]), 0.4);
       assertFaces(faces, golden);
     }
+  });
+
+  it('the 15-output layout (strides 8…128, one anchor per location) places anchors row-major per stride', () => {
+    assert.deepEqual(scrfdLayout(15), { strides: [8, 16, 32, 64, 128], anchors: 1 });
+    assert.deepEqual(scrfdLayout(9), { strides: [8, 16, 32], anchors: 2 });
+    assert.equal(scrfdLayout(6), null); // no landmarks
+    // Stride 64 on 640²: 10 columns; anchor 23 is column 3, row 2 → centre (192, 128).
+    const scores = new Float32Array(100);
+    scores[23] = 0.8;
+    const boxes = new Float32Array(400);
+    boxes.set([1, 0.5, 1, 1.5], 23 * 4);
+    const landmarks = new Float32Array(1000);
+    landmarks.set([-0.25, -0.25, 0.25, -0.25, 0, 0, -0.2, 0.5, 0.2, 0.5], 23 * 10);
+    const [face] = decodeScrfd([{ stride: 64, scores, boxes, landmarks }], 640, 1, 0.5, 0.5);
+    assert.deepEqual(face.box, { x1: (192 - 64) / 0.5, y1: (128 - 32) / 0.5, x2: (192 + 64) / 0.5, y2: (128 + 96) / 0.5 });
+    assert.deepEqual(face.landmarks[0], { x: (192 - 16) / 0.5, y: (128 - 16) / 0.5 });
+    assert.deepEqual(face.landmarks[4], { x: (192 + Math.fround(0.2) * 64) / 0.5, y: (128 + 32) / 0.5 });
   });
 
   for (const batched of [false, true]) {
