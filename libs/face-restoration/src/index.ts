@@ -1,0 +1,14 @@
+export { FaceRestoreError, type FaceRestoreErrorCode } from './errors.js';
+export { restoreFaces, alignmentOf, alignedInput, ALIGN_BORDER, type FaceModels, type RestoreFacesOptions, type RestoredFaces } from './restore-faces.js';
+export { restoreFacesOptionsSchema, parseRestoreFacesOptions, type RestoreFacesSettings, type RestoreFacesSettingsInput } from './restore-options.js';
+export { FaceDetector, type DetectOptions } from './detection/face-detector.js';
+export { FaceRestorer, type RestorerKind } from './restoration/face-restorer.js';
+export type { FaceModelOptions } from './onnx/model-session.js';
+export type { DetectedFace } from './detection/detected-face.js';
+export { decodeScrfd, scrfdLayout, scrfdResize, type ScrfdHead } from './detection/scrfd-decode.js';
+export { nonMaximumSuppression } from './detection/nms.js';
+export { estimateSimilarity } from './alignment/similarity.js';
+export { applyAffine, invertAffine, type Affine, type Point } from './alignment/affine.js';
+export { FFHQ_TEMPLATE_512, ffhqTemplate } from './alignment/ffhq-template.js';
+export { warpBilinear, type FloatImage } from './alignment/warp.js';
+export { checkPixelImage, type PixelImage } from './pixel-image.js';
