@@ -7,6 +7,7 @@ import { benchPipeline } from './pipeline-bench.js';
 import { benchModel, parseModelBenchArgs } from './model/model-bench.js';
 import { benchBatching } from './batching-bench.js';
 import { benchControlNets } from './controlnet-bench.js';
+import { benchUpscale } from './upscale-bench.js';
 
 /** `npm run bench [phase] [--smoke]` (every benchmark in one run) or `npm run bench -- --model DIR`, printed as tables. */
 async function main(): Promise<void> {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   if (!only || only === 'farm') await benchFarm(options);
   if (!only || only === 'fairness') await benchFairness(options);
   if (!only || only === 'batching') await benchBatching(path.resolve('.data', 'bench-models'), options);
+  if (!only || only === 'upscale') await benchUpscale(options);
 }
 
 main().then(

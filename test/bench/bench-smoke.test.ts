@@ -23,6 +23,7 @@ const TABLES = [
   'Batch submission (',
   "Fairness: tenant B's single request",
   'Batching across requests: images/s',
+  'Tiled upscale x4',
 ];
 
 interface PrintedTable {
