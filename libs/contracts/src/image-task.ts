@@ -15,14 +15,16 @@ export type TaskPreprocessor = (typeof TASK_PREPROCESSORS)[number];
 export const MODEL_BACKED_PREPROCESSORS: ReadonlySet<TaskPreprocessor> = new Set(['depth', 'softedge', 'scribble', 'openpose']);
 
 const side = z.number().int().min(64).max(8192);
+/** The detector's working size: bounded well below an output side, it sets the detector's memory. */
+const workingSide = z.number().int().min(64).max(2048);
 
 /** Options of POST /v1/preprocess, in controlnet_aux's vocabulary. */
 export const preprocessTaskOptionsSchema = z
   .object({
     low_threshold: z.number().min(0).max(2040).default(100).describe('canny: lower hysteresis threshold (L1 Sobel magnitude)'),
     high_threshold: z.number().min(0).max(2040).default(200).describe('canny: upper hysteresis threshold'),
-    detect_resolution: side.default(512).describe('short side the detector works at'),
-    image_resolution: side.optional().describe("controlnet_aux's image_resolution (default: the output's short side)"),
+    detect_resolution: workingSide.default(512).describe('short side the detector works at'),
+    image_resolution: workingSide.optional().describe("controlnet_aux's image_resolution (default: the output's short side)"),
     width: side.optional().describe('output width (default: the source image width)'),
     height: side.optional().describe('output height (default: the source image height)'),
     safe: z.boolean().default(false).describe('softedge/scribble: controlnet_aux safe quantisation'),

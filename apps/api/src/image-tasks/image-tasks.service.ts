@@ -42,6 +42,7 @@ export class ImageTasksService {
       classes: snapshot.classes,
       liveClasses: new Set(snapshot.live.filter((worker) => !worker.draining).map((worker) => worker.worker_class)),
       webhookProblem: (url: string) => this.urls.webhookProblem(url),
+      maxPixels: this.config.env.MAX_PIXELS,
     });
     let resolved;
     try {

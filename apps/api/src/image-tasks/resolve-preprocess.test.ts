@@ -15,6 +15,7 @@ const context = (classes: WorkerClassRecord[], live: string[] = classes.map((rec
   classes,
   liveClasses: new Set(live),
   webhookProblem: (url) => (url.includes('127.0.0.1') ? 'internal address' : undefined),
+  maxPixels: 1024 * 1024,
 });
 
 function fieldOf(run: () => unknown): string | undefined {
@@ -59,12 +60,14 @@ describe('resolvePreprocess (defaults, model choice and routing over in-memory a
     assert.deepEqual([named.request.model, named.queue], ['depth-anything-small', 'image-task-gpu'], 'a class with zero workers still gets it');
   });
 
-  it('refuses, naming the field: a model nobody has, a model for canny, a preprocessor without any model, an internal webhook', () => {
+  it('refuses, naming the field: a model nobody has, a model for canny, a preprocessor without any model, an internal webhook, an output over MAX_PIXELS', () => {
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'depth', model: 'nope' }), context([cpu, gpu]))), 'model');
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'depth', model: 'hed' }), context([cpu, gpu]))), 'model', 'a model of another preprocessor');
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'canny', model: 'depth' }), context([cpu, gpu]))), 'model');
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'openpose' }), context([cpu, gpu]))), 'preprocessor');
     const hooked = preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'canny', webhook: { url: 'http://127.0.0.1/x' } });
     assert.equal(fieldOf(() => resolvePreprocess(hooked, context([cpu]))), 'webhook.url');
+    const huge = preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'canny', options: { width: 2048, height: 1024 } });
+    assert.equal(fieldOf(() => resolvePreprocess(huge, context([cpu]))), 'options.width', 'an output over MAX_PIXELS');
   });
 });

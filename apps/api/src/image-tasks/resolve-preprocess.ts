@@ -8,6 +8,8 @@ export interface PreprocessContext {
   /** Classes with a live worker that takes jobs now (preferred when routing). */
   readonly liveClasses: ReadonlySet<string>;
   readonly webhookProblem: (url: string) => string | undefined;
+  /** MAX_PIXELS: an output size asked for counts like a source image's. */
+  readonly maxPixels: number;
 }
 
 export interface ResolvedPreprocessSubmission {
@@ -44,6 +46,10 @@ export function resolvePreprocess(body: PreprocessRequest, context: PreprocessCo
   if (body.webhook) {
     const problem = context.webhookProblem(body.webhook.url);
     if (problem) throw ApiError.field('webhook.url', problem);
+  }
+  const { width, height } = body.options;
+  if (width !== undefined && height !== undefined && width * height > context.maxPixels) {
+    throw ApiError.field('options.width', `${width}×${height} is ${width * height} pixels; the limit is ${context.maxPixels} (MAX_PIXELS)`);
   }
   const classes = taskClasses(context.classes);
   let model: string | null = null;
