@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { encodePng } from '@atelier/diffusion';
@@ -10,6 +13,9 @@ import { PreprocessorModels, decodeControlImage, hwc3, preprocess } from '@ateli
 import { writeDepthGraph } from '@atelier/preprocessors/testing';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
+
+/** dist/test/e2e → the repository root. */
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'cli', 'bin', 'atelier.js');
 
 interface TaskView {
   id: string;
@@ -161,6 +167,26 @@ describe('image tasks through the farm: POST /v1/preprocess (real API, worker, R
     assert.deepEqual(eventsFor(queued.body.id), ['preprocess.canceled'], 'the canceled task never started');
     const conflict = await fixture.api.request<{ error: { code: string } }>('POST', `/v1/tasks/${later.body.id}/cancel`);
     assert.deepEqual([conflict.status, conflict.body.error.code], [409, 'already_finished']);
+  });
+
+  it('atelier preprocess (the CLI as a process) writes the control map the API stored', async () => {
+    const input = path.join(modelsDir, 'scene.png');
+    const out = path.join(modelsDir, 'cli-out');
+    await writeFile(input, source);
+    const run = await promisify(execFile)(process.execPath, [CLI, 'preprocess', input, '--preprocessor', 'canny', '--low', '50', '--high', '150', '--out', out], {
+      env: { ...process.env, ATELIER_API_URL: fixture.farm.apiUrl, ATELIER_API_KEY: fixture.farm.apiKey },
+    });
+    const file = run.stdout.trim();
+    assert.match(path.basename(file), /^tsk_[0-9a-f]{32}-control\.png$/);
+    const written = await sharp(await readFile(file)).removeAlpha().raw().toBuffer();
+    const expected = hwc3((await preprocess('canny', await decodeControlImage(source), { width: 96, height: 80, low_threshold: 50, high_threshold: 150 }, new PreprocessorModels({}))).image);
+    assert.ok(written.equals(Buffer.from(expected.data)), 'the file holds the same map');
+  });
+
+  it('the OpenAPI document describes POST /v1/preprocess from its validating schema, and the task routes', async () => {
+    const openapi = (await (await fetch(`${fixture.farm.apiUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    for (const route of ['/v1/preprocess', '/v1/preprocess/{id}', '/v1/preprocess/{id}/cancel', '/v1/tasks/{id}', '/v1/tasks/{id}/cancel', '/v1/tasks/{id}/events']) assert.ok(openapi.paths[route], route);
+    assert.deepEqual(Object.keys(openapi.components.schemas.PreprocessRequest.properties ?? {}).sort(), ['image', 'model', 'options', 'output_format', 'preprocessor', 'webhook']);
   });
 
   it('the worker times each task in atelier_postprocess_seconds{kind="preprocess"}', async () => {
