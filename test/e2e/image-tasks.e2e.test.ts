@@ -147,7 +147,7 @@ describe('image tasks through the farm: POST /v1/preprocess (real API, worker, R
     assert.equal((other.body as unknown as { error: { code: string } }).error.code, 'idempotency_key_reused');
   });
 
-  it('cancel: a queued task never runs (200, preprocess.canceled delivered); a permanent failure ends failed with its code', async () => {
+  it('cancel: a queued task never runs (200, preprocess.canceled delivered) and gives its queue-quota place back; a permanent failure ends failed with its code', async () => {
     const workers = async () => (await fixture.api.request<{ data: Array<{ id: string; draining: boolean }> }>('GET', '/v1/workers')).body.data;
     for (const worker of await workers()) assert.equal((await fixture.api.request('POST', `/v1/workers/${worker.id}/drain`)).status, 202);
     await waitUntil(async () => (await workers()).every((worker) => worker.draining), 10_000, 'draining flags');
@@ -155,6 +155,17 @@ describe('image tasks through the farm: POST /v1/preprocess (real API, worker, R
     assert.equal(queued.status, 202);
     const canceled = await fixture.api.request<TaskView>('POST', `/v1/preprocess/${queued.body.id}/cancel`);
     assert.deepEqual([canceled.status, canceled.body.status], [200, 'canceled']);
+    // The tenant's queue quota counts tasks like generations; a task's ending move releases its place.
+    const quota = await fixture.api.request<{ key: string }>('POST', '/v1/admin/keys', { tenant: 'quota-probe', scopes: ['generate'] });
+    assert.equal((await fixture.api.request('PATCH', '/v1/admin/tenants/quota-probe/limits', { max_queued_jobs: 1 })).status, 200);
+    const asQuota = (body: Record<string, unknown>) => submit(body, { authorization: `Bearer ${quota.body.key}` });
+    const first = await asQuota({ image: source.toString('base64'), preprocessor: 'canny' });
+    const refused = await asQuota({ image: source.toString('base64'), preprocessor: 'canny' });
+    assert.deepEqual([first.status, refused.status, (refused.body as unknown as { error: { code: string } }).error.code], [202, 429, 'queue_limit_reached']);
+    const quotaCancel = await fetch(`${fixture.api.baseUrl}/v1/tasks/${first.body.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${quota.body.key}` } });
+    assert.equal(quotaCancel.status, 200);
+    const admitted = await asQuota({ image: source.toString('base64'), preprocessor: 'canny' });
+    assert.equal(admitted.status, 202, 'the canceled task gave its place back');
     for (const worker of await workers()) await fixture.api.request('POST', `/v1/workers/${worker.id}/undrain`);
     // Queued after the canceled one: once it has run, the canceled one had its chance to run too.
     const later = await submit({ image: imageUrl.replace('in.png', 'junk.png'), preprocessor: 'canny', webhook: { url: fixture.receiver.url } });

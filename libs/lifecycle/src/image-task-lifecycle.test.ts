@@ -23,7 +23,7 @@ class InMemoryImageTasks implements ImageTaskTransitions {
   add(id: string): ImageTaskRef {
     this.status.set(id, Queued);
     this.kinds.set(id, ImageTaskKind.Preprocess);
-    return { id, kind: ImageTaskKind.Preprocess };
+    return { id, kind: ImageTaskKind.Preprocess, tenant: 't' };
   }
 
   private move(task: ImageTaskRef, to: ImageTaskStatus, from: readonly ImageTaskStatus[], state: string | undefined): ImageTaskMove {
@@ -56,9 +56,9 @@ class InMemoryImageTasks implements ImageTaskTransitions {
     return this.move(task, Queued, [Running], undefined);
   }
 
-  async get(id: string): Promise<{ id: string; kind: Kind } | undefined> {
+  async get(id: string): Promise<{ id: string; kind: Kind; tenant: string } | undefined> {
     const kind = this.kinds.get(id);
-    return kind && { id, kind };
+    return kind && { id, kind, tenant: 't' };
   }
 }
 

@@ -1,19 +1,15 @@
-import { imageTaskEvent, type ImageTaskKind, type ImageTaskOutput, type ImageTaskRecord, type ImageTaskStatus } from '@atelier/contracts';
+import { imageTaskEvent, type ImageTaskOutput, type ImageTaskRecord, type ImageTaskStatus } from '@atelier/contracts';
 import type { FarmMetrics } from '@atelier/metrics';
-import type { ImageTaskMove, ImageTaskStore } from '@atelier/records';
+import type { ImageTaskMove, ImageTaskRef, ImageTaskStore } from '@atelier/records';
 import { faultPoint } from './fault-point.js';
 
 /** The store's atomic transitions, all the owner needs (an in-memory fake in unit tests). */
 export type ImageTaskTransitions = Pick<ImageTaskStore, 'markStarted' | 'markSucceeded' | 'markFailed' | 'markCanceled' | 'markRequeued'> & {
   /** What `lost` needs to address a task it only knows by id. */
-  get(id: string): Promise<Pick<ImageTaskRecord, 'id' | 'kind'> | undefined>;
+  get(id: string): Promise<Pick<ImageTaskRecord, 'id' | 'kind' | 'tenant'> | undefined>;
 };
 
-/** Enough of a task to move it and name its events. */
-export interface ImageTaskRef {
-  readonly id: string;
-  readonly kind: ImageTaskKind;
-}
+export type { ImageTaskRef };
 
 export interface ImageTaskOutcome {
   readonly outputs: readonly ImageTaskOutput[];
@@ -84,6 +80,6 @@ export class ImageTaskLifecycle {
   async lost(id: string, now: Date): Promise<ImageTaskMove | undefined> {
     const record = await this.store.get(id);
     if (!record) return undefined;
-    return this.fail({ id: record.id, kind: record.kind }, { code: 'worker_lost', message: "the task's workers stopped responding too many times" }, now);
+    return this.fail({ id: record.id, kind: record.kind, tenant: record.tenant }, { code: 'worker_lost', message: "the task's workers stopped responding too many times" }, now);
   }
 }

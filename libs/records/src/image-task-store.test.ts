@@ -48,7 +48,8 @@ describe('image task records (real redis-server)', () => {
 
   it('writes each move and its <kind>.<state> outbox entry in one step; a terminal state once, whoever races for it', async () => {
     const { store, keys } = await fresh('tsk_a');
-    const task = { id: 'tsk_a', kind: ImageTaskKind.Preprocess };
+    await redis.set(keys.tenantOutstanding('acme'), 1);
+    const task = { id: 'tsk_a', kind: ImageTaskKind.Preprocess, tenant: 'acme' };
     assert.equal((await store.get('tsk_a'))?.status, GenerationStatus.Queued);
     assert.equal((await store.markStarted(task, 'w1', 1, new Date())).applied, true);
     const output = { index: 0, kind: 'control', key: 'tasks/tsk_a/0.png', width: 8, height: 8, content_type: 'image/png' };
@@ -66,16 +67,19 @@ describe('image task records (real redis-server)', () => {
     ]);
     assert.equal((await store.markFailed(task, { code: 'x', message: 'y' }, new Date())).applied, false);
     assert.equal((await outbox(keys)).length, 2, 'a refused move appends nothing');
+    assert.equal(await redis.get(keys.tenantOutstanding('acme')), '0', 'the one ending move released the reservation, once');
   });
 
   it('records started only for the first attempt of a queued task; a requeue appends nothing; the snapshot carries no request', async () => {
     const { store, keys } = await fresh('tsk_b');
-    const task = { id: 'tsk_b', kind: ImageTaskKind.Preprocess };
+    await redis.set(keys.tenantOutstanding('acme'), 2);
+    const task = { id: 'tsk_b', kind: ImageTaskKind.Preprocess, tenant: 'acme' };
     await store.markStarted(task, 'w1', 1, new Date());
     assert.deepEqual(await store.markRequeued(task, { code: 'inference_failed', message: 'retry' }), { applied: true, previous: GenerationStatus.Running });
     await store.markStarted(task, 'w2', 2, new Date());
     await store.markFailed(task, { code: 'invalid_image', message: 'image: bad' }, new Date());
     assert.deepEqual((await outbox(keys)).map((row) => row[0]), ['preprocess.started', 'preprocess.failed']);
+    assert.equal(await redis.get(keys.tenantOutstanding('acme')), '1', 'the one reservation of 2 was released by the failure only');
     const [, flat] = (await redis.xrange(keys.outbox(), '-', '+'))[1];
     const snapshot = JSON.parse(flat[flat.indexOf('snapshot') + 1]) as Record<string, string>;
     assert.equal(snapshot.request, undefined);

@@ -20,7 +20,8 @@ const KEEP_SECONDS = 30 * 24 * 3600;
  * Moves an image task from an allowed status to a new one and appends its webhook event to the
  * outbox in the same atomic step, so a terminal state is written once whoever races for it (the
  * worker finishing vs. the API canceling) and no crash separates a move from its notification.
- * KEYS[1] task hash, KEYS[2] outbox stream; ARGV[1] new status, ARGV[2] allowed previous statuses
+ * The move that ends a task also lowers its tenant's unfinished-jobs counter (the queue quota).
+ * KEYS[1] task hash, KEYS[2] outbox stream, KEYS[3] the tenant's outstanding-jobs counter; ARGV[1] new status, ARGV[2] allowed previous statuses
  * (comma separated), ARGV[3] event ("" for none), ARGV[4] event id, ARGV[5] now (ISO),
  * ARGV[6] "first-start" to append only when a queued task starts its first attempt, ARGV[7..]
  * field/value pairs. Returns {applied, previous status}.
@@ -37,11 +38,22 @@ local first_start = current == 'queued' and (redis.call('HGET', KEYS[1], 'attemp
 local args = {}
 for i = 7, #ARGV do args[#args + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(args))
+local terminal = { succeeded = true, failed = true, canceled = true }
+if terminal[ARGV[1]] and not terminal[current] then
+  if tonumber(redis.call('DECR', KEYS[3])) < 0 then redis.call('SET', KEYS[3], 0) end
+end
 if ARGV[3] ~= '' and (ARGV[6] ~= 'first-start' or first_start) then
   outbox_append(KEYS[2], ARGV[4], ARGV[3], 'image_task', KEYS[1], ARGV[5])
 end
 return {1, current}
 `;
+
+/** Enough of a task to move it: its id, its kind (event names) and its tenant (queue quota). */
+export interface ImageTaskRef {
+  readonly id: string;
+  readonly kind: ImageTaskKind;
+  readonly tenant: string;
+}
 
 export interface ImageTaskMove {
   readonly applied: boolean;
@@ -98,7 +110,7 @@ export class ImageTaskStore {
   }
 
   private async move(
-    task: { id: string; kind: ImageTaskKind },
+    task: ImageTaskRef,
     to: ImageTaskStatus,
     from: readonly ImageTaskStatus[],
     state: ImageTaskEventState | undefined,
@@ -108,16 +120,16 @@ export class ImageTaskStore {
     const flat = Object.entries(fields).flatMap(([name, value]) => [name, String(value)]);
     const event = state ? imageTaskEvent(task.kind, state) : '';
     const args = [to, from.join(','), event, newEventId(), new Date().toISOString(), firstStartOnly ? 'first-start' : '', ...flat];
-    const [applied, previous] = (await this.redis.eval(TRANSITION, 2, this.keys.imageTask(task.id), this.keys.outbox(), ...args)) as [number, string];
+    const [applied, previous] = (await this.redis.eval(TRANSITION, 3, this.keys.imageTask(task.id), this.keys.outbox(), this.keys.tenantOutstanding(task.tenant), ...args)) as [number, string];
     return { applied: applied === 1, previous: previous === '' ? undefined : (previous as ImageTaskStatus) };
   }
 
   /** Running (also from running: a retried attempt); `<kind>.started` on the first attempt only. */
-  markStarted(task: { id: string; kind: ImageTaskKind }, workerId: string, attempt: number, now: Date): Promise<ImageTaskMove> {
+  markStarted(task: ImageTaskRef, workerId: string, attempt: number, now: Date): Promise<ImageTaskMove> {
     return this.move(task, Running, [Queued, Running], 'started', { worker_id: workerId, attempts: attempt, started_at: now.toISOString() }, true);
   }
 
-  markSucceeded(task: { id: string; kind: ImageTaskKind }, outcome: { outputs: readonly ImageTaskOutput[]; metadata: Record<string, unknown>; timings: NonNullable<ImageTaskRecord['timings']> }, now: Date): Promise<ImageTaskMove> {
+  markSucceeded(task: ImageTaskRef, outcome: { outputs: readonly ImageTaskOutput[]; metadata: Record<string, unknown>; timings: NonNullable<ImageTaskRecord['timings']> }, now: Date): Promise<ImageTaskMove> {
     return this.move(task, Succeeded, [Running], 'succeeded', {
       outputs: JSON.stringify(outcome.outputs),
       metadata: JSON.stringify(outcome.metadata),
@@ -127,16 +139,16 @@ export class ImageTaskStore {
     });
   }
 
-  markFailed(task: { id: string; kind: ImageTaskKind }, error: { code: string; message: string }, now: Date): Promise<ImageTaskMove> {
+  markFailed(task: ImageTaskRef, error: { code: string; message: string }, now: Date): Promise<ImageTaskMove> {
     return this.move(task, Failed, [Queued, Running], 'failed', { error: JSON.stringify(error), finished_at: now.toISOString() });
   }
 
-  markCanceled(task: { id: string; kind: ImageTaskKind }, from: readonly ImageTaskStatus[], now: Date): Promise<ImageTaskMove> {
+  markCanceled(task: ImageTaskRef, from: readonly ImageTaskStatus[], now: Date): Promise<ImageTaskMove> {
     return this.move(task, Canceled, from, 'canceled', { error: JSON.stringify({ code: 'canceled', message: 'canceled by request' }), finished_at: now.toISOString() });
   }
 
   /** Back to queued (no webhook): a retry, or a shutting-down worker handing the task back. */
-  markRequeued(task: { id: string; kind: ImageTaskKind }, error: { code: string; message: string }): Promise<ImageTaskMove> {
+  markRequeued(task: ImageTaskRef, error: { code: string; message: string }): Promise<ImageTaskMove> {
     return this.move(task, Queued, [Running], undefined, { error: JSON.stringify(error) });
   }
 

@@ -74,7 +74,7 @@ export class ImageTasksService {
       throw new ApiError(HttpStatus.CONFLICT, 'already_finished', `task ${id} already ${record.status}`);
     }
     let outcome: CancelOutcome = 'canceled';
-    const task = { id, kind: record.kind };
+    const task = { id, kind: record.kind, tenant: record.tenant };
     if (record.status === GenerationStatus.Queued && (await this.lifecycle.cancel(task, [GenerationStatus.Queued], new Date())).applied) {
       // A job a worker locked meanwhile cannot be removed; that worker sees the status and skips it.
       await this.jobs

@@ -54,7 +54,7 @@ export class ImageTaskHandler {
     const { taskId: id, submittedAt } = parsed.data;
     const record = await store.get(id);
     if (!record) throw new UnrecoverableError(`image task ${id} has no record`);
-    const task: ImageTaskRef = { id, kind: record.kind };
+    const task: ImageTaskRef = { id, kind: record.kind, tenant: record.tenant };
     const log = this.deps.logger.child({ task_id: id, job_id: job.id, kind: record.kind, tenant: record.tenant });
     if (ImageTaskStore.isTerminal(record.status)) return { outputs: 0 };
     if (record.cancel_requested) {
