@@ -91,7 +91,7 @@ describe('image tasks through the farm: POST /v1/preprocess (real API, worker, R
       return payload.data.id === id && delivery.verificationError === undefined ? [payload.type] : [];
     });
 
-  it('canny end to end: 202 with a task id, the control map equals @atelier/preprocessors on the same image, webhooks preprocess.started/.succeeded', async () => {
+  it('canny end to end: 202 with a task id, the control map equals @atelier/preprocessors on the same image, SSE, webhooks preprocess.started/.succeeded', async () => {
     const created = await submit({ image: source.toString('base64'), preprocessor: 'canny', options: { low_threshold: 50, high_threshold: 150 }, webhook: { url: fixture.receiver.url } });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     assert.match(created.body.id, /^tsk_[0-9a-f]{32}$/);
@@ -112,6 +112,13 @@ describe('image tasks through the farm: POST /v1/preprocess (real API, worker, R
     assert.ok(edges > 100, `the scene has edges (${edges} bright values)`);
     const generic = await fixture.api.request<TaskView>('GET', `/v1/tasks/${created.body.id}`);
     assert.deepEqual([generic.status, generic.body.id, generic.body.status], [200, created.body.id, 'succeeded'], 'the generic route shows the same task');
+    // SSE on a finished task: its final event with the task view, then the server closes the stream.
+    const stream = await fetch(`${fixture.api.baseUrl}/v1/preprocess/${created.body.id}/events`, { headers: { authorization: `Bearer ${fixture.farm.apiKey}` } });
+    assert.equal(stream.headers.get('content-type')?.split(';')[0], 'text/event-stream');
+    const sse = await stream.text();
+    const final = /event: succeeded\ndata: (.*)\n/.exec(sse);
+    assert.ok(final, sse);
+    assert.deepEqual([(JSON.parse(final[1]) as TaskView).id, (JSON.parse(final[1]) as TaskView).outputs.length], [created.body.id, 1]);
     await waitUntil(() => eventsFor(created.body.id).includes('preprocess.succeeded'), 15_000, 'preprocess.succeeded webhook');
     assert.deepEqual(eventsFor(created.body.id).sort(), ['preprocess.started', 'preprocess.succeeded']);
   });
