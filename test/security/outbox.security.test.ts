@@ -8,7 +8,7 @@ import { QueueName, webhookJobSchema } from '@atelier/contracts';
 import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
 import { OutboxDrainer, OutboxWebhooks } from '@atelier/notifications';
 import { RedisKeys, createRedisConnection, type RedisClient } from '@atelier/queue';
-import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
 import { LocalStorage } from '@atelier/storage';
 import { ProbeTable } from '../support/probe-table.js';
 import { resolvedRequest } from '@atelier/records/testing';
@@ -54,7 +54,7 @@ describe('security: no lost webhook between a transition and its notification (r
 
     // The API side, twice (a drain that crashed and ran again must not duplicate).
     const storage = new LocalStorage({ root: dir, publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'p'.repeat(32) });
-    const webhooks = new OutboxWebhooks(store, new BatchStore(redis, keys), new TrainingStore(redis, keys), storage, 60);
+    const webhooks = new OutboxWebhooks(store, new BatchStore(redis, keys), new TrainingStore(redis, keys), storage, 60, new ImageTaskStore(redis, keys));
     for (let run = 0; run < 2; run++) {
       const connection = createRedisConnection(server.url);
       await new OutboxDrainer(connection, keys, queue, webhooks, (error) => assert.fail(error.message)).drainOnce(100);

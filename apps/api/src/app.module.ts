@@ -34,6 +34,7 @@ import { WEBHOOK_SIGNING_PROVIDERS } from './webhooks/webhook-signing.providers.
 import { COMPAT_CONTROLLERS, COMPAT_PROVIDERS } from './compat/compat.registration.js';
 import { CONSOLE_CONTROLLERS } from './console/console.registration.js';
 import { EVENTS_CONTROLLERS, EVENTS_PROVIDERS } from './events/events.registration.js';
+import { IMAGE_TASK_CONTROLLERS, IMAGE_TASK_PROVIDERS } from './image-tasks/image-tasks.registration.js';
 
 @Module({})
 export class AppModule {
@@ -47,8 +48,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [configModule, InfrastructureModule],
-      controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
-      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, SubmitGenerations, InlineImageValidator, CancelGeneration, GenerationsService, BatchesService, TrainingsService, ModelsService, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      controllers: [AdminKeysController, WorkersController, ModelsController, UploadsController, TrainingsController, GenerationsController, BatchesController, CatalogController, HealthController, MetricsController, WebhooksController, ...EVENTS_CONTROLLERS, ...IMAGE_TASK_CONTROLLERS, ...COMPAT_CONTROLLERS, ...CONSOLE_CONTROLLERS],
+      providers: [KeyAuthenticator, ...EVENTS_PROVIDERS, ...IMAGE_TASK_PROVIDERS, ...COMPAT_PROVIDERS, FarmCatalog, QueueRouter, UnservableJobWatchdog, RequestResolver, GenerationSubmitter, SubmitGenerations, InlineImageValidator, CancelGeneration, GenerationsService, BatchesService, TrainingsService, ModelsService, WebhookDispatcher, OutboxDrain, ...WEBHOOK_SIGNING_PROVIDERS, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

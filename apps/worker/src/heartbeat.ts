@@ -9,6 +9,7 @@ import type { ObjectStorage } from '@atelier/storage';
 import type { ActiveJobs } from './active-jobs.js';
 import { probeGpu } from './gpu-probe.js';
 import type { ModelService } from './model-service.js';
+import type { PreprocessorCatalog } from './image-tasks/preprocessor-catalog.js';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -22,6 +23,9 @@ export interface HeartbeatDeps {
   readonly logger: Logger;
   readonly active: ActiveJobs;
   readonly queue: string;
+  readonly imageTaskQueue: string;
+  /** Preprocessor models announced so the API routes image tasks to workers that have them. */
+  readonly preprocessors: PreprocessorCatalog;
   readonly isDraining: () => boolean;
 }
 
@@ -88,6 +92,8 @@ export class WorkerHeartbeat {
         loras: [...(await models.adapters.loraNames()), ...(await models.privateLoraNames())],
         embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
         remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
+        image_task_queue: this.deps.imageTaskQueue,
+        preprocessors: (await this.deps.preprocessors.list()).map((entry) => ({ name: entry.name, kinds: [...entry.kinds] })),
         current_jobs: this.deps.active.ids(),
         jobs_done: this.deps.active.done,
         started_at: this.startedAt,

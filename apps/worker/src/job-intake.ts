@@ -11,12 +11,24 @@ export class JobIntake {
   private draining = false;
   private stopping = false;
   private gpuHolds = 0;
+  private readonly workers: Worker[];
 
   constructor(
-    private readonly worker: Worker,
+    worker: Worker,
     private readonly metrics: FarmMetrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.workers = [worker];
+  }
+
+  /** Another GPU queue's worker (image tasks) that drains, pauses for trainings and stops with this one. */
+  follow(worker: Worker): void {
+    this.workers.push(worker);
+  }
+
+  private async pause(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.pause()));
+  }
 
   get isDraining(): boolean {
     return this.draining;
@@ -31,7 +43,7 @@ export class JobIntake {
     if (value === this.draining) return;
     this.draining = value;
     this.metrics.workerDraining.set(value ? 1 : 0);
-    if (value) await this.worker.pause();
+    if (value) await this.pause();
     else this.resumeIfFree();
     this.logger.info({ draining: value }, value ? 'draining: finishing current jobs, taking no new ones' : 'undrained: taking jobs again');
   }
@@ -39,7 +51,7 @@ export class JobIntake {
   /** Training holds the whole GPU: generation jobs pause (the current one finishes) until it ends. */
   async holdGpu(): Promise<() => void> {
     this.gpuHolds++;
-    if (this.gpuHolds === 1) await this.worker.pause();
+    if (this.gpuHolds === 1) await this.pause();
     return () => {
       this.gpuHolds--;
       this.resumeIfFree();
@@ -52,6 +64,6 @@ export class JobIntake {
   }
 
   private resumeIfFree(): void {
-    if (this.gpuHolds === 0 && !this.draining && !this.stopping) this.worker.resume();
+    if (this.gpuHolds === 0 && !this.draining && !this.stopping) for (const worker of this.workers) worker.resume();
   }
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '@atelier/config';
 import { JobName, QueueName } from '@atelier/contracts';
@@ -12,7 +13,9 @@ import {
   createRecords,
   createTenantLimits,
 } from '@atelier/infrastructure';
-import { WorkerRegistry, assertRedisCertificateTrusted, createRedisConnection, generationQueueName, redisGuaranteeWarnings } from '@atelier/queue';
+import { WorkerRegistry, assertRedisCertificateTrusted, createRedisConnection, generationQueueName, imageTaskQueueName, redisGuaranteeWarnings } from '@atelier/queue';
+import { sourceImageLimits } from '@atelier/config';
+import { farmPolicies } from '@atelier/outbound';
 import { ActiveJobs } from './active-jobs.js';
 import { GenerationConsumer } from './generation-consumer.js';
 import { GenerationHandler } from './generation-handler.js';
@@ -25,6 +28,9 @@ import { preloadDefaultModel } from './preload-default-model.js';
 import { createSessionPool } from './session-pool-factory.js';
 import { TenantSlots } from './tenant-slots.js';
 import { TrainingHandler } from './training-handler.js';
+import { ImageTaskHandler } from './image-tasks/image-task-handler.js';
+import { DirectoryPreprocessorCatalog } from './image-tasks/preprocessor-catalog.js';
+import { PreprocessRunner } from './image-tasks/preprocess-runner.js';
 import { WorkerCommands } from './worker-commands.js';
 
 /** The worker's composition root: the same infrastructure as the API, the job runtime, the handlers. */
@@ -71,6 +77,27 @@ async function main(): Promise<void> {
   generation.attach(generationWorker);
   const intake = new JobIntake(generationWorker, metrics, logger);
 
+  // Image tasks (preprocess, …): their own queue per class, the same states, retries and webhooks.
+  const preprocessors = new DirectoryPreprocessorCatalog(path.join(config.modelsDir, 'preprocessors'));
+  const imageTaskQueue = imageTaskQueueName(config.env.WORKER_CLASS);
+  const imageTasks = new ImageTaskHandler({
+    config,
+    store: records.imageTasks,
+    lifecycle: lifecycles.imageTasks,
+    storage,
+    metrics,
+    logger,
+    runners: { preprocess: new PreprocessRunner(preprocessors, { image: sourceImageLimits(config.env), policy: farmPolicies(config.env).images }) },
+  });
+  jobs.register(JobName.RunImageTask, (job, token, signal) => active.track(String(job.id), () => imageTasks.handle(job, token, signal)));
+  intake.follow(
+    jobs.consume(QueueName.ImageTask, {
+      name: imageTaskQueue,
+      onFailed: (job, error) => logger.warn({ job_id: job?.id, err: error }, 'image task attempt failed'),
+      onStalledTooOften: (job) => void lifecycles.imageTasks.lost(String(job.id), new Date()).catch(reportLost('image task')),
+    }),
+  );
+
   if (config.env.WORKER_TRAINS) {
     const training = new TrainingHandler({
       config,
@@ -93,7 +120,7 @@ async function main(): Promise<void> {
     setDraining: (draining) => intake.setDraining(draining),
   });
   await preloadDefaultModel(pool, models, config.env.DEFAULT_MODEL, logger);
-  const heartbeat = new WorkerHeartbeat({ config, registry, adapterRegistry, storage, models, metrics, logger, active, queue, isDraining: () => intake.isDraining });
+  const heartbeat = new WorkerHeartbeat({ config, registry, adapterRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, preprocessors, isDraining: () => intake.isDraining });
   await heartbeat.start();
   const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => !intake.isStopping, {
     drain: async () => intake.setDraining(true),

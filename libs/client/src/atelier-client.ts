@@ -2,6 +2,7 @@ import { TERMINAL_STATUSES, type GenerationRequestInput, type GenerationView, ty
 import { batchPageSchema, type BatchPage } from './batch-schemas.js';
 import { listSchema, modelInfoSchema, schedulerInfoSchema, styleInfoSchema, type ListResponse, type ModelInfo, type SchedulerInfo, type StyleInfo } from './catalog-schemas.js';
 import { generationViewSchema } from './generation-schemas.js';
+import { IMAGE_TASK_TERMINAL_STATUSES, imageTaskViewSchema, type ImageTaskView, type PreprocessRequestInput } from './image-task-schemas.js';
 import { healthSchema, readinessSchema, webhookSecretSchema, type Health, type Readiness, type WebhookSecret } from './service-schemas.js';
 import { sleep } from './sleep.js';
 import { TRAINING_TERMINAL_STATUSES, trainingViewSchema, type TrainingRequestInput, type TrainingView } from './training-schemas.js';
@@ -37,6 +38,12 @@ export interface WaitOptions {
 export interface TrainingWaitOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (view: TrainingView) => void;
+  readonly pollMs?: number;
+}
+
+export interface ImageTaskWaitOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (view: ImageTaskView) => void;
   readonly pollMs?: number;
 }
 
@@ -164,6 +171,34 @@ export class AtelierClient {
       }
       if (TRAINING_TERMINAL_STATUSES.has(view.status)) return view;
       await sleep(options.pollMs ?? 2_000, options.signal);
+    }
+  }
+
+  /** POST /v1/preprocess: a ControlNet preprocessor on one image (an image task). */
+  async createPreprocess(body: PreprocessRequestInput, options: RequestOptions = {}): Promise<ImageTaskView> {
+    return (await this.transport.json({ method: 'POST', target: '/v1/preprocess', json: body, ...options }, imageTaskViewSchema)).body;
+  }
+
+  /** GET /v1/tasks/{id}: any image task. */
+  async getTask(id: string, options: RequestOptions = {}): Promise<ImageTaskView> {
+    return (await this.transport.json({ method: 'GET', target: `/v1/tasks/${segment(id)}`, signal: options.signal }, imageTaskViewSchema)).body;
+  }
+
+  async cancelTask(id: string, options: RequestOptions = {}): Promise<ImageTaskView> {
+    return (await this.transport.json({ method: 'POST', target: `/v1/tasks/${segment(id)}/cancel`, ...options }, imageTaskViewSchema)).body;
+  }
+
+  async waitForTask(id: string, options: ImageTaskWaitOptions = {}): Promise<ImageTaskView> {
+    let seen = '';
+    for (;;) {
+      const view = await this.getTask(id, { signal: options.signal });
+      const key = `${view.status}:${view.progress.step}/${view.progress.total}`;
+      if (key !== seen) {
+        seen = key;
+        options.onProgress?.(view);
+      }
+      if (IMAGE_TASK_TERMINAL_STATUSES.has(view.status)) return view;
+      await sleep(options.pollMs ?? 500, options.signal);
     }
   }
 }

@@ -1,4 +1,4 @@
-export { AtelierClient, type AtelierClientOptions, type BatchCreateInput, type PageOptions, type RequestOptions, type TrainingWaitOptions, type WaitOptions } from './atelier-client.js';
+export { AtelierClient, type AtelierClientOptions, type BatchCreateInput, type ImageTaskWaitOptions, type PageOptions, type RequestOptions, type TrainingWaitOptions, type WaitOptions } from './atelier-client.js';
 export { AtelierApiError, AtelierNetworkError, AtelierResponseError, parseApiError, type FieldProblem } from './errors.js';
 export { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, backoffDelay, decideRetry, parseRetryAfter, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 export { Transport, type Call, type FetchFunction, type RetryNotice, type TransportOptions } from './transport.js';
@@ -9,3 +9,4 @@ export { healthSchema, readinessSchema, webhookSecretSchema, type Health, type R
 export { TRAINING_TERMINAL_STATUSES, trainingViewSchema, type TrainingRequestInput, type TrainingView } from './training-schemas.js';
 export { uploadTicketSchema, type UploadRequestInput, type UploadTicket } from './upload-schemas.js';
 export type { GenerationRequestInput, GenerationView, OutputView } from '@atelier/contracts';
+export { IMAGE_TASK_TERMINAL_STATUSES, imageTaskViewSchema, type ImageTaskView, type PreprocessRequestInput } from './image-task-schemas.js';

@@ -10,7 +10,8 @@ export interface RequestLimits {
 
 export const DEFAULT_LIMITS: RequestLimits = { maxSamples: 8, maxSteps: 150, maxPixels: 2048 * 2048, maxPromptChars: 10_000 };
 
-const imageReference = z
+/** A source image: http(s) URL, data: URL or bare base64 (init_image, mask_image, an image task's image). */
+export const imageReferenceSchema = z
   .string()
   .min(1)
   .refine((value) => /^https?:\/\//.test(value) || /^data:image\/[a-z+]+;base64,/.test(value) || /^[A-Za-z0-9+/=\s]+$/.test(value), {
@@ -62,8 +63,8 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
         .default([])
         .describe('LoRAs to apply (GET /v1/models?kind=lora); <lora:name:weight> prompt tags work too'),
       base64: z.boolean().default(false).describe('Return images inline as base64 instead of URLs'),
-      init_image: imageReference.optional().describe('img2img / inpainting source: URL or base64'),
-      mask_image: imageReference.optional().describe('Inpainting mask (white = change): URL or base64'),
+      init_image: imageReferenceSchema.optional().describe('img2img / inpainting source: URL or base64'),
+      mask_image: imageReferenceSchema.optional().describe('Inpainting mask (white = change): URL or base64'),
       mask_blur: z.number().int().min(0).max(64).default(0).describe('Gaussian blur radius (px) applied to the mask edges'),
       outpaint: outpaintSchema.optional(),
       output_format: z.enum(OUTPUT_FORMATS).default('png').describe('png (parameters in a text chunk), jpeg or webp (parameters in EXIF)'),

@@ -6,6 +6,8 @@ export const QueueName = Object.freeze({
   Generation: 'generation',
   Webhook: 'webhook',
   Training: 'training',
+  /** Work on an image that is not a generation (preprocess, later upscale, …); split per worker class. */
+  ImageTask: 'image-task',
 } as const);
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -13,6 +15,7 @@ export const JobName = Object.freeze({
   GenerateImage: 'generate-image',
   DeliverWebhook: 'deliver-webhook',
   TrainLora: 'train-lora',
+  RunImageTask: 'run-image-task',
 } as const);
 export type JobName = (typeof JobName)[keyof typeof JobName];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMAGE_TASK_KINDS, imageTaskEvents, type ImageTaskEvent } from './image-task-kinds.js';
 
 export const WebhookEvent = Object.freeze({
   GenerationStarted: 'generation.started',
@@ -29,7 +30,11 @@ export const TRAINING_EVENTS: readonly WebhookEvent[] = [
   WebhookEvent.TrainingCanceled,
 ];
 
-export const webhookEventSchema = z.enum(Object.values(WebhookEvent) as [WebhookEvent, ...WebhookEvent[]]);
+/** Every event a webhook can carry: the fixed ones above and each image task kind's four. */
+export type AnyWebhookEvent = WebhookEvent | ImageTaskEvent;
+export const ALL_WEBHOOK_EVENTS: readonly AnyWebhookEvent[] = [...Object.values(WebhookEvent), ...IMAGE_TASK_KINDS.flatMap(imageTaskEvents)];
+
+export const webhookEventSchema = z.enum(ALL_WEBHOOK_EVENTS as [AnyWebhookEvent, ...AnyWebhookEvent[]]);
 
 export const webhookTargetSchema = z
   .object({

@@ -8,7 +8,7 @@ export const webhookJobSchema = z.object({
   event: webhookEventSchema,
   url: z.url(),
   body: z.string(),
-  subject: z.object({ kind: z.enum(['generation', 'batch', 'training']), id: z.string() }),
+  subject: z.object({ kind: z.enum(['generation', 'batch', 'training', 'image_task']), id: z.string() }),
   /** Owner of the subject: dead letters and disabled endpoints are per tenant. */
   tenant: z.string().default('local'),
 });

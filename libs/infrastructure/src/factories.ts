@@ -1,9 +1,9 @@
 import { VERSION, type AppConfig, type Environment } from '@atelier/config';
 import { JobRuntime, queueDefinitions } from '@atelier/jobs';
-import { GenerationLifecycle, TrainingLifecycle } from '@atelier/lifecycle';
+import { GenerationLifecycle, ImageTaskLifecycle, TrainingLifecycle } from '@atelier/lifecycle';
 import { createFarmMetrics, type FarmMetrics } from '@atelier/metrics';
 import { RedisKeys, bullmqPrefix, createRedisConnection, type RedisClient } from '@atelier/queue';
-import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
 import { AdapterRegistry } from '@atelier/registry';
 import { createStorage } from '@atelier/storage';
 import type { ObjectStorage } from '@atelier/storage';
@@ -53,21 +53,27 @@ export interface Records {
   readonly generations: GenerationStore;
   readonly batches: BatchStore;
   readonly trainings: TrainingStore;
+  readonly imageTasks: ImageTaskStore;
 }
 
 export function createRecords(redis: RedisClient, keys: RedisKeys): Records {
-  return { generations: new GenerationStore(redis, keys), batches: new BatchStore(redis, keys), trainings: new TrainingStore(redis, keys) };
+  return { generations: new GenerationStore(redis, keys), batches: new BatchStore(redis, keys), trainings: new TrainingStore(redis, keys), imageTasks: new ImageTaskStore(redis, keys) };
 }
 
 export interface Lifecycles {
   readonly generations: GenerationLifecycle;
   readonly trainings: TrainingLifecycle;
+  readonly imageTasks: ImageTaskLifecycle;
 }
 
 /**
  * The only code that moves jobs between states. `metrics` counts jobs that left a worker: the
  * worker passes its metrics, the API none (its counters would double-count).
  */
-export function createLifecycles(records: Pick<Records, 'generations' | 'trainings'>, metrics?: FarmMetrics): Lifecycles {
-  return { generations: new GenerationLifecycle(records.generations, metrics), trainings: new TrainingLifecycle(records.trainings) };
+export function createLifecycles(records: Pick<Records, 'generations' | 'trainings' | 'imageTasks'>, metrics?: FarmMetrics): Lifecycles {
+  return {
+    generations: new GenerationLifecycle(records.generations, metrics),
+    trainings: new TrainingLifecycle(records.trainings),
+    imageTasks: new ImageTaskLifecycle(records.imageTasks, metrics),
+  };
 }

@@ -72,6 +72,21 @@ export function queueDefinitions(env: QueueEnvironment): QueueDefinitions {
       perWorkerClass: true,
       customBackoff: false,
     },
+    [QueueName.ImageTask]: {
+      kind: QueueName.ImageTask,
+      jobs: [JobName.RunImageTask],
+      // Same guarantees as generations: retries with backoff, a task whose workers keep dying is lost.
+      jobOptions: generationJobDefaults(env.JOB_ATTEMPTS),
+      worker: {
+        concurrency: env.WORKER_CONCURRENCY,
+        lockDuration: env.WORKER_LOCK_MS,
+        stalledInterval: env.WORKER_LOCK_MS,
+        maxStalledCount: env.JOB_ATTEMPTS,
+      },
+      // Routed by capability class like generations (`image-task`, `image-task-<class>`).
+      perWorkerClass: true,
+      customBackoff: false,
+    },
     [QueueName.Training]: {
       kind: QueueName.Training,
       jobs: [JobName.TrainLora],

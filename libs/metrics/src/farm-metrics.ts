@@ -68,6 +68,13 @@ export function createFarmMetrics(role: 'api' | 'worker', version: string) {
       buckets: SECONDS_JOB,
       registers: [registry],
     }),
+    postprocess: new Histogram({
+      name: 'atelier_postprocess_seconds',
+      help: 'Time a worker spent running one image task (preprocess, upscale, …), by kind.',
+      labelNames: ['kind'],
+      buckets: SECONDS_JOB,
+      registers: [registry],
+    }),
     upload: new Histogram({
       name: 'atelier_job_upload_seconds',
       help: 'Time spent encoding and uploading a job’s outputs.',

@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { GenerationStatus, QueueName, webhookJobSchema } from '@atelier/contracts';
 import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
 import { RedisKeys, createRedisConnection, type RedisClient } from '@atelier/queue';
-import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
 import { LocalStorage } from '@atelier/storage';
 import { OutboxDrainer } from './outbox-drainer.js';
 import { OutboxWebhooks } from './outbox-webhooks.js';
@@ -37,7 +37,7 @@ describe('outbox drainer (real redis-server, real BullMQ queue)', () => {
     queue = new JobRuntime({ definitions: queueDefinitions(parseEnvironment({ WEBHOOK_MAX_ATTEMPTS: '3' })), prefix: 'outboxtest', queueConnection: redis, blockingConnection: () => createRedisConnection(server.url) }).queue(QueueName.Webhook);
     store = new GenerationStore(redis, keys);
     const storage = new LocalStorage({ root: dir, publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'x'.repeat(32) });
-    webhooks = new OutboxWebhooks(store, new BatchStore(redis, keys), new TrainingStore(redis, keys), storage, 60);
+    webhooks = new OutboxWebhooks(store, new BatchStore(redis, keys), new TrainingStore(redis, keys), storage, 60, new ImageTaskStore(redis, keys));
   });
   after(async () => {
     await queue.close();

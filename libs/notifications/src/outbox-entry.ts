@@ -7,7 +7,7 @@ const snapshotSchema = z.record(z.string(), z.string());
 export const outboxEntrySchema = z.object({
   id: z.string().min(1),
   event: webhookEventSchema,
-  kind: z.enum(['generation', 'batch', 'training']),
+  kind: z.enum(['generation', 'batch', 'training', 'image_task']),
   subject: z.string().min(1),
   at: z.string().min(1),
   snapshot: z.string().transform((text, context) => {

@@ -4,10 +4,12 @@ import {
   JobName,
   TRAINING_EVENTS,
   WebhookEvent,
+  imageTaskEvents,
+  type AnyWebhookEvent,
   type WebhookJob,
   type WebhookTarget,
 } from '@atelier/contracts';
-import { batchFromFields, toBatchView, toGenerationView, toTrainingView, type BatchStore, type GenerationStore, type TrainingStore } from '@atelier/records';
+import { batchFromFields, toBatchView, toGenerationView, toImageTaskView, toTrainingView, type BatchStore, type GenerationStore, type ImageTaskStore, type TrainingStore } from '@atelier/records';
 import type { ObjectStorage } from '@atelier/storage';
 import type { OutboxEntry } from './outbox-entry.js';
 
@@ -17,7 +19,7 @@ export interface WebhookJobToAdd {
   readonly opts: { readonly jobId: string };
 }
 
-function wants(target: WebhookTarget | undefined, event: WebhookEvent, defaults: readonly WebhookEvent[]): target is WebhookTarget {
+function wants(target: WebhookTarget | undefined, event: AnyWebhookEvent, defaults: readonly AnyWebhookEvent[]): target is WebhookTarget {
   return target !== undefined && (target.events ?? defaults).includes(event);
 }
 
@@ -41,6 +43,7 @@ export class OutboxWebhooks {
     private readonly trainings: TrainingStore,
     private readonly storage: ObjectStorage,
     private readonly presignSeconds: number,
+    private readonly imageTasks: ImageTaskStore,
   ) {}
 
   async jobsFor(entry: OutboxEntry): Promise<WebhookJobToAdd[]> {
@@ -59,6 +62,13 @@ export class OutboxWebhooks {
       const batch = batchFromFields(entry.snapshot);
       if (!batch || !wants(batch.webhook, entry.event, [WebhookEvent.BatchCompleted])) return [];
       return this.jobs(entry, [[batch.webhook, 'subject']], toBatchView(batch), batch.tenant);
+    }
+    if (entry.kind === 'image_task') {
+      const task = await this.imageTasks.fromSnapshot(entry.snapshot);
+      // A task's webhook gets its own kind's four events by default (`preprocess.*`, `upscale.*`, …).
+      if (!task || !wants(task.request.webhook, entry.event, imageTaskEvents(task.kind))) return [];
+      const data = await toImageTaskView(task, this.storage, this.presignSeconds);
+      return this.jobs(entry, [[task.request.webhook, 'subject']], data, task.tenant);
     }
     const training = await this.trainings.fromSnapshot(entry.snapshot);
     if (!training || !wants(training.request.webhook, entry.event, TRAINING_EVENTS)) return [];

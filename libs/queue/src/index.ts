@@ -2,9 +2,9 @@ export { createRedisConnection, isCluster, type Cluster, type ConnectionTuning, 
 export { bullmqPrefix } from './prefix.js';
 export { isRedisUnavailable } from './redis-unavailable.js';
 export { RedisKeys } from './keys.js';
-export { DEFAULT_WORKER_CLASS, generationQueueName } from './queues.js';
+export { DEFAULT_WORKER_CLASS, generationQueueName, imageTaskQueueName } from './queues.js';
 export { CancelChannel } from './cancel-channel.js';
 export { WorkerRegistry, gpuInfoSchema, modelSummarySchema, workerStateSchema, type GpuInfo, type ModelSummary, type WorkerState } from './worker-registry.js';
 export { redisGuaranteeWarnings } from './redis-guarantees.js';
 export { RedisCertificateError, assertRedisCertificateTrusted, certificateRefusal } from './redis-trust.js';
-export { classMeets, requirementsOf, workerClassSchema, type JobRequirements, type WorkerClassRecord } from './worker-classes.js';
+export { classMeets, requirementsOf, workerClassSchema, announcedPreprocessorSchema, type AnnouncedPreprocessor, type JobRequirements, type WorkerClassRecord } from './worker-classes.js';

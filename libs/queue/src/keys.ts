@@ -44,6 +44,9 @@ export class RedisKeys {
   training(id: string): string {
     return `${this.prefix}:training:${id}`;
   }
+  imageTask(id: string): string {
+    return `${this.prefix}:image-task:${id}`;
+  }
   /** Stream of lifecycle events appended by the transition scripts, drained into the webhook queue. */
   outbox(): string {
     return `${this.prefix}:outbox`;

@@ -9,3 +9,8 @@ export const DEFAULT_WORKER_CLASS = 'default';
 export function generationQueueName(workerClass: string): string {
   return workerClass === DEFAULT_WORKER_CLASS ? QueueName.Generation : `${QueueName.Generation}-${workerClass}`;
 }
+
+/** The image task queue of a capability class: `image-task` for the default class, `image-task-<class>` otherwise. */
+export function imageTaskQueueName(workerClass: string): string {
+  return workerClass === DEFAULT_WORKER_CLASS ? QueueName.ImageTask : `${QueueName.ImageTask}-${workerClass}`;
+}

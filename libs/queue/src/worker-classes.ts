@@ -5,6 +5,10 @@ import { z } from 'zod';
  * without a TTL, so the farm still knows which models it can serve (and which queue to put their
  * jobs on) while the class runs zero workers: that is what lets an autoscaler start one.
  */
+/** A preprocessor ONNX model a worker has, and the preprocessors it serves (depth, softedge, scribble, openpose). */
+export const announcedPreprocessorSchema = z.object({ name: z.string(), kinds: z.array(z.string()) });
+export type AnnouncedPreprocessor = z.infer<typeof announcedPreprocessorSchema>;
+
 export const workerClassSchema = z.object({
   worker_class: z.string(),
   queue: z.string(),
@@ -13,6 +17,9 @@ export const workerClassSchema = z.object({
   embeddings: z.array(z.string()).default([]),
   /** Its workers load pipelines imported into object storage (MODELS_STORAGE_PREFIX is set). */
   remote_models: z.boolean().default(false),
+  /** Image tasks: the class's image task queue and the preprocessor models its workers have. */
+  image_task_queue: z.string().optional(),
+  preprocessors: z.array(announcedPreprocessorSchema).default([]),
   last_seen: z.string(),
 });
 export type WorkerClassRecord = z.infer<typeof workerClassSchema>;

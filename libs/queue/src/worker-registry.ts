@@ -4,7 +4,7 @@ import { modelSummarySchema, type ModelSummary } from '@atelier/contracts';
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
-import { workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
+import { announcedPreprocessorSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
 
 
 export const gpuInfoSchema = z.object({
@@ -30,6 +30,8 @@ export const workerStateSchema = z.object({
   loras: z.array(z.string()).default([]),
   embeddings: z.array(z.string()).default([]),
   remote_models: z.boolean().default(false),
+  image_task_queue: z.string().optional(),
+  preprocessors: z.array(announcedPreprocessorSchema).default([]),
   current_jobs: z.array(z.string()),
   jobs_done: z.number().int(),
   started_at: z.string(),
@@ -62,6 +64,8 @@ export class WorkerRegistry {
       loras: state.loras,
       embeddings: state.embeddings,
       remote_models: state.remote_models,
+      image_task_queue: state.image_task_queue,
+      preprocessors: state.preprocessors,
       last_seen: state.last_heartbeat,
     };
     pipeline.hset(this.keys.workerClasses(), state.worker_class, JSON.stringify(announced));

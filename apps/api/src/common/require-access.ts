@@ -2,7 +2,7 @@ import { Scope, type Principal } from '@atelier/tenancy';
 import { ApiError } from './api-error.js';
 
 /** What a client can name by id; the word appears in the 404 message. */
-export type ResourceKind = 'generation' | 'batch' | 'training' | 'registered model';
+export type ResourceKind = 'generation' | 'batch' | 'training' | 'registered model' | 'task';
 
 /** Kinds an admin key may act on in any tenant: operators manage the shared model registry. */
 const ADMIN_ACROSS_TENANTS: ReadonlySet<ResourceKind> = new Set(['registered model']);

@@ -30,10 +30,14 @@ export class InlineImageValidator {
     for (const name of ['init_image', 'mask_image'] as const) {
       const value = request[name];
       const field = `${fieldPrefix}${name}`;
-      if (!value) continue;
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) this.checkUrl(value, field);
-      else await this.checkInline(value, field);
+      if (value) await this.checkSource(value, field);
     }
+  }
+
+  /** One source image (init_image, mask_image, an image task's image) against the same rules. */
+  async checkSource(value: string, field: string): Promise<void> {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) this.checkUrl(value, field);
+    else await this.checkInline(value, field);
   }
 
   private checkUrl(value: string, field: string): void {

@@ -11,12 +11,12 @@ import {
   createTenantLimits,
 } from '@atelier/infrastructure';
 import { JobRuntime } from '@atelier/jobs';
-import { GenerationLifecycle, TrainingLifecycle } from '@atelier/lifecycle';
+import { GenerationLifecycle, ImageTaskLifecycle, TrainingLifecycle } from '@atelier/lifecycle';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
 import { FARM_METRICS } from '@atelier/metrics';
 import { WebhookLedger } from '@atelier/notifications';
 import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, type RedisClient } from '@atelier/queue';
-import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
 import { AdapterRegistry } from '@atelier/registry';
 import { ApiKeyStore, KeyAdmission, TenantLimitsStore } from '@atelier/tenancy';
 import type { ObjectStorage } from '@atelier/storage';
@@ -72,15 +72,21 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, REDIS_STATE, WEBHOOK_QUEUE } from '
     },
     // Transitions and their webhooks' outbox entries, in one atomic step (drained by OutboxDrain).
     // No metrics: the API's lifecycle does not count jobs that left a worker.
+    { provide: ImageTaskStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => createRecords(redis, keys).imageTasks },
     {
       provide: GenerationLifecycle,
-      inject: [GenerationStore, TrainingStore],
-      useFactory: (generations: GenerationStore, trainings: TrainingStore) => createLifecycles({ generations, trainings }).generations,
+      inject: [GenerationStore, TrainingStore, ImageTaskStore],
+      useFactory: (generations: GenerationStore, trainings: TrainingStore, imageTasks: ImageTaskStore) => createLifecycles({ generations, trainings, imageTasks }).generations,
     },
     {
       provide: TrainingLifecycle,
-      inject: [GenerationStore, TrainingStore],
-      useFactory: (generations: GenerationStore, trainings: TrainingStore) => createLifecycles({ generations, trainings }).trainings,
+      inject: [GenerationStore, TrainingStore, ImageTaskStore],
+      useFactory: (generations: GenerationStore, trainings: TrainingStore, imageTasks: ImageTaskStore) => createLifecycles({ generations, trainings, imageTasks }).trainings,
+    },
+    {
+      provide: ImageTaskLifecycle,
+      inject: [GenerationStore, TrainingStore, ImageTaskStore],
+      useFactory: (generations: GenerationStore, trainings: TrainingStore, imageTasks: ImageTaskStore) => createLifecycles({ generations, trainings, imageTasks }).imageTasks,
     },
   ],
   exports: [
@@ -104,6 +110,8 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, REDIS_STATE, WEBHOOK_QUEUE } from '
     WebhookLedger,
     AdapterRegistry,
     TrainingStore,
+    ImageTaskStore,
+    ImageTaskLifecycle,
   ],
 })
 export class InfrastructureModule implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS, batchRequestSchema, generationRequestSchema, type Reque
 import { compatOpenApi } from '../compat/compat-openapi.js';
 import { consoleOpenApi } from '../console/console-openapi.js';
 import { eventsOpenApi } from '../events/events-openapi.js';
+import { imageTasksOpenApi } from '../image-tasks/image-tasks-openapi.js';
 import { webhookSecretOpenApi } from '../webhooks/webhook-secret-openapi.js';
 
 type JsonObject = Record<string, unknown>;
@@ -35,6 +36,7 @@ const errors = { '400': ok('Invalid request: the field and the reason', 'Error')
  */
 export function buildOpenApiDocument(version: string, maxBatchSize: number, limits: RequestLimits = DEFAULT_LIMITS): JsonObject {
   const compat = compatOpenApi(limits);
+  const imageTasks = imageTasksOpenApi();
   return {
     openapi: '3.0.3',
     info: { title: 'Atelier API', version, description: 'Distributed render farm for diffusion models.' },
@@ -47,6 +49,7 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
         Generation: { type: 'object', description: 'id, status, progress, outputs, error, timings, parameters, timestamps' },
         Batch: { type: 'object', description: 'id, status, counts per state, paged generation ids' },
         List: { type: 'object', properties: { object: { type: 'string' }, data: { type: 'array', items: { type: 'object' } } } },
+        ...imageTasks.schemas,
         ...Object.fromEntries(Object.entries(compat.schemas).map(([name, schema]) => [name, toSchema(schema)])),
       },
     },
@@ -85,6 +88,7 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
       '/readyz': { get: { summary: 'Readiness: Redis and storage reachable', security: [], responses: { '200': ok('Ready'), '503': ok('Not ready') } } },
       '/metrics': { get: { summary: 'Prometheus metrics: Bearer METRICS_TOKEN or an admin key', security: [{ bearer: [] }], responses: { '200': ok('Text exposition format') } } },
       ...eventsOpenApi(),
+      ...imageTasks.paths,
       ...compat.paths,
       ...consoleOpenApi(),
     },

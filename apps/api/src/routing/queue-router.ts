@@ -38,7 +38,11 @@ export class QueueRouter {
    * Same job options as `queue.add` (the queue's defaults under `job.opts`).
    */
   async enqueueWith(queueName: string, alongside: (multi: ChainableCommander) => void, job: { name: string; data: unknown; opts: JobsOptions & { jobId: string } }): Promise<void> {
-    const queue = this.queue(queueName);
+    await this.enqueueOn(this.queue(queueName), alongside, job);
+  }
+
+  /** enqueueWith on any queue of the job runtime (image tasks use their own). */
+  async enqueueOn(queue: Queue, alongside: (multi: ChainableCommander) => void, job: { name: string; data: unknown; opts: JobsOptions & { jobId: string } }): Promise<void> {
     // BullMQ's view of its connection: a MULTI from it takes BullMQ's script calls (runCommand) and
     // is, underneath, an ioredis MULTI on this.redis, so the other writes go on it as they are.
     const multi = (await queue.getBackend().client).multi();

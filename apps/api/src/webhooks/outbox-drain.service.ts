@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
 import { OutboxDrainer, OutboxWebhooks } from '@atelier/notifications';
 import { RedisKeys, createRedisConnection } from '@atelier/queue';
-import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
 import type { ObjectStorage } from '@atelier/storage';
 import { OBJECT_STORAGE, WEBHOOK_QUEUE } from '../infrastructure/tokens.js';
 
@@ -24,10 +24,11 @@ export class OutboxDrain implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(BatchStore) private readonly batches: BatchStore,
     @Inject(TrainingStore) private readonly trainings: TrainingStore,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(ImageTaskStore) private readonly imageTasks: ImageTaskStore,
   ) {}
 
   onApplicationBootstrap(): void {
-    const webhooks = new OutboxWebhooks(this.generations, this.batches, this.trainings, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS);
+    const webhooks = new OutboxWebhooks(this.generations, this.batches, this.trainings, this.storage, this.config.env.PRESIGN_EXPIRES_SECONDS, this.imageTasks);
     this.drainer = new OutboxDrainer(createRedisConnection(this.config.redis), this.keys, this.queue, webhooks, (error) => this.logger.warn(`outbox: ${error.message}`));
     this.drainer.start();
   }

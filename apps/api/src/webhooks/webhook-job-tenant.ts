@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
 import { webhookJobNamesTenant, type WebhookJob } from '@atelier/contracts';
-import { BatchStore, GenerationStore, TrainingStore } from '@atelier/records';
+import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
 import { ownerTenant } from './webhook-secret-store.provider.js';
 
 /**
@@ -16,6 +16,7 @@ export class WebhookJobTenant {
     @Inject(GenerationStore) private readonly generations: GenerationStore,
     @Inject(BatchStore) private readonly batches: BatchStore,
     @Inject(TrainingStore) private readonly trainings: TrainingStore,
+    @Inject(ImageTaskStore) private readonly imageTasks: ImageTaskStore,
   ) {}
 
   async resolve(message: WebhookJob, raw: unknown): Promise<WebhookJob> {
@@ -31,6 +32,8 @@ export class WebhookJobTenant {
         return (await this.batches.get(subject.id))?.tenant;
       case 'training':
         return (await this.trainings.get(subject.id))?.tenant;
+      case 'image_task':
+        return (await this.imageTasks.get(subject.id))?.tenant;
     }
   }
 }

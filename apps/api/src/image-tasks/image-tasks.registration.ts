@@ -1,0 +1,7 @@
+import { ImageTasksController, PreprocessController } from './image-tasks.controller.js';
+import { ImageTasksService } from './image-tasks.service.js';
+import { SubmitImageTask } from './submit-image-task.js';
+
+/** What AppModule registers for image tasks (kept here so app.module.ts changes by one line each). */
+export const IMAGE_TASK_CONTROLLERS = [ImageTasksController, PreprocessController];
+export const IMAGE_TASK_PROVIDERS = [SubmitImageTask, ImageTasksService];
