@@ -18,17 +18,20 @@ export function onnxModelCacheDir(cacheDir: string, manifest: Pick<OnnxModelMani
  * Keeps the cache's ONNX model folders equal to the registry, as syncAdapters does for LoRAs:
  * a new or changed model is downloaded file by file (streamed, each checked against the
  * manifest's sha256) into a temporary folder that replaces the old one whole; the manifest is
- * written last, so a folder with a manifest is complete. Models deleted from the registry are removed.
+ * written last, so a folder with a manifest is complete. Models deleted from the registry are
+ * removed; a model that fails is reported in `failed` and the others are still synced.
  */
-export async function syncOnnxModels(registry: OnnxModelRegistry, storage: ObjectStorage, cacheDir: string): Promise<{ downloaded: string[]; removed: string[] }> {
+export async function syncOnnxModels(registry: OnnxModelRegistry, storage: ObjectStorage, cacheDir: string): Promise<{ downloaded: string[]; removed: string[]; failed: string[] }> {
   const manifests = await registry.list();
   const downloaded: string[] = [];
   const removed: string[] = [];
+  const failed: string[] = [];
   const wanted = new Set<string>();
   for (const manifest of manifests) {
     const target = onnxModelCacheDir(cacheDir, manifest);
     wanted.add(target);
     if (await matches(target, manifest)) continue;
+    const label = manifest.visibility === 'public' ? manifest.id : `${manifest.tenant}/${manifest.id}`;
     const temp = `${target}.${process.pid}.tmp`;
     await rm(temp, { recursive: true, force: true });
     await mkdir(temp, { recursive: true });
@@ -47,10 +50,14 @@ export async function syncOnnxModels(registry: OnnxModelRegistry, storage: Objec
       await writeFile(path.join(temp, ONNX_MANIFEST_FILE), JSON.stringify(manifest, null, 2));
       await rm(target, { recursive: true, force: true });
       await rename(temp, target);
+      downloaded.push(label);
+    } catch (error) {
+      // One bad model (bytes not matching, a storage error) must not hold back the others; a
+      // verified older copy stays in place.
+      failed.push(`${label}: ${(error as Error).message}`);
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
-    downloaded.push(manifest.visibility === 'public' ? manifest.id : `${manifest.tenant}/${manifest.id}`);
   }
   for (const root of await cacheRoots(cacheDir)) {
     for (const kind of ONNX_MODEL_KINDS) {
@@ -63,7 +70,7 @@ export async function syncOnnxModels(registry: OnnxModelRegistry, storage: Objec
       }
     }
   }
-  return { downloaded, removed };
+  return { downloaded, removed, failed };
 }
 
 async function cacheRoots(cacheDir: string): Promise<string[]> {
