@@ -1,6 +1,17 @@
 import { z } from 'zod';
 
 /**
+ * An ONNX model (ControlNet, preprocessor, upscaler…) a worker can run: registry kind, name
+ * (`<tenant>/<name>` for a tenant's private model, as LoRAs) and, for a ControlNet, its family.
+ */
+export const announcedOnnxModelSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  base_family: z.string().optional(),
+});
+export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
+
+/**
  * What a worker class announced the last time one of its workers sent a heartbeat. Kept in Redis
  * without a TTL, so the farm still knows which models it can serve (and which queue to put their
  * jobs on) while the class runs zero workers: that is what lets an autoscaler start one.
@@ -11,6 +22,7 @@ export const workerClassSchema = z.object({
   models: z.array(z.string()),
   loras: z.array(z.string()).default([]),
   embeddings: z.array(z.string()).default([]),
+  onnx_models: z.array(announcedOnnxModelSchema).default([]),
   /** Its workers load pipelines imported into object storage (MODELS_STORAGE_PREFIX is set). */
   remote_models: z.boolean().default(false),
   last_seen: z.string(),
