@@ -33,8 +33,6 @@ import { readModelUpload, spoolOwnedObject } from './adapter-upload.js';
 import { multipartBoundary, type SpooledFile } from './multipart-upload.js';
 import { importOnnxModel, ONNX_UPLOAD_FIELDS } from './onnx-model-import.js';
 
-const MAX_ADAPTER_BYTES = 2 * 1024 ** 3;
-
 const pipelineImportSchema = z
   .object({
     kind: z.enum(['pipeline', 'refiner', 'vae']),
@@ -156,7 +154,7 @@ export class ModelsService {
   async import(principal: Principal, body: unknown, request: Request): Promise<ImportResult> {
     const boundary = multipartBoundary(request.header('content-type'));
     if (!boundary) return this.importFields(principal, body, {});
-    const upload = await readModelUpload(request, boundary, MAX_ADAPTER_BYTES, ONNX_UPLOAD_FIELDS);
+    const upload = await readModelUpload(request, boundary, this.config.env.MAX_MODEL_BYTES, ONNX_UPLOAD_FIELDS);
     try {
       return await this.importFields(principal, upload.fields, upload.files);
     } finally {
@@ -169,7 +167,7 @@ export class ModelsService {
     if (kind === 'pipeline' || kind === 'refiner' || kind === 'vae') return this.importPipeline(principal, body);
     if (isOnnxKind(kind)) {
       const farmBucket = this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined;
-      return importOnnxModel({ registry: this.onnxModels, storage: this.storage, downloadPolicy: this.downloadPolicy, farmBucket, maxBytes: MAX_ADAPTER_BYTES }, principal, body, uploads);
+      return importOnnxModel({ registry: this.onnxModels, storage: this.storage, downloadPolicy: this.downloadPolicy, farmBucket, maxBytes: this.config.env.MAX_MODEL_BYTES }, principal, body, uploads);
     }
     const input = parseBody(importSchema, body);
     const extra = Object.keys(uploads).find((field) => field !== 'file');
@@ -190,14 +188,14 @@ export class ModelsService {
     try {
       if (upload) return await this.registry.importFile({ ...common, path: upload.path });
       if (common.source.startsWith('s3://')) {
-        const spooled = await spoolOwnedObject(common.source, principal, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, this.storage, MAX_ADAPTER_BYTES);
+        const spooled = await spoolOwnedObject(common.source, principal, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, this.storage, this.config.env.MAX_MODEL_BYTES);
         try {
           return await this.registry.importFile({ ...common, path: spooled.file.path });
         } finally {
           await spooled.dispose();
         }
       }
-      const bytes = await fetchImportSource(common.source, this.downloadPolicy, MAX_ADAPTER_BYTES);
+      const bytes = await fetchImportSource(common.source, this.downloadPolicy, this.config.env.MAX_MODEL_BYTES);
       return await this.registry.import({ ...common, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
     } catch (error) {
       if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);

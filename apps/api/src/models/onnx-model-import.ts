@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HttpStatus } from '@nestjs/common';
 import { z } from 'zod';
-import type { OutboundPolicy } from '@atelier/outbound';
+import { checkOutboundUrl, OutboundError, type OutboundPolicy } from '@atelier/outbound';
 import {
   CONTROLNET_FAMILIES,
   ONNX_MODEL_KINDS,
@@ -94,6 +94,10 @@ export async function importOnnxModel(deps: OnnxImportDeps, principal: Principal
       }
     } else {
       const named: Partial<Record<OnnxGraphRole, string>> = input.source ? { model: input.source } : (input.sources ?? {});
+      // Every address is checked before any is fetched: a refused one costs no download.
+      for (const [role, source] of Object.entries(named) as Array<[OnnxGraphRole, string | undefined]>) {
+        if (source && !source.startsWith('s3://')) staticCheck(source, deps.downloadPolicy, input.source ? 'source' : `sources.${role}`);
+      }
       for (const [role, source] of Object.entries(named) as Array<[OnnxGraphRole, string | undefined]>) {
         if (!source) continue;
         const field = input.source ? 'source' : `sources.${role}`;
@@ -140,6 +144,15 @@ async function spool(deps: OnnxImportDeps, principal: Principal, source: string,
   const bytes = await fetchImportSource(source, deps.downloadPolicy, deps.maxBytes, field);
   await writeFile(target, bytes);
   return target;
+}
+
+function staticCheck(source: string, policy: OutboundPolicy, field: string): void {
+  try {
+    checkOutboundUrl(source, policy);
+  } catch (error) {
+    if (error instanceof OutboundError) throw ApiError.field(field, error.message);
+    throw error;
+  }
 }
 
 async function readConfig(file: SpooledFile): Promise<Record<string, unknown>> {
