@@ -127,7 +127,7 @@ export function openposeGraphs(): { detector: Uint8Array; pose: Uint8Array } {
   const detector = new GraphBuilder({ name: 'yolox' });
   const detectorOps = new Ops(detector);
   const images = detector.input('images', 'float32', [1, 3, 640, 640]);
-  detector.output('output', 'float32', [1, 1, 1], detectorOps.reduce('ReduceMean', images, [1, 2, 3], true));
+  detector.output('output', 'float32', [1, 1, 1], detectorOps.squeeze(detectorOps.reduce('ReduceMean', images, [1, 2, 3], true), [3]));
   const pose = new GraphBuilder({ name: 'dwpose' });
   const poseOps = new Ops(pose);
   const input = pose.input('input', 'float32', [1, 3, 384, 288]);
