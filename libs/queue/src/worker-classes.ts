@@ -34,6 +34,11 @@ export interface JobRequirements {
   /** The model and, when the job asks for its refiner, the refiner model: one worker runs both. */
   readonly models: readonly string[];
   readonly loras: readonly string[];
+  /**
+   * ONNX models it runs (a ControlNet, an upscaler…), by kind and the name workers announce
+   * (`<tenant>/<name>` for a private one: see findAvailableOnnxModel in the API).
+   */
+  readonly onnxModels?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
 }
 
 export function requirementsOf(request: { model: string; refiner: boolean; loras: ReadonlyArray<{ name: string }> }, refinerOf: (model: string) => string | null | undefined): JobRequirements {
@@ -43,9 +48,11 @@ export function requirementsOf(request: { model: string; refiner: boolean; loras
 
 /**
  * Whether the workers of a class can run a job: they announced every model it needs (or the model
- * is a pipeline imported into object storage and they load those) and every LoRA it applies.
+ * is a pipeline imported into object storage and they load those), every LoRA it applies and
+ * every ONNX model it runs.
  */
 export function classMeets(record: WorkerClassRecord, requirements: JobRequirements, importedPipelines: ReadonlySet<string> = new Set()): boolean {
   const serves = (model: string): boolean => record.models.includes(model) || (record.remote_models && importedPipelines.has(model));
-  return requirements.models.every(serves) && requirements.loras.every((lora) => record.loras.includes(lora));
+  const hasOnnx = (wanted: { kind: string; name: string }): boolean => record.onnx_models.some((model) => model.kind === wanted.kind && model.name === wanted.name);
+  return requirements.models.every(serves) && requirements.loras.every((lora) => record.loras.includes(lora)) && (requirements.onnxModels ?? []).every(hasOnnx);
 }

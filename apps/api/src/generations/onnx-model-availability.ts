@@ -11,6 +11,8 @@ export interface AvailableOnnxModel {
   readonly workerClasses: readonly string[];
   /** Whether it is the tenant's own private registry model (it shadows a public one of the same name). */
   readonly private: boolean;
+  /** The name workers announce it by (`<tenant>/<name>` when private): what JobRequirements.onnxModels takes. */
+  readonly announcedName: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export function findAvailableOnnxModel(classes: readonly WorkerClassRecord[], ki
       baseFamily: having.find(({ model }) => model.base_family !== undefined)?.model.base_family,
       workerClasses: [...new Set(having.map(({ record }) => record.worker_class))].sort(),
       private: isPrivate,
+      announcedName: announced,
     };
   }
   return undefined;
