@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '@atelier/config';
 import type { FarmMetrics } from '@atelier/metrics';
 import type { GpuInfo, ModelSummary, WorkerRegistry } from '@atelier/queue';
-import { syncAdapters, type AdapterRegistry } from '@atelier/registry';
+import { listOnnxModels, syncAdapters, syncOnnxModels, type AdapterRegistry, type AnnouncedOnnxModel, type OnnxModelRegistry } from '@atelier/registry';
 import type { ObjectStorage } from '@atelier/storage';
 import type { ActiveJobs } from './active-jobs.js';
 import { probeGpu } from './gpu-probe.js';
@@ -17,6 +17,7 @@ export interface HeartbeatDeps {
   readonly config: AppConfig;
   readonly registry: WorkerRegistry;
   readonly adapterRegistry: AdapterRegistry;
+  readonly onnxRegistry: OnnxModelRegistry;
   readonly storage: ObjectStorage;
   readonly models: ModelService;
   readonly metrics: FarmMetrics;
@@ -39,6 +40,7 @@ export class WorkerHeartbeat {
   private lastModelRefresh = Date.now();
   private gpu: GpuInfo | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private onnxProblems = '';
 
   constructor(private readonly deps: HeartbeatDeps) {
     this.summaries = deps.models.catalog.list().map((model) => model.summary());
@@ -63,6 +65,7 @@ export class WorkerHeartbeat {
       return { downloaded: [], removed: [] };
     });
     if (synced.downloaded.length + synced.removed.length > 0) logger.info(synced, 'adapter registry synced');
+    const onnxModels = await this.syncOnnxModels();
     if (Date.now() - this.lastModelRefresh > config.env.MODEL_REFRESH_MS) {
       // Pipelines imported into storage after start are served without a restart.
       this.lastModelRefresh = Date.now();
@@ -91,6 +94,7 @@ export class WorkerHeartbeat {
         models: this.summaries.map((model) => model.id),
         loras: [...(await models.adapters.loraNames()), ...(await models.privateLoraNames())],
         embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
+        onnx_models: onnxModels,
         remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
         image_task_queue: this.deps.imageTaskQueue,
         preprocessors: (await this.deps.preprocessors.list()).map((entry) => ({ name: entry.name, kinds: [...entry.kinds] })),
@@ -101,5 +105,24 @@ export class WorkerHeartbeat {
       },
       this.summaries,
     );
+  }
+
+  /**
+   * ControlNets, preprocessors, upscalers, face and SAM models imported through the API arrive
+   * within one heartbeat; with MODELS_DIR's folders they are what this worker announces, so the
+   * API knows at submit time which class can run a model (and a ControlNet's family).
+   */
+  private async syncOnnxModels(): Promise<AnnouncedOnnxModel[]> {
+    const { models, logger } = this.deps;
+    const synced = await syncOnnxModels(this.deps.onnxRegistry, this.deps.storage, models.onnxModelDirs.cacheDir).catch((error: Error) => {
+      logger.warn({ err: error }, 'onnx model registry sync failed');
+      return { downloaded: [], removed: [], failed: [] };
+    });
+    if (synced.downloaded.length + synced.removed.length + synced.failed.length > 0) logger.info(synced, 'onnx model registry synced');
+    const { models: announced, problems } = await listOnnxModels(models.onnxModelDirs);
+    // Logged when they change, not on every beat.
+    if (problems.join('\n') !== this.onnxProblems) for (const problem of problems) logger.warn(`onnx model folder skipped: ${problem}`);
+    this.onnxProblems = problems.join('\n');
+    return announced;
   }
 }

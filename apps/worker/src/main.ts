@@ -10,6 +10,7 @@ import {
   createLifecycles,
   createMetrics,
   createObjectStorage,
+  createOnnxModelRegistry,
   createRecords,
   createTenantLimits,
 } from '@atelier/infrastructure';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   const records = createRecords(redis, keys);
   const storage = createObjectStorage(config);
   const adapterRegistry = createAdapterRegistry(storage);
+  const onnxRegistry = createOnnxModelRegistry(storage);
   // Status changes record their webhooks in the same atomic step (an outbox the API drains).
   const lifecycles = createLifecycles(records, metrics);
   const registry = new WorkerRegistry(keys, redis);
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
     setDraining: (draining) => intake.setDraining(draining),
   });
   await preloadDefaultModel(pool, models, config.env.DEFAULT_MODEL, logger);
-  const heartbeat = new WorkerHeartbeat({ config, registry, adapterRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, preprocessors, isDraining: () => intake.isDraining });
+  const heartbeat = new WorkerHeartbeat({ config, registry, adapterRegistry, onnxRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, preprocessors, isDraining: () => intake.isDraining });
   await heartbeat.start();
   const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => !intake.isStopping, {
     drain: async () => intake.setDraining(true),

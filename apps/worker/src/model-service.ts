@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { adapterCacheRoot } from '@atelier/registry';
+import { adapterCacheRoot, locateOnnxModel, type LocatedOnnxModel, type OnnxModelDirs, type OnnxModelKind } from '@atelier/registry';
 import type { Logger } from 'pino';
 import { DirectoryAdapterLibrary, ModelCatalog, syncRemoteModels, type AdapterLibrary, type LoadedModel } from '@atelier/diffusion';
 import type { ObjectStorage } from '@atelier/storage';
@@ -56,6 +56,19 @@ export class ModelService {
       }
     }
     return names.sort();
+  }
+
+  /** Where ONNX models (ControlNets, preprocessors, upscalers…) are found: the registry cache and MODELS_DIR. */
+  get onnxModelDirs(): OnnxModelDirs {
+    return { cacheDir: path.join(this.cacheDir, 'registry'), modelsDir: this.modelsDir };
+  }
+
+  /**
+   * An ONNX model for a job of `tenant`: its own private registry model, then a public one, then
+   * MODELS_DIR/<kind>s/<name>/ (see locateOnnxModel). Undefined when this worker has none.
+   */
+  locateOnnx(kind: OnnxModelKind, name: string, tenant: string): Promise<LocatedOnnxModel | undefined> {
+    return locateOnnxModel(kind, name, tenant, this.onnxModelDirs);
   }
 
   get remoteDir(): string {

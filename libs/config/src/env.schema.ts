@@ -137,6 +137,8 @@ export const environmentSchema = z.object({
   MAX_PROMPT_CHARS: positiveInt.default(10_000),
   MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
   MAX_DATASET_BYTES: positiveInt.default(512 * 1024 * 1024),
+  /** A registry import's file (LoRA, embedding, ONNX model graph): uploads above it are a 413. */
+  MAX_MODEL_BYTES: positiveInt.default(2 * 1024 ** 3),
   TRAINER_ENGINE: z.enum(['builtin', 'kohya']).default('builtin'),
 }).superRefine((env, context) => {
   // Combinations that are each valid alone but contradict one another (e.g. two topologies).

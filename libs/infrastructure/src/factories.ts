@@ -4,7 +4,7 @@ import { GenerationLifecycle, ImageTaskLifecycle, TrainingLifecycle } from '@ate
 import { createFarmMetrics, type FarmMetrics } from '@atelier/metrics';
 import { RedisKeys, bullmqPrefix, createRedisConnection, type RedisClient } from '@atelier/queue';
 import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
-import { AdapterRegistry } from '@atelier/registry';
+import { AdapterRegistry, OnnxModelRegistry } from '@atelier/registry';
 import { createStorage } from '@atelier/storage';
 import type { ObjectStorage } from '@atelier/storage';
 import { TenantLimitsStore } from '@atelier/tenancy';
@@ -34,6 +34,11 @@ export function createObjectStorage(config: AppConfig): ObjectStorage {
 
 export function createAdapterRegistry(storage: ObjectStorage): AdapterRegistry {
   return new AdapterRegistry(storage);
+}
+
+/** ControlNets, preprocessors, upscalers, face and segmentation models kept in the registry. */
+export function createOnnxModelRegistry(storage: ObjectStorage): OnnxModelRegistry {
+  return new OnnxModelRegistry(storage);
 }
 
 export function createMetrics(role: 'api' | 'worker'): FarmMetrics {

@@ -5,6 +5,7 @@ export {
   createLifecycles,
   createMetrics,
   createObjectStorage,
+  createOnnxModelRegistry,
   createRecords,
   createTenantLimits,
   type Lifecycles,

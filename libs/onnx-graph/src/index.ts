@@ -23,3 +23,4 @@ export {
   type TensorValues,
 } from './tensor-literal.js';
 export { tensorProto } from './tensor-proto.js';
+export { bufferSource, fileSource, inspectOnnxModel, OnnxInspectError, type ByteSource, type OnnxModelSignature, type OnnxValueSignature } from './inspect-model.js';

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 
 /**
+ * An ONNX model (ControlNet, preprocessor, upscaler…) a worker can run: registry kind, name
+ * (`<tenant>/<name>` for a tenant's private model, as LoRAs) and, for a ControlNet, its family.
+ */
+export const announcedOnnxModelSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  base_family: z.string().optional(),
+});
+export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
+
+/**
  * What a worker class announced the last time one of its workers sent a heartbeat. Kept in Redis
  * without a TTL, so the farm still knows which models it can serve (and which queue to put their
  * jobs on) while the class runs zero workers: that is what lets an autoscaler start one.
@@ -15,6 +26,7 @@ export const workerClassSchema = z.object({
   models: z.array(z.string()),
   loras: z.array(z.string()).default([]),
   embeddings: z.array(z.string()).default([]),
+  onnx_models: z.array(announcedOnnxModelSchema).default([]),
   /** Its workers load pipelines imported into object storage (MODELS_STORAGE_PREFIX is set). */
   remote_models: z.boolean().default(false),
   /** Image tasks: the class's image task queue and the preprocessor models its workers have. */
@@ -29,6 +41,11 @@ export interface JobRequirements {
   /** The model and, when the job asks for its refiner, the refiner model: one worker runs both. */
   readonly models: readonly string[];
   readonly loras: readonly string[];
+  /**
+   * ONNX models it runs (a ControlNet, an upscaler…), by kind and the name workers announce
+   * (`<tenant>/<name>` for a private one: see findAvailableOnnxModel in the API).
+   */
+  readonly onnxModels?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
 }
 
 export function requirementsOf(request: { model: string; refiner: boolean; loras: ReadonlyArray<{ name: string }> }, refinerOf: (model: string) => string | null | undefined): JobRequirements {
@@ -38,9 +55,11 @@ export function requirementsOf(request: { model: string; refiner: boolean; loras
 
 /**
  * Whether the workers of a class can run a job: they announced every model it needs (or the model
- * is a pipeline imported into object storage and they load those) and every LoRA it applies.
+ * is a pipeline imported into object storage and they load those), every LoRA it applies and
+ * every ONNX model it runs.
  */
 export function classMeets(record: WorkerClassRecord, requirements: JobRequirements, importedPipelines: ReadonlySet<string> = new Set()): boolean {
   const serves = (model: string): boolean => record.models.includes(model) || (record.remote_models && importedPipelines.has(model));
-  return requirements.models.every(serves) && requirements.loras.every((lora) => record.loras.includes(lora));
+  const hasOnnx = (wanted: { kind: string; name: string }): boolean => record.onnx_models.some((model) => model.kind === wanted.kind && model.name === wanted.name);
+  return requirements.models.every(serves) && requirements.loras.every((lora) => record.loras.includes(lora)) && (requirements.onnxModels ?? []).every(hasOnnx);
 }

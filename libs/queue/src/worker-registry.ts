@@ -4,7 +4,7 @@ import { modelSummarySchema, type ModelSummary } from '@atelier/contracts';
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
-import { announcedPreprocessorSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
+import { announcedOnnxModelSchema, announcedPreprocessorSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
 
 
 export const gpuInfoSchema = z.object({
@@ -29,6 +29,8 @@ export const workerStateSchema = z.object({
   models: z.array(z.string()),
   loras: z.array(z.string()).default([]),
   embeddings: z.array(z.string()).default([]),
+  /** ONNX models (ControlNets, preprocessors, upscalers…) in its registry cache and MODELS_DIR. */
+  onnx_models: z.array(announcedOnnxModelSchema).default([]),
   remote_models: z.boolean().default(false),
   image_task_queue: z.string().optional(),
   preprocessors: z.array(announcedPreprocessorSchema).default([]),
@@ -63,6 +65,7 @@ export class WorkerRegistry {
       models: state.models,
       loras: state.loras,
       embeddings: state.embeddings,
+      onnx_models: state.onnx_models,
       remote_models: state.remote_models,
       image_task_queue: state.image_task_queue,
       preprocessors: state.preprocessors,

@@ -16,6 +16,8 @@ export class AdapterImportError extends Error {
   }
 }
 
+const TENANT_ADAPTER_KEY = /^registry\/tenants\/[^/]+\/(loras|embeddings)\/[^/]+\.json$/;
+
 /** Pickle conversion needs the whole checkpoint in memory; LoRAs and embeddings are far smaller. */
 export const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
 
@@ -169,7 +171,8 @@ export class AdapterRegistry {
     const keys = [...(await this.storage.list('registry/tenants/')), ...(await Promise.all(kinds.map((each) => this.storage.list(adapterPrefix(each, { visibility: 'public', tenant: '' }))))).flat()];
     const manifests: AdapterManifest[] = [];
     for (const key of keys) {
-      if (!key.endsWith('.json')) continue;
+      // Tenant folders also hold other kinds (ONNX models' manifest.json and config.json).
+      if (!key.endsWith('.json') || (key.startsWith('registry/tenants/') && !TENANT_ADAPTER_KEY.test(key))) continue;
       const manifest = await this.read(key);
       if (!manifest || !kinds.includes(manifest.kind)) continue;
       if (key !== adapterKeys(manifest.kind, manifest.name, manifest).manifest) {

@@ -4,10 +4,12 @@ import type { BatchRequest, GenerationRequest, WebhookTarget } from '@atelier/co
 import { randomSeed } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type OutboundPolicy } from '@atelier/outbound';
+import type { OnnxModelKind } from '@atelier/registry';
 import type { Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { InlineImageValidator } from './inline-image-validator.js';
+import { findAvailableOnnxModel, type AvailableOnnxModel } from './onnx-model-availability.js';
 import { lorasForTenant, resolveGeneration, type ResolutionContext, type ResolvedSubmission } from './resolve-generation.js';
 
 export type { ResolvedSubmission } from './resolve-generation.js';
@@ -86,6 +88,18 @@ export class RequestResolver {
     if (ids.every((id) => snapshot.models.has(id))) return snapshot;
     this.farm.invalidate();
     return this.farm.snapshot();
+  }
+
+  /**
+   * The ONNX model (a ControlNet, preprocessor, upscaler…) `kind`/`name` as the caller's tenant
+   * can use it: which worker classes have it and, for a ControlNet, its family; undefined when no
+   * known class has it (read fresh once: a worker may have synced it since).
+   */
+  async onnxModel(principal: Principal, kind: OnnxModelKind, name: string): Promise<AvailableOnnxModel | undefined> {
+    const found = findAvailableOnnxModel((await this.farm.snapshot()).classes, kind, name, principal.tenant);
+    if (found) return found;
+    this.farm.invalidate();
+    return findAvailableOnnxModel((await this.farm.snapshot()).classes, kind, name, principal.tenant);
   }
 
   /** Why a webhook URL cannot be used (SSRF rules), or undefined. */

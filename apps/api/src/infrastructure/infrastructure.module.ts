@@ -2,6 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApp
 import { QueueName } from '@atelier/contracts';
 import {
   createAdapterRegistry,
+  createOnnxModelRegistry,
   createJobRuntime,
   createKeys,
   createLifecycles,
@@ -17,7 +18,7 @@ import { FARM_METRICS } from '@atelier/metrics';
 import { WebhookLedger } from '@atelier/notifications';
 import { CancelChannel, RedisKeys, WorkerRegistry, createRedisConnection, type RedisClient } from '@atelier/queue';
 import { BatchStore, GenerationStore, ImageTaskStore, TrainingStore } from '@atelier/records';
-import { AdapterRegistry } from '@atelier/registry';
+import { AdapterRegistry, OnnxModelRegistry } from '@atelier/registry';
 import { ApiKeyStore, KeyAdmission, TenantLimitsStore } from '@atelier/tenancy';
 import type { ObjectStorage } from '@atelier/storage';
 import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, REDIS_STATE, WEBHOOK_QUEUE } from './tokens.js';
@@ -57,6 +58,7 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, REDIS_STATE, WEBHOOK_QUEUE } from '
     { provide: FARM_METRICS, useFactory: () => createMetrics('api') },
     { provide: TrainingStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => createRecords(redis, keys).trainings },
     { provide: AdapterRegistry, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => createAdapterRegistry(storage) },
+    { provide: OnnxModelRegistry, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => createOnnxModelRegistry(storage) },
     // Its own connection that waits out short Redis outages: delivery records must not be lost.
     { provide: WebhookLedger, inject: [APP_CONFIG, RedisKeys], useFactory: (config: AppConfig, keys: RedisKeys) => new WebhookLedger(createRedisConnection(config.redis), keys) },
     { provide: ApiKeyStore, inject: [REDIS, RedisKeys], useFactory: (redis: RedisClient, keys: RedisKeys) => new ApiKeyStore(redis, keys.prefix) },
@@ -109,6 +111,7 @@ import { OBJECT_STORAGE, QUEUE_REDIS, REDIS, REDIS_STATE, WEBHOOK_QUEUE } from '
     TenantLimitsStore,
     WebhookLedger,
     AdapterRegistry,
+    OnnxModelRegistry,
     TrainingStore,
     ImageTaskStore,
     ImageTaskLifecycle,

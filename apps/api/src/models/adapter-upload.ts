@@ -13,9 +13,9 @@ import { missingObject, ownedObjectKey } from '../common/tenant-objects.js';
 import { MultipartError, readMultipartUpload, type MultipartUpload, type SpooledFile } from './multipart-upload.js';
 
 /** The multipart body of `POST /v1/models`, its file spooled to disk; 400/413 naming the field. */
-export async function readModelUpload(request: Request, boundary: string, maxFileBytes: number): Promise<MultipartUpload> {
+export async function readModelUpload(request: Request, boundary: string, maxFileBytes: number, extraFileFields: readonly string[] = []): Promise<MultipartUpload> {
   try {
-    return await readMultipartUpload(request, boundary, { fileField: 'file', maxFileBytes, maxFieldBytes: 64 * 1024, maxFields: 32 });
+    return await readMultipartUpload(request, boundary, { fileField: 'file', extraFileFields, maxFileBytes, maxFieldBytes: 64 * 1024, maxFields: 32 });
   } catch (error) {
     if (!(error instanceof MultipartError)) throw error;
     // The rest of the body is not read: the connection cannot be reused.
@@ -35,9 +35,10 @@ export async function spoolOwnedObject(
   farmBucket: string | undefined,
   storage: ObjectStorage,
   maxBytes: number,
+  field = 'source',
 ): Promise<{ file: SpooledFile; dispose: () => Promise<void> }> {
-  const key = ownedObjectKey(uri, principal, farmBucket, 'source');
-  if (!(await storage.exists(key))) throw missingObject(uri, 'source');
+  const key = ownedObjectKey(uri, principal, farmBucket, field);
+  if (!(await storage.exists(key))) throw missingObject(uri, field);
   const dir = await mkdtemp(path.join(tmpdir(), 'atelier-import-'));
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
   const target = path.join(dir, 'file');
@@ -45,7 +46,7 @@ export async function spoolOwnedObject(
   const capped = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      if (size > maxBytes) done(ApiError.field('source', `larger than ${maxBytes} bytes`));
+      if (size > maxBytes) done(ApiError.field(field, `larger than ${maxBytes} bytes`));
       else done(null, chunk);
     },
   });

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AdapterManifest, PipelineManifest, VaeManifest } from '@atelier/registry';
+import type { AdapterManifest, OnnxModelManifest, PipelineManifest, VaeManifest } from '@atelier/registry';
 import { Scope, type Principal } from '@atelier/tenancy';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
@@ -21,11 +21,14 @@ export class ModelsController {
     return this.models.get(principal, id);
   }
 
-  /** JSON `{kind, name, source}` or multipart (`file`, `kind`, `name`), the file streamed to disk, never buffered. */
+  /**
+   * JSON `{kind, name, source}` or multipart (`file`, `kind`, `name`), the file streamed to disk, never
+   * buffered. ONNX kinds may also upload `encoder`/`decoder`, `detector`/`pose` and `config`.
+   */
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @RequireScope(Scope.ManageModels)
-  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Req() request: Request): Promise<AdapterManifest | PipelineManifest | VaeManifest> {
+  async import(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Req() request: Request): Promise<AdapterManifest | OnnxModelManifest | PipelineManifest | VaeManifest> {
     return this.models.import(principal, body, request);
   }
 

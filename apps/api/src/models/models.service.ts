@@ -3,7 +3,22 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
 import { WorkerRegistry } from '@atelier/queue';
-import { ADAPTER_KINDS, AdapterImportError, AdapterRegistry, adapterNameSchema, importPipeline, importVae, type AdapterKind, type AdapterManifest, type PipelineManifest, type VaeManifest } from '@atelier/registry';
+import {
+  ADAPTER_KINDS,
+  AdapterImportError,
+  AdapterRegistry,
+  adapterNameSchema,
+  importPipeline,
+  importVae,
+  ONNX_MODEL_KINDS,
+  OnnxModelRegistry,
+  type AdapterKind,
+  type AdapterManifest,
+  type OnnxModelKind,
+  type OnnxModelManifest,
+  type PipelineManifest,
+  type VaeManifest,
+} from '@atelier/registry';
 import type { ObjectStorage } from '@atelier/storage';
 import { Scope, type Principal } from '@atelier/tenancy';
 import { farmPolicies, type OutboundPolicy } from '@atelier/outbound';
@@ -16,8 +31,7 @@ import { servedPipelines, type ServedPipeline } from './served-pipelines.js';
 import { fetchImportSource } from './adapter-source.js';
 import { readModelUpload, spoolOwnedObject } from './adapter-upload.js';
 import { multipartBoundary, type SpooledFile } from './multipart-upload.js';
-
-const MAX_ADAPTER_BYTES = 2 * 1024 ** 3;
+import { importOnnxModel, ONNX_UPLOAD_FIELDS } from './onnx-model-import.js';
 
 const pipelineImportSchema = z
   .object({
@@ -45,14 +59,25 @@ const importSchema = z
     licence: z.string().max(200).optional(),
   })
   .strict();
-const listSchema = z.object({ kind: z.enum(['pipeline', ...ADAPTER_KINDS]).optional() }).strict();
+const listSchema = z.object({ kind: z.enum(['pipeline', ...ADAPTER_KINDS, ...ONNX_MODEL_KINDS]).optional() }).strict();
 
-export type CatalogEntry = ServedPipeline | (AdapterManifest & { origin: 'registry' }) | { kind: AdapterKind; id: string; name: string; origin: 'worker' };
+const isOnnxKind = (kind: unknown): kind is OnnxModelKind => (ONNX_MODEL_KINDS as readonly unknown[]).includes(kind);
+
+export type CatalogEntry =
+  | ServedPipeline
+  | (AdapterManifest & { origin: 'registry' })
+  | { kind: AdapterKind; id: string; name: string; origin: 'worker' }
+  | (OnnxModelManifest & { origin: 'registry' })
+  | { kind: OnnxModelKind; id: string; name: string; base_family?: string; origin: 'worker' };
+
+type ImportResult = AdapterManifest | OnnxModelManifest | PipelineManifest | VaeManifest;
 
 /**
  * The model registry: pipelines some worker class serves (listed at zero workers too, with
  * `live_workers`), plus LoRAs and embeddings imported into
- * storage (from an https/s3 URL or an upload) or found in workers' `loras/` and `embeddings/`.
+ * storage (from an https/s3 URL or an upload) or found in workers' `loras/` and `embeddings/`,
+ * and ONNX models (ControlNets, preprocessors, upscalers, face and SAM models) imported the same
+ * way or shipped in workers' MODELS_DIR/<kind>s/.
  * What the /v1/models routes do; the controller only maps it onto HTTP.
  */
 @Injectable()
@@ -63,6 +88,7 @@ export class ModelsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WorkerRegistry) private readonly workers: WorkerRegistry,
     @Inject(AdapterRegistry) private readonly registry: AdapterRegistry,
+    @Inject(OnnxModelRegistry) private readonly onnxModels: OnnxModelRegistry,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(FarmCatalog) private readonly farm: FarmCatalog,
   ) {
@@ -85,7 +111,25 @@ export class ModelsService {
         if (!name.includes('/') && !registered.some((manifest) => manifest.kind === adapterKind && manifest.name === name)) entries.push({ kind: adapterKind, id: `${adapterKind}:${name}`, name, origin: 'worker' });
       }
     }
+    if (!kind || isOnnxKind(kind)) entries.push(...(await this.listOnnx(principal, kind && isOnnxKind(kind) ? kind : undefined, live)));
     return { object: 'list', data: entries };
+  }
+
+  /** Registry ONNX models the caller may see (its own shadowing public ones), then workers' MODELS_DIR ones. */
+  private async listOnnx(principal: Principal, kind: OnnxModelKind | undefined, live: Awaited<ReturnType<WorkerRegistry['liveWorkers']>>): Promise<CatalogEntry[]> {
+    const visible = (await this.onnxModels.list(kind)).filter((manifest) => manifest.visibility === 'public' || manifest.tenant === principal.tenant);
+    const registered = visible.filter((manifest) => manifest.tenant === principal.tenant || !visible.some((own) => own.tenant === principal.tenant && own.kind === manifest.kind && own.name === manifest.name));
+    const entries: CatalogEntry[] = [];
+    for (const onnxKind of ONNX_MODEL_KINDS) {
+      if (kind && kind !== onnxKind) continue;
+      entries.push(...registered.filter((manifest) => manifest.kind === onnxKind).map((manifest) => ({ ...manifest, origin: 'registry' as const })));
+      const local = new Map<string, string | undefined>();
+      for (const model of live.flatMap((worker) => worker.onnx_models)) if (model.kind === onnxKind && !model.name.includes('/')) local.set(model.name, model.base_family);
+      for (const [name, family] of [...local].sort(([a], [b]) => a.localeCompare(b))) {
+        if (!registered.some((manifest) => manifest.kind === onnxKind && manifest.name === name)) entries.push({ kind: onnxKind, id: `${onnxKind}:${name}`, name, ...(family ? { base_family: family } : {}), origin: 'worker' });
+      }
+    }
+    return entries;
   }
 
   async get(principal: Principal, id: string): Promise<CatalogEntry> {
@@ -95,6 +139,11 @@ export class ModelsService {
       if (!model) throw ApiError.notFound('model', id);
       return model;
     }
+    if (isOnnxKind(kind)) {
+      const onnx = await this.onnxModels.resolve(kind, name, principal.tenant);
+      if (!onnx) throw ApiError.notFound('model', id);
+      return { ...onnx, origin: 'registry' };
+    }
     if (!(ADAPTER_KINDS as readonly string[]).includes(kind)) throw ApiError.notFound('model', id);
     const manifest = await this.registry.resolve(kind as AdapterKind, name, principal.tenant);
     if (!manifest) throw ApiError.notFound('model', id);
@@ -102,21 +151,28 @@ export class ModelsService {
   }
 
   /** JSON `{kind, name, source}` or multipart (`file`, `kind`, `name`), the file streamed to disk, never buffered. */
-  async import(principal: Principal, body: unknown, request: Request): Promise<AdapterManifest | PipelineManifest | VaeManifest> {
+  async import(principal: Principal, body: unknown, request: Request): Promise<ImportResult> {
     const boundary = multipartBoundary(request.header('content-type'));
-    if (!boundary) return this.importFields(principal, body, undefined);
-    const upload = await readModelUpload(request, boundary, MAX_ADAPTER_BYTES);
+    if (!boundary) return this.importFields(principal, body, {});
+    const upload = await readModelUpload(request, boundary, this.config.env.MAX_MODEL_BYTES, ONNX_UPLOAD_FIELDS);
     try {
-      return await this.importFields(principal, upload.fields, upload.file);
+      return await this.importFields(principal, upload.fields, upload.files);
     } finally {
       await upload.dispose();
     }
   }
 
-  private async importFields(principal: Principal, body: unknown, upload: SpooledFile | undefined): Promise<AdapterManifest | PipelineManifest | VaeManifest> {
+  private async importFields(principal: Principal, body: unknown, uploads: Readonly<Record<string, SpooledFile>>): Promise<ImportResult> {
     const kind = (body as { kind?: unknown } | undefined)?.kind;
     if (kind === 'pipeline' || kind === 'refiner' || kind === 'vae') return this.importPipeline(principal, body);
+    if (isOnnxKind(kind)) {
+      const farmBucket = this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined;
+      return importOnnxModel({ registry: this.onnxModels, storage: this.storage, downloadPolicy: this.downloadPolicy, farmBucket, maxBytes: this.config.env.MAX_MODEL_BYTES }, principal, body, uploads);
+    }
     const input = parseBody(importSchema, body);
+    const extra = Object.keys(uploads).find((field) => field !== 'file');
+    if (extra) throw ApiError.field(extra, `a ${input.kind} is one file, uploaded in the field "file"`);
+    const upload = uploads.file;
     if (!upload && !input.source) throw ApiError.field('source', 'give an https:// or s3:// source, or upload the file in the multipart field "file"');
     if (upload && input.source) throw ApiError.field('source', 'give either a source or an uploaded file, not both');
     const common = {
@@ -132,14 +188,14 @@ export class ModelsService {
     try {
       if (upload) return await this.registry.importFile({ ...common, path: upload.path });
       if (common.source.startsWith('s3://')) {
-        const spooled = await spoolOwnedObject(common.source, principal, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, this.storage, MAX_ADAPTER_BYTES);
+        const spooled = await spoolOwnedObject(common.source, principal, this.config.storage.driver === 's3' ? this.config.storage.bucket : undefined, this.storage, this.config.env.MAX_MODEL_BYTES);
         try {
           return await this.registry.importFile({ ...common, path: spooled.file.path });
         } finally {
           await spooled.dispose();
         }
       }
-      const bytes = await fetchImportSource(common.source, this.downloadPolicy, MAX_ADAPTER_BYTES);
+      const bytes = await fetchImportSource(common.source, this.downloadPolicy, this.config.env.MAX_MODEL_BYTES);
       return await this.registry.import({ ...common, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
     } catch (error) {
       if (error instanceof AdapterImportError) throw new ApiError(error.field === 'name' ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, 'import_refused', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
@@ -184,6 +240,12 @@ export class ModelsService {
 
   async remove(principal: Principal, id: string): Promise<{ id: string; deleted: true }> {
     const [kind, name] = id.split(':', 2);
+    if (isOnnxKind(kind) && name) {
+      // The caller's own model (private first); admins may also delete another tenant's public one.
+      const onnx = await this.onnxModels.resolve(kind, name, principal.tenant);
+      await this.onnxModels.delete(requireAccess(principal, onnx, 'registered model', id));
+      return { id, deleted: true };
+    }
     if (!(ADAPTER_KINDS as readonly string[]).includes(kind) || !name) throw ApiError.notFound('registered model', id);
     // The caller's own adapter (private first); admins may also delete another tenant's public one.
     const manifest = await this.registry.resolve(kind as AdapterKind, name, principal.tenant);

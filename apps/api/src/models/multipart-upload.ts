@@ -23,12 +23,17 @@ export interface SpooledFile {
 
 export interface MultipartUpload {
   readonly fields: Record<string, string>;
+  /** The file of `fileField`. */
   readonly file: SpooledFile | undefined;
+  /** Every uploaded file by field (`fileField` and `extraFileFields`). */
+  readonly files: Readonly<Record<string, SpooledFile>>;
   dispose(): Promise<void>;
 }
 
 export interface MultipartLimits {
   readonly fileField: string;
+  /** Further fields that may each carry one file (a model's named graphs); each within maxFileBytes. */
+  readonly extraFileFields?: readonly string[];
   readonly maxFileBytes: number;
   readonly maxFieldBytes: number;
   readonly maxFields: number;
@@ -66,7 +71,8 @@ async function parse(body: AsyncIterable<Buffer | string>, boundary: string, lim
   const opening = Buffer.from(`--${boundary}`);
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const fields: Record<string, string> = {};
-  let file: SpooledFile | undefined;
+  const files: Record<string, SpooledFile> = {};
+  const fileFields = [limits.fileField, ...(limits.extraFileFields ?? [])];
   let state: 'preamble' | 'after-boundary' | 'headers' | 'body' | 'done' = 'preamble';
   let pending = Buffer.alloc(0);
   let part: Part = { kind: 'skip' };
@@ -76,7 +82,7 @@ async function parse(body: AsyncIterable<Buffer | string>, boundary: string, lim
     if (part.kind === 'field') fields[part.name] = Buffer.concat(part.chunks).toString('utf8');
     if (part.kind === 'file') {
       await part.handle.close();
-      file = { path: part.path, filename: part.filename, size: part.size };
+      files[part.name] = { path: part.path, filename: part.filename, size: part.size };
     }
     part = { kind: 'skip' };
   };
@@ -98,9 +104,10 @@ async function parse(body: AsyncIterable<Buffer | string>, boundary: string, lim
     if (name === undefined) throw new MultipartError(400, 'body', 'a multipart part has no Content-Disposition form-data name');
     const filename = /(?:^|;)\s*filename="([^"]*)"/i.exec(disposition as string)?.[1];
     if (filename !== undefined) {
-      if (name !== limits.fileField) throw new MultipartError(400, name, `files are accepted only in the field "${limits.fileField}"`);
-      if (file) throw new MultipartError(400, name, 'only one file may be uploaded');
-      const target = path.join(dir, 'file');
+      if (!fileFields.includes(name)) throw new MultipartError(400, name, `files are accepted only in the field${fileFields.length > 1 ? 's' : ''} ${fileFields.map((field) => `"${field}"`).join(', ')}`);
+      if (Object.hasOwn(files, name)) throw new MultipartError(400, name, 'only one file may be uploaded');
+      // The field name is one of the allowed ones, never a client-chosen path.
+      const target = path.join(dir, `file-${fileFields.indexOf(name)}`);
       part = { kind: 'file', name, filename: path.basename(filename), handle: await open(target, 'wx'), path: target, size: 0 };
       return;
     }
@@ -168,5 +175,5 @@ async function parse(body: AsyncIterable<Buffer | string>, boundary: string, lim
     if (unfinished.kind === 'file') await unfinished.handle.close().catch(() => undefined);
   }
   if (state !== 'done') throw new MultipartError(400, 'body', 'the multipart body ended before its closing boundary');
-  return { fields, file };
+  return { fields, file: files[limits.fileField], files };
 }

@@ -9,7 +9,7 @@ function noArguments(name: string, args: ParsedArgs): void {
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'list the pipelines live workers serve and the registered LoRAs and embeddings',
+  summary: 'list the pipelines live workers serve and the registered LoRAs, embeddings and ONNX models',
   usage: 'models',
   options: {},
   run: async (context: CliContext, args: ParsedArgs) => {
@@ -20,7 +20,8 @@ export const modelsCommand: Command = {
       const rows = list.data.map((model): string[] =>
         model.kind === 'pipeline'
           ? [model.id, model.kind, model.family, `${model.default_width}×${model.default_height}`, model.default_scheduler, model.refiner ?? '-', model.description]
-          : [model.id, model.kind, '-', '-', '-', '-', model.name],
+          : // A ControlNet's family (sd1, sd2, sdxl) is what decides which pipelines it fits.
+            [model.id, model.kind, typeof model.base_family === 'string' ? model.base_family : '-', '-', '-', '-', model.name],
       );
       context.out(list.data.length ? renderTable(['id', 'kind', 'family', 'default size', 'scheduler', 'refiner', 'description'], rows) : 'no models: no live worker has registered');
     }
