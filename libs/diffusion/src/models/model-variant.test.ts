@@ -64,6 +64,7 @@ describe('distilled model variants, from what the files say', () => {
     assert.deepEqual([sdTurbo?.variant, sdTurbo?.recommended.steps, sdTurbo?.recommended.guidanceScale, sdTurbo?.recommended.timestepSpacing], ['sd-turbo', 1, 0, 'trailing']);
     assert.equal(detectVariant({ ...plain(SDXL_UNET), id: 'my-sdxl-turbo-fp16' })?.variant, 'sdxl-turbo', 'the folder name counts');
     assert.equal(detectVariant(plain({}, [{ source: 'model_index.json _name_or_path', value: 'segmind/Segmind-Vega' }]))?.variant, 'vega');
+    assert.equal(detectVariant({ ...plain({}), id: 'vegas-photoreal' }), undefined, 'a word, not any substring');
   });
 
   it('a loaded folder reports the variant and its defaults; a Turbo scheduler file without spacing gets trailing, one with its own keeps it', async () => {

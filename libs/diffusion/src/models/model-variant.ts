@@ -7,7 +7,7 @@
 //   ssd-1b      SSD-1B's UNet layout (transformer layers down [-, 2, 4], up [[4, 4, 10], [2, 1, 1], -],
 //               no mid-block attention), or a name with "ssd-1b" in it
 //   vega        Segmind-Vega's layout (down [-, 1, 2], up [[2, 2, 2], [1, 1, 1], -], no mid-block
-//               attention), or a name with "vega" in it
+//               attention), or a name with the word "vega" in it
 //
 // "A name" is `_name_or_path` of model_index.json or unet/config.json (diffusers and Optimum write
 // the Hub id there) or the model id (the folder name). The layouts are the real checkpoints' (as
@@ -119,7 +119,7 @@ export function detectVariant(sources: VariantSources): VariantDetection | undef
   }
   const ssd = named(/ssd[-_]?1b/i);
   if (ssd) return detection('ssd-1b', ssd);
-  const vega = named(/vega/i);
+  const vega = named(/(^|[^a-z])vega([^a-z]|$)/i);
   if (vega) return detection('vega', vega);
   return undefined;
 }
