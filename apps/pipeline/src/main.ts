@@ -29,8 +29,12 @@ async function main(): Promise<void> {
   const embeds = options.prompt_embeds;
   // With given prompt embeddings the folder need not have text encoders (diffusers' prompt_embeds).
   const model = await LoadedModel.open(await readModelFolder(path.resolve(options.model), undefined, { textEncoders: embeds ? 'optional' : 'required' }));
-  const width = options.img_width ?? model.folder.defaultWidth;
-  const height = options.img_height ?? model.folder.defaultHeight;
+  // What the command line leaves out comes from the model: its size, and its variant's steps and guidance.
+  const defaults = model.summary();
+  const width = options.img_width ?? defaults.default_width;
+  const height = options.img_height ?? defaults.default_height;
+  const steps = options.num_inference_steps ?? defaults.default_steps;
+  const guidanceScale = options.guidance_scale ?? defaults.default_guidance_scale;
   // The same prompt derivation as the farm's resolver; LoRAs (tags) are refused below: no adapter library here.
   const { conditioning: styled, loras } = resolvePromptText({ style: options.style, prompt: options.prompt, negative_prompt: options.negative_prompt, loras: [] });
   const readF32 = async (file: string): Promise<Float32Array> => new Float32Array(new Uint8Array(await readFile(file)).buffer);
@@ -41,8 +45,8 @@ async function main(): Promise<void> {
   const result = await pipeline.generate(model, {
     prompt: styled.prompt,
     negativePrompt: styled.negative_prompt,
-    steps: options.num_inference_steps,
-    guidanceScale: options.guidance_scale,
+    steps,
+    guidanceScale,
     scheduler: options.scheduler,
     width,
     height,
@@ -88,9 +92,9 @@ async function main(): Promise<void> {
     const parameters = formatInfotext({
       prompt: styled.prompt,
       negativePrompt: styled.negative_prompt,
-      steps: options.num_inference_steps,
+      steps,
       sampler: result.sampler,
-      guidanceScale: options.guidance_scale,
+      guidanceScale,
       seed: image.seed,
       width: image.width,
       height: image.height,

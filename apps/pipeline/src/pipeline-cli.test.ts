@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { sharedFixture } from '@atelier/testing';
+import { assembleDistilledExport, sharedFixture } from '@atelier/testing';
 import { parsePipelineArgs } from './cli-options.js';
 
 const run = promisify(execFile);
@@ -48,12 +48,22 @@ describe('npm run pipeline (the CLI, as a real process)', () => {
     assert.ok(worst < 2e-3, `max abs error ${worst}`);
   });
 
+  it("takes what the command line leaves out from the model: a Turbo-like export runs 1 step, guidance 0, Euler a, at 512x512", async () => {
+    const model = await assembleDistilledExport('sdxl-turbo-tiny', path.join(out, 'sdxl-turbo-tiny'));
+    const png = path.join(out, 'turbo.png');
+    const { stdout } = await run(process.execPath, [entry, '--model', model, '--prompt', 'a green ring', '--seed', '3', '--out', png]);
+    console.log(stdout.trim());
+    assert.match(stdout, /Euler a, 1 steps in/);
+    assert.match(stdout, /wrote .*turbo\.png \(512×512/);
+    assert.ok((await readFile(png)).includes('Steps: 1, Sampler: Euler a, CFG scale: 0,'), 'the infotext records the defaults used');
+  });
+
   it('prints usage and exits 0 on --help (and -h), even beside other flags', async () => {
     for (const args of [['--help'], ['-h'], ['--model', path.join(out, 'nope'), '--help']]) {
       const { stdout, stderr } = await run(process.execPath, [entry, ...args]);
       assert.match(stdout, /^Usage: npm run pipeline -- --model DIR/);
       for (const flag of ['--model', '--negative-prompt', '--num-inference-steps', '--execution-provider', '--help']) assert.ok(stdout.includes(`  ${flag} `), `usage lists ${flag}`);
-      assert.match(stdout, /--num-inference-steps +denoising steps \(default: 25\)/);
+      assert.match(stdout, /--num-inference-steps +denoising steps; the model's default when omitted \(25; Turbo 1, LCM 4\)/);
       assert.equal(stderr, '');
     }
   });

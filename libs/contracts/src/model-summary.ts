@@ -1,13 +1,24 @@
 import { z } from 'zod';
 
-/** A pipeline model as workers announce it and `GET /v1/models` lists it. */
+/**
+ * A pipeline model as workers announce it and `GET /v1/models` lists it. The variant fields and
+ * the step / guidance defaults default to a plain model's, so heartbeats of workers that predate
+ * them still parse.
+ */
 export const modelSummarySchema = z.object({
   id: z.string(),
   family: z.string(),
+  /** Distilled / few-step variant read from the files: ssd-1b, vega, sdxl-turbo, sd-turbo, lcm. */
+  variant: z.string().nullable().default(null),
+  /** What the variant was read from ("unet/config.json time_cond_proj_dim=256", "model_index.json _name_or_path=…"). */
+  variant_evidence: z.string().nullable().default(null),
   prediction_type: z.string(),
   default_width: z.number().int(),
   default_height: z.number().int(),
   default_scheduler: z.string(),
+  default_steps: z.number().int().positive().default(25),
+  default_guidance_scale: z.number().min(0).default(7.5),
+  timestep_spacing: z.string().optional(),
   size_multiple: z.number().int(),
   refiner: z.string().nullable(),
   inpainting: z.boolean(),

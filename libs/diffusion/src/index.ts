@@ -1,5 +1,6 @@
 export { ModelCatalog, type CatalogProblem } from './models/model-catalog.js';
 export { LoadedModel, type ModelSummaryData } from './models/loaded-model.js';
+export { detectVariant, transformerLayout, KNOWN_LAYOUTS, type ModelVariant, type RecommendedSettings, type VariantDetection } from './models/model-variant.js';
 export { readModelFolder, detectFamily, InvalidModelError, type ModelFolder, type ModelFamily } from './models/model-folder.js';
 export { SessionPool, type SessionPoolObserver, type SessionLease, type LoadedBytes } from './runtime/session-pool.js';
 export { preloadModel, type PreloadReport } from './runtime/preload-model.js';

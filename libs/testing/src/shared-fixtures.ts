@@ -8,7 +8,7 @@ function isWorkspaceRoot(dir: string): boolean {
   return existsSync(manifest) && 'workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object);
 }
 
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!isWorkspaceRoot(dir)) {
     const parent = path.dirname(dir);

@@ -5,12 +5,32 @@ import { generationRequestSchema, type GenerationRequestInput } from '@atelier/c
 import type { ModelSummary } from '@atelier/queue';
 import { lorasForTenant, resolveGeneration, type ResolutionContext } from './resolve-generation.js';
 
-const SD15: ModelSummary = { id: 'demo-sd15', family: 'sd15', prediction_type: 'epsilon', default_width: 512, default_height: 512, default_scheduler: 'Euler', size_multiple: 8, refiner: null, inpainting: false, description: '' };
+const SD15: ModelSummary = {
+  id: 'demo-sd15',
+  family: 'sd15',
+  variant: null,
+  variant_evidence: null,
+  prediction_type: 'epsilon',
+  default_width: 512,
+  default_height: 512,
+  default_scheduler: 'Euler',
+  default_steps: 25,
+  default_guidance_scale: 7.5,
+  size_multiple: 8,
+  refiner: null,
+  inpainting: false,
+  description: '',
+};
+/** A Turbo-like model as a worker reports it: its variant's defaults (1 step, no guidance). */
+const TURBO: ModelSummary = { ...SD15, id: 'sdxl-turbo', family: 'sdxl', variant: 'sdxl-turbo', variant_evidence: 'model id=sdxl-turbo', default_steps: 1, default_guidance_scale: 0, timestep_spacing: 'trailing' };
 
 /** What the farm's catalog says, in memory: one model, the LoRAs workers announced (`<tenant>/<name>` for private ones). */
 function context(announced: readonly string[] = ['public-ink', 'alpha/secret'], tenant = 'alpha'): ResolutionContext {
   return {
-    models: new Map([[SD15.id, SD15]]),
+    models: new Map([
+      [SD15.id, SD15],
+      [TURBO.id, TURBO],
+    ]),
     loras: lorasForTenant(announced, tenant),
     defaultModel: SD15.id,
     maxPixels: 2048 * 2048,
@@ -43,6 +63,17 @@ describe('resolveGeneration (every entry point’s request → the complete job 
     assert.equal(request.seed, 42);
     assert.equal(request.samples, 1);
     assert.equal(request.output_format, 'png');
+  });
+
+  it("takes steps and guidance from the model when the request leaves them out; the request's own values win", () => {
+    const plain = resolveGeneration(parse({ prompt: 'a red circle' }), context()).request;
+    assert.deepEqual([plain.num_inference_steps, plain.guidance_scale], [25, 7.5]);
+    const turbo = resolveGeneration(parse({ prompt: 'a red circle', model: 'sdxl-turbo' }), context()).request;
+    assert.deepEqual([turbo.num_inference_steps, turbo.guidance_scale], [1, 0]);
+    const explicit = resolveGeneration(parse({ prompt: 'a red circle', model: 'sdxl-turbo', num_inference_steps: 4, guidance_scale: 1.5 }), context()).request;
+    assert.deepEqual([explicit.num_inference_steps, explicit.guidance_scale], [4, 1.5]);
+    const zero = resolveGeneration(parse({ prompt: 'a red circle', guidance_scale: 0 }), context()).request;
+    assert.equal(zero.guidance_scale, 0, 'an explicit 0 is a value, not an absence');
   });
 
   it('applies the style and takes <lora:…> tags out of the text the encoders read; the written prompt stays as sent', () => {

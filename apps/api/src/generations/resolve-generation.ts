@@ -106,8 +106,9 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       conditioning,
       samples: body.samples,
       scheduler: body.scheduler,
-      num_inference_steps: body.num_inference_steps,
-      guidance_scale: body.guidance_scale,
+      // The request's values win; else the model's (its variant's recommended settings).
+      num_inference_steps: body.num_inference_steps ?? model.default_steps,
+      guidance_scale: body.guidance_scale ?? model.default_guidance_scale,
       strength: body.strength,
       high_noise_fraction: body.high_noise_fraction,
       seed: body.seed === -1 ? context.randomSeed() : body.seed,

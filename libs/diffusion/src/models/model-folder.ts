@@ -14,6 +14,7 @@ export class InvalidModelError extends Error {
 const componentConfigSchema = z.looseObject({});
 const modelIndexSchema = z.looseObject({
   _class_name: z.string().optional(),
+  _name_or_path: z.string().optional(),
   force_zeros_for_empty_prompt: z.boolean().optional(),
   requires_aesthetics_score: z.boolean().optional(),
 });
@@ -63,6 +64,10 @@ export interface ModelFolder {
   readonly forceZerosForEmptyPrompt: boolean;
   /** SDXL refiner: time ids end with an aesthetic score instead of the target size. */
   readonly requiresAestheticsScore: boolean;
+  /** `_name_or_path` of model_index.json and unet/config.json (the Hub id an export came from), where written. */
+  readonly namesOrPaths: ReadonlyArray<{ readonly source: string; readonly value: string }>;
+  /** Whether atelier.json fixed the default size (it wins over a variant's recommended size). */
+  readonly sizeFromManifest: boolean;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -146,6 +151,11 @@ export async function readModelFolder(dir: string, id = path.basename(dir), opti
     description: manifest.data.description ?? `${index.data._class_name ?? 'Stable Diffusion'} ONNX export`,
     forceZerosForEmptyPrompt: index.data.force_zeros_for_empty_prompt ?? false,
     requiresAestheticsScore: index.data.requires_aesthetics_score ?? false,
+    namesOrPaths: [
+      ...(index.data._name_or_path ? [{ source: 'model_index.json _name_or_path', value: index.data._name_or_path }] : []),
+      ...(typeof unetConfig._name_or_path === 'string' ? [{ source: 'unet/config.json _name_or_path', value: unetConfig._name_or_path }] : []),
+    ],
+    sizeFromManifest: manifest.data.default_width !== undefined || manifest.data.default_height !== undefined,
   };
 }
 

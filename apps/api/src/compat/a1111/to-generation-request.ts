@@ -130,8 +130,10 @@ export function toGenerationRequest(kind: A1111Kind, body: A1111Request, context
     ...(styles.length === 1 ? { style: styles[0] } : {}),
     samples,
     ...(scheduler ? { scheduler } : {}),
-    num_inference_steps: body.steps ?? A1111_DEFAULTS.steps,
-    guidance_scale: body.cfg_scale ?? A1111_DEFAULTS.cfg_scale,
+    // A1111's own defaults, except for a distilled variant (Turbo, LCM, …) whose own settings are
+    // the only ones it draws with: its detected defaults then fill what the body leaves out.
+    num_inference_steps: body.steps ?? (model?.variant ? model.default_steps : A1111_DEFAULTS.steps),
+    guidance_scale: body.cfg_scale ?? (model?.variant ? model.default_guidance_scale : A1111_DEFAULTS.cfg_scale),
     seed: body.seed ?? -1,
     ...(body.width ? { img_width: body.width } : {}),
     ...(body.height ? { img_height: body.height } : {}),
