@@ -8,6 +8,7 @@ import { syncAdapters, type AdapterRegistry } from '@atelier/registry';
 import type { ObjectStorage } from '@atelier/storage';
 import type { ActiveJobs } from './active-jobs.js';
 import { probeGpu } from './gpu-probe.js';
+import type { ControlNetFolders } from './controlnet-folders.js';
 import type { ModelService } from './model-service.js';
 
 const HEARTBEAT_MS = 5_000;
@@ -18,6 +19,7 @@ export interface HeartbeatDeps {
   readonly adapterRegistry: AdapterRegistry;
   readonly storage: ObjectStorage;
   readonly models: ModelService;
+  readonly controlnets: ControlNetFolders;
   readonly metrics: FarmMetrics;
   readonly logger: Logger;
   readonly active: ActiveJobs;
@@ -26,7 +28,8 @@ export interface HeartbeatDeps {
 }
 
 /**
- * The worker's announcement to the farm every few seconds: its models, adapters, GPU and jobs.
+ * The worker's announcement to the farm every few seconds: its models, adapters, ControlNets and
+ * preprocessor models, GPU and jobs.
  * Each beat also syncs registry adapters and, now and then, models imported into storage.
  */
 export class WorkerHeartbeat {
@@ -87,6 +90,8 @@ export class WorkerHeartbeat {
         models: this.summaries.map((model) => model.id),
         loras: [...(await models.adapters.loraNames()), ...(await models.privateLoraNames())],
         embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
+        controlnets: await this.deps.controlnets.announce(),
+        preprocessors: Object.keys(await this.deps.controlnets.preprocessors()).sort(),
         remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
         current_jobs: this.deps.active.ids(),
         jobs_done: this.deps.active.done,

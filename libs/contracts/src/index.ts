@@ -12,3 +12,5 @@ export * from './model-summary.js';
 export * from './prompt/index.js';
 export * from './resolved-generation.js';
 export * from './execution-providers.js';
+export * from './controlnet-request.js';
+export * from './image-reference.js';

@@ -4,7 +4,7 @@ import { modelSummarySchema, type ModelSummary } from '@atelier/contracts';
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
-import { workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
+import { announcedControlNetSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
 
 
 export const gpuInfoSchema = z.object({
@@ -29,6 +29,8 @@ export const workerStateSchema = z.object({
   models: z.array(z.string()),
   loras: z.array(z.string()).default([]),
   embeddings: z.array(z.string()).default([]),
+  controlnets: z.array(announcedControlNetSchema).default([]),
+  preprocessors: z.array(z.string()).default([]),
   remote_models: z.boolean().default(false),
   current_jobs: z.array(z.string()),
   jobs_done: z.number().int(),
@@ -61,6 +63,8 @@ export class WorkerRegistry {
       models: state.models,
       loras: state.loras,
       embeddings: state.embeddings,
+      controlnets: state.controlnets,
+      preprocessors: state.preprocessors,
       remote_models: state.remote_models,
       last_seen: state.last_heartbeat,
     };

@@ -6,6 +6,7 @@ import type { ModelSummary } from '@atelier/queue';
 import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type OutboundPolicy } from '@atelier/outbound';
 import type { Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
+import { announcedControlNets } from '../routing/controlnet-lookup.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { InlineImageValidator } from './inline-image-validator.js';
 import { lorasForTenant, resolveGeneration, type ResolutionContext, type ResolvedSubmission } from './resolve-generation.js';
@@ -61,6 +62,8 @@ export class RequestResolver {
     const context: ResolutionContext = {
       models: snapshot.models,
       loras: lorasForTenant(snapshot.classes.flatMap((record) => record.loras), principal.tenant),
+      controlnets: announcedControlNets.controlnets(snapshot),
+      preprocessorModels: announcedControlNets.preprocessorModels(snapshot),
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxPixels: this.config.env.MAX_PIXELS,
       webhookProblem: (url) => this.webhookProblem(url),

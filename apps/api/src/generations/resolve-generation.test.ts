@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpException } from '@nestjs/common';
-import { generationRequestSchema, type GenerationRequestInput } from '@atelier/contracts';
+import { generationRequestSchema, RESOLVED_GENERATION_VERSION, type GenerationRequestInput } from '@atelier/contracts';
 import type { ModelSummary } from '@atelier/queue';
 import { lorasForTenant, resolveGeneration, type ResolutionContext } from './resolve-generation.js';
 
-const SD15: ModelSummary = { id: 'demo-sd15', family: 'sd15', prediction_type: 'epsilon', default_width: 512, default_height: 512, default_scheduler: 'Euler', size_multiple: 8, refiner: null, inpainting: false, description: '' };
+const SD15: ModelSummary = { id: 'demo-sd15', family: 'sd15', prediction_type: 'epsilon', default_width: 512, default_height: 512, default_scheduler: 'Euler', size_multiple: 8, refiner: null, inpainting: false, controlnet: false, cross_attention_dim: 768, description: '' };
 
 /** What the farm's catalog says, in memory: one model, the LoRAs workers announced (`<tenant>/<name>` for private ones). */
 function context(announced: readonly string[] = ['public-ink', 'alpha/secret'], tenant = 'alpha'): ResolutionContext {
@@ -16,6 +16,8 @@ function context(announced: readonly string[] = ['public-ink', 'alpha/secret'], 
     maxPixels: 2048 * 2048,
     webhookProblem: (url) => (url.startsWith('https://') ? undefined : 'only https'),
     randomSeed: () => 42,
+    controlnets: new Map(),
+    preprocessorModels: new Set(),
   };
 }
 
@@ -36,7 +38,7 @@ function refusedFields(run: () => unknown): string[] {
 describe('resolveGeneration (every entry point’s request → the complete job a worker runs; in-memory catalog)', () => {
   it('fixes every default: model, size from the model, seed drawn', () => {
     const { request } = resolveGeneration(parse({ prompt: 'a red circle' }), context());
-    assert.equal(request.v, 2);
+    assert.equal(request.v, RESOLVED_GENERATION_VERSION);
     assert.equal(request.model, 'demo-sd15');
     assert.equal(request.width, 512);
     assert.equal(request.height, 512);
