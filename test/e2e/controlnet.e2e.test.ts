@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '@atelier/contracts';
 import { encodePng } from '@atelier/diffusion';
 import { sharedFixture } from '@atelier/testing';
 import { decodeControlImage, preprocess, PreprocessorModels } from '@atelier/preprocessors';
+import { chromium } from 'playwright-core';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng, type DecodedPng } from '../support/png.js';
 
@@ -224,6 +228,70 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
     const missing = await sdapi([{ enabled: false }, { ...unit, model: 'control_v11p_sd15_lineart [43d4be0d]' }]);
     assert.deepEqual(missing.body.errors.map((problem) => problem.field), ['alwayson_scripts.controlnet.args.1.model'], JSON.stringify(missing.body));
     assert.match(missing.body.errors[0].message, /unknown ControlNet "control_v11p_sd15_lineart"/);
+  });
+
+  it('the CLI sends --controlnet (a local file, repeated for Multi-ControlNet) and saves the maps beside the image', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'atelier-cn-cli-'));
+    try {
+      await writeFile(path.join(work, 'edges.png'), picture);
+      const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/cli/bin/atelier.js');
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [bin, 'generate', base.prompt, '--model', 'cn-tiny', '--width', '64', '--height', '64', '--steps', '4', '--seed', '3', '--out', 'out',
+          '--controlnet', 'model=canny,image=edges.png,preprocessor=canny,low=50,high=150,detect=64',
+          '--controlnet', `model=depth,image=${imageUrl},scale=0.5,end=0.8`],
+        { cwd: work, env: { ...process.env, ATELIER_API_URL: fixture.farm.apiUrl, ATELIER_API_KEY: fixture.farm.apiKey } },
+      );
+      const files = (await readdir(path.join(work, 'out'))).sort();
+      assert.equal(files.length, 3, stdout);
+      assert.ok(files.some((file) => /-0\.png$/.test(file)) && files.some((file) => /-control-0\.png$/.test(file)) && files.some((file) => /-control-1\.png$/.test(file)), files.join(' '));
+      const canny = decodePng(await readFile(path.join(work, 'out', files.find((file) => file.endsWith('-control-0.png')) as string)));
+      assert.deepEqual(rgbOf(canny), await expectedCanny(picture, 50, 150));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  it('the console form sends one ControlNet unit (file input) and shows its map beside the image', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`${fixture.farm.apiUrl}/`);
+      await page.fill('#api-key', fixture.farm.apiKey);
+      await page.click('#save-key');
+      await page.waitForSelector('#model option[value="cn-tiny"]', { state: 'attached' });
+      await page.selectOption('#model', 'cn-tiny');
+      await page.fill('#prompt', base.prompt);
+      await page.fill('#width', '64');
+      await page.fill('#height', '64');
+      await page.fill('#steps', '4');
+      await page.fill('#controlnet-model', 'canny');
+      await page.setInputFiles('#controlnet-image', { name: 'edges.png', mimeType: 'image/png', buffer: picture });
+      await page.selectOption('#controlnet-preprocessor', 'canny');
+      await page.fill('#controlnet-scale', '0.7');
+      await page.click('#submit');
+      await page.waitForSelector('#result figcaption:has-text("ControlNet 0: canny (canny map)")', { timeout: 60_000 });
+      assert.equal(await page.locator('#result img').count(), 2, 'the image and the map');
+      await page.fill('#controlnet-model', '');
+      await page.click('#submit');
+      await page.waitForSelector('#form-error:has-text("give both a ControlNet name and a control image")');
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('documents the fields in the OpenAPI document (native controlnets, A1111 alwayson_scripts)', async () => {
+    type Schema = { properties?: Record<string, Schema>; items?: Schema; enum?: string[] };
+    const openapi = (await (await fetch(`${fixture.farm.apiUrl}/docs/openapi.json`)).json()) as { components: { schemas: Record<string, Schema> } };
+    const unit = openapi.components.schemas.GenerationRequest.properties?.controlnets?.items;
+    assert.deepEqual(Object.keys(unit?.properties ?? {}).sort(), ['conditioning_scale', 'guidance_end', 'guidance_start', 'image', 'model', 'preprocessor', 'preprocessor_options']);
+    assert.deepEqual(unit?.properties?.preprocessor.enum, ['none', 'canny', 'depth', 'openpose', 'scribble', 'softedge']);
+    assert.ok(openapi.components.schemas.GenerationRequest.properties?.guess_mode);
+    const a1111Unit = openapi.components.schemas.A1111Txt2ImgRequest.properties?.alwayson_scripts?.properties?.controlnet?.properties?.args?.items;
+    assert.ok(a1111Unit?.properties?.module && a1111Unit.properties.threshold_a && a1111Unit.properties.control_mode, JSON.stringify(a1111Unit));
   });
 
   it('refuses a wrong-family ControlNet, a missing one, a bad control image and a pipeline without a residual UNet; an unreadable URL image fails the job', async () => {
