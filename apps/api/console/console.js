@@ -1,7 +1,7 @@
 // Atelier web console: plain JavaScript against the public /v1 API, no build step.
 // The key lives in localStorage and is sent as a Bearer token; progress arrives over
 // Server-Sent Events read with fetch (EventSource cannot send an Authorization header).
-/* global document, localStorage, fetch, AbortController, TextDecoderStream, clearInterval, setInterval */
+/* global document, localStorage, fetch, AbortController, TextDecoderStream, clearInterval, setInterval, FileReader */
 'use strict';
 
 const KEY_STORAGE = 'atelier.apiKey';
