@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,39 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '@atelier/contracts';
-import { encodePng } from '@atelier/diffusion';
 import { sharedFixture } from '@atelier/testing';
 import { decodeControlImage, preprocess, PreprocessorModels } from '@atelier/preprocessors';
 import { chromium } from 'playwright-core';
+import { controlNetModelsDir, edgePicture } from '../support/controlnet-models.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng, type DecodedPng } from '../support/png.js';
-
-/**
- * A models folder as an operator lays it out: the tiny SD 1.x export with its residual UNet
- * (`cn-tiny`), two SD 1.x ControlNets and an SDXL one under controlnets/.
- */
-async function controlNetModelsDir(): Promise<string> {
-  const fixture = sharedFixture('controlnet-tiny-onnx');
-  const dir = await mkdtemp(path.join(tmpdir(), 'atelier-cn-models-'));
-  await cp(path.join(fixture, 'model'), path.join(dir, 'cn-tiny'), { recursive: true });
-  await cp(path.join(fixture, 'controlnets', 'canny'), path.join(dir, 'controlnets', 'canny'), { recursive: true });
-  await cp(path.join(fixture, 'controlnets', 'depth-noscale'), path.join(dir, 'controlnets', 'depth'), { recursive: true });
-  await cp(path.join(fixture, 'sdxl', 'controlnets', 'canny'), path.join(dir, 'controlnets', 'canny-xl'), { recursive: true });
-  return dir;
-}
-
-/** A 64×64 picture with hard edges for canny: an orange field with a navy square and a white bar. */
-function edgePicture(): Buffer {
-  const rgb = new Uint8Array(64 * 64 * 3);
-  for (let y = 0; y < 64; y++) {
-    for (let x = 0; x < 64; x++) {
-      const square = x >= 16 && x < 40 && y >= 12 && y < 36;
-      const bar = y >= 46 && y < 52 && x >= 8;
-      rgb.set(square ? [0, 0, 128] : bar ? [255, 255, 255] : [255, 128, 0], (y * 64 + x) * 3);
-    }
-  }
-  return encodePng(rgb, 64, 64);
-}
 
 function maxDifference(a: DecodedPng, b: DecodedPng): number {
   assert.equal(a.rgba.length, b.rgba.length);
