@@ -33,7 +33,7 @@ export type PreprocessorOptions = z.infer<typeof preprocessorOptionsSchema>;
 /** One ControlNet of a request (several = Multi-ControlNet: residuals summed). */
 export const controlNetUnitSchema = z
   .object({
-    model: z.string().min(1).max(200).describe('ControlNet name (GET /v1/models?kind=controlnet)'),
+    model: z.string().min(1).max(200).describe('ControlNet name: a folder under the workers\' MODELS_DIR/controlnets/'),
     image: imageReference.describe('Control image: URL, data: URL or base64; preprocessed unless preprocessor is none'),
     preprocessor: z.enum(CONTROLNET_PREPROCESSORS).default('none').describe('none: the image already is the control map'),
     preprocessor_options: preprocessorOptionsSchema.default({}),

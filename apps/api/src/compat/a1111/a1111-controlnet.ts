@@ -89,7 +89,7 @@ export function toControlNets(units: readonly A1111ControlNetUnit[], size: { wid
     const module = MODULES[(unit.module ?? 'none').toLowerCase()];
     if (!module) problems.push({ field: `${at}.module`, message: `preprocessor "${unit.module}" is not supported; use one of ${Object.keys(MODULES).join(', ')}` });
     const model = unit.model ? controlNetName(unit.model) : '';
-    if (!model || model.toLowerCase() === 'none') problems.push({ field: `${at}.model`, message: 'an enabled unit needs a ControlNet model (GET /v1/models?kind=controlnet)' });
+    if (!model || model.toLowerCase() === 'none') problems.push({ field: `${at}.model`, message: 'an enabled unit needs a ControlNet model (a folder under the workers\' MODELS_DIR/controlnets/)' });
     const picture = typeof unit.image === 'string' ? unit.image : (unit.image?.image ?? unit.input_image);
     if (!picture) problems.push({ field: `${at}.image`, message: 'an enabled unit needs an image' });
     if (typeof unit.image === 'object' && unit.image?.mask) problems.push({ field: `${at}.image.mask`, message: 'ControlNet masks are not supported' });
