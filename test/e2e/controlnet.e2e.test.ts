@@ -256,6 +256,20 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
     }
   });
 
+  it('announces what it can steer: models with a residual UNet, ControlNets with their base family', async () => {
+    const models = await fixture.api.request<{ data: Array<{ id: string; controlnet: boolean; cross_attention_dim: number | null }> }>('GET', '/v1/models');
+    const byId = new Map(models.body.data.map((model) => [model.id, model]));
+    assert.deepEqual([byId.get('cn-tiny')?.controlnet, byId.get('cn-tiny')?.cross_attention_dim], [true, 32]);
+    assert.equal(byId.get('demo-sd15')?.controlnet, false);
+    const workers = await fixture.api.request<{ data: Array<{ controlnets: unknown[]; preprocessors: string[] }> }>('GET', '/v1/workers');
+    assert.deepEqual(workers.body.data[0].controlnets, [
+      { name: 'canny', base: 'sd', cross_attention_dim: 32 },
+      { name: 'canny-xl', base: 'sdxl', cross_attention_dim: 64 },
+      { name: 'depth', base: 'sd', cross_attention_dim: 32 },
+    ]);
+    assert.deepEqual(workers.body.data[0].preprocessors, []);
+  });
+
   it('documents the fields in the OpenAPI document (native controlnets, A1111 alwayson_scripts)', async () => {
     type Schema = { properties?: Record<string, Schema>; items?: Schema; enum?: string[] };
     const openapi = (await (await fetch(`${fixture.farm.apiUrl}/docs/openapi.json`)).json()) as { components: { schemas: Record<string, Schema> } };
