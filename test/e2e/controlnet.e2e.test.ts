@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '@atelier/contracts';
 import { sharedFixture } from '@atelier/testing';
-import { decodeControlImage, preprocess, PreprocessorModels } from '@atelier/preprocessors';
+import { decodeControlImage, preprocess, PreprocessorModels, type PreprocessorFolders } from '@atelier/preprocessors';
+import { writeDepthGraph, writeHedGraph } from '@atelier/preprocessors/testing';
 import { chromium } from 'playwright-core';
 import { controlNetModelsDir, edgePicture } from '../support/controlnet-models.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
@@ -50,12 +51,17 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
   let modelsDir: string;
   let imageServer: Server;
   let imageUrl: string;
+  let preprocessorFolders: PreprocessorFolders;
   const picture = edgePicture();
   const inline = `data:image/png;base64,${picture.toString('base64')}`;
   const base = { model: 'cn-tiny', prompt: 'a tiny test picture', img_width: 64, img_height: 64, num_inference_steps: 6, seed: 11, scheduler: 'Euler' };
 
   before(async () => {
     modelsDir = await controlNetModelsDir();
+    // ONNX preprocessors: small graphs with the real exports' names and shapes (Depth Anything, HED).
+    preprocessorFolders = { depth: path.join(modelsDir, 'preprocessors', 'depth'), softedge: path.join(modelsDir, 'preprocessors', 'softedge') };
+    await writeDepthGraph(preprocessorFolders.depth as string, { inputName: 'pixel_values', outputName: 'predicted_depth', modelType: 'depth_anything' });
+    await writeHedGraph(preprocessorFolders.softedge as string);
     imageServer = createServer((request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(request.url?.includes('junk') ? Buffer.from('not an image at all') : picture));
     await new Promise<void>((resolve) => imageServer.listen(0, '127.0.0.1', resolve));
     const address = imageServer.address();
@@ -140,6 +146,22 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
     assert.deepEqual(rgbOf(await png(multi.outputs[2])), rgbOf(decodePng(picture)), 'preprocessor none stores the image as given (already 64×64)');
     const guessed = await run({ controlnets: [{ model: 'canny', image: imageUrl, preprocessor: 'canny' }], guess_mode: true });
     assert.ok(maxDifference(await png(guessed.outputs[0]), await png(single.outputs[0])) > 0, 'guess mode changes how the net steers');
+  });
+
+  it('runs the ONNX preprocessors from MODELS_DIR/preprocessors (depth, scribble): the stored maps equal the library’s', async () => {
+    const done = await run({
+      controlnets: [
+        { model: 'depth', image: inline, preprocessor: 'depth', preprocessor_options: { detect_resolution: 64 } },
+        { model: 'canny', image: imageUrl, preprocessor: 'scribble', preprocessor_options: { detect_resolution: 64 } },
+      ],
+    });
+    assert.deepEqual(done.outputs.map((output) => output.controlnet?.preprocessor), [undefined, 'depth', 'scribble']);
+    const models = new PreprocessorModels(preprocessorFolders);
+    for (const [index, kind] of [[1, 'depth'], [2, 'scribble']] as const) {
+      const map = await preprocess(kind, await decodeControlImage(picture), { detect_resolution: 64, width: 64, height: 64 }, models);
+      const rgb = map.image.channels === 3 ? map.image.data : Uint8Array.from({ length: 64 * 64 * 3 }, (_, i) => map.image.data[Math.floor(i / 3)]);
+      assert.deepEqual(rgbOf(await png(done.outputs[index])), rgb, kind);
+    }
   });
 
   it('img2img and inpainting take ControlNets too', async () => {
@@ -267,7 +289,7 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
       { name: 'canny-xl', base: 'sdxl', cross_attention_dim: 64 },
       { name: 'depth', base: 'sd', cross_attention_dim: 32 },
     ]);
-    assert.deepEqual(workers.body.data[0].preprocessors, []);
+    assert.deepEqual(workers.body.data[0].preprocessors, ['depth', 'softedge']);
   });
 
   it('documents the fields in the OpenAPI document (native controlnets, A1111 alwayson_scripts)', async () => {
@@ -299,8 +321,9 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
     // The demo model also reads wider text features than the tiny net: both problems are named.
     assert.deepEqual(fields(plainPipeline), ['controlnets', 'controlnets.0.model']);
     assert.match(plainPipeline.body.error.details[0].message, /no residual-accepting UNet/);
-    const noDepthModel = await submit({ controlnets: [{ model: 'canny', image: inline, preprocessor: 'depth' }] });
-    assert.deepEqual(fields(noDepthModel), ['controlnets.0.preprocessor']);
+    const noPoseModel = await submit({ controlnets: [{ model: 'canny', image: inline, preprocessor: 'openpose' }] });
+    assert.deepEqual(fields(noPoseModel), ['controlnets.0.preprocessor']);
+    assert.match(noPoseModel.body.error.details[0].message, /needs its ONNX model \(MODELS_DIR\/preprocessors\/openpose\/\)/);
 
     const junk = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...base, controlnets: [{ model: 'canny', image: imageUrl.replace('edges', 'junk'), preprocessor: 'canny' }] });
     assert.equal(junk.status, 202);

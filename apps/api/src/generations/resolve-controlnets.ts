@@ -44,7 +44,7 @@ export function resolveControlNets(body: GenerationRequest, model: ModelSummary,
     }
     const folder = PREPROCESSOR_MODEL_FOLDER[unit.preprocessor];
     if (folder && !context.preprocessorModels.has(folder)) {
-      problems.push({ field: field(`controlnets.${index}.preprocessor`), message: `preprocessor "${unit.preprocessor}" needs a ${folder} model (MODELS_DIR/preprocessors/${folder}/) that no worker class has` });
+      problems.push({ field: field(`controlnets.${index}.preprocessor`), message: `preprocessor "${unit.preprocessor}" needs its ONNX model (MODELS_DIR/preprocessors/${folder}/), which no worker class has` });
     }
   });
   return units.map((unit) => ({ ...unit }));
