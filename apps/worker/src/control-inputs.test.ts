@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CONTROLNET_PREPROCESSORS, RESOLVED_GENERATION_VERSION, type ControlNetUnit, type ResolvedGeneration } from '@atelier/contracts';
-import { encodePng, InvalidImageError, UnsupportedRequestError } from '@atelier/diffusion';
+import { encodePng, InvalidImageError, SessionPool, UnsupportedRequestError } from '@atelier/diffusion';
 import { farmPolicies } from '@atelier/outbound';
 import { PREPROCESSOR_KINDS } from '@atelier/preprocessors';
+import { writeDepthGraph } from '@atelier/preprocessors/testing';
 import { ControlNetPreparation } from './control-inputs.js';
 import { ModelsDirControlNets, type ControlNetFolders } from './controlnet-folders.js';
 
@@ -62,6 +63,35 @@ describe('ControlNetPreparation (worker: control images → pipeline ControlNet 
     await refusal([unit({ image: Buffer.from('not an image').toString('base64') })], InvalidImageError, 'controlnets.0.image');
     await refusal([unit({ image: picture(300, 8) })], InvalidImageError, 'controlnets.0.image');
     await refusal([unit({ preprocessor: 'depth' })], UnsupportedRequestError, 'controlnets.0.preprocessor');
+  });
+
+  it('leases preprocessor sessions from the pool for one preparation and hands every lease back, also when a unit fails', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'atelier-cn-pre-'));
+    try {
+      const depth = path.join(dir, 'depth');
+      await writeDepthGraph(depth, { inputName: 'pixel_values', outputName: 'predicted_depth' });
+      const folders: ControlNetFolders = { ...FOLDERS, preprocessors: async () => ({ depth }) };
+      // The worker's own pool kind; counting what passes through it.
+      const pool = new SessionPool('cpu', 64 * 1024 * 1024);
+      const leased: string[] = [];
+      let released = 0;
+      const acquire = async (file: string) => {
+        leased.push(path.relative(dir, file));
+        const lease = await pool.acquire(file);
+        return { session: lease.session, release: () => (released++, lease.release()) };
+      };
+      const prep = new ControlNetPreparation(folders, LIMITS, acquire);
+      const prepared = await prep.prepare(request([unit({ preprocessor: 'depth' })]), 64, 48);
+      assert.equal(prepared?.maps.length, 1);
+      assert.deepEqual(leased, [path.join('depth', 'model.onnx')]);
+      assert.equal(released, 1);
+      await assert.rejects(prep.prepare(request([unit({ preprocessor: 'depth' }), unit({ model: 'missing' })]), 64, 48), UnsupportedRequestError);
+      assert.equal(leased.length, 2);
+      assert.equal(released, 2, 'the lease of the failed preparation went back too');
+      await pool.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the request contract and the preprocessors package agree on the preprocessor names', () => {

@@ -14,6 +14,7 @@ import {
   type GenerationParams,
   type GenerationResult,
   type LoadedModel,
+  type SessionLease,
   type StableDiffusionPipeline,
 } from '@atelier/diffusion';
 import { UnknownSchedulerError } from '@atelier/diffusion';
@@ -67,6 +68,8 @@ export interface GenerationHandlerDeps {
   readonly logger: Logger;
   readonly tenantSlots: TenantSlots;
   readonly controlnets: ControlNetFolders;
+  /** Where preprocessor sessions come from (the worker's SessionPool); absent: opened and kept by the preprocessors. */
+  readonly preprocessorSessions?: (file: string) => Promise<SessionLease>;
 }
 
 interface BatchPayload {
@@ -86,7 +89,7 @@ export class GenerationHandler {
 
   constructor(private readonly deps: GenerationHandlerDeps) {
     this.inputLimits = { image: sourceImageLimits(deps.config.env), policy: farmPolicies(deps.config.env).images };
-    this.controlInputs = new ControlNetPreparation(deps.controlnets, this.inputLimits);
+    this.controlInputs = new ControlNetPreparation(deps.controlnets, this.inputLimits, deps.preprocessorSessions);
     this.batches = new BatchCollector({
       windowMs: deps.config.env.BATCH_WINDOW_MS,
       maxImages: deps.config.env.MAX_CROSS_REQUEST_BATCH,

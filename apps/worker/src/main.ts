@@ -60,7 +60,7 @@ async function main(): Promise<void> {
 
   const queue = generationQueueName(config.env.WORKER_CLASS);
   const generation = new GenerationConsumer(
-    new GenerationHandler({ config, store: records.generations, lifecycle: lifecycles.generations, storage, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger, tenantSlots, controlnets }),
+    new GenerationHandler({ config, store: records.generations, lifecycle: lifecycles.generations, storage, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger, tenantSlots, controlnets, preprocessorSessions: (file) => pool.acquire(file) }),
     active,
   );
   jobs.register(JobName.GenerateImage, (job, token, signal) => generation.process(job, token, signal));
