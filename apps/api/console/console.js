@@ -1,7 +1,7 @@
 // Atelier web console: plain JavaScript against the public /v1 API, no build step.
 // The key lives in localStorage and is sent as a Bearer token; progress arrives over
 // Server-Sent Events read with fetch (EventSource cannot send an Authorization header).
-/* global document, localStorage, fetch, AbortController, TextDecoderStream, clearInterval, setInterval */
+/* global document, localStorage, fetch, AbortController, TextDecoderStream, clearInterval, setInterval, FileReader */
 'use strict';
 
 const KEY_STORAGE = 'atelier.apiKey';
@@ -111,7 +111,34 @@ function numberField(id) {
   return raw === '' ? undefined : Number(raw);
 }
 
-function requestBody() {
+/** The control image as a data: URL (the API takes it inline like init_image). */
+function readDataUrl(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(new Error(`could not read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+/** One ControlNet unit when a name and an image are given; the API checks every value. */
+async function controlNetFields() {
+  const model = $('controlnet-model').value.trim();
+  const file = $('controlnet-image').files[0];
+  if (!model && !file) return {};
+  if (!model || !file) throw new Error('ControlNet: give both a ControlNet name and a control image.');
+  const unit = {
+    model,
+    image: await readDataUrl(file),
+    preprocessor: $('controlnet-preprocessor').value,
+    conditioning_scale: numberField('controlnet-scale'),
+    guidance_start: numberField('controlnet-start'),
+    guidance_end: numberField('controlnet-end'),
+  };
+  return { controlnets: [Object.fromEntries(Object.entries(unit).filter(([, value]) => value !== undefined))], guess_mode: $('guess-mode').checked };
+}
+
+async function requestBody() {
   const body = {
     prompt: $('prompt').value.trim(),
     negative_prompt: $('negative-prompt').value,
@@ -123,6 +150,7 @@ function requestBody() {
     img_height: numberField('height'),
     seed: numberField('seed'),
     samples: numberField('samples'),
+    ...(await controlNetFields()),
   };
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }
@@ -137,7 +165,7 @@ async function submit(event) {
   }
   $('submit').disabled = true;
   try {
-    const created = await api('/v1/generations', { method: 'POST', body: JSON.stringify(requestBody()) });
+    const created = await api('/v1/generations', { method: 'POST', body: JSON.stringify(await requestBody()) });
     watch(created.id);
     loadRecent().catch(() => undefined);
   } catch (error) {
@@ -226,7 +254,7 @@ function renderOutputs(generation) {
     ...generation.outputs.map((output) =>
       el('figure', {}, [
         el('img', { src: imageSource(output), alt: generation.parameters.prompt, width: String(output.width), height: String(output.height) }),
-        el('figcaption', { text: `seed ${output.seed} · ${output.width}×${output.height}` }),
+        el('figcaption', { text: output.kind === 'control' ? `ControlNet ${output.controlnet.index}: ${output.controlnet.model} (${output.controlnet.preprocessor} map)` : `seed ${output.seed} · ${output.width}×${output.height}` }),
       ]),
     ),
   );

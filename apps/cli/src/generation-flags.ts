@@ -1,4 +1,5 @@
 import type { GenerationRequestInput } from '@atelier/client';
+import { parseControlNetFlag } from './controlnet-flag.js';
 import type { OptionSpecs, OptionValues } from './options.js';
 
 /** Request fields as flags: `generate` sends them, `batch` uses them as defaults under every line. */
@@ -13,13 +14,21 @@ export const GENERATION_OPTIONS: OptionSpecs = {
   height: { type: 'string', value: 'PX', description: 'img_height (multiple of 8)' },
   model: { type: 'string', value: 'ID', description: 'model id (see `atelier models`)' },
   style: { type: 'string', value: 'ID', description: 'style preset (see `atelier styles`)' },
+  controlnet: {
+    type: 'string',
+    multiple: true,
+    value: 'SPEC',
+    description: 'model=NAME,image=FILE|URL[,preprocessor=none|canny|depth|openpose|scribble|softedge,scale=1,start=0,end=1,low=100,high=200,detect=512]; repeat for Multi-ControlNet',
+  },
+  'guess-mode': { type: 'boolean', description: 'ControlNet guess mode (the nets see only the prompt side)' },
 };
 
 export type GenerationFields = Omit<GenerationRequestInput, 'prompt'>;
 
 /** Only the flags given: absent ones stay absent so the server's defaults (or a batch line's fields) apply. */
 export function generationFields(options: OptionValues): GenerationFields {
-  const fields: Record<string, string | number | undefined> = {
+  const controlnets = options.list('controlnet').map((spec) => parseControlNetFlag(spec));
+  const fields: Record<string, unknown> = {
     negative_prompt: options.string('negative-prompt'),
     scheduler: options.string('scheduler'),
     num_inference_steps: options.integer('steps', 1),
@@ -30,6 +39,8 @@ export function generationFields(options: OptionValues): GenerationFields {
     img_height: options.integer('height', 8),
     model: options.string('model'),
     style: options.string('style'),
+    controlnets: controlnets.length > 0 ? controlnets : undefined,
+    guess_mode: options.flag('guess-mode') ? true : undefined,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as GenerationFields;
 }

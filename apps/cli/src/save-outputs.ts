@@ -13,14 +13,17 @@ export function outputFileName(generationId: string, index: number, contentType:
 }
 
 /**
- * Writes every output of a finished generation as `<id>-<index>.<ext>`. Each file appears
+ * Writes every output of a finished generation as `<id>-<index>.<ext>` (ControlNet maps as
+ * `<id>-control-<unit>.png`). Each file appears
  * complete or not at all (written beside, then renamed), so an interrupted run never leaves a
  * truncated image that a resumed run would take for a finished one.
  */
 export async function saveOutputs(client: AtelierClient, view: GenerationView, dir: string, signal?: AbortSignal): Promise<string[]> {
   const files: string[] = [];
   for (const [index, output] of view.outputs.entries()) {
-    const file = path.join(dir, outputFileName(view.id, index, output.content_type));
+    // A ControlNet's map is named for its unit, beside the images it steered.
+    const name = output.kind === 'control' && output.controlnet ? `${view.id}-control-${output.controlnet.index}.${extensionFor(output.content_type)}` : outputFileName(view.id, index, output.content_type);
+    const file = path.join(dir, name);
     const bytes = output.base64 !== undefined ? Buffer.from(output.base64, 'base64') : await downloadUrl(client, output.url, view.id, signal);
     const partial = `${file}.part`;
     try {

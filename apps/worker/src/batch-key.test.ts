@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolvedGenerationSchema, type ResolvedGeneration } from '@atelier/contracts';
+import { RESOLVED_GENERATION_VERSION, resolvedGenerationSchema, type ResolvedGeneration } from '@atelier/contracts';
 import { batchKey } from './batch-key.js';
 
 const BASE: ResolvedGeneration = resolvedGenerationSchema.parse({
-  v: 2,
+  v: RESOLVED_GENERATION_VERSION,
   model: 'demo-sd15',
   prompt: 'a red circle',
   negative_prompt: '',
@@ -70,6 +70,13 @@ describe('batchKey (which jobs may share one UNet batch)', () => {
     assert.equal(key({ loras: [{ name: 'a', weight: 1 }, { name: 'b', weight: 0.5 }] }), key({ loras: [{ name: 'b', weight: 0.5 }, { name: 'a', weight: 1 }] }));
     assert.equal(key({ prompt: 'a red circle <lora:ink:0.8>' }), key({}), 'a tag left in the written prompt is not read again');
     assert.equal(key({ loras: [{ name: 'ink', weight: 0 }] }), key({}));
+  });
+
+  it('jobs with ControlNets always run alone: their nets and control maps steer their own UNet calls', () => {
+    const unit = { model: 'canny', image: 'data:image/png;base64,AAAA', preprocessor: 'canny' as const, preprocessor_options: {}, conditioning_scale: 1, guidance_start: 0, guidance_end: 1 };
+    assert.equal(key({ controlnets: [unit] }), undefined);
+    assert.equal(key({ controlnets: [unit, { ...unit, model: 'depth' }], guess_mode: true }), undefined);
+    assert.ok(key({ controlnets: [] }), 'an empty list is no ControlNet');
   });
 
   it('image-to-image, inpainting, outpainting, refiner and full-batch requests always run alone', () => {

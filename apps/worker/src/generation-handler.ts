@@ -14,6 +14,7 @@ import {
   type GenerationParams,
   type GenerationResult,
   type LoadedModel,
+  type SessionLease,
   type StableDiffusionPipeline,
 } from '@atelier/diffusion';
 import { UnknownSchedulerError } from '@atelier/diffusion';
@@ -31,6 +32,9 @@ import { jobDeadline } from './job-deadline.js';
 import { putWithRetry } from './put-with-retry.js';
 import { BatchCollector, type PullJob } from './batch-collector.js';
 import { batchKey } from './batch-key.js';
+import { ControlNetPreparation } from './control-inputs.js';
+import { controlInfotext, storeControlMaps } from './control-outputs.js';
+import type { ControlNetFolders } from './controlnet-folders.js';
 
 class PermanentJobError extends Error {
   constructor(
@@ -63,6 +67,9 @@ export interface GenerationHandlerDeps {
   readonly metrics: FarmMetrics;
   readonly logger: Logger;
   readonly tenantSlots: TenantSlots;
+  readonly controlnets: ControlNetFolders;
+  /** Where preprocessor sessions come from (the worker's SessionPool); absent: opened and kept by the preprocessors. */
+  readonly preprocessorSessions?: (file: string) => Promise<SessionLease>;
 }
 
 interface BatchPayload {
@@ -78,9 +85,11 @@ interface BatchPayload {
 export class GenerationHandler {
   private readonly inputLimits: InputLimits;
   private readonly batches: BatchCollector<BatchPayload, GenerationResult>;
+  private readonly controlInputs: ControlNetPreparation;
 
   constructor(private readonly deps: GenerationHandlerDeps) {
     this.inputLimits = { image: sourceImageLimits(deps.config.env), policy: farmPolicies(deps.config.env).images };
+    this.controlInputs = new ControlNetPreparation(deps.controlnets, this.inputLimits, deps.preprocessorSessions);
     this.batches = new BatchCollector({
       windowMs: deps.config.env.BATCH_WINDOW_MS,
       maxImages: deps.config.env.MAX_CROSS_REQUEST_BATCH,
@@ -155,7 +164,9 @@ export class GenerationHandler {
       if (!model) throw new PermanentJobError(ErrorCode.UnknownModel, `model ${request.model} is not served by this worker`);
       const refinerModel = request.refiner && model.folder.refiner ? await this.deps.models.find(model.folder.refiner) : undefined;
       if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
-      const params = await buildGenerationParams(request, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
+      const baseParams = await buildGenerationParams(request, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
+      const control = await this.controlInputs.prepare(request, baseParams.width, baseParams.height);
+      const params = control ? { ...baseParams, controlnets: control.controlnets, guessMode: control.guessMode } : baseParams;
       const onStep = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {
@@ -191,15 +202,15 @@ export class GenerationHandler {
             ...(request.mask_blur ? { 'Mask blur': request.mask_blur } : {}),
             ...(result.adapters.loras.length > 0 ? { Lora: result.adapters.loras.map((lora) => `${lora.name}:${lora.weight}`).join(' ') } : {}),
             ...(result.adapters.embeddings.length > 0 ? { 'TI': result.adapters.embeddings.join(' ') } : {}),
+            ...controlInfotext(control),
           },
         });
         const encoded = await encodeOutput(toRgb8(image.pixels), image.width, image.height, request.output_format, request.output_quality, infotext);
         const key = `generations/${id}/${index}.${encoded.extension}`;
-        await putWithRetry(this.deps.storage, key, encoded.bytes, encoded.contentType, this.deps.config.env.STORAGE_RETRY_MAX_MS, (attempt, error) =>
-          log.warn({ err: error, attempt, key }, 'upload failed; retrying'),
-        );
-        outputs.push({ index, key, seed: image.seed, width: image.width, height: image.height, content_type: encoded.contentType });
+        await this.upload(key, encoded.bytes, encoded.contentType, log);
+        outputs.push({ index, kind: 'image', key, seed: image.seed, width: image.width, height: image.height, content_type: encoded.contentType });
       }
+      if (control) outputs.push(...(await storeControlMaps(control.maps, id, outputs.length, (key, bytes, type) => this.upload(key, bytes, type, log))));
       const uploadMs = performance.now() - uploadStart;
       metrics.upload.observe({ job_type: 'generation' }, uploadMs / 1000);
       const finishedAt = new Date();
@@ -244,6 +255,10 @@ export class GenerationHandler {
     } finally {
       metrics.workerBusy.dec();
     }
+  }
+
+  private async upload(key: string, bytes: Buffer, contentType: string, log: Logger): Promise<void> {
+    await putWithRetry(this.deps.storage, key, bytes, contentType, this.deps.config.env.STORAGE_RETRY_MAX_MS, (attempt, error) => log.warn({ err: error, attempt, key }, 'upload failed; retrying'));
   }
 
   private async cancel(ref: GenerationRef, log: Logger): Promise<void> {

@@ -4,6 +4,9 @@ import { GenerationStatus, generationParametersSchema, type GenerationView } fro
 export const generationStatusSchema = z.enum(Object.values(GenerationStatus) as [GenerationStatus, ...GenerationStatus[]]);
 
 const outputSchema = z.object({
+  /** Servers before control outputs sent no kind: every output was an image. */
+  kind: z.enum(['image', 'control']).default('image'),
+  controlnet: z.object({ index: z.number().int(), model: z.string(), preprocessor: z.string() }).optional(),
   url: z.string().optional(),
   base64: z.string().optional(),
   seed: z.number().int(),

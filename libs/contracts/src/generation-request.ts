@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { controlNetUnitsSchema, refineControlNets } from './controlnet-request.js';
+import { imageReferenceSchema } from './image-reference.js';
 import { webhookTargetSchema } from './webhook-events.js';
 
 export interface RequestLimits {
@@ -9,14 +11,6 @@ export interface RequestLimits {
 }
 
 export const DEFAULT_LIMITS: RequestLimits = { maxSamples: 8, maxSteps: 150, maxPixels: 2048 * 2048, maxPromptChars: 10_000 };
-
-/** A source image: http(s) URL, data: URL or bare base64 (init_image, mask_image, an image task's image). */
-export const imageReferenceSchema = z
-  .string()
-  .min(1)
-  .refine((value) => /^https?:\/\//.test(value) || /^data:image\/[a-z+]+;base64,/.test(value) || /^[A-Za-z0-9+/=\s]+$/.test(value), {
-    message: 'must be an http(s) URL, a data: URL or base64-encoded image bytes',
-  });
 
 const outpaintSide = z.number().int().min(0).max(2048).refine((value) => value % 8 === 0, { message: 'must be a multiple of 8' });
 
@@ -67,6 +61,8 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
       mask_image: imageReferenceSchema.optional().describe('Inpainting mask (white = change): URL or base64'),
       mask_blur: z.number().int().min(0).max(64).default(0).describe('Gaussian blur radius (px) applied to the mask edges'),
       outpaint: outpaintSchema.optional(),
+      controlnets: controlNetUnitsSchema.optional(),
+      guess_mode: z.boolean().default(false).describe('diffusers guess mode: the ControlNets see only the positive prompt and their residuals ramp up over the blocks'),
       output_format: z.enum(OUTPUT_FORMATS).default('png').describe('png (parameters in a text chunk), jpeg or webp (parameters in EXIF)'),
       output_quality: z.number().int().min(1).max(100).default(90).describe('jpeg/webp quality'),
       webhook: webhookTargetSchema.optional(),
@@ -82,6 +78,7 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
       if (request.outpaint && request.mask_image) {
         context.addIssue({ code: 'custom', path: ['outpaint'], message: 'cannot be combined with mask_image (outpainting makes its own mask)' });
       }
+      refineControlNets(request, context);
       const width = (request.img_width ?? 0) + (request.outpaint ? request.outpaint.left + request.outpaint.right : 0);
       const height = (request.img_height ?? 0) + (request.outpaint ? request.outpaint.top + request.outpaint.bottom : 0);
       if (width * height > limits.maxPixels) {

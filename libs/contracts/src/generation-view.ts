@@ -1,8 +1,21 @@
 import type { GenerationStatus } from './generation-status.js';
 import type { GenerationParameters, ResolvedGeneration } from './resolved-generation.js';
 
+/** `image`: a generated picture; `control`: the control map a ControlNet was given (after preprocessing). */
+export type OutputKind = 'image' | 'control';
+
+/** Which ControlNet of the request (`controlnets[index]`) a control output belongs to. */
+export interface ControlOutputSource {
+  readonly index: number;
+  readonly model: string;
+  readonly preprocessor: string;
+}
+
 export interface StoredOutput {
   readonly index: number;
+  /** Absent in records written before control outputs existed: those are images. */
+  readonly kind?: OutputKind;
+  readonly controlnet?: ControlOutputSource;
   readonly key: string;
   readonly seed: number;
   readonly width: number;
@@ -56,6 +69,9 @@ export interface GenerationRecord {
 }
 
 export interface OutputView {
+  readonly kind: OutputKind;
+  /** Control outputs: the ControlNet whose map this is. */
+  readonly controlnet?: ControlOutputSource;
   readonly url?: string;
   readonly base64?: string;
   readonly seed: number;

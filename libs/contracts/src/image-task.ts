@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { OUTPUT_FORMATS, imageReferenceSchema } from './generation-request.js';
+import { OUTPUT_FORMATS } from './generation-request.js';
+import { imageReferenceSchema } from './image-reference.js';
 import type { GenerationStatus } from './generation-status.js';
 import { ImageTaskKind } from './image-task-kinds.js';
 import { webhookTargetSchema } from './webhook-events.js';

@@ -22,6 +22,10 @@ export const modelSummarySchema = z.object({
   size_multiple: z.number().int(),
   refiner: z.string().nullable(),
   inpainting: z.boolean(),
+  /** It has a residual-accepting UNet (`controlnet/` or `cnet/`): ControlNets can steer it. Absent from older workers' announcements. */
+  controlnet: z.boolean().default(false),
+  /** Width of the text features its UNet attends to (768 SD 1.x, 1024 SD 2.x, 2048 SDXL); null when unknown. */
+  cross_attention_dim: z.number().int().positive().nullable().default(null),
   description: z.string(),
 });
 export type ModelSummary = z.infer<typeof modelSummarySchema>;

@@ -63,6 +63,18 @@ describe('stored resolved requests: one reader, older versions upgraded', () => 
     assert.ok(!('styled' in parameters));
     assert.equal(parameters.width, 512);
   });
+
+  it('upgrades a v2 request (before ControlNets) to v3 unchanged, and keeps a v3 request with ControlNets as written', () => {
+    const v3 = readResolvedGeneration(V1);
+    const { v: _v, ...rest } = stripUndefined(v3);
+    const fromV2 = readResolvedGeneration({ ...rest, v: 2 });
+    assert.equal(fromV2.v, 3);
+    assert.deepEqual(stripUndefined(fromV2), stripUndefined(v3));
+    const unit = { model: 'canny', image: 'https://example.com/c.png', preprocessor: 'canny', preprocessor_options: { low_threshold: 50 }, conditioning_scale: 0.7, guidance_start: 0, guidance_end: 0.5 };
+    const withControl = readResolvedGeneration({ ...rest, v: 3, controlnets: [unit], guess_mode: true });
+    assert.deepEqual(withControl.controlnets, [unit]);
+    assert.deepEqual(generationParameters(withControl).controlnets, [unit], 'clients see the ControlNets they asked for');
+  });
 });
 
 function stripUndefined<T extends object>(value: T): T {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { controlNetUnitSchema } from './controlnet-request.js';
 import { OUTPUT_FORMATS, outpaintSchema } from './generation-request.js';
 import { resolvePromptText } from './prompt/prompt-text.js';
 import { webhookTargetSchema } from './webhook-events.js';
@@ -32,13 +33,16 @@ export const generationParametersSchema = z.object({
   mask_image: z.string().optional(),
   mask_blur: z.number().int().min(0),
   outpaint: outpaintSchema.optional(),
+  /** Present only when the request used ControlNets (every default fixed). */
+  controlnets: z.array(controlNetUnitSchema).optional(),
+  guess_mode: z.boolean().optional(),
   output_format: z.enum(OUTPUT_FORMATS),
   output_quality: z.number().int().min(1).max(100),
   webhook: webhookTargetSchema.optional(),
 });
 export type GenerationParameters = z.infer<typeof generationParametersSchema>;
 
-export const RESOLVED_GENERATION_VERSION = 2;
+export const RESOLVED_GENERATION_VERSION = 3;
 
 /**
  * A request after the API's resolver: what a worker runs, complete. The worker derives nothing
@@ -56,6 +60,12 @@ export const resolvedGenerationSchema = generationParametersSchema.extend({
   conditioning: promptPairSchema,
 });
 export type ResolvedGeneration = z.infer<typeof resolvedGenerationSchema>;
+
+/**
+ * v2: written before ControlNets (no `controlnets`/`guess_mode`); the same job at v3. The bump
+ * makes a v2-only worker refuse a job with ControlNets instead of running it without them.
+ */
+const legacyV2Schema = resolvedGenerationSchema.extend({ v: z.literal(2), controlnets: z.undefined(), guess_mode: z.undefined() });
 
 /**
  * v1 (no `v` field): stored by APIs before the resolver derived the prompt text; the worker
@@ -78,6 +88,7 @@ export function upgradeResolvedGeneration(v1: z.infer<typeof legacyV1Schema>): R
 
 const storedSchema = z.union([
   resolvedGenerationSchema,
+  legacyV2Schema.transform((v2): ResolvedGeneration => ({ ...v2, v: RESOLVED_GENERATION_VERSION })),
   legacyV1Schema.strip().transform((v1, context) => {
     try {
       return upgradeResolvedGeneration(v1);

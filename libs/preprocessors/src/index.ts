@@ -1,6 +1,7 @@
 export { PreprocessError, type PreprocessErrorCode } from './errors.js';
 export { preprocess, type ControlMap, type ControlMapMetadata } from './preprocess.js';
 export { PreprocessorModels, type PreprocessorFolders } from './preprocessor-models.js';
+export type { OpenSession } from './onnx/model-session.js';
 export {
   PREPROCESSOR_KINDS,
   preprocessOptionsSchema,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GenerationStatus } from '@atelier/contracts';
+import { GenerationStatus, RESOLVED_GENERATION_VERSION } from '@atelier/contracts';
 import { startPrivateRedis, type PrivateRedis } from '@atelier/local-services';
 import { RedisKeys, createRedisConnection, type RedisClient } from '@atelier/queue';
 import { BatchStore } from './batch-store.js';
@@ -73,7 +73,7 @@ describe('generation records (real redis-server)', () => {
     await redis.hset(keys.generation('old'), 'request', JSON.stringify(v1));
     const record = await store.get('old');
     assert.ok(record);
-    assert.equal(record.request.v, 2);
+    assert.equal(record.request.v, RESOLVED_GENERATION_VERSION);
     assert.ok(!record.request.conditioning.prompt.includes('<lora:'), record.request.conditioning.prompt);
     assert.notEqual(record.request.conditioning.prompt, 'a cat', 'the style was applied');
     assert.deepEqual(record.request.loras, [{ name: 'ink', weight: 0.6 }]);

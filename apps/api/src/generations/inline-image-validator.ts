@@ -8,7 +8,7 @@ import { ApiError } from '../common/api-error.js';
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
 
 /**
- * Source images are checked before anything is queued. Inline ones (base64 / data: URL): byte
+ * Source images (init_image, mask_image, every ControlNet image) are checked before anything is queued. Inline ones (base64 / data: URL): byte
  * size, format and the dimensions declared in the header, read without decoding pixels, against
  * the same limits a worker applies, so a decompression bomb or an oversized picture is a 400
  * rather than a failed job. URL ones: the farm's outbound rules that need no DNS (scheme,
@@ -27,8 +27,12 @@ export class InlineImageValidator {
 
   /** `fieldPrefix` makes errors name the field where the caller sent it (`requests.3.`). */
   async check(request: ResolvedGeneration, fieldPrefix = ''): Promise<void> {
-    for (const name of ['init_image', 'mask_image'] as const) {
-      const value = request[name];
+    const sources: Array<[string, string | undefined]> = [
+      ['init_image', request.init_image],
+      ['mask_image', request.mask_image],
+      ...(request.controlnets ?? []).map((unit, index): [string, string] => [`controlnets.${index}.image`, unit.image]),
+    ];
+    for (const [name, value] of sources) {
       const field = `${fieldPrefix}${name}`;
       if (value) await this.checkSource(value, field);
     }

@@ -4,7 +4,7 @@ import { classMeets, type WorkerClassRecord } from '@atelier/queue';
 import { findAvailableOnnxModel, onnxModelsForTenant } from './onnx-model-availability.js';
 
 function workerClass(name: string, onnx: WorkerClassRecord['onnx_models']): WorkerClassRecord {
-  return { worker_class: name, queue: `q-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, remote_models: false, preprocessors: [], last_seen: '2026-01-01T00:00:00Z' };
+  return { worker_class: name, queue: `q-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, controlnets: [], remote_models: false, preprocessors: [], last_seen: '2026-01-01T00:00:00Z' };
 }
 
 const classes = [

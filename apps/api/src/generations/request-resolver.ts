@@ -7,6 +7,7 @@ import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type 
 import type { OnnxModelKind } from '@atelier/registry';
 import type { Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
+import { announcedControlNets } from '../routing/controlnet-lookup.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { InlineImageValidator } from './inline-image-validator.js';
 import { findAvailableOnnxModel, type AvailableOnnxModel } from './onnx-model-availability.js';
@@ -63,6 +64,8 @@ export class RequestResolver {
     const context: ResolutionContext = {
       models: snapshot.models,
       loras: lorasForTenant(snapshot.classes.flatMap((record) => record.loras), principal.tenant),
+      controlnets: announcedControlNets.controlnets(snapshot),
+      preprocessorModels: announcedControlNets.preprocessorModels(snapshot),
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxPixels: this.config.env.MAX_PIXELS,
       webhookProblem: (url) => this.webhookProblem(url),

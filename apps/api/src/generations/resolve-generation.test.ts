@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpException } from '@nestjs/common';
-import { generationRequestSchema, type GenerationRequestInput } from '@atelier/contracts';
+import { generationRequestSchema, RESOLVED_GENERATION_VERSION, type GenerationRequestInput } from '@atelier/contracts';
 import type { ModelSummary } from '@atelier/queue';
 import { lorasForTenant, resolveGeneration, type ResolutionContext } from './resolve-generation.js';
 
@@ -19,6 +19,8 @@ const SD15: ModelSummary = {
   size_multiple: 8,
   refiner: null,
   inpainting: false,
+  controlnet: false,
+  cross_attention_dim: 768,
   description: '',
 };
 /** A Turbo-like model as a worker reports it: its variant's defaults (1 step, no guidance). */
@@ -36,6 +38,8 @@ function context(announced: readonly string[] = ['public-ink', 'alpha/secret'], 
     maxPixels: 2048 * 2048,
     webhookProblem: (url) => (url.startsWith('https://') ? undefined : 'only https'),
     randomSeed: () => 42,
+    controlnets: new Map(),
+    preprocessorModels: new Set(),
   };
 }
 
@@ -56,7 +60,7 @@ function refusedFields(run: () => unknown): string[] {
 describe('resolveGeneration (every entry point’s request → the complete job a worker runs; in-memory catalog)', () => {
   it('fixes every default: model, size from the model, seed drawn', () => {
     const { request } = resolveGeneration(parse({ prompt: 'a red circle' }), context());
-    assert.equal(request.v, 2);
+    assert.equal(request.v, RESOLVED_GENERATION_VERSION);
     assert.equal(request.model, 'demo-sd15');
     assert.equal(request.width, 512);
     assert.equal(request.height, 512);

@@ -2,6 +2,7 @@ import { extractLoraTags, LORA_ID_PREFIX, LoraTagError, loraName, pipelineId, re
 import { resolveScheduler, UnknownSchedulerError } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
+import { resolveControlNets, type ControlNetContext } from './resolve-controlnets.js';
 
 export interface ResolvedSubmission {
   readonly request: ResolvedGeneration;
@@ -9,7 +10,7 @@ export interface ResolvedSubmission {
 }
 
 /** What resolution reads besides the body; plain data, so the rules are testable without a farm. */
-export interface ResolutionContext {
+export interface ResolutionContext extends ControlNetContext {
   /** Models some known worker class serves. */
   readonly models: ReadonlyMap<string, ModelSummary>;
   /** LoRA names this tenant may use (public ones and its own private ones). */
@@ -83,6 +84,7 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
   if (body.refiner && model.refiner && !context.models.has(model.refiner)) {
     problems.push({ field: field('refiner'), message: `refiner model ${model.refiner} of ${model.id} is not served by any worker class` });
   }
+  const controlnets = resolveControlNets(body, model, context, field, problems);
   if (body.webhook) {
     const problem = context.webhookProblem(body.webhook.url);
     if (problem) problems.push({ field: field('webhook.url'), message: problem });
@@ -121,6 +123,7 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       mask_image: body.mask_image,
       mask_blur: body.mask_blur,
       outpaint: body.outpaint,
+      ...(controlnets ? { controlnets, guess_mode: body.guess_mode } : {}),
       output_format: body.output_format,
       output_quality: body.output_quality,
       webhook: body.webhook,

@@ -46,7 +46,11 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
         GenerationRequest: toSchema(generationRequestSchema(limits)),
         BatchRequest: toSchema(batchRequestSchema(maxBatchSize, limits)),
         Error: errorSchema,
-        Generation: { type: 'object', description: 'id, status, progress, outputs, error, timings, parameters, timestamps' },
+        Generation: {
+          type: 'object',
+          description:
+            'id, status, progress, outputs, error, timings, parameters, timestamps. Each output has `kind`: `image` (a generated picture) or `control` (the map a ControlNet was given after preprocessing, with `controlnet: {index, model, preprocessor}`); control outputs follow the images.',
+        },
         Batch: { type: 'object', description: 'id, status, counts per state, paged generation ids' },
         List: { type: 'object', properties: { object: { type: 'string' }, data: { type: 'array', items: { type: 'object' } } } },
         ...imageTasks.schemas,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
-import { QueueName } from '@atelier/contracts';
+import { PREPROCESSOR_MODEL_FOLDER, QueueName, type ControlNetPreprocessor } from '@atelier/contracts';
 import { JobRuntime } from '@atelier/jobs';
 import { classMeets, requirementsOf, type WorkerClassRecord, type WorkerState } from '@atelier/queue';
 import { ApiError } from '../common/api-error.js';
@@ -11,11 +11,17 @@ export interface RoutedRequest {
   readonly model: string;
   readonly refiner: boolean;
   readonly loras: ReadonlyArray<{ readonly name: string }>;
+  readonly controlnets?: ReadonlyArray<{ readonly model: string; readonly preprocessor: ControlNetPreprocessor }>;
+}
+
+/** The model folder a ControlNet preprocessor needs on the worker (none for canny and none). */
+export function preprocessorFolder(preprocessor: string): string | undefined {
+  return PREPROCESSOR_MODEL_FOLDER[preprocessor as ControlNetPreprocessor];
 }
 
 /**
  * Capability routing: a job goes to the queue of a worker class that serves its model (and its
- * refiner and LoRAs), preferring classes with live workers that take jobs, then the least loaded.
+ * refiner, LoRAs, ControlNets and preprocessor models), preferring classes with live workers that take jobs, then the least loaded.
  * A known class with zero workers still gets the job: its queue is what an autoscaler watches.
  * A job no class fully meets goes to a class serving its model; the watchdog fails it
  * `no_capable_worker` if that stays so.
@@ -96,7 +102,7 @@ export class QueueRouter {
   }
 
   private candidates(snapshot: CatalogSnapshot, request: RoutedRequest): WorkerClassRecord[] {
-    const requirements = requirementsOf(request, (model) => snapshot.models.get(model)?.refiner);
+    const requirements = requirementsOf(request, (model) => snapshot.models.get(model)?.refiner, preprocessorFolder);
     const meeting = snapshot.classes.filter((record) => classMeets(record, requirements, snapshot.imported));
     if (meeting.length > 0) return meeting;
     return snapshot.classes.filter((record) => classMeets(record, { models: [request.model], loras: [] }, snapshot.imported));

@@ -6,7 +6,7 @@ import { GenerationLifecycle } from '@atelier/lifecycle';
 import { classMeets, requirementsOf } from '@atelier/queue';
 import { GenerationStore, refOf } from '@atelier/records';
 import { FarmCatalog, type CatalogSnapshot } from './farm-catalog.js';
-import { QueueRouter } from './queue-router.js';
+import { preprocessorFolder, QueueRouter } from './queue-router.js';
 import { queuedJobVerdict } from './queued-job-verdict.js';
 
 const SCAN_INTERVAL_MS = 5_000;
@@ -79,7 +79,7 @@ export class UnservableJobWatchdog implements OnApplicationBootstrap, OnApplicat
   }
 
   private capable(snapshot: CatalogSnapshot, queue: string, record: GenerationRecord): boolean {
-    const requirements = requirementsOf(record.request, (model) => snapshot.models.get(model)?.refiner);
+    const requirements = requirementsOf(record.request, (model) => snapshot.models.get(model)?.refiner, preprocessorFolder);
     return snapshot.classes.some((entry) => entry.queue === queue && classMeets(entry, requirements, snapshot.imported));
   }
 

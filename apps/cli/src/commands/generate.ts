@@ -15,7 +15,7 @@ export const generateCommand: Command = {
   name: NAME,
   summary: 'render one prompt and download the images',
   usage: 'generate "PROMPT" --out DIR [request flags]',
-  details: 'Prints the paths of the images (<generation id>-<index>.<ext>). Ctrl-C cancels the generation on the farm.',
+  details: 'Prints the paths of the images (<generation id>-<index>.<ext>) and ControlNet maps (<generation id>-control-<unit>.png). Ctrl-C cancels the generation on the farm.',
   options: {
     out: { type: 'string', value: 'DIR', description: 'folder for the images' },
     ...GENERATION_OPTIONS,

@@ -26,6 +26,9 @@ export interface ModelSummaryData {
   readonly size_multiple: number;
   readonly refiner: string | null;
   readonly inpainting: boolean;
+  /** Has a residual-accepting UNet: ControlNets can steer it. */
+  readonly controlnet: boolean;
+  readonly cross_attention_dim: number | null;
   readonly description: string;
 }
 
@@ -89,6 +92,8 @@ export class LoadedModel {
       size_multiple: this.folder.vaeScaleFactor,
       refiner: this.folder.refiner ?? null,
       inpainting: inChannels === 9,
+      controlnet: this.folder.components.controlnetUnet !== undefined,
+      cross_attention_dim: typeof this.folder.unetConfig.cross_attention_dim === 'number' ? this.folder.unetConfig.cross_attention_dim : null,
       description: this.folder.description,
     };
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PreprocessError } from '../errors.js';
 import type { PixelImage } from '../image/pixel-image.js';
-import { fixedInputSize, floatOutput, openModelSession, pickOutput, runSingle, type ModelSession } from '../onnx/model-session.js';
+import { fixedInputSize, floatOutput, openModelSession, pickOutput, runSingle, type ModelSession, type OpenSession } from '../onnx/model-session.js';
 import { depthInput, type DepthFamily } from './depth-input.js';
 import { normaliseDepth } from './depth-output.js';
 
@@ -17,8 +17,8 @@ export class DepthEstimator {
     readonly family: DepthFamily,
   ) {}
 
-  static async open(folder: string, field = 'models.depth'): Promise<DepthEstimator> {
-    const model = await openModelSession(path.join(folder, 'model.onnx'), field, ['pixel_values', 'image']);
+  static async open(folder: string, field = 'models.depth', openSession?: OpenSession): Promise<DepthEstimator> {
+    const model = await openModelSession(path.join(folder, 'model.onnx'), field, ['pixel_values', 'image'], openSession);
     return new DepthEstimator(model, await readFamily(folder, field));
   }
 

@@ -11,15 +11,20 @@ export interface ModelSession {
   readonly outputNames: readonly string[];
 }
 
+/** How a model file becomes a session: ONNX Runtime directly, or a caller's session pool. */
+export type OpenSession = (file: string) => Promise<ort.InferenceSession>;
+
+const createSession: OpenSession = (file) => ort.InferenceSession.create(file);
+
 /**
  * Opens `file`, taking the input named like one of `preferredInputs` (else the first) and every
  * output. `field` names the request field a missing or unreadable model is reported against.
  */
-export async function openModelSession(file: string, field: string, preferredInputs: readonly string[]): Promise<ModelSession> {
+export async function openModelSession(file: string, field: string, preferredInputs: readonly string[], open: OpenSession = createSession): Promise<ModelSession> {
   await access(file).catch(() => {
     throw new PreprocessError('missing_preprocessor_model', field, `no model file at ${file}`);
   });
-  const session = await ort.InferenceSession.create(file).catch((error: Error) => {
+  const session = await open(file).catch((error: Error) => {
     throw new PreprocessError('invalid_preprocessor_model', field, `${file} is not a loadable ONNX model (${error.message})`);
   });
   const inputName = preferredInputs.find((name) => session.inputNames.includes(name)) ?? session.inputNames[0];

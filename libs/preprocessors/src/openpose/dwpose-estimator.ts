@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { PreprocessError } from '../errors.js';
 import type { PixelImage } from '../image/pixel-image.js';
-import { fixedInputSize, floatOutput, openModelSession, pickOutput, runSingle, type ModelSession } from '../onnx/model-session.js';
+import { fixedInputSize, floatOutput, openModelSession, pickOutput, runSingle, type ModelSession, type OpenSession } from '../onnx/model-session.js';
 import { drawBodies, type BodyKeypoints, type FaceLandmarks } from './body-pose.js';
 import { decodeSimcc } from './simcc.js';
 import { fromCrop, poseCrop, poseInput } from './top-down-affine.js';
@@ -25,9 +25,9 @@ export class DwposeEstimator {
     private readonly pose: ModelSession,
   ) {}
 
-  static async open(folder: string, field = 'models.openpose'): Promise<DwposeEstimator> {
-    const detector = await openModelSession(await firstExisting(folder, DETECTOR_FILES, field), field, ['images', 'input']);
-    const pose = await openModelSession(await firstExisting(folder, POSE_FILES, field), field, ['input']);
+  static async open(folder: string, field = 'models.openpose', openSession?: OpenSession): Promise<DwposeEstimator> {
+    const detector = await openModelSession(await firstExisting(folder, DETECTOR_FILES, field), field, ['images', 'input'], openSession);
+    const pose = await openModelSession(await firstExisting(folder, POSE_FILES, field), field, ['input'], openSession);
     return new DwposeEstimator(detector, pose);
   }
 

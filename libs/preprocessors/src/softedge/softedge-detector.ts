@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PreprocessError } from '../errors.js';
 import type { PixelImage } from '../image/pixel-image.js';
-import { floatOutput, openModelSession, runSingle, type ModelSession } from '../onnx/model-session.js';
+import { floatOutput, openModelSession, runSingle, type ModelSession, type OpenSession } from '../onnx/model-session.js';
 import { fuseHedSides, pidinetMap } from './edge-maps.js';
 
 export type SoftedgeFamily = 'hed' | 'pidinet';
@@ -25,8 +25,8 @@ export class SoftedgeDetector {
     readonly family: SoftedgeFamily,
   ) {}
 
-  static async open(folder: string, field = 'models.softedge'): Promise<SoftedgeDetector> {
-    const model = await openModelSession(path.join(folder, 'model.onnx'), field, ['image', 'input', 'x']);
+  static async open(folder: string, field = 'models.softedge', openSession?: OpenSession): Promise<SoftedgeDetector> {
+    const model = await openModelSession(path.join(folder, 'model.onnx'), field, ['image', 'input', 'x'], openSession);
     const text = await readFile(path.join(folder, 'config.json'), 'utf8').catch(() => {
       throw new PreprocessError('missing_preprocessor_model', field, `${folder}/config.json (model_type hed or pidinet) is missing`);
     });

@@ -1,9 +1,9 @@
-import type { ResolvedGeneration } from '@atelier/contracts';
+import { RESOLVED_GENERATION_VERSION, type ResolvedGeneration } from '@atelier/contracts';
 
 /** A complete resolved request for store and outbox tests; override only what a test is about. */
 export function resolvedRequest(overrides: Partial<ResolvedGeneration> = {}): ResolvedGeneration {
   return {
-    v: 2,
+    v: RESOLVED_GENERATION_VERSION,
     model: 'demo-sd15',
     prompt: 'a red circle',
     negative_prompt: '',

@@ -89,11 +89,6 @@ export const REFUSAL_RULES: readonly RefusalRule[] = [
   { field: 's_min_uncond', neutral: isNullOr(0), message: 'negative-guidance minimum sigma is not supported; send 0 or leave it out' },
   { field: 'script_name', neutral: isOff, message: 'scripts are not supported; leave script_name out' },
   { field: 'script_args', neutral: (value) => isOff(value) || (Array.isArray(value) && value.length === 0), message: 'scripts are not supported; send [] or leave it out' },
-  {
-    field: 'alwayson_scripts',
-    neutral: (value) => isOff(value) || (typeof value === 'object' && value !== null && Object.keys(value).length === 0),
-    message: 'extensions (ControlNet, ADetailer…) are not supported; send {} or leave it out',
-  },
   { field: 'infotext', neutral: isOff, message: 'reading parameters from an infotext is not supported; send the fields themselves' },
   { field: 'firstpass_image', neutral: isOff, message: 'a first-pass image is only used by high-resolution fix, which is not supported' },
   { field: 'resize_mode', neutral: isNullOr(0), message: 'only resize_mode 0 ("Just resize": the image is stretched to width×height) is supported' },

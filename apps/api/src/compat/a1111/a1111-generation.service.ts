@@ -12,7 +12,7 @@ import { pngParameters } from '../png-parameters.js';
 import { outputBytes } from '../stored-outputs.js';
 import { img2imgRequestSchema, txt2imgRequestSchema, type A1111Kind } from './a1111-request.schema.js';
 import { toA1111Response, type A1111Response } from './a1111-response.js';
-import { A1111_FIELD_NAMES, toGenerationRequest } from './to-generation-request.js';
+import { toGenerationRequest } from './to-generation-request.js';
 
 /** AUTOMATIC1111 txt2img/img2img: translate the body, run it as a normal generation, answer in A1111's shape. */
 @Injectable()
@@ -32,12 +32,12 @@ export class A1111Generation {
 
   async generate(kind: A1111Kind, principal: Principal, input: unknown, wait: BlockingWait): Promise<A1111Response> {
     const body = parseBody(this.schemas[kind], input);
-    const native = toGenerationRequest(kind, body, {
+    const { request: native, fieldNames } = toGenerationRequest(kind, body, {
       models: await this.resolver.catalog(),
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxSamples: this.limits.maxSamples,
     });
-    const record = await this.generator.run(principal, native, A1111_FIELD_NAMES, wait);
+    const record = await this.generator.run(principal, native, fieldNames, wait);
     const images = await outputBytes(record, this.storage);
     return toA1111Response(kind, body, record, images, images.map(pngParameters));
   }

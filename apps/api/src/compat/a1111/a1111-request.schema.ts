@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RequestLimits } from '@atelier/contracts';
+import { alwaysOnScriptsSchema } from './a1111-controlnet.js';
 import { IGNORED_FIELDS, REFUSAL_RULES } from './a1111-fields.js';
 
 export type A1111Kind = 'txt2img' | 'img2img';
@@ -74,6 +75,7 @@ function commonShape(kind: A1111Kind, limits: RequestLimits) {
     refiner_switch_at: z.number().gt(0).lt(1).nullish(),
     override_settings: z.record(z.string(), z.unknown()).nullish().describe('sd_model_checkpoint selects the model'),
     send_images: z.boolean().nullish(),
+    alwayson_scripts: alwaysOnScriptsSchema.nullish(),
   };
 }
 

@@ -22,13 +22,14 @@ function samplerOf(infotext: string | undefined): string | undefined {
 }
 
 /**
- * A1111's response shape: base64 images, the request echoed with defaults filled in (source
+ * A1111's response shape: base64 images (then the ControlNet maps), the request echoed with defaults filled in (source
  * images left out unless include_init_images, as A1111 does), and `info` with the real seeds
  * and the infotext stored in each PNG.
  */
 export function toA1111Response(kind: A1111Kind, body: A1111Request, record: GenerationRecord, images: readonly Buffer[], infotexts: ReadonlyArray<string | undefined>): A1111Response {
   const request = record.request;
-  const outputs = [...record.outputs].sort((a, b) => a.index - b.index);
+  // Generated images; ControlNet maps follow them in `images` (as sd-webui-controlnet appends its detected maps).
+  const outputs = [...record.outputs].sort((a, b) => a.index - b.index).filter((output) => (output.kind ?? 'image') === 'image');
   const samples = outputs.length;
   const sampler = samplerOf(infotexts[0]) ?? request.scheduler ?? null;
   const parameters: Record<string, unknown> = {
@@ -80,7 +81,7 @@ export function toA1111Response(kind: A1111Kind, body: A1111Request, record: Gen
     denoising_strength: kind === 'img2img' ? request.strength : (body.denoising_strength ?? A1111_DEFAULTS.denoising_strength),
     extra_generation_params: {},
     index_of_first_image: 0,
-    infotexts: infotexts.map((text) => text ?? ''),
+    infotexts: infotexts.slice(0, samples).map((text) => text ?? ''),
     styles: body.styles ?? [],
     job_timestamp: jobTimestamp(record.created_at),
     clip_skip: 1,

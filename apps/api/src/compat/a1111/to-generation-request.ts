@@ -3,6 +3,7 @@ import { resolveScheduler } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../../common/api-error.js';
 import type { FieldNames } from '../field-names.js';
+import { toControlNets } from './a1111-controlnet.js';
 import { NEUTRAL_OVERRIDES } from './a1111-fields.js';
 import type { A1111Kind, A1111Request } from './a1111-request.schema.js';
 
@@ -110,7 +111,7 @@ function maskBlurFor(body: A1111Request, problems: FieldProblem[]): number {
  * titles, schedule types, style lists, refiner names, batch × iterations) is checked here, all
  * problems reported at once; the rest is validated by the native schema under A1111's names.
  */
-export function toGenerationRequest(kind: A1111Kind, body: A1111Request, context: A1111Context): GenerationRequestInput {
+export function toGenerationRequest(kind: A1111Kind, body: A1111Request, context: A1111Context): { request: GenerationRequestInput; fieldNames: FieldNames } {
   const problems: FieldProblem[] = [];
   const modelId = modelFor(body, context, problems);
   const model = context.models.get(modelId);
@@ -122,8 +123,9 @@ export function toGenerationRequest(kind: A1111Kind, body: A1111Request, context
   const scheduler = samplerFor(body, model, problems);
   const refiner = refinerFor(body, model, problems);
   const maskBlur = kind === 'img2img' ? maskBlurFor(body, problems) : 0;
+  const control = toControlNets(body.alwayson_scripts?.controlnet?.args ?? [], body, problems);
   if (problems.length > 0) throw ApiError.validation(problems);
-  return {
+  const request: GenerationRequestInput = {
     model: modelId,
     prompt: body.prompt ?? '',
     negative_prompt: body.negative_prompt ?? '',
@@ -145,7 +147,9 @@ export function toGenerationRequest(kind: A1111Kind, body: A1111Request, context
         }
       : {}),
     ...refiner,
+    ...control.request,
     output_format: 'png',
   };
+  return { request, fieldNames: { ...A1111_FIELD_NAMES, ...control.fieldNames } };
 }
 
