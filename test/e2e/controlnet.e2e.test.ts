@@ -283,13 +283,16 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
     const byId = new Map(models.body.data.map((model) => [model.id, model]));
     assert.deepEqual([byId.get('cn-tiny')?.controlnet, byId.get('cn-tiny')?.cross_attention_dim], [true, 32]);
     assert.equal(byId.get('demo-sd15')?.controlnet, false);
-    const workers = await fixture.api.request<{ data: Array<{ controlnets: unknown[]; preprocessors: string[] }> }>('GET', '/v1/workers');
+    const workers = await fixture.api.request<{ data: Array<{ controlnets: unknown[]; preprocessors: Array<{ name: string; kinds: string[] }> }> }>('GET', '/v1/workers');
     assert.deepEqual(workers.body.data[0].controlnets, [
       { name: 'canny', base: 'sd', cross_attention_dim: 32 },
       { name: 'canny-xl', base: 'sdxl', cross_attention_dim: 64 },
       { name: 'depth', base: 'sd', cross_attention_dim: 32 },
     ]);
-    assert.deepEqual(workers.body.data[0].preprocessors, ['depth', 'softedge']);
+    assert.deepEqual(workers.body.data[0].preprocessors, [
+      { name: 'depth', kinds: ['depth'] },
+      { name: 'softedge', kinds: ['softedge', 'scribble'] },
+    ]);
   });
 
   it('documents the fields in the OpenAPI document (native controlnets, A1111 alwayson_scripts)', async () => {
