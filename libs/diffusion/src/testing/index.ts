@@ -1,5 +1,6 @@
 // @atelier/diffusion/testing: test helpers for other packages' tests. Production code never imports this entry.
 export * from '../pipeline/testing/demo-oracle.js';
+export * from '../pipeline/testing/dpm-single-references.js';
 export * from '../pipeline/testing/session-spy.js';
 export * from '../pipeline/testing/static-batch-model.js';
 export * from '../schedulers/testing/allocation-counter.js';
