@@ -51,13 +51,15 @@ const PROGRESS_WEBHOOK_EVERY = 0.1;
 export class TrainingHandler {
   constructor(private readonly deps: TrainingHandlerDeps) {}
 
-  private engine(method: TrainingMethod): TrainerEngine {
+  /** `sdxl`: the base has a second text encoder (kohya then runs its sdxl_* scripts). */
+  private engine(method: TrainingMethod, sdxl: boolean): TrainerEngine {
     if (this.deps.config.env.TRAINER_ENGINE === 'kohya') {
       const settings = kohyaSettingsFromEnv();
       if (!settings) throw new UnrecoverableError('TRAINER_ENGINE=kohya needs KOHYA_TRAIN_NETWORK (path to sd-scripts train_network.py)');
       // kohya trains PyTorch weights: KOHYA_PRETRAINED_DIR/<base model id>.safetensors (the checkpoint the export came from).
       const pretrainedDir = process.env.KOHYA_PRETRAINED_DIR;
-      return new KohyaEngine(pretrainedDir ? { ...settings, pretrainedModel: (base) => `${pretrainedDir}/${base.id}.safetensors` } : settings);
+      const architecture = (): 'sd1' | 'sdxl' => (sdxl ? 'sdxl' : 'sd1');
+      return new KohyaEngine(pretrainedDir ? { ...settings, architecture, pretrainedModel: (base) => `${pretrainedDir}/${base.id}.safetensors` } : { ...settings, architecture });
     }
     return method === 'textual_inversion' ? new BuiltInTextualInversionEngine() : new BuiltInLoraEngine();
   }
@@ -148,7 +150,7 @@ export class TrainingHandler {
       lrWarmupSteps: request.lr_warmup_steps,
       minSnrGamma: request.min_snr_gamma,
     }, dataset.examples);
-    const prepared = await this.engine(request.method).prepare(trainingJob);
+    const prepared = await this.engine(request.method, model.folder.components.textEncoder2 !== undefined).prepare(trainingJob);
     try {
       const last = (await trainings.get(record.id))?.checkpoints.at(-1);
       const resumeFrom: TrainingCheckpoint | undefined = last
