@@ -103,6 +103,12 @@ describe('BuiltInTextualInversionEngine', () => {
       engine.prepare(createTrainingJob('ti-3', params({ textualInversion: { ...TOKEN, initializerToken: 'zzqqxxvv' } }), dataset)),
       (error: unknown) => error instanceof InvalidTrainingJobError && error.issues[0].field === 'textualInversion.initializerToken',
     );
+    const notTrainable = await mkdtemp(join(tmpdir(), 'atelier-ti-plain-'));
+    try {
+      await assert.rejects(engine.prepare(createTrainingJob('ti-6', params({ baseModel: { id: 'demo-sd15', dir: notTrainable } }), dataset)), (error: unknown) => error instanceof InvalidTrainingJobError && error.issues[0].field === 'baseModel');
+    } finally {
+      await rm(notTrainable, { recursive: true, force: true });
+    }
     const uncaptioned = dataset.map((example) => ({ ...example, caption: 'a photo of' }));
     await assert.rejects(engine.prepare(createTrainingJob('ti-4', params(), uncaptioned)), (error: unknown) => error instanceof InvalidTrainingJobError && /does not contain the placeholder token/.test(error.message));
     const long = `a photo of zxqti ${'very '.repeat(80)}`;

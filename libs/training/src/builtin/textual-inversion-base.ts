@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelGraph, OnnxModel, findTokenEmbedding } from '@atelier/adapters';
-import { readTrainableContract, residualWeightShape, trainableCleanLatent, trainableTokenRowLayout, type TrainableDemoContract } from '@atelier/demo-model';
+import { NotTrainableModelError, readTrainableContract, residualWeightShape, trainableCleanLatent, trainableTokenRowLayout, type TrainableDemoContract } from '@atelier/demo-model';
 import { ClipTokenizer, TokenInjectingTokenizer } from '@atelier/diffusion';
 import { InvalidTrainingJobError } from '../engine/training-job.js';
 
@@ -40,7 +40,11 @@ export interface TextualInversionToken {
 }
 
 export async function openTextualInversionBase(dir: string, token: TextualInversionToken, latent: { readonly width: number; readonly height: number }): Promise<TextualInversionBase> {
-  const contract = await readTrainableContract(dir);
+  const contract = await readTrainableContract(dir).catch((error: unknown) => {
+    // Any other model: a permanent refusal of the job, not a failure worth retrying.
+    if (error instanceof NotTrainableModelError) throw new InvalidTrainingJobError([{ field: 'baseModel', message: `${error.message}; the built-in engine learns embeddings on demo-trainable-pretrained` }]);
+    throw error;
+  });
   const unet = await OnnxModel.load(join(dir, 'unet', 'model.onnx'));
   const slot = new ModelGraph(unet).weightSlot(contract.module);
   const { out, in: inFeatures } = residualWeightShape(contract);
