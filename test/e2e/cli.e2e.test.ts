@@ -310,6 +310,25 @@ describe('atelier CLI as a real process against a real farm', () => {
     assert.match(table.stdout, /lora:sks-\S+\s+lora/);
   });
 
+  it('train --method textual_inversion learns a token and registers it as an embedding', async () => {
+    const dataset = path.join(work, 'ti-dataset');
+    await mkdir(dataset, { recursive: true });
+    const images = (await pngFiles(path.join(work, 'twenty'))).slice(0, 3);
+    for (const [index, image] of images.entries()) {
+      await writeFile(path.join(dataset, `${index}.png`), await readFile(path.join(work, 'twenty', image)));
+      await writeFile(path.join(dataset, `${index}.txt`), 'a photo of clitoken');
+    }
+    const run = await cli('train', dataset, '--method', 'textual_inversion', '--token', 'clitoken', '--init-word', 'pattern', '--num-vectors', '2', '--base-model', 'demo-trainable-pretrained', '--steps', '20', '--resolution', '64', '--save-every', '10');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /trn_[0-9a-f]+ succeeded/);
+    const models = await cli('models', '--json');
+    assert.equal(models.code, 0, models.stderr);
+    const listed = JSON.parse(models.stdout) as { data: Array<{ id: string; kind: string }> };
+    assert.ok(listed.data.some((entry) => entry.kind === 'embedding' && entry.id === 'embedding:clitoken'), JSON.stringify(listed.data.map((entry) => entry.id)));
+    const missing = await cli('train', dataset, '--method', 'textual_inversion', '--init-word', 'pattern');
+    assert.equal(missing.code, 2, missing.stderr);
+  });
+
   it('reports usage errors with exit code 2 and a pointer to --help', async () => {
     const run = await cli('batch', '--out', path.join(work, 'x'));
     assert.equal(run.code, 2);

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@atelier/config';
-import { ErrorCode, trainingJobSchema, type TrainingRecord } from '@atelier/contracts';
+import { ErrorCode, trainingJobSchema, trainingTriggerWord, type TrainingMethod, type TrainingRecord, type TrainingRequest } from '@atelier/contracts';
 import { encodePng, toRgb8 } from '@atelier/diffusion';
 import type { TrainingLifecycle } from '@atelier/lifecycle';
 import { TrainingStore } from '@atelier/records';
@@ -10,6 +10,7 @@ import { adapterKeys } from '@atelier/registry';
 import type { ObjectStorage } from '@atelier/storage';
 import {
   BuiltInLoraEngine,
+  BuiltInTextualInversionEngine,
   DatasetError,
   InvalidTrainingJobError,
   KohyaEngine,
@@ -20,6 +21,7 @@ import {
   type TrainerEngine,
   type TrainingCheckpoint,
   type TrainingEvent,
+  type TrainingParamsInput,
 } from '@atelier/training';
 import { isWorkerShutdown } from '@atelier/jobs';
 import { farmPolicies } from '@atelier/outbound';
@@ -49,15 +51,17 @@ const PROGRESS_WEBHOOK_EVERY = 0.1;
 export class TrainingHandler {
   constructor(private readonly deps: TrainingHandlerDeps) {}
 
-  private engine(): TrainerEngine {
+  /** `sdxl`: the base has a second text encoder (kohya then runs its sdxl_* scripts). */
+  private engine(method: TrainingMethod, sdxl: boolean): TrainerEngine {
     if (this.deps.config.env.TRAINER_ENGINE === 'kohya') {
       const settings = kohyaSettingsFromEnv();
       if (!settings) throw new UnrecoverableError('TRAINER_ENGINE=kohya needs KOHYA_TRAIN_NETWORK (path to sd-scripts train_network.py)');
       // kohya trains PyTorch weights: KOHYA_PRETRAINED_DIR/<base model id>.safetensors (the checkpoint the export came from).
       const pretrainedDir = process.env.KOHYA_PRETRAINED_DIR;
-      return new KohyaEngine(pretrainedDir ? { ...settings, pretrainedModel: (base) => `${pretrainedDir}/${base.id}.safetensors` } : settings);
+      const architecture = (): 'sd1' | 'sdxl' => (sdxl ? 'sdxl' : 'sd1');
+      return new KohyaEngine(pretrainedDir ? { ...settings, architecture, pretrainedModel: (base) => `${pretrainedDir}/${base.id}.safetensors` } : { ...settings, architecture });
     }
-    return new BuiltInLoraEngine();
+    return method === 'textual_inversion' ? new BuiltInTextualInversionEngine() : new BuiltInLoraEngine();
   }
 
   async handle(job: Job, signal: AbortSignal | undefined): Promise<{ model_id: string } | { canceled: true }> {
@@ -77,17 +81,8 @@ export class TrainingHandler {
     const release = await this.deps.holdGpu();
     try {
       const result = await this.train(record, job, signal, log);
-      const manifest = await this.deps.registry.import({
-        kind: 'lora',
-        name: record.request.output_name ?? `${record.request.trigger_word}-${id.slice(4, 12)}`,
-        tenant: record.tenant,
-        visibility: 'private',
-        bytes: result.safetensors,
-        source: `training:${id}`,
-        triggerWords: [record.request.trigger_word],
-        baseModel: record.request.base_model,
-      });
-      await lifecycle.succeed(id, { key: adapterKeys('lora', manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
+      const manifest = await this.register(record, result.safetensors);
+      await lifecycle.succeed(id, { key: adapterKeys(manifest.kind, manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
       log.info({ model_id: manifest.id, final_loss: result.finalLoss }, 'training succeeded');
       return { model_id: manifest.id };
     } catch (error) {
@@ -113,6 +108,16 @@ export class TrainingHandler {
     }
   }
 
+  /** A LoRA under its output name; an embedding under its placeholder token, the word prompts use. */
+  private register(record: TrainingRecord, bytes: Uint8Array) {
+    const { request, id } = record;
+    const common = { tenant: record.tenant, visibility: 'private' as const, bytes, source: `training:${id}`, baseModel: request.base_model };
+    if (request.method === 'textual_inversion') {
+      return this.deps.registry.import({ ...common, kind: 'embedding', name: request.placeholder_token, triggerWords: [request.placeholder_token] });
+    }
+    return this.deps.registry.import({ ...common, kind: 'lora', name: request.output_name ?? `${request.trigger_word}-${id.slice(4, 12)}`, triggerWords: [request.trigger_word] });
+  }
+
   private async train(record: TrainingRecord, job: Job, signal: AbortSignal | undefined, log: Logger) {
     const { trainings, storage } = this.deps;
     const request = record.request;
@@ -123,7 +128,7 @@ export class TrainingHandler {
       { kind: 'zip', bytes },
       {
         resolution: { width: request.resolution, height: request.resolution },
-        triggerWord: request.trigger_word,
+        triggerWord: trainingTriggerWord(request),
         captionTemplate: request.caption_template,
         minWidth: Math.min(64, request.resolution),
         minHeight: Math.min(64, request.resolution),
@@ -131,10 +136,8 @@ export class TrainingHandler {
       },
     );
     const trainingJob = createTrainingJob(record.id, {
-      outputName: request.output_name ?? `${request.trigger_word}-${record.id.slice(4, 12)}`,
-      triggerWord: request.trigger_word,
+      ...methodParams(request, record.id),
       baseModel: { id: model.id, dir: model.folder.dir },
-      network: { rank: request.rank, alpha: request.alpha },
       maxTrainSteps: request.steps,
       learningRate: request.learning_rate,
       batchSize: request.batch_size,
@@ -146,9 +149,8 @@ export class TrainingHandler {
       lrScheduler: request.lr_scheduler,
       lrWarmupSteps: request.lr_warmup_steps,
       minSnrGamma: request.min_snr_gamma,
-      priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,
     }, dataset.examples);
-    const prepared = await this.engine().prepare(trainingJob);
+    const prepared = await this.engine(request.method, model.folder.components.textEncoder2 !== undefined).prepare(trainingJob);
     try {
       const last = (await trainings.get(record.id))?.checkpoints.at(-1);
       const resumeFrom: TrainingCheckpoint | undefined = last
@@ -174,9 +176,11 @@ export class TrainingHandler {
           }
         } else if (event.type === 'checkpoint') {
           const base = `trainings/${record.id}/checkpoints/${String(event.checkpoint.step).padStart(7, '0')}`;
-          await storage.put(`${base}.lora.safetensors`, Buffer.from(event.checkpoint.loraState), 'application/octet-stream');
+          // The weights so far: a LoRA, or (textual inversion) the embedding file.
+          const weightsKey = `${base}.${request.method === 'textual_inversion' ? 'embedding' : 'lora'}.safetensors`;
+          await storage.put(weightsKey, Buffer.from(event.checkpoint.loraState), 'application/octet-stream');
           await storage.put(`${base}.optimizer.bin`, Buffer.from(event.checkpoint.optimizerState), 'application/octet-stream');
-          await trainings.addCheckpoint(record.id, { step: event.checkpoint.step, lora_key: `${base}.lora.safetensors`, optimizer_key: `${base}.optimizer.bin` });
+          await trainings.addCheckpoint(record.id, { step: event.checkpoint.step, lora_key: weightsKey, optimizer_key: `${base}.optimizer.bin` });
         } else if (event.type === 'sample' && event.image) {
           const key = `trainings/${record.id}/samples/${String(event.step).padStart(7, '0')}-${Buffer.from(event.prompt).toString('hex').slice(0, 16)}.png`;
           await storage.put(key, encodePng(toRgb8(event.image.data), event.image.width, event.image.height, { parameters: event.prompt }), 'image/png');
@@ -202,4 +206,23 @@ export class TrainingHandler {
     const storageKey = key.startsWith('s3://') ? key.split('/').slice(3).join('/') : key;
     return new Uint8Array(await this.deps.storage.get(storageKey));
   }
+}
+
+/** The job parameters only one method has, in the engine's vocabulary. */
+function methodParams(request: TrainingRequest, id: string): Pick<TrainingParamsInput, 'method' | 'outputName' | 'triggerWord' | 'network' | 'priorPreservation' | 'textualInversion'> {
+  if (request.method === 'textual_inversion') {
+    return {
+      method: 'textual_inversion',
+      outputName: request.placeholder_token,
+      triggerWord: request.placeholder_token,
+      textualInversion: { placeholderToken: request.placeholder_token, initializerToken: request.initializer_token, numVectors: request.num_vectors },
+    };
+  }
+  return {
+    method: 'lora',
+    outputName: request.output_name ?? `${request.trigger_word}-${id.slice(4, 12)}`,
+    triggerWord: request.trigger_word,
+    network: { rank: request.rank, alpha: request.alpha },
+    priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,
+  };
 }

@@ -9,7 +9,15 @@ export interface TrainingRequestInput {
   readonly base_model?: string;
   /** What POST /v1/uploads answered as `id` for the uploaded dataset archive. */
   readonly dataset: string;
-  readonly trigger_word: string;
+  /** "lora" (default) or "textual_inversion"; the server refuses fields of another method by name. */
+  readonly method?: 'lora' | 'textual_inversion';
+  /** LoRA: the word captions use for the concept. */
+  readonly trigger_word?: string;
+  /** Textual inversion: the new token (also the embedding's name) and the word its vectors start from. */
+  readonly placeholder_token?: string;
+  readonly initializer_token?: string;
+  readonly num_vectors?: number;
+  readonly caption_template?: string;
   readonly rank?: number;
   readonly alpha?: number;
   readonly steps?: number;

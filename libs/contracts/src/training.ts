@@ -1,35 +1,80 @@
 import { z } from 'zod';
 import { webhookTargetSchema } from './webhook-events.js';
 
-/** POST /v1/trainings: a LoRA from a dataset zip, in kohya's vocabulary. */
-export const trainingRequestSchema = z
-  .object({
-    base_model: z.string().min(1).max(200),
-    dataset: z
-      .string()
-      .min(1)
-      .refine((value) => /^upl_[0-9a-f]{32}$/.test(value) || /^(https|s3):\/\//.test(value), 'an upload id (POST /v1/uploads), an https:// URL or an s3:// URI'),
-    trigger_word: z.string().trim().min(1).max(64).regex(/^[^\s<>:]+$/, 'one word without spaces, < > or :'),
-    caption_template: z.string().max(500).optional().describe('used for images without a .txt caption; {trigger} is replaced'),
-    output_name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).optional().describe('registered LoRA name; default: the trigger word + training id'),
-    rank: z.number().int().min(1).max(256).default(4),
-    alpha: z.number().positive().max(1024).default(4),
-    steps: z.number().int().min(1).max(100_000).default(200),
-    learning_rate: z.number().positive().max(1).default(0.05),
-    batch_size: z.number().int().min(1).max(64).default(2),
-    resolution: z.number().int().min(64).max(2048).refine((value) => value % 8 === 0, 'must be a multiple of 8').default(64),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
-    save_every: z.number().int().min(0).max(100_000).default(50),
-    sample_prompts: z.array(z.string().max(1000)).max(8).default([]),
-    lr_scheduler: z.enum(['constant', 'linear', 'cosine']).default('cosine'),
-    lr_warmup_steps: z.number().int().min(0).max(100_000).default(0),
-    min_snr_gamma: z.number().positive().max(100).optional(),
-    class_prompt: z.string().max(1000).optional().describe('prior preservation: the base model keeps drawing this prompt as before, so the concept binds to the trigger word'),
-    prior_loss_weight: z.number().positive().max(100).default(1),
-    webhook: webhookTargetSchema.optional(),
-  })
+/** What a training produces: a LoRA (default) or a textual-inversion embedding. */
+export const TRAINING_METHODS = ['lora', 'textual_inversion'] as const;
+export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+
+/** Fields every method takes. */
+const commonTrainingFields = {
+  base_model: z.string().min(1).max(200),
+  dataset: z
+    .string()
+    .min(1)
+    .refine((value) => /^upl_[0-9a-f]{32}$/.test(value) || /^(https|s3):\/\//.test(value), 'an upload id (POST /v1/uploads), an https:// URL or an s3:// URI'),
+  caption_template: z.string().max(500).optional().describe('used for images without a .txt caption; {trigger} is replaced by the trigger word or placeholder token'),
+  steps: z.number().int().min(1).max(100_000).default(200),
+  learning_rate: z.number().positive().max(1).default(0.05),
+  batch_size: z.number().int().min(1).max(64).default(2),
+  resolution: z.number().int().min(64).max(2048).refine((value) => value % 8 === 0, 'must be a multiple of 8').default(64),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  save_every: z.number().int().min(0).max(100_000).default(50),
+  sample_prompts: z.array(z.string().max(1000)).max(8).default([]),
+  lr_scheduler: z.enum(['constant', 'linear', 'cosine']).default('cosine'),
+  lr_warmup_steps: z.number().int().min(0).max(100_000).default(0),
+  min_snr_gamma: z.number().positive().max(100).optional(),
+  webhook: webhookTargetSchema.optional(),
+};
+
+const loraFields = {
+  trigger_word: z.string().trim().min(1).max(64).regex(/^[^\s<>:]+$/, 'one word without spaces, < > or :'),
+  output_name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).optional().describe('registered LoRA name; default: the trigger word + training id'),
+  rank: z.number().int().min(1).max(256).default(4),
+  alpha: z.number().positive().max(1024).default(4),
+  class_prompt: z.string().max(1000).optional().describe('prior preservation: the base model keeps drawing this prompt as before, so the concept binds to the trigger word'),
+  prior_loss_weight: z.number().positive().max(100).default(1),
+};
+
+const textualInversionFields = {
+  placeholder_token: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "." and "-" only, at most 64: the word prompts use and the embedding\'s registered name'),
+  initializer_token: z.string().regex(/^[a-z]{1,32}$/, 'one lower-case word (a single CLIP token) whose embedding the new vectors start from'),
+  num_vectors: z.number().int().min(1).max(16).default(1).describe('vectors per token (kohya --num_vectors_per_token)'),
+};
+
+/** A field of another method: present at all is a 400 naming it. */
+function onlyFor(method: TrainingMethod) {
+  return z.never({ message: `applies only to method "${method}"` }).optional();
+}
+
+const fieldsOnlyFor = <T extends Record<string, z.ZodTypeAny>>(fields: T, method: TrainingMethod) =>
+  Object.fromEntries(Object.keys(fields).map((key) => [key, onlyFor(method)])) as { [K in keyof T]: ReturnType<typeof onlyFor> };
+
+const loraTrainingSchema = z
+  .object({ method: z.literal('lora'), ...commonTrainingFields, ...loraFields, ...fieldsOnlyFor(textualInversionFields, 'textual_inversion') })
   .strict();
+const textualInversionTrainingSchema = z
+  .object({ method: z.literal('textual_inversion'), ...commonTrainingFields, ...textualInversionFields, ...fieldsOnlyFor(loraFields, 'lora') })
+  .strict();
+
+/**
+ * POST /v1/trainings, in kohya's vocabulary: `method` (default "lora") picks the fields that
+ * apply; one of another method is refused naming it. Requests stored before `method` existed
+ * read as LoRA trainings.
+ */
+export const trainingRequestSchema = z.preprocess(
+  (raw) => (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as { method?: unknown }).method === undefined ? { ...raw, method: 'lora' } : raw),
+  z.discriminatedUnion('method', [loraTrainingSchema, textualInversionTrainingSchema], { message: `one of ${TRAINING_METHODS.join(', ')}` }),
+);
 export type TrainingRequest = z.infer<typeof trainingRequestSchema>;
+export type LoraTrainingRequest = Extract<TrainingRequest, { method: 'lora' }>;
+export type TextualInversionTrainingRequest = Extract<TrainingRequest, { method: 'textual_inversion' }>;
+
+/** The word captions' {trigger} stands for: the LoRA's trigger word or the new token. */
+export function trainingTriggerWord(request: TrainingRequest): string {
+  return request.method === 'textual_inversion' ? request.placeholder_token : request.trigger_word;
+}
 
 export const TrainingStatus = Object.freeze({
   Queued: 'queued',
@@ -40,9 +85,19 @@ export const TrainingStatus = Object.freeze({
 } as const);
 export type TrainingStatus = (typeof TrainingStatus)[keyof typeof TrainingStatus];
 
-/** Payload of JobName.TrainLora. */
-export const trainingJobSchema = z.object({ v: z.literal(1), trainingId: z.string().min(1), submittedAt: z.string() });
-export type TrainingJobPayload = z.infer<typeof trainingJobSchema>;
+export const TRAINING_JOB_VERSION = 2;
+
+/** Payload of JobName.TrainLora (every method; the name is frozen): v2 carries the method. */
+const trainingJobV2Schema = z.object({ v: z.literal(TRAINING_JOB_VERSION), trainingId: z.string().min(1), method: z.enum(TRAINING_METHODS), submittedAt: z.string() });
+/** v1, queued before methods existed: always a LoRA. */
+const trainingJobV1Schema = z.object({ v: z.literal(1), trainingId: z.string().min(1), submittedAt: z.string() });
+
+/** Reads a queued training job of any version as the current one (a v1 job is a LoRA training). */
+export const trainingJobSchema = z.union([
+  trainingJobV2Schema,
+  trainingJobV1Schema.transform((v1) => ({ v: TRAINING_JOB_VERSION, trainingId: v1.trainingId, method: 'lora' as const, submittedAt: v1.submittedAt })),
+]);
+export type TrainingJobPayload = z.infer<typeof trainingJobV2Schema>;
 
 export interface TrainingCheckpointRef {
   readonly step: number;

@@ -45,6 +45,7 @@ test('ensureDemoModel builds once, then reuses, and rebuilds stale or damaged co
     { id: 'demo-sd15', dir },
     { id: 'demo-sd15-refiner', dir: join(cache, 'demo-sd15-refiner') },
     { id: 'demo-trainable', dir: join(cache, 'demo-trainable') },
+    { id: 'demo-trainable-pretrained', dir: join(cache, 'demo-trainable-pretrained') },
   ]);
   assert.equal((await markerOf(dir)).options.predictionType, 'epsilon');
 });

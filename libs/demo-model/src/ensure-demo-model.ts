@@ -95,20 +95,29 @@ export async function ensureDemoModel(
 
 export const DEMO_REFINER_DIRNAME = 'demo-sd15-refiner';
 export const DEMO_TRAINABLE_DIRNAME = 'demo-trainable';
+/** The trainable twin with a pretrained residual layer: its words evoke patterns (textual inversion's base). */
+export const DEMO_TRAINABLE_PRETRAINED_DIRNAME = 'demo-trainable-pretrained';
 
-/** The trainable twin (a zero residual layer LoRAs can train), built once per cache folder. */
-async function ensureTrainableDemoModel(cacheDir: string): Promise<string> {
-  const dir = join(cacheDir, DEMO_TRAINABLE_DIRNAME);
+const TRAINABLE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  [DEMO_TRAINABLE_DIRNAME]: 'Built-in trainable demo model: demo pictures plus a LoRA-trainable residual layer',
+  [DEMO_TRAINABLE_PRETRAINED_DIRNAME]: 'Built-in trainable demo model with a pretrained residual layer (word embeddings evoke checkerboards, stripes and ramps): the base for textual inversion',
+};
+
+/** A trainable twin (zero or pretrained residual layer), built once per cache folder. */
+async function ensureTrainableDemoModel(cacheDir: string, name: string, weightTransposed?: 'pretrained'): Promise<string> {
+  const dir = join(cacheDir, name);
   const marker = join(dir, DEMO_MARKER_FILE);
-  if (await readFile(marker, 'utf8').then(() => true, () => false)) return dir;
+  // Folders built before the text encoder had one token table (which textual inversion extends) are rebuilt.
+  const current = async (): Promise<boolean> => readFile(marker, 'utf8').then((text) => text.includes('"tokenTable":"single"'), () => false);
+  if (await current()) return dir;
   const staging = `${dir}.building-${process.pid}-${Date.now()}`;
   try {
-    await buildTrainableDemoModel(staging);
-    await writeFile(join(staging, 'atelier.json'), `${JSON.stringify({ description: 'Built-in trainable demo model: demo pictures plus a LoRA-trainable residual layer' }, null, 2)}\n`);
-    await writeFile(join(staging, DEMO_MARKER_FILE), JSON.stringify({ builder: 'atelier-trainable-demo', version: DEMO_BUILDER_VERSION }));
+    await buildTrainableDemoModel(staging, { weightTransposed });
+    await writeFile(join(staging, 'atelier.json'), `${JSON.stringify({ description: TRAINABLE_DESCRIPTIONS[name] }, null, 2)}\n`);
+    await writeFile(join(staging, DEMO_MARKER_FILE), JSON.stringify({ builder: 'atelier-trainable-demo', version: DEMO_BUILDER_VERSION, tokenTable: 'single' }));
     await rm(dir, { recursive: true, force: true });
     await rename(staging, dir).catch(async (error: unknown) => {
-      if (!(await readFile(marker, 'utf8').then(() => true, () => false))) throw error;
+      if (!(await current())) throw error;
     });
     return dir;
   } finally {
@@ -133,6 +142,7 @@ export async function ensureDemoModels(cacheDir: string): Promise<{ readonly id:
   return [
     { id: DEMO_MODEL_DIRNAME, dir: base },
     { id: DEMO_REFINER_DIRNAME, dir: refiner },
-    { id: DEMO_TRAINABLE_DIRNAME, dir: await ensureTrainableDemoModel(cacheDir) },
+    { id: DEMO_TRAINABLE_DIRNAME, dir: await ensureTrainableDemoModel(cacheDir, DEMO_TRAINABLE_DIRNAME) },
+    { id: DEMO_TRAINABLE_PRETRAINED_DIRNAME, dir: await ensureTrainableDemoModel(cacheDir, DEMO_TRAINABLE_PRETRAINED_DIRNAME, 'pretrained') },
   ];
 }

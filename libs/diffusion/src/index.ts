@@ -24,6 +24,7 @@ export { extendCanvas, type CanvasExtension } from './image/outpaint.js';
 export { blurMask } from './image/mask-blur.js';
 export { syncRemoteModels, parseChecksums, type RemoteModelLog } from './models/remote-models.js';
 export { DirectoryAdapterLibrary, type AdapterLibrary, type AdapterFile } from './adapters/adapter-library.js';
+export { TokenInjectingTokenizer } from './adapters/token-injecting-tokenizer.js';
 export type { AppliedAdapters } from './pipeline/stable-diffusion.js';
 export { RemoteWeights } from './models/remote-weights.js';
 export { BatchedNoise } from './pipeline/batched-noise.js';

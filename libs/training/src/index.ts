@@ -1,4 +1,4 @@
-// LoRA training: the TrainerEngine contract, the built-in engine (trains the trainable demo model
+// LoRA and textual-inversion training: the TrainerEngine contract, the built-in engine (trains the trainable demo model
 // in TypeScript), the Kohya engine (sd-scripts' train_network.py on a GPU image), dataset
 // validation and the kohya-format LoRA files both produce.
 export {
@@ -22,6 +22,11 @@ export {
 } from './engine/training-job.js';
 export { learningRateAt } from './engine/learning-rate.js';
 export { BuiltInLoraEngine, type BuiltInLoraEngineOptions } from './builtin/builtin-lora-engine.js';
+export { BuiltInTextualInversionEngine, type BuiltInTextualInversionEngineOptions } from './builtin/builtin-textual-inversion-engine.js';
+export { EmbeddingDenoiser, type EmbeddingExample } from './builtin/embedding-denoiser.js';
+export { openTextualInversionBase, type PromptTerms, type TextualInversionBase, type TextualInversionToken } from './builtin/textual-inversion-base.js';
+export { A1111_EMBEDDING_TENSOR, EmbeddingFileError, parseEmbedding, serializeEmbedding, type EmbeddingRows } from './textual-inversion/embedding-file.js';
+export { textualInversionMetadata } from './textual-inversion/embedding-metadata.js';
 export { CheckpointMismatchError } from './builtin/optimizer-state.js';
 export { LoraDenoiser, type DenoisingExample, type LoraGradients, type NoiseDraw } from './builtin/lora-denoiser.js';
 export { encodeDemoLatent } from './builtin/latent-encoding.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
-import { JobName, QueueName, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '@atelier/contracts';
+import { JobName, QueueName, TRAINING_JOB_VERSION, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '@atelier/contracts';
 import { TrainingLifecycle } from '@atelier/lifecycle';
 import { JobRuntime } from '@atelier/jobs';
 import { CancelChannel, WorkerRegistry } from '@atelier/queue';
@@ -55,7 +55,7 @@ export class TrainingsService {
     const id = `trn_${randomUUID().replaceAll('-', '')}`;
     const createdAt = new Date().toISOString();
     await this.trainings.create({ id, tenant: principal.tenant, request, datasetKey, createdAt });
-    const payload: TrainingJobPayload = { v: 1, trainingId: id, submittedAt: createdAt };
+    const payload: TrainingJobPayload = { v: TRAINING_JOB_VERSION, trainingId: id, method: request.method, submittedAt: createdAt };
     await this.queue.add(JobName.TrainLora, payload, { jobId: id });
     return this.get(principal, id);
   }

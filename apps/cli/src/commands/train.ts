@@ -12,14 +12,18 @@ const NAME = 'train';
 export const trainCommand: Command = {
   name: NAME,
   summary: 'train a LoRA on a folder of images and captions',
-  usage: 'train DIR --trigger WORD [--base-model ID] [--steps N] [--rank N] [...]',
+  usage: 'train DIR --trigger WORD [--base-model ID] [--steps N] [--rank N] [...]\n       train DIR --method textual_inversion --token WORD --init-word WORD [--num-vectors N] [...]',
   details: [
     'Zips DIR (images .png/.jpg/.jpeg/.webp with optional <name>.txt captions) in memory, uploads',
     'it through POST /v1/uploads, starts POST /v1/trainings and follows its progress. Ctrl-C stops',
     'following; the training keeps running (see its id).',
   ].join('\n'),
   options: {
-    trigger: { type: 'string', value: 'WORD', description: 'trigger word (trigger_word)' },
+    trigger: { type: 'string', value: 'WORD', description: 'trigger word (trigger_word), for LoRAs' },
+    method: { type: 'string', value: 'NAME', description: 'lora (default) or textual_inversion' },
+    token: { type: 'string', value: 'WORD', description: 'textual inversion: the new token, also the embedding name (placeholder_token)' },
+    'init-word': { type: 'string', value: 'WORD', description: 'textual inversion: the word its vectors start from (initializer_token)' },
+    'num-vectors': { type: 'string', value: 'N', description: 'textual inversion: vectors per token (num_vectors)' },
     'base-model': { type: 'string', value: 'ID', description: 'model to train on (base_model)' },
     steps: { type: 'string', value: 'N', description: 'training steps' },
     rank: { type: 'string', value: 'N', description: 'LoRA rank' },
@@ -42,7 +46,12 @@ async function runTrain(context: CliContext, args: ParsedArgs): Promise<number> 
   const { options } = args;
   if (args.positionals.length !== 1) throw new UsageError('expected one dataset folder', NAME);
   const dir = path.resolve(args.positionals[0]);
-  const trigger = options.requiredString('trigger', 'WORD');
+  const method = options.string('method') ?? 'lora';
+  if (method !== 'lora' && method !== 'textual_inversion') throw new UsageError(`--method must be lora or textual_inversion, got ${method}`, NAME);
+  const methodFields =
+    method === 'textual_inversion'
+      ? { method: 'textual_inversion' as const, placeholder_token: options.requiredString('token', 'WORD'), initializer_token: options.requiredString('init-word', 'WORD'), num_vectors: options.integer('num-vectors', 1) }
+      : { trigger_word: options.requiredString('trigger', 'WORD') };
   const fields = {
     base_model: options.string('base-model'),
     steps: options.integer('steps', 1),
@@ -65,7 +74,7 @@ async function runTrain(context: CliContext, args: ParsedArgs): Promise<number> 
   try {
     const upload = await context.client.createUpload({ filename: `${path.basename(dir)}.zip`, content_type: 'application/zip', size: archive.length });
     await context.client.uploadBytes(upload, archive);
-    const body: TrainingRequestInput = { ...withoutUndefined(fields), dataset: upload.id, trigger_word: trigger };
+    const body: TrainingRequestInput = { ...withoutUndefined({ ...fields, ...methodFields }), dataset: upload.id };
     training = await context.client.createTraining(body);
   } catch (error) {
     if (error instanceof AtelierApiError && (error.status === 404 || error.status === 405) && /\/v1\/(uploads|trainings)/.test(error.request ?? '')) {

@@ -6,6 +6,7 @@ import type { DemoPredictionType } from '../denoiser-graph.js';
 import { DEMO_SCALING_FACTOR } from '../noise-schedule.js';
 import { copyTokenizerFiles, findClipTokenizerAssets, readVocab } from '../tokenizer-assets.js';
 import { VAE_DOWNSCALE, buildVaeDecoderGraph, buildVaeEncoderGraph } from '../vae-graphs.js';
+import { pretrainedResidualWeight } from './pretrained-residual.js';
 import { saveExportModel } from './save-export-model.js';
 import {
   DEFAULT_PROMPT_EMBEDDING_SIZE,
@@ -31,7 +32,7 @@ export interface TrainableDemoModelOptions {
   readonly hiddenSize?: number;
   readonly tokenEmbeddingSeed?: number;
   /** Base Wᵀ [in, out]; zeros by default, so the model draws exactly the demo pictures. */
-  readonly weightTransposed?: Float32Array;
+  readonly weightTransposed?: Float32Array | 'pretrained';
   readonly tokenizerDir?: string;
 }
 
@@ -107,7 +108,7 @@ export async function buildTrainableDemoModel(outDir: string, options: Trainable
     join(folder('text_encoder'), 'model.onnx'),
   );
   const unet = await saveExportModel(
-    buildTrainableUnetGraph({ ...contract, predictionType, weightTransposed: options.weightTransposed }),
+    buildTrainableUnetGraph({ ...contract, predictionType, weightTransposed: options.weightTransposed === 'pretrained' ? pretrainedResidualWeight(contract) : options.weightTransposed }),
     join(folder('unet'), 'model.onnx'),
     { externalData: true },
   );

@@ -12,4 +12,5 @@ export {
   residualWeightShape,
   type TrainableDemoContract,
 } from './trainable-contract.js';
-export { specialTokenIds } from './trainable-text-encoder-graph.js';
+export { TRAINABLE_TOKEN_TABLE, specialTokenIds, trainableTokenRowLayout, trainableTokenTable } from './trainable-text-encoder-graph.js';
+export { PRETRAINED_PATTERNS, PRETRAINED_PATTERN_SCALE, pretrainedResidualWeight } from './pretrained-residual.js';

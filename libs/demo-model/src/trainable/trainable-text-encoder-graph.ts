@@ -32,14 +32,17 @@ export function buildTrainableTextEncoderGraph(options: TrainableTextEncoderOpti
   const g = new GraphBuilder({ name: 'trainable_demo_text_encoder', docString: 'Atelier trainable demo text encoder: demo summary + prompt embedding.' });
   const ops = new Ops(g);
   const ids = g.input(TEXT_ENCODER_IO.inputIds, 'int64', ['batch_size', 'sequence_length']);
-  const features = g.initializer(float32Literal(tokenFeatureTable(options.vocab), [CLIP_VOCAB_SIZE, TOKEN_FEATURES.size]), 'token_features');
-  const embeddings = g.initializer(
-    float32Literal(tokenEmbeddingTable(CLIP_VOCAB_SIZE, embeddingSize, options.seed, specialTokenIds(options.vocab)), [CLIP_VOCAB_SIZE, embeddingSize + 1]),
-    'token_embeddings',
+  // One token embedding table, as a CLIP export has, so textual inversion can append rows to it
+  // (see @atelier/adapters' findTokenEmbedding): each row is [demo features | e-row | 1].
+  const layout = trainableTokenRowLayout(embeddingSize);
+  const table = g.initializer(
+    float32Literal(trainableTokenTable(options.vocab, embeddingSize, options.seed), [CLIP_VOCAB_SIZE, layout.width]),
+    TRAINABLE_TOKEN_TABLE,
   );
+  const rows = ops.gather(table, ids);
 
-  const summary = appendPromptSummary(ops, ops.gather(features, ids));
-  const sums = ops.reduceSum(ops.gather(embeddings, ids), [1], false);
+  const summary = appendPromptSummary(ops, ops.slice(rows, [0], [layout.features], [2]));
+  const sums = ops.reduceSum(ops.slice(rows, [layout.embedding], [layout.width], [2]), [1], false);
   const total = ops.slice(sums, [0], [embeddingSize], [1]);
   const count = ops.slice(sums, [embeddingSize], [embeddingSize + 1], [1]);
   const embedding = ops.div(total, ops.max(count, ops.scalar(1)));
@@ -50,4 +53,25 @@ export function buildTrainableTextEncoderGraph(options: TrainableTextEncoderOpti
   g.output(TEXT_ENCODER_IO.lastHiddenState, 'float32', ['batch_size', 'sequence_length', hiddenSize], hidden);
   g.output(TEXT_ENCODER_IO.poolerOutput, 'float32', ['batch_size', hiddenSize], pooled);
   return g;
+}
+
+/** The one token table's initializer name. */
+export const TRAINABLE_TOKEN_TABLE = 'token_embedding';
+
+/** Where the parts of a token row sit: [features | e-row (embeddingSize) | word count 1]. */
+export function trainableTokenRowLayout(embeddingSize: number): { readonly features: number; readonly embedding: number; readonly count: number; readonly width: number } {
+  return { features: TOKEN_FEATURES.size, embedding: TOKEN_FEATURES.size, count: TOKEN_FEATURES.size + embeddingSize, width: TOKEN_FEATURES.size + embeddingSize + 1 };
+}
+
+/** [vocabSize, features + embeddingSize + 1]: the demo word features beside the e table. */
+export function trainableTokenTable(vocab: Readonly<Record<string, number>>, embeddingSize: number, seed: number): Float32Array {
+  const layout = trainableTokenRowLayout(embeddingSize);
+  const features = tokenFeatureTable(vocab);
+  const embeddings = tokenEmbeddingTable(CLIP_VOCAB_SIZE, embeddingSize, seed, specialTokenIds(vocab));
+  const table = new Float32Array(CLIP_VOCAB_SIZE * layout.width);
+  for (let id = 0; id < CLIP_VOCAB_SIZE; id++) {
+    table.set(features.subarray(id * layout.features, (id + 1) * layout.features), id * layout.width);
+    table.set(embeddings.subarray(id * (embeddingSize + 1), (id + 1) * (embeddingSize + 1)), id * layout.width + layout.embedding);
+  }
+  return table;
 }

@@ -3,7 +3,7 @@ import type { TrainingExample } from '../dataset/training-example.js';
 
 const integer = (min: number, max: number) => z.number().int().min(min).max(max);
 
-/** What a LoRA training job asks for, in kohya's vocabulary (the KohyaEngine passes it on as is). */
+/** What a training job asks for (a LoRA or an embedding), in kohya's vocabulary (the KohyaEngine passes it on as is). */
 export const trainingParamsSchema = z
   .object({
     /** File stem of the result (`<outputName>.safetensors`, ss_output_name). */
@@ -44,8 +44,31 @@ export const trainingParamsSchema = z
     minSnrGamma: z.number().positive().max(100).optional(),
     captionExtension: z.string().regex(/^\.[A-Za-z0-9]{1,16}$/).default('.txt'),
     comment: z.string().max(2000).optional(),
+    /** What is trained: a LoRA on the UNet, or the embedding rows of a new token (textual inversion). */
+    method: z.enum(['lora', 'textual_inversion']).default('lora'),
+    /**
+     * Textual inversion (kohya's --token_string, --init_word, --num_vectors_per_token): the new
+     * token captions and prompts use (it is `triggerWord` too), the word its vectors start from.
+     */
+    textualInversion: z
+      .object({
+        placeholderToken: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
+        initializerToken: z.string().regex(/^[a-z]{1,32}$/),
+        numVectors: integer(1, 16).default(1),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((params, context) => {
+    if (params.method === 'textual_inversion') {
+      if (params.textualInversion === undefined) context.addIssue({ code: 'custom', path: ['textualInversion'], message: 'required for textual inversion' });
+      else if (params.textualInversion.placeholderToken !== params.triggerWord) context.addIssue({ code: 'custom', path: ['triggerWord'], message: 'must be the placeholder token' });
+      if (params.priorPreservation) context.addIssue({ code: 'custom', path: ['priorPreservation'], message: 'textual inversion leaves the model unchanged: nothing to preserve' });
+    } else if (params.textualInversion !== undefined) {
+      context.addIssue({ code: 'custom', path: ['textualInversion'], message: 'applies only to method textual_inversion' });
+    }
+  });
 
 export type TrainingParams = z.output<typeof trainingParamsSchema>;
 export type TrainingParamsInput = z.input<typeof trainingParamsSchema>;

@@ -1,6 +1,7 @@
-// The train_network.py invocation for a job: the command line (interpreter or launcher, script,
+// The sd-scripts invocation for a job (train_network.py; textual inversion: see kohya-textual-inversion.ts): the command line (interpreter or launcher, script,
 // --config_file) and the generated TOML holding every argument, in sd-scripts' own names.
 import type { TrainingParams } from '../engine/training-job.js';
+import { kohyaScriptPath, kohyaTextualInversionConfig } from './kohya-textual-inversion.js';
 import { toToml, type TomlValue } from './toml.js';
 
 export interface KohyaSettings {
@@ -22,6 +23,8 @@ export interface KohyaSettings {
   readonly workRoot?: string;
   /** SIGTERM → SIGKILL delay on cancel (default 10 s). */
   readonly killGraceMs?: number;
+  /** Which scripts a base model needs (textual inversion: sdxl_train_textual_inversion.py for SDXL); default sd1. */
+  readonly architecture?: (baseModel: TrainingParams['baseModel']) => 'sd1' | 'sdxl';
 }
 
 export interface KohyaLayout {
@@ -47,6 +50,7 @@ export function kohyaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick
 }
 
 export function kohyaConfig(params: TrainingParams, settings: KohyaSettings, layout: KohyaLayout): Record<string, TomlValue> {
+  if (params.method === 'textual_inversion') return kohyaTextualInversionConfig(params, settings, layout);
   const config: Record<string, TomlValue> = {
     pretrained_model_name_or_path: settings.pretrainedModel ? settings.pretrainedModel(params.baseModel) : params.baseModel.dir,
     train_data_dir: layout.trainDataDir,
@@ -104,7 +108,7 @@ export function buildKohyaInvocation(params: TrainingParams, settings: KohyaSett
   const config = kohyaConfig(params, settings, layout);
   return {
     command: settings.command ?? 'python3',
-    args: [...(settings.commandArgs ?? []), settings.scriptPath, '--config_file', layout.configPath],
+    args: [...(settings.commandArgs ?? []), kohyaScriptPath(params, settings), '--config_file', layout.configPath],
     config,
     configToml: toToml(config),
   };

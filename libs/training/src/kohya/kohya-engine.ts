@@ -9,7 +9,9 @@ import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, T
 import { TrainingCanceledError, TrainingFailedError } from '../engine/trainer-engine.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { validateLoraFile } from '../lora/validate-lora-file.js';
+import { parseSafetensors } from '@atelier/model-formats';
 import { buildKohyaInvocation, samplePromptsFile, type KohyaLayout, type KohyaSettings } from './kohya-command.js';
+import { kohyaArchitecture, kohyaScriptPath, validateKohyaEmbedding } from './kohya-textual-inversion.js';
 import { writeKohyaDataset } from './kohya-dataset.js';
 import { parseKohyaLine, type KohyaLine } from './kohya-progress.js';
 import { LineSplitter } from './line-splitter.js';
@@ -24,10 +26,13 @@ export class KohyaEngine implements TrainerEngine {
   constructor(private readonly settings: KohyaSettings) {}
 
   async prepare(job: TrainingJob): Promise<PreparedTraining> {
+    const script = kohyaScriptPath(job.params, this.settings);
     try {
-      await access(this.settings.scriptPath);
+      await access(script);
     } catch {
-      throw new TrainingFailedError(`train_network.py not found at ${this.settings.scriptPath} (set KOHYA_TRAIN_NETWORK)`);
+      throw new TrainingFailedError(
+        job.params.method === 'lora' ? `train_network.py not found at ${script} (set KOHYA_TRAIN_NETWORK)` : `${path.basename(script)} not found at ${script} (it is looked for beside KOHYA_TRAIN_NETWORK's train_network.py)`,
+      );
     }
     if (job.params.priorPreservation && this.settings.regDataDir === undefined) {
       throw new InvalidTrainingJobError([{ field: 'priorPreservation', message: 'the Kohya engine needs class images (regDataDir) for prior preservation' }]);
@@ -46,6 +51,16 @@ export class KohyaEngine implements TrainerEngine {
       await rm(workDir, { recursive: true, force: true });
       throw error;
     }
+  }
+}
+
+/** A LoRA (rank as asked), or an embedding of the job's architecture and vector count. */
+function validateTrainedWeights(job: TrainingJob, settings: KohyaSettings, bytes: Uint8Array): void {
+  const { params } = job;
+  if (params.method === 'textual_inversion' && params.textualInversion !== undefined) {
+    validateKohyaEmbedding(bytes, { numVectors: params.textualInversion.numVectors, architecture: kohyaArchitecture(params, settings) });
+  } else {
+    validateLoraFile(bytes, { rank: params.network.rank });
   }
 }
 
@@ -84,14 +99,14 @@ class KohyaTraining implements PreparedTraining {
     const invocation = buildKohyaInvocation(params, this.settings, layout);
     await writeFile(layout.configPath, invocation.configToml);
 
-    const monitor = new ProgressMonitor(this.job, this.layout.outputDir, startStep, options.onProgress);
+    const monitor = new ProgressMonitor(this.job, this.settings, this.layout.outputDir, startStep, options.onProgress);
     await monitor.emit({ type: 'started', step: startStep, totalSteps: this.totalSteps, resumed: options.resumeFrom !== undefined });
     const exit = await this.runChild(invocation.command, invocation.args, monitor, options.signal);
     await monitor.settle();
     if (exit.canceled) throw new TrainingCanceledError(monitor.lastStep, options.signal?.reason);
     if (monitor.failure !== undefined) throw monitor.failure;
     if (exit.code !== 0) {
-      throw new TrainingFailedError(`train_network.py exited with ${exit.signal ?? `code ${exit.code}`} at step ${monitor.lastStep}`, monitor.tail.join('\n'));
+      throw new TrainingFailedError(`${this.scriptName()} exited with ${exit.signal ?? `code ${exit.code}`} at step ${monitor.lastStep}`, monitor.tail.join('\n'));
     }
     await monitor.flushCheckpoint();
     await monitor.scanSamples();
@@ -102,14 +117,22 @@ class KohyaTraining implements PreparedTraining {
     try {
       bytes = new Uint8Array(await readFile(finalPath));
     } catch {
-      throw new TrainingFailedError(`train_network.py finished but wrote no ${params.outputName}.safetensors`, monitor.tail.join('\n'));
+      throw new TrainingFailedError(`${this.scriptName()} finished but wrote no ${params.outputName}.safetensors`, monitor.tail.join('\n'));
+    }
+    if (params.method === 'textual_inversion') {
+      validateTrainedWeights(this.job, this.settings, bytes);
+      return { safetensors: bytes, metadata: parseSafetensors(bytes).metadata, steps: params.maxTrainSteps, finalLoss: monitor.lastLoss };
     }
     const { file } = validateLoraFile(bytes, { rank: params.network.rank, requiredMetadata: ['ss_network_dim', 'ss_network_alpha'] });
     return { safetensors: bytes, metadata: file.metadata, steps: params.maxTrainSteps, finalLoss: monitor.lastLoss };
   }
 
+  private scriptName(): string {
+    return this.job.params.method === 'lora' ? 'train_network.py' : path.basename(kohyaScriptPath(this.job.params, this.settings));
+  }
+
   private async unpackResume(checkpoint: TrainingCheckpoint): Promise<KohyaLayout['resume']> {
-    validateLoraFile(checkpoint.loraState, { rank: this.job.params.network.rank });
+    validateTrainedWeights(this.job, this.settings, checkpoint.loraState);
     const resumeDir = path.join(this.workDir, 'resume');
     await rm(resumeDir, { recursive: true, force: true });
     await mkdir(resumeDir, { recursive: true });
@@ -187,6 +210,7 @@ class ProgressMonitor {
 
   constructor(
     private readonly job: TrainingJob,
+    private readonly settings: KohyaSettings,
     private readonly outputDir: string,
     private readonly startStep: number,
     private readonly onProgress: RunOptions['onProgress'],
@@ -277,7 +301,7 @@ class ProgressMonitor {
     return this.enqueue(async () => {
       const file = path.isAbsolute(pending.path) ? pending.path : path.join(this.outputDir, pending.path);
       const loraState = new Uint8Array(await readFile(file));
-      validateLoraFile(loraState, { rank: this.job.params.network.rank });
+      validateTrainedWeights(this.job, this.settings, loraState);
       const stateDir = path.join(this.outputDir, `${stepName(this.job.params.outputName, pending.kohyaStep)}-state`);
       const optimizerState = (await exists(stateDir)) ? await packDirectory(stateDir) : new Uint8Array(0);
       await this.onProgress?.({ type: 'checkpoint', checkpoint: { step: pending.step, loraState, optimizerState } });

@@ -1,2 +1,2 @@
 // @atelier/training/testing: test helpers for other packages' tests. Production code never imports this entry.
-export { checkerboardDataset, meanImage, meanSquaredError } from './checkerboard.js';
+export { checkerboard, checkerboardDataset, meanImage, meanSquaredError } from './checkerboard.js';
