@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '@atelier/config';
 import { JobName, QueueName } from '@atelier/contracts';
@@ -30,7 +29,7 @@ import { createSessionPool } from './session-pool-factory.js';
 import { TenantSlots } from './tenant-slots.js';
 import { TrainingHandler } from './training-handler.js';
 import { ImageTaskHandler } from './image-tasks/image-task-handler.js';
-import { DirectoryPreprocessorCatalog } from './image-tasks/preprocessor-catalog.js';
+import type { LocateOnnxModel } from './image-tasks/locate-onnx-model.js';
 import { PreprocessRunner } from './image-tasks/preprocess-runner.js';
 import { WorkerCommands } from './worker-commands.js';
 
@@ -80,7 +79,7 @@ async function main(): Promise<void> {
   const intake = new JobIntake(generationWorker, metrics, logger);
 
   // Image tasks (preprocess, …): their own queue per class, the same states, retries and webhooks.
-  const preprocessors = new DirectoryPreprocessorCatalog(path.join(config.modelsDir, 'preprocessors'));
+  const locate: LocateOnnxModel = (kind, name, tenant) => models.locateOnnx(kind, name, tenant);
   const imageTaskQueue = imageTaskQueueName(config.env.WORKER_CLASS);
   const imageTasks = new ImageTaskHandler({
     config,
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
     storage,
     metrics,
     logger,
-    runners: { preprocess: new PreprocessRunner(preprocessors, { image: sourceImageLimits(config.env), policy: farmPolicies(config.env).images }) },
+    runners: { preprocess: new PreprocessRunner(locate, { image: sourceImageLimits(config.env), policy: farmPolicies(config.env).images }) },
   });
   jobs.register(JobName.RunImageTask, (job, token, signal) => active.track(String(job.id), () => imageTasks.handle(job, token, signal)));
   intake.follow(
@@ -122,7 +121,7 @@ async function main(): Promise<void> {
     setDraining: (draining) => intake.setDraining(draining),
   });
   await preloadDefaultModel(pool, models, config.env.DEFAULT_MODEL, logger);
-  const heartbeat = new WorkerHeartbeat({ config, registry, adapterRegistry, onnxRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, preprocessors, isDraining: () => intake.isDraining });
+  const heartbeat = new WorkerHeartbeat({ config, registry, adapterRegistry, onnxRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, isDraining: () => intake.isDraining });
   await heartbeat.start();
   const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => !intake.isStopping, {
     drain: async () => intake.setDraining(true),

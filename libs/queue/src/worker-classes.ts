@@ -8,6 +8,8 @@ export const announcedOnnxModelSchema = z.object({
   kind: z.string(),
   name: z.string(),
   base_family: z.string().optional(),
+  /** A preprocessor model's preprocessor (depth, softedge, openpose; scribble uses softedge models). */
+  preprocessor: z.string().optional(),
 });
 export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
 
@@ -16,10 +18,6 @@ export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
  * without a TTL, so the farm still knows which models it can serve (and which queue to put their
  * jobs on) while the class runs zero workers: that is what lets an autoscaler start one.
  */
-/** A preprocessor ONNX model a worker has, and the preprocessors it serves (depth, softedge, scribble, openpose). */
-export const announcedPreprocessorSchema = z.object({ name: z.string(), kinds: z.array(z.string()) });
-export type AnnouncedPreprocessor = z.infer<typeof announcedPreprocessorSchema>;
-
 export const workerClassSchema = z.object({
   worker_class: z.string(),
   queue: z.string(),
@@ -29,9 +27,8 @@ export const workerClassSchema = z.object({
   onnx_models: z.array(announcedOnnxModelSchema).default([]),
   /** Its workers load pipelines imported into object storage (MODELS_STORAGE_PREFIX is set). */
   remote_models: z.boolean().default(false),
-  /** Image tasks: the class's image task queue and the preprocessor models its workers have. */
+  /** Image tasks: the class's image task queue (the models they run are in onnx_models). */
   image_task_queue: z.string().optional(),
-  preprocessors: z.array(announcedPreprocessorSchema).default([]),
   last_seen: z.string(),
 });
 export type WorkerClassRecord = z.infer<typeof workerClassSchema>;

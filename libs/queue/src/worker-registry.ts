@@ -4,7 +4,7 @@ import { modelSummarySchema, type ModelSummary } from '@atelier/contracts';
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
-import { announcedOnnxModelSchema, announcedPreprocessorSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
+import { announcedOnnxModelSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
 
 
 export const gpuInfoSchema = z.object({
@@ -33,7 +33,6 @@ export const workerStateSchema = z.object({
   onnx_models: z.array(announcedOnnxModelSchema).default([]),
   remote_models: z.boolean().default(false),
   image_task_queue: z.string().optional(),
-  preprocessors: z.array(announcedPreprocessorSchema).default([]),
   current_jobs: z.array(z.string()),
   jobs_done: z.number().int(),
   started_at: z.string(),
@@ -68,7 +67,6 @@ export class WorkerRegistry {
       onnx_models: state.onnx_models,
       remote_models: state.remote_models,
       image_task_queue: state.image_task_queue,
-      preprocessors: state.preprocessors,
       last_seen: state.last_heartbeat,
     };
     pipeline.hset(this.keys.workerClasses(), state.worker_class, JSON.stringify(announced));

@@ -41,6 +41,7 @@ export class ImageTasksService {
     const context = () => ({
       classes: snapshot.classes,
       liveClasses: new Set(snapshot.live.filter((worker) => !worker.draining).map((worker) => worker.worker_class)),
+      tenant: principal.tenant,
       webhookProblem: (url: string) => this.urls.webhookProblem(url),
       maxPixels: this.config.env.MAX_PIXELS,
     });

@@ -75,7 +75,7 @@ export class ImageTaskHandler {
         await store.writeProgress(id, step, total);
         await job.updateProgress({ step, total });
       };
-      const result = await runTask(this.deps.runners, record.request, { signal: deadline.signal, onProgress });
+      const result = await runTask(this.deps.runners, record.request, { tenant: record.tenant, signal: deadline.signal, onProgress });
       const runMs = performance.now() - runStart;
       const uploadStart = performance.now();
       const outputs: ImageTaskOutput[] = [];
