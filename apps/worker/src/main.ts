@@ -30,7 +30,12 @@ import { TenantSlots } from './tenant-slots.js';
 import { TrainingHandler } from './training-handler.js';
 import { ImageTaskHandler } from './image-tasks/image-task-handler.js';
 import type { LocateOnnxModel } from './image-tasks/locate-onnx-model.js';
+import { FaceModelSessions } from './image-tasks/face-models.js';
+import { FaceRestoreRunner } from './image-tasks/face-restore-runner.js';
 import { PreprocessRunner } from './image-tasks/preprocess-runner.js';
+import { SegmentRunner } from './image-tasks/segment-runner.js';
+import { TaskSources } from './image-tasks/task-source.js';
+import { UpscaleRunner } from './image-tasks/upscale-runner.js';
 import { WorkerCommands } from './worker-commands.js';
 
 /** The worker's composition root: the same infrastructure as the API, the job runtime, the handlers. */
@@ -80,6 +85,9 @@ async function main(): Promise<void> {
 
   // Image tasks (preprocess, …): their own queue per class, the same states, retries and webhooks.
   const locate: LocateOnnxModel = (kind, name, tenant) => models.locateOnnx(kind, name, tenant);
+  const taskInputs = { image: sourceImageLimits(config.env), policy: farmPolicies(config.env).images };
+  const taskSources = new TaskSources(storage, taskInputs);
+  const faceModels = new FaceModelSessions(locate);
   const imageTaskQueue = imageTaskQueueName(config.env.WORKER_CLASS);
   const imageTasks = new ImageTaskHandler({
     config,
@@ -88,7 +96,13 @@ async function main(): Promise<void> {
     storage,
     metrics,
     logger,
-    runners: { preprocess: new PreprocessRunner(locate, { image: sourceImageLimits(config.env), policy: farmPolicies(config.env).images }) },
+    runners: {
+      preprocess: new PreprocessRunner(locate, taskInputs),
+      upscale: new UpscaleRunner(locate, taskSources, faceModels),
+      face_restore: new FaceRestoreRunner(faceModels, taskSources),
+      // One SAM embedding cache per process (inside the runner), shared by every segmenter.
+      segment: new SegmentRunner(locate, taskSources),
+    },
   });
   jobs.register(JobName.RunImageTask, (job, token, signal) => active.track(String(job.id), () => imageTasks.handle(job, token, signal)));
   intake.follow(

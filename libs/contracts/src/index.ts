@@ -14,3 +14,5 @@ export * from './resolved-generation.js';
 export * from './execution-providers.js';
 export * from './image-task-kinds.js';
 export * from './image-task.js';
+export * from './image-task-source.js';
+export * from './image-task-postprocess.js';

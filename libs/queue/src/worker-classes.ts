@@ -10,6 +10,8 @@ export const announcedOnnxModelSchema = z.object({
   base_family: z.string().optional(),
   /** A preprocessor model's preprocessor (depth, softedge, openpose; scribble uses softedge models). */
   preprocessor: z.string().optional(),
+  /** An upscaler's factor. */
+  scale: z.number().optional(),
 });
 export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
 
