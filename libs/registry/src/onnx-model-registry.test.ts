@@ -143,7 +143,7 @@ describe('OnnxModelRegistry on a real S3 server (s3rver)', () => {
     assert.equal(await locateOnnxModel('controlnet', 'x4', 'alpha', dirs), undefined, 'the kind is part of the name');
   });
 
-  it('listOnnxModels: what a worker announces, private ones as <tenant>/<name>, ControlNets with their family, preprocessors with theirs', async () => {
+  it('listOnnxModels: what a worker announces, private ones as <tenant>/<name>, ControlNets with their family, preprocessors and upscalers with their preprocessor and scale', async () => {
     await mkdir(path.join(modelsDir, 'upscalers', 'broken'), { recursive: true });
     await writeFile(path.join(modelsDir, 'upscalers', 'broken', 'model.onnx'), controlNetGraph());
     const { models, problems } = await listOnnxModels({ cacheDir: cache, modelsDir });
@@ -152,8 +152,8 @@ describe('OnnxModelRegistry on a real S3 server (s3rver)', () => {
       { kind: 'controlnet', name: 'local-depth', base_family: 'sdxl' },
       { kind: 'preprocessor', name: 'dwpose', preprocessor: 'openpose' },
       { kind: 'segmenter', name: 'mobile-sam' },
-      { kind: 'upscaler', name: 'alpha/x4' },
-      { kind: 'upscaler', name: 'x4' },
+      { kind: 'upscaler', name: 'alpha/x4', scale: 4 },
+      { kind: 'upscaler', name: 'x4', scale: 4 },
     ]);
     assert.equal(problems.length, 1);
     assert.match(problems[0], /^upscalers\/broken: /);
