@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { encodePng } from '@atelier/diffusion';
@@ -11,6 +14,9 @@ import { OFFICIAL_SCORES, writeOfficialDecoderGraph, writeSamEncoderGraph } from
 import { shuffleGain, writeUpscalerGraph } from '@atelier/upscaling/testing';
 import { TestApiClient } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
+
+/** dist/test/e2e → the repository root. */
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'cli', 'bin', 'atelier.js');
 
 interface TaskView {
   id: string;
@@ -207,5 +213,69 @@ describe('upscale, face restoration and segmentation tasks through the farm (rea
     assert.equal(second.metadata?.embeddings_cached, true, 'only the decoder ran');
     assert.equal(second.outputs.length, 3);
   });
-});
 
+  it('A1111 extras: extra-single-image and extra-batch-images answer synchronously with the upscaled PNGs; /sdapi/v1/upscalers lists None and the models; other resize modes and unknown fields are refused by name', async () => {
+    const sdapi = async <T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> => {
+      const response = await fetch(`${fixture.farm.apiUrl}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${fixture.farm.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as T };
+    };
+    const upscalers = await sdapi<Array<{ name: string; scale: number }>>('GET', '/sdapi/v1/upscalers');
+    assert.equal(upscalers.status, 200);
+    assert.deepEqual(upscalers.body.map((entry) => [entry.name, entry.scale]), [['None', 4], ['x4', 4]]);
+    const { png, rgb } = pattern(24, 20);
+    const single = await sdapi<{ html_info: string; image: string }>('POST', '/sdapi/v1/extra-single-image', { image: png.toString('base64'), upscaler_1: 'x4', upscaling_resize: 4, resize_mode: 0, show_extras_results: true, upscale_first: false });
+    assert.equal(single.status, 200, JSON.stringify(single.body));
+    const decoded = await sharp(Buffer.from(single.body.image, 'base64')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([decoded.info.width, decoded.info.height], [96, 80]);
+    assert.deepEqual(new Uint8Array(decoded.data), expectedShuffle(rgb, 24, 20, 4));
+    assert.match(single.body.html_info, /Postprocess upscaler: x4/);
+    const batch = await sdapi<{ images: string[] }>('POST', '/sdapi/v1/extra-batch-images', { imageList: [{ data: png.toString('base64'), name: 'a.png' }, { data: pattern(10, 8).png.toString('base64'), name: 'b.png' }], upscaler_1: 'x4', upscaling_resize: 2 });
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    const sizes = await Promise.all(batch.body.images.map(async (image) => (await sharp(Buffer.from(image, 'base64')).metadata()).width));
+    assert.deepEqual(sizes, [48, 20]);
+    for (const [body, field] of [
+      [{ image: png.toString('base64'), upscaler_1: 'x4', resize_mode: 1 }, 'resize_mode'],
+      [{ image: png.toString('base64'), upscaler_1: 'x4', denoise: 0.5 }, 'denoise'],
+      [{ image: png.toString('base64'), upscaler_1: 'nope' }, 'upscaler_1'],
+      [{ image: png.toString('base64'), upscaler_1: 'x4', upscaling_resize: 6 }, 'upscaling_resize'],
+    ] as const) {
+      const refused = await sdapi<{ errors: Array<{ field: string }> }>('POST', '/sdapi/v1/extra-single-image', body);
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.errors[0]?.field, field);
+    }
+  });
+
+  it('atelier upscale and atelier segment (the CLI as a process) write the result, the source and the mask the API stored', async () => {
+    const { png, rgb } = pattern(16, 12);
+    const input = path.join(modelsDir, 'cli-in.png');
+    const out = path.join(modelsDir, 'cli-out');
+    await writeFile(input, png);
+    const env = { ...process.env, ATELIER_API_URL: fixture.farm.apiUrl, ATELIER_API_KEY: fixture.farm.apiKey };
+    const upscaled = await promisify(execFile)(process.execPath, [CLI, 'upscale', input, '--model', 'x4', '--out', out], { env });
+    const files = upscaled.stdout.trim().split('\n');
+    assert.deepEqual(files.map((file) => path.basename(file).replace(/^tsk_[0-9a-f]{32}/, 'TASK')), ['TASK-image.png', 'TASK-source.png']);
+    const written = await sharp(await readFile(files[0])).removeAlpha().raw().toBuffer();
+    assert.deepEqual(new Uint8Array(written), expectedShuffle(rgb, 16, 12, 4));
+    const segmented = await promisify(execFile)(process.execPath, [CLI, 'segment', input, '--point', '8,6', '--all', '--out', out], { env });
+    assert.deepEqual(segmented.stdout.trim().split('\n').map((file) => path.basename(file).replace(/^tsk_[0-9a-f]{32}/, 'TASK')), ['TASK-mask-0.png', 'TASK-mask-1.png', 'TASK-mask-2.png']);
+  });
+
+  it('the OpenAPI document describes the three routes from their validating schemas; the worker times each kind in atelier_postprocess_seconds', async () => {
+    const openapi = (await (await fetch(`${fixture.farm.apiUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    for (const base of ['/v1/upscales', '/v1/face-restorations', '/v1/segmentations']) {
+      for (const route of [base, `${base}/{id}`, `${base}/{id}/cancel`, `${base}/{id}/events`]) assert.ok(openapi.paths[route], route);
+    }
+    for (const route of ['/sdapi/v1/extra-single-image', '/sdapi/v1/extra-batch-images', '/sdapi/v1/upscalers']) assert.ok(openapi.paths[route], route);
+    assert.deepEqual(Object.keys(openapi.components.schemas.SegmentationRequest.properties ?? {}).sort(), ['boxes', 'generation_id', 'image', 'model', 'output', 'output_index', 'points', 'webhook']);
+    assert.ok(openapi.components.schemas.UpscaleRequest.properties?.face_restore);
+    const text = await (await fetch(fixture.farm.workers[0].metricsUrl)).text();
+    for (const kind of ['upscale', 'face_restore', 'segment']) {
+      const count = Number(new RegExp(`^atelier_postprocess_seconds_count\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      assert.ok(count >= 1, `${kind} tasks timed: ${count}`);
+    }
+  });
+});
