@@ -117,7 +117,7 @@ describe('upscale, face restoration and segmentation security probes (real API a
       const none = await call(method, template.replace(':id', missing), otherKey);
       table.record(`${method} ${template} another tenant's task`, '404 like a missing id', `${other.status} / missing ${none.status}`);
       assert.equal(other.status, 404);
-      assert.equal(other.body.replace(ownTask, 'ID'), none.body.replace(missing, 'ID'));
+      assert.equal(other.body.replaceAll(ownTask, 'ID'), none.body.replaceAll(missing, 'ID'));
     }
     const missingGeneration = `gen_${'0'.repeat(32)}`;
     for (const route of ['/v1/upscales', '/v1/face-restorations', '/v1/segmentations']) {
@@ -127,7 +127,7 @@ describe('upscale, face restoration and segmentation security probes (real API a
       table.record(`POST ${route} another tenant's generation_id`, '400 generation_id like a missing one', `${other.status} ${fieldOf(other.body)}`);
       assert.equal(other.status, 400);
       assert.equal(fieldOf(other.body), 'generation_id');
-      assert.equal(other.body.replace(ownGeneration, 'ID'), none.body.replace(missingGeneration, 'ID'));
+      assert.equal(other.body.replaceAll(ownGeneration, 'ID'), none.body.replaceAll(missingGeneration, 'ID'));
     }
     const privateModel = await call('POST', '/v1/upscales', otherKey, { image, model: 'private-x2' });
     table.record("POST /v1/upscales another tenant's private model", '400 model', `${privateModel.status} ${fieldOf(privateModel.body)}`);
