@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { encodePng } from '@atelier/diffusion';
 import { FFHQ_TEMPLATE_512 } from '@atelier/face-restoration';
+import { writeDepthGraph } from '@atelier/preprocessors/testing';
 import { writeRestorerGraph, writeScrfdGraph, type ScrfdEntry } from '@atelier/face-restoration/testing';
 import { OFFICIAL_SCORES, writeOfficialDecoderGraph, writeSamEncoderGraph } from '@atelier/segmentation/testing';
 import { shuffleGain, writeUpscalerGraph } from '@atelier/upscaling/testing';
@@ -277,5 +278,34 @@ describe('upscale, face restoration and segmentation tasks through the farm (rea
       const count = Number(new RegExp(`^atelier_postprocess_seconds_count\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
       assert.ok(count >= 1, `${kind} tasks timed: ${count}`);
     }
+  });
+
+  it("POST /v1/preprocess finds preprocessor models through the registry: a tenant's private upload runs for it and is unknown to another tenant", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'atelier-private-depth-'));
+    const file = await writeDepthGraph(folder, { inputName: 'pixel_values', outputName: 'predicted_depth' });
+    const form = new FormData();
+    form.set('kind', 'preprocessor');
+    form.set('name', 'my-depth');
+    form.set('preprocessor', 'depth');
+    form.set('file', new Blob([await readFile(file)]), 'model.onnx');
+    const uploaded = await fetch(`${fixture.farm.apiUrl}/v1/models`, { method: 'POST', headers: { authorization: `Bearer ${fixture.farm.apiKey}` }, body: form });
+    assert.equal(uploaded.status, 201, await uploaded.text());
+    await rm(folder, { recursive: true, force: true });
+    const { png } = pattern(48, 40);
+    const body = { image: png.toString('base64'), preprocessor: 'depth', model: 'my-depth' };
+    let submitted = await api.request<TaskView>('POST', '/v1/preprocess', body);
+    const deadline = Date.now() + 30_000;
+    while (submitted.status === 400 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      submitted = await api.request<TaskView>('POST', '/v1/preprocess', body);
+    }
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const done = await finished('preprocess', submitted.body.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.deepEqual([done.outputs[0].kind, done.outputs[0].width, done.outputs[0].height, done.metadata?.model], ['control', 48, 40, 'my-depth']);
+    const other = await api.request<{ key: string }>('POST', '/v1/admin/keys', { tenant: 'mallory', scopes: ['generate'] });
+    const refused = await fetch(`${fixture.farm.apiUrl}/v1/preprocess`, { method: 'POST', headers: { authorization: `Bearer ${other.body.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { error: { details: Array<{ field: string }> } }).error.details[0].field, 'model');
   });
 });
