@@ -48,7 +48,8 @@ export class TaskSources {
     if (width * height > maxPixels) throw new PermanentTaskError('invalid_image', `image: is ${width}×${height}; the limit is ${maxPixels} pixels (MAX_PIXELS)`);
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
       .toColourspace('srgb')
-      .raw()
+      // 16-bit PNGs come out as 8-bit samples, like every other source.
+      .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true })
       .catch((error: Error) => {
         throw new PermanentTaskError('invalid_image', `image: not a readable image (${error.message})`);
