@@ -3,6 +3,9 @@ import { cancelCommand } from './commands/cancel.js';
 import { modelsCommand, schedulersCommand, stylesCommand } from './commands/catalog.js';
 import { generateCommand } from './commands/generate.js';
 import { preprocessCommand } from './commands/preprocess.js';
+import { restoreFacesCommand } from './commands/restore-faces.js';
+import { segmentCommand } from './commands/segment.js';
+import { upscaleCommand } from './commands/upscale.js';
 import { statusCommand } from './commands/status.js';
 import { trainCommand } from './commands/train.js';
 import { createContext, type CliStreams, type Command } from './context.js';
@@ -11,7 +14,7 @@ import { commandHelp, generalHelp } from './help.js';
 import { GLOBAL_OPTIONS, parseCommandArgs, splitCommand } from './options.js';
 import { UsageError } from './usage-error.js';
 
-export const COMMANDS: readonly Command[] = [generateCommand, batchCommand, statusCommand, cancelCommand, modelsCommand, schedulersCommand, stylesCommand, trainCommand, preprocessCommand];
+export const COMMANDS: readonly Command[] = [generateCommand, batchCommand, statusCommand, cancelCommand, modelsCommand, schedulersCommand, stylesCommand, trainCommand, preprocessCommand, upscaleCommand, restoreFacesCommand, segmentCommand];
 
 /** The whole `atelier` command line; resolves with the exit code (0 ok, 1 failed, 2 usage, 130 interrupted). */
 export async function runCli(argv: readonly string[], streams: CliStreams): Promise<number> {

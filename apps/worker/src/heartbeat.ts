@@ -10,7 +10,6 @@ import type { ActiveJobs } from './active-jobs.js';
 import { probeGpu } from './gpu-probe.js';
 import type { ControlNetFolders } from './controlnet-folders.js';
 import type { ModelService } from './model-service.js';
-import type { PreprocessorCatalog } from './image-tasks/preprocessor-catalog.js';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -27,8 +26,6 @@ export interface HeartbeatDeps {
   readonly active: ActiveJobs;
   readonly queue: string;
   readonly imageTaskQueue: string;
-  /** Preprocessor models announced so the API routes image tasks to workers that have them. */
-  readonly preprocessors: PreprocessorCatalog;
   readonly isDraining: () => boolean;
 }
 
@@ -101,7 +98,6 @@ export class WorkerHeartbeat {
         controlnets: await this.deps.controlnets.announce(),
         remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
         image_task_queue: this.deps.imageTaskQueue,
-        preprocessors: (await this.deps.preprocessors.list()).map((entry) => ({ name: entry.name, kinds: [...entry.kinds] })),
         current_jobs: this.deps.active.ids(),
         jobs_done: this.deps.active.done,
         started_at: this.startedAt,

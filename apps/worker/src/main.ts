@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadAppConfig } from '@atelier/config';
 import { JobName, QueueName } from '@atelier/contracts';
@@ -31,8 +30,13 @@ import { createSessionPool } from './session-pool-factory.js';
 import { TenantSlots } from './tenant-slots.js';
 import { TrainingHandler } from './training-handler.js';
 import { ImageTaskHandler } from './image-tasks/image-task-handler.js';
-import { DirectoryPreprocessorCatalog } from './image-tasks/preprocessor-catalog.js';
+import type { LocateOnnxModel } from './image-tasks/locate-onnx-model.js';
+import { FaceModelSessions } from './image-tasks/face-models.js';
+import { FaceRestoreRunner } from './image-tasks/face-restore-runner.js';
 import { PreprocessRunner } from './image-tasks/preprocess-runner.js';
+import { SegmentRunner } from './image-tasks/segment-runner.js';
+import { TaskSources } from './image-tasks/task-source.js';
+import { UpscaleRunner } from './image-tasks/upscale-runner.js';
 import { WorkerCommands } from './worker-commands.js';
 
 /** The worker's composition root: the same infrastructure as the API, the job runtime, the handlers. */
@@ -82,7 +86,10 @@ async function main(): Promise<void> {
   const intake = new JobIntake(generationWorker, metrics, logger);
 
   // Image tasks (preprocess, …): their own queue per class, the same states, retries and webhooks.
-  const preprocessors = new DirectoryPreprocessorCatalog(path.join(config.modelsDir, 'preprocessors'));
+  const locate: LocateOnnxModel = (kind, name, tenant) => models.locateOnnx(kind, name, tenant);
+  const taskInputs = { image: sourceImageLimits(config.env), policy: farmPolicies(config.env).images };
+  const taskSources = new TaskSources(storage, taskInputs);
+  const faceModels = new FaceModelSessions(locate);
   const imageTaskQueue = imageTaskQueueName(config.env.WORKER_CLASS);
   const imageTasks = new ImageTaskHandler({
     config,
@@ -91,7 +98,13 @@ async function main(): Promise<void> {
     storage,
     metrics,
     logger,
-    runners: { preprocess: new PreprocessRunner(preprocessors, { image: sourceImageLimits(config.env), policy: farmPolicies(config.env).images }) },
+    runners: {
+      preprocess: new PreprocessRunner(locate, taskInputs),
+      upscale: new UpscaleRunner(locate, taskSources, faceModels),
+      face_restore: new FaceRestoreRunner(faceModels, taskSources),
+      // One SAM embedding cache per process (inside the runner), shared by every segmenter.
+      segment: new SegmentRunner(locate, taskSources),
+    },
   });
   jobs.register(JobName.RunImageTask, (job, token, signal) => active.track(String(job.id), () => imageTasks.handle(job, token, signal)));
   intake.follow(
@@ -124,7 +137,7 @@ async function main(): Promise<void> {
     setDraining: (draining) => intake.setDraining(draining),
   });
   await preloadDefaultModel(pool, models, config.env.DEFAULT_MODEL, logger);
-  const heartbeat = new WorkerHeartbeat({ config, controlnets, registry, adapterRegistry, onnxRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, preprocessors, isDraining: () => intake.isDraining });
+  const heartbeat = new WorkerHeartbeat({ config, controlnets, registry, adapterRegistry, onnxRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, isDraining: () => intake.isDraining });
   await heartbeat.start();
   const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => !intake.isStopping, {
     drain: async () => intake.setDraining(true),

@@ -2,7 +2,15 @@ import { TERMINAL_STATUSES, type GenerationRequestInput, type GenerationView, ty
 import { batchPageSchema, type BatchPage } from './batch-schemas.js';
 import { listSchema, modelInfoSchema, schedulerInfoSchema, styleInfoSchema, type ListResponse, type ModelInfo, type SchedulerInfo, type StyleInfo } from './catalog-schemas.js';
 import { generationViewSchema } from './generation-schemas.js';
-import { IMAGE_TASK_TERMINAL_STATUSES, imageTaskViewSchema, type ImageTaskView, type PreprocessRequestInput } from './image-task-schemas.js';
+import {
+  IMAGE_TASK_TERMINAL_STATUSES,
+  imageTaskViewSchema,
+  type FaceRestorationRequestInput,
+  type ImageTaskView,
+  type PreprocessRequestInput,
+  type SegmentationRequestInput,
+  type UpscaleRequestInput,
+} from './image-task-schemas.js';
 import { healthSchema, readinessSchema, webhookSecretSchema, type Health, type Readiness, type WebhookSecret } from './service-schemas.js';
 import { sleep } from './sleep.js';
 import { TRAINING_TERMINAL_STATUSES, trainingViewSchema, type TrainingRequestInput, type TrainingView } from './training-schemas.js';
@@ -177,6 +185,21 @@ export class AtelierClient {
   /** POST /v1/preprocess: a ControlNet preprocessor on one image (an image task). */
   async createPreprocess(body: PreprocessRequestInput, options: RequestOptions = {}): Promise<ImageTaskView> {
     return (await this.transport.json({ method: 'POST', target: '/v1/preprocess', json: body, ...options }, imageTaskViewSchema)).body;
+  }
+
+  /** POST /v1/upscales: an upscaler (and optionally face restoration) on an image or a generation output. */
+  async createUpscale(body: UpscaleRequestInput, options: RequestOptions = {}): Promise<ImageTaskView> {
+    return (await this.transport.json({ method: 'POST', target: '/v1/upscales', json: body, ...options }, imageTaskViewSchema)).body;
+  }
+
+  /** POST /v1/face-restorations: detect, align, restore and paste back faces. */
+  async createFaceRestoration(body: FaceRestorationRequestInput, options: RequestOptions = {}): Promise<ImageTaskView> {
+    return (await this.transport.json({ method: 'POST', target: '/v1/face-restorations', json: body, ...options }, imageTaskViewSchema)).body;
+  }
+
+  /** POST /v1/segmentations: Segment Anything masks from clicks and a box. */
+  async createSegmentation(body: SegmentationRequestInput, options: RequestOptions = {}): Promise<ImageTaskView> {
+    return (await this.transport.json({ method: 'POST', target: '/v1/segmentations', json: body, ...options }, imageTaskViewSchema)).body;
   }
 
   /** GET /v1/tasks/{id}: any image task. */

@@ -1,8 +1,14 @@
 import { z } from 'zod';
-import type { preprocessRequestSchema } from '@atelier/contracts';
+import type { faceRestoreRequestSchema, preprocessRequestSchema, segmentRequestSchema, upscaleRequestSchema } from '@atelier/contracts';
 
 /** POST /v1/preprocess body as a client writes it (defaults filled in by the server). */
 export type PreprocessRequestInput = z.input<typeof preprocessRequestSchema>;
+/** POST /v1/upscales body. */
+export type UpscaleRequestInput = z.input<typeof upscaleRequestSchema>;
+/** POST /v1/face-restorations body. */
+export type FaceRestorationRequestInput = z.input<typeof faceRestoreRequestSchema>;
+/** POST /v1/segmentations body. */
+export type SegmentationRequestInput = z.input<typeof segmentRequestSchema>;
 
 export const IMAGE_TASK_TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'canceled']);
 

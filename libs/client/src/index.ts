@@ -9,4 +9,4 @@ export { healthSchema, readinessSchema, webhookSecretSchema, type Health, type R
 export { TRAINING_TERMINAL_STATUSES, trainingViewSchema, type TrainingRequestInput, type TrainingView } from './training-schemas.js';
 export { uploadTicketSchema, type UploadRequestInput, type UploadTicket } from './upload-schemas.js';
 export type { GenerationRequestInput, GenerationView, OutputView } from '@atelier/contracts';
-export { IMAGE_TASK_TERMINAL_STATUSES, imageTaskViewSchema, type ImageTaskView, type PreprocessRequestInput } from './image-task-schemas.js';
+export { IMAGE_TASK_TERMINAL_STATUSES, imageTaskViewSchema, type ImageTaskView, type PreprocessRequestInput, type UpscaleRequestInput, type FaceRestorationRequestInput, type SegmentationRequestInput } from './image-task-schemas.js';

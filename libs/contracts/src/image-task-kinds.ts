@@ -1,10 +1,13 @@
 /**
  * Kinds of image task: work on an image that is not a generation, each with its own request
- * schema and worker handler, sharing one queue, one record layout and one lifecycle owner. A new
- * kind (upscale, face-restoration, segmentation) is added here; its webhook events follow.
+ * schema and worker runner, sharing one queue, one record layout and one lifecycle owner. A new
+ * kind is added here; its webhook events (`upscale.succeeded`, …) follow.
  */
 export const ImageTaskKind = Object.freeze({
   Preprocess: 'preprocess',
+  Upscale: 'upscale',
+  FaceRestore: 'face_restore',
+  Segment: 'segment',
 } as const);
 export type ImageTaskKind = (typeof ImageTaskKind)[keyof typeof ImageTaskKind];
 export const IMAGE_TASK_KINDS: readonly ImageTaskKind[] = Object.values(ImageTaskKind);

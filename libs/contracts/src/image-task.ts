@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { OUTPUT_FORMATS } from './generation-request.js';
 import { imageReferenceSchema } from './image-reference.js';
 import type { GenerationStatus } from './generation-status.js';
-import { ImageTaskKind } from './image-task-kinds.js';
+import { IMAGE_TASK_KINDS, ImageTaskKind } from './image-task-kinds.js';
+import { resolvedFaceRestoreSchema, resolvedSegmentSchema, resolvedUpscaleSchema } from './image-task-postprocess.js';
 import { webhookTargetSchema } from './webhook-events.js';
 
 /** ONNX preprocessor model names: a folder name under MODELS_DIR/preprocessors (or a registry name). */
@@ -64,11 +65,11 @@ export const resolvedPreprocessSchema = z.object({
 export type ResolvedPreprocess = z.infer<typeof resolvedPreprocessSchema>;
 
 /** Every kind's resolved, versioned form (one member per ImageTaskKind). */
-export const resolvedImageTaskSchema = z.discriminatedUnion('kind', [resolvedPreprocessSchema]);
+export const resolvedImageTaskSchema = z.discriminatedUnion('kind', [resolvedPreprocessSchema, resolvedUpscaleSchema, resolvedFaceRestoreSchema, resolvedSegmentSchema]);
 export type ResolvedImageTask = z.infer<typeof resolvedImageTaskSchema>;
 
 /** Payload of JobName.RunImageTask: the record holds the resolved task. */
-export const imageTaskJobSchema = z.object({ v: z.literal(1), taskId: z.string().min(1), kind: z.enum([ImageTaskKind.Preprocess]), submittedAt: z.string() });
+export const imageTaskJobSchema = z.object({ v: z.literal(1), taskId: z.string().min(1), kind: z.enum(IMAGE_TASK_KINDS as [ImageTaskKind, ...ImageTaskKind[]]), submittedAt: z.string() });
 export type ImageTaskJobPayload = z.infer<typeof imageTaskJobSchema>;
 
 /** An image task moves through the generations' states. */
@@ -76,7 +77,7 @@ export type ImageTaskStatus = GenerationStatus;
 
 export interface ImageTaskOutput {
   readonly index: number;
-  /** What the output is: `control` (a preprocessor's map), later `upscaled`, `mask`, … */
+  /** What the output is: `control` (a preprocessor's map), `image` (an upscale's or face restoration's result), `mask` (a segmentation's). */
   readonly kind: string;
   readonly key: string;
   readonly width: number;

@@ -15,6 +15,8 @@ export interface ImageTaskOutcome {
   readonly outputs: readonly ImageTaskOutput[];
   readonly metadata: Record<string, unknown>;
   readonly timings: NonNullable<ImageTaskRecord['timings']>;
+  /** The last progress reported (tiles, faces…), kept as the final one; default 1 of 1. */
+  readonly progress?: { readonly step: number; readonly total: number };
 }
 
 /**

@@ -17,6 +17,10 @@ export const announcedOnnxModelSchema = z.object({
   kind: z.string(),
   name: z.string(),
   base_family: z.string().optional(),
+  /** A preprocessor model's preprocessor (depth, softedge, openpose; scribble uses softedge models). */
+  preprocessor: z.string().optional(),
+  /** An upscaler's factor. */
+  scale: z.number().optional(),
 });
 export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
 
@@ -25,10 +29,6 @@ export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
  * without a TTL, so the farm still knows which models it can serve (and which queue to put their
  * jobs on) while the class runs zero workers: that is what lets an autoscaler start one.
  */
-/** A preprocessor ONNX model a worker has, and the preprocessors it serves (depth, softedge, scribble, openpose). */
-export const announcedPreprocessorSchema = z.object({ name: z.string(), kinds: z.array(z.string()) });
-export type AnnouncedPreprocessor = z.infer<typeof announcedPreprocessorSchema>;
-
 export const workerClassSchema = z.object({
   worker_class: z.string(),
   queue: z.string(),
@@ -39,9 +39,8 @@ export const workerClassSchema = z.object({
   controlnets: z.array(announcedControlNetSchema).default([]),
   /** Its workers load pipelines imported into object storage (MODELS_STORAGE_PREFIX is set). */
   remote_models: z.boolean().default(false),
-  /** Image tasks: the class's image task queue and the preprocessor models its workers have. */
+  /** Image tasks: the class's image task queue (the models they run are in onnx_models). */
   image_task_queue: z.string().optional(),
-  preprocessors: z.array(announcedPreprocessorSchema).default([]),
   last_seen: z.string(),
 });
 export type WorkerClassRecord = z.infer<typeof workerClassSchema>;
@@ -57,7 +56,7 @@ export interface JobRequirements {
    */
   readonly onnxModels?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
   readonly controlnets?: readonly string[];
-  /** Preprocessor model folders (MODELS_DIR/preprocessors/<name>) its ControlNet units need. */
+  /** Preprocessor models (registry kind `preprocessor`, announced in onnx_models) its ControlNet units need. */
   readonly preprocessors?: readonly string[];
 }
 
@@ -95,6 +94,6 @@ export function classMeets(record: WorkerClassRecord, requirements: JobRequireme
     requirements.loras.every((lora) => record.loras.includes(lora)) &&
     (requirements.onnxModels ?? []).every(hasOnnx) &&
     (requirements.controlnets ?? []).every((name) => record.controlnets.some((net) => net.name === name)) &&
-    (requirements.preprocessors ?? []).every((folder) => record.preprocessors.some((entry) => entry.name === folder))
+    (requirements.preprocessors ?? []).every((name) => record.onnx_models.some((model) => model.kind === 'preprocessor' && model.name === name))
   );
 }

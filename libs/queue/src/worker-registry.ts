@@ -4,7 +4,7 @@ import { modelSummarySchema, type ModelSummary } from '@atelier/contracts';
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
-import { announcedControlNetSchema, announcedOnnxModelSchema, announcedPreprocessorSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
+import { announcedControlNetSchema, announcedOnnxModelSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
 
 
 export const gpuInfoSchema = z.object({
@@ -34,7 +34,6 @@ export const workerStateSchema = z.object({
   controlnets: z.array(announcedControlNetSchema).default([]),
   remote_models: z.boolean().default(false),
   image_task_queue: z.string().optional(),
-  preprocessors: z.array(announcedPreprocessorSchema).default([]),
   current_jobs: z.array(z.string()),
   jobs_done: z.number().int(),
   started_at: z.string(),
@@ -70,7 +69,6 @@ export class WorkerRegistry {
       controlnets: state.controlnets,
       remote_models: state.remote_models,
       image_task_queue: state.image_task_queue,
-      preprocessors: state.preprocessors,
       last_seen: state.last_heartbeat,
     };
     pipeline.hset(this.keys.workerClasses(), state.worker_class, JSON.stringify(announced));

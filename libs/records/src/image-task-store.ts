@@ -129,12 +129,18 @@ export class ImageTaskStore {
     return this.move(task, Running, [Queued, Running], 'started', { worker_id: workerId, attempts: attempt, started_at: now.toISOString() }, true);
   }
 
-  markSucceeded(task: ImageTaskRef, outcome: { outputs: readonly ImageTaskOutput[]; metadata: Record<string, unknown>; timings: NonNullable<ImageTaskRecord['timings']> }, now: Date): Promise<ImageTaskMove> {
+  markSucceeded(
+    task: ImageTaskRef,
+    outcome: { outputs: readonly ImageTaskOutput[]; metadata: Record<string, unknown>; timings: NonNullable<ImageTaskRecord['timings']>; progress?: { step: number; total: number } },
+    now: Date,
+  ): Promise<ImageTaskMove> {
+    // A finished task shows all of its last reported steps done (e.g. 81 of 81 tiles), else 1 of 1.
+    const total = outcome.progress?.total ?? 1;
     return this.move(task, Succeeded, [Running], 'succeeded', {
       outputs: JSON.stringify(outcome.outputs),
       metadata: JSON.stringify(outcome.metadata),
       timings: JSON.stringify(outcome.timings),
-      progress: JSON.stringify({ step: 1, total: 1 }),
+      progress: JSON.stringify({ step: total, total }),
       finished_at: now.toISOString(),
     });
   }

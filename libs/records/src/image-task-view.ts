@@ -1,4 +1,4 @@
-import type { ImageTaskRecord } from '@atelier/contracts';
+import type { ImageTaskRecord, ResolvedImageTask } from '@atelier/contracts';
 import type { ObjectStorage } from '@atelier/storage';
 
 /**
@@ -28,11 +28,24 @@ export async function toImageTaskView(record: ImageTaskRecord, storage: ObjectSt
     timings: record.timings ?? null,
     attempts: record.attempts,
     worker_id: record.worker_id ?? null,
-    parameters: { ...record.request, image: describeSource(record.request.image) },
+    parameters: parametersOf(record.request),
     created_at: record.created_at,
     started_at: record.started_at ?? null,
     finished_at: record.finished_at ?? null,
   };
+}
+
+/**
+ * The resolved request as the client sees it: the source image described, a generation source by
+ * its id and index (the storage key and the submit-time limit stay internal).
+ */
+function parametersOf(request: ResolvedImageTask): Record<string, unknown> {
+  if (request.kind === 'preprocess') return { ...request, image: describeSource(request.image) };
+  const { source, ...rest } = request;
+  const shown = source.type === 'image' ? { image: describeSource(source.image) } : { generation_id: source.generation_id, output_index: source.output_index };
+  const visible: Record<string, unknown> = { ...rest, ...shown };
+  delete visible.max_output_pixels;
+  return visible;
 }
 
 /** The source image as the view names it: a URL as given, inline bytes by their size only. */

@@ -62,6 +62,10 @@ export interface AnnouncedOnnxModel {
   readonly kind: OnnxModelKind;
   readonly name: string;
   readonly base_family?: (typeof CONTROLNET_FAMILIES)[number];
+  /** A preprocessor model's preprocessor (depth, softedge, openpose): the API picks defaults and routes by it. */
+  readonly preprocessor?: OnnxPreprocessor;
+  /** An upscaler's factor: the API checks a requested scale and the output size against it. */
+  readonly scale?: number;
 }
 
 /**
@@ -72,8 +76,9 @@ export interface AnnouncedOnnxModel {
 export async function listOnnxModels(dirs: OnnxModelDirs): Promise<{ models: AnnouncedOnnxModel[]; problems: string[] }> {
   const models: AnnouncedOnnxModel[] = [];
   const problems: string[] = [];
-  const announce = (manifest: Pick<OnnxModelManifest, 'kind' | 'base_family'>, name: string): void => {
-    models.push({ kind: manifest.kind, name, ...(manifest.base_family ? { base_family: manifest.base_family } : {}) });
+  const announce = (manifest: Pick<OnnxModelManifest, 'kind' | 'base_family' | 'preprocessor' | 'scale'>, name: string): void => {
+    const { base_family, preprocessor, scale } = manifest;
+    models.push({ kind: manifest.kind, name, ...(base_family ? { base_family } : {}), ...(preprocessor ? { preprocessor } : {}), ...(scale !== undefined ? { scale } : {}) });
   };
   const tenants = await readdir(path.join(dirs.cacheDir, 'tenants')).catch(() => []);
   for (const kind of ONNX_MODEL_KINDS) {
@@ -91,7 +96,7 @@ export async function listOnnxModels(dirs: OnnxModelDirs): Promise<{ models: Ann
       if (models.some((model) => model.kind === kind && model.name === name)) continue;
       try {
         const local = await readLocalModel(kind, name, dirs.modelsDir, true);
-        if (local) announce({ kind, base_family: local.facts.base_family }, name);
+        if (local) announce({ kind, ...local.facts }, name);
       } catch (error) {
         problems.push(`${kind}s/${name}: ${(error as Error).message}`);
       }

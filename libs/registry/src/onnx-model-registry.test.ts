@@ -143,17 +143,17 @@ describe('OnnxModelRegistry on a real S3 server (s3rver)', () => {
     assert.equal(await locateOnnxModel('controlnet', 'x4', 'alpha', dirs), undefined, 'the kind is part of the name');
   });
 
-  it('listOnnxModels: what a worker announces, private ones as <tenant>/<name>, ControlNets with their family', async () => {
+  it('listOnnxModels: what a worker announces, private ones as <tenant>/<name>, ControlNets with their family, preprocessors and upscalers with their preprocessor and scale', async () => {
     await mkdir(path.join(modelsDir, 'upscalers', 'broken'), { recursive: true });
     await writeFile(path.join(modelsDir, 'upscalers', 'broken', 'model.onnx'), controlNetGraph());
     const { models, problems } = await listOnnxModels({ cacheDir: cache, modelsDir });
     assert.deepEqual(models, [
       { kind: 'controlnet', name: 'canny', base_family: 'sd1' },
       { kind: 'controlnet', name: 'local-depth', base_family: 'sdxl' },
-      { kind: 'preprocessor', name: 'dwpose' },
+      { kind: 'preprocessor', name: 'dwpose', preprocessor: 'openpose' },
       { kind: 'segmenter', name: 'mobile-sam' },
-      { kind: 'upscaler', name: 'alpha/x4' },
-      { kind: 'upscaler', name: 'x4' },
+      { kind: 'upscaler', name: 'alpha/x4', scale: 4 },
+      { kind: 'upscaler', name: 'x4', scale: 4 },
     ]);
     assert.equal(problems.length, 1);
     assert.match(problems[0], /^upscalers\/broken: /);

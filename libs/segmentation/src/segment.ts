@@ -37,15 +37,15 @@ async function rgbImage(image: SegmentationImage, field: string): Promise<PixelI
 /**
  * Segment Anything: `prompts` (validated here: points and at most one box, in the image's pixels)
  * → binary masks at the image's size with their scores. The encoder runs once per image and model
- * (its embeddings cached by pixel hash); each further prompt on that image runs only the decoder.
+ * (its embeddings cached by pixel hash, per `cacheScope`); each further prompt on that image runs only the decoder.
  */
-export async function segment(image: SegmentationImage, prompts: unknown, models: SegmentationModels, options: unknown = {}): Promise<SegmentationResult> {
+export async function segment(image: SegmentationImage, prompts: unknown, models: SegmentationModels, options: unknown = {}, cacheScope = ''): Promise<SegmentationResult> {
   const { output } = parseSegmentOptions(options);
   const pixels = await rgbImage(image, 'image');
   const parsed = parsePrompts(prompts, pixels);
   const decoder = await models.decoder();
   decoder.checkPrompts(parsed);
-  const { value: embeddings, cached } = await models.embeddings(pixels);
+  const { value: embeddings, cached } = await models.embeddings(pixels, cacheScope);
   const candidates = await decoder.decode(embeddings, parsed, pixels);
   const chosen = output === 'best' ? [candidates.best] : candidates.multimask;
   const masks = chosen.map((index) => ({

@@ -64,9 +64,12 @@ export class SegmentationModels {
     return this.encoderSession ? (await this.encoderSession).runs : 0;
   }
 
-  /** The image's embeddings, from the cache when this model has seen these pixels. */
-  async embeddings(image: PixelImage): Promise<{ value: ImageEmbeddings; cached: boolean }> {
-    const key = embeddingKey(image, this.files.id);
+  /**
+   * The image's embeddings, from the cache when this model has seen these pixels in this
+   * `scope` (e.g. a tenant: one party's clicks never reveal, by a cache hit, another's image).
+   */
+  async embeddings(image: PixelImage, scope = ''): Promise<{ value: ImageEmbeddings; cached: boolean }> {
+    const key = embeddingKey(image, scope ? `${this.files.id}@${scope}` : this.files.id);
     return this.cache.getOrCompute(key, async () => (await this.encoder()).encode(image));
   }
 }

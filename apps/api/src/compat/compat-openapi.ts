@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { RequestLimits } from '@atelier/contracts';
 import { IGNORED_FIELDS, REFUSAL_RULES } from './a1111/a1111-fields.js';
+import { extrasBatchImagesSchema, extrasSingleImageSchema } from './a1111/a1111-extras.schema.js';
 import { img2imgRequestSchema, txt2imgRequestSchema } from './a1111/a1111-request.schema.js';
 import { openAiImagesRequestSchema } from './openai/images-request.schema.js';
 
@@ -17,11 +18,16 @@ export function compatOpenApi(limits: RequestLimits): { schemas: Record<string, 
     `Accepted and ignored: ${IGNORED_FIELDS.map((field) => `\`${field}\``).join(', ')}. Accepted only at values that leave the image unchanged (else 400 naming the field and why): ${refusals}. ` +
     `\`alwayson_scripts.controlnet.args\` (sd-webui-controlnet units) map onto native \`controlnets\`: enabled, image/input_image, module, model (hash stripped), weight, guidance_start/end, processor_res, threshold_a/b (canny), control_mode (Balanced, or "ControlNet is more important" = guess mode), pixel_perfect; the maps follow the images in \`images\`. ` +
     `Any other field is a 400. Authentication: Bearer, X-API-Key, or HTTP basic auth with the API key as password (or as user name with an empty password).`;
+  const extrasNotes =
+    'Each image runs as an image task (POST /v1/upscales with upscaler_1 and upscaling_resize, its face_restore step from gfpgan_visibility or codeformer_visibility/codeformer_weight; ' +
+    'POST /v1/face-restorations when upscaler_1 is "None"). Only resize_mode 0; upscaler_2 "None"; face restoration runs after the upscale whatever upscale_first says. Unknown fields are a 400 naming them.';
   return {
     schemas: {
       OpenAiImagesRequest: openAiImagesRequestSchema(limits),
       A1111Txt2ImgRequest: txt2imgRequestSchema(limits),
       A1111Img2ImgRequest: img2imgRequestSchema(limits),
+      A1111ExtrasSingleImageRequest: extrasSingleImageSchema,
+      A1111ExtrasBatchImagesRequest: extrasBatchImagesSchema,
     },
     securitySchemes: { basic: { type: 'http', scheme: 'basic', description: 'A1111 routes: the API key as password' } },
     paths: {
@@ -42,6 +48,13 @@ export function compatOpenApi(limits: RequestLimits): { schemas: Record<string, 
       '/sdapi/v1/img2img': {
         post: { summary: 'AUTOMATIC1111 img2img (blocking)', description: a1111Notes, security: basicOrBearer, requestBody: body('A1111Img2ImgRequest'), responses: { '200': { description: '{ images: [base64], parameters, info: "<JSON>" }' }, '400': { description: '{ error, detail, errors: [{ field, message }] }' } } },
       },
+      '/sdapi/v1/extra-single-image': {
+        post: { summary: 'AUTOMATIC1111 extras: upscale and/or restore faces of one image (blocking)', description: extrasNotes, security: basicOrBearer, requestBody: body('A1111ExtrasSingleImageRequest'), responses: { '200': { description: '{ html_info, image: base64 PNG }' }, '400': { description: '{ error, detail, errors: [{ field, message }] }' } } },
+      },
+      '/sdapi/v1/extra-batch-images': {
+        post: { summary: 'AUTOMATIC1111 extras: upscale and/or restore faces of several images (blocking)', description: extrasNotes, security: basicOrBearer, requestBody: body('A1111ExtrasBatchImagesRequest'), responses: { '200': { description: '{ html_info, images: [base64 PNG] }' }, '400': { description: '{ error, detail, errors: [{ field, message }] }' } } },
+      },
+      '/sdapi/v1/upscalers': { get: { summary: 'AUTOMATIC1111: upscalers ("None", then the registry upscaler models the caller can use)', security: basicOrBearer, responses: { '200': { description: '[{ name, model_name, model_path, model_url, scale }]' } } } },
       '/sdapi/v1/sd-models': { get: { summary: 'AUTOMATIC1111: served models (title = model id, hash null)', security: basicOrBearer, responses: { '200': { description: '[{ title, model_name, hash, sha256, filename, config }]' } } } },
       '/sdapi/v1/samplers': { get: { summary: 'AUTOMATIC1111: samplers', security: basicOrBearer, responses: { '200': { description: '[{ name, aliases, options }]' } } } },
       '/sdapi/v1/schedulers': { get: { summary: 'AUTOMATIC1111 ≥ 1.9: schedule types (Automatic, Karras)', security: basicOrBearer, responses: { '200': { description: '[{ name, label, aliases, default_rho, need_inner_model }]' } } } },

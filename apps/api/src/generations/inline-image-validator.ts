@@ -38,10 +38,16 @@ export class InlineImageValidator {
     }
   }
 
-  /** One source image (init_image, mask_image, an image task's image) against the same rules. */
-  async checkSource(value: string, field: string): Promise<void> {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) this.checkUrl(value, field);
-    else await this.checkInline(value, field);
+  /**
+   * One source image (init_image, mask_image, an image task's image) against the same rules; an
+   * inline image's size (read from its header) is returned, a URL's is not known yet.
+   */
+  async checkSource(value: string, field: string): Promise<{ width: number; height: number } | undefined> {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      this.checkUrl(value, field);
+      return undefined;
+    }
+    return this.checkInline(value, field);
   }
 
   private checkUrl(value: string, field: string): void {
@@ -53,7 +59,7 @@ export class InlineImageValidator {
     }
   }
 
-  private async checkInline(value: string, field: string): Promise<void> {
+  private async checkInline(value: string, field: string): Promise<{ width: number; height: number }> {
     const { maxBytes, maxSide, maxPixels } = this.limits;
     const bytes = Buffer.from(value.replace(/^data:image\/[a-z+]+;base64,/, '').replace(/\s+/g, ''), 'base64');
     if (bytes.length > maxBytes) throw ApiError.field(field, `is ${bytes.length} bytes; the limit is ${maxBytes}`);
@@ -65,5 +71,6 @@ export class InlineImageValidator {
     const height = meta.height ?? 0;
     if (width > maxSide || height > maxSide) throw ApiError.field(field, `is ${width}×${height}; the limit is ${maxSide} pixels per side`);
     if (width * height > maxPixels) throw ApiError.field(field, `is ${width}×${height} (${width * height} pixels); the limit is ${maxPixels} pixels (MAX_PIXELS)`);
+    return { width, height };
   }
 }

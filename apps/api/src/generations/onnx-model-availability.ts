@@ -7,6 +7,10 @@ export interface AvailableOnnxModel {
   readonly name: string;
   /** A ControlNet's family (sd1, sd2, sdxl) as the worker read it; undefined for other kinds. */
   readonly baseFamily: string | undefined;
+  /** A preprocessor model's preprocessor (depth, softedge, openpose) as the worker read it; undefined for other kinds. */
+  readonly preprocessor: string | undefined;
+  /** An upscaler's factor as the worker read it; undefined for other kinds. */
+  readonly scale: number | undefined;
   /** The worker classes whose workers have it (also at zero live workers), sorted. */
   readonly workerClasses: readonly string[];
   /** Whether it is the tenant's own private registry model (it shadows a public one of the same name). */
@@ -30,6 +34,8 @@ export function findAvailableOnnxModel(classes: readonly WorkerClassRecord[], ki
       kind,
       name,
       baseFamily: having.find(({ model }) => model.base_family !== undefined)?.model.base_family,
+      preprocessor: having.find(({ model }) => model.preprocessor !== undefined)?.model.preprocessor,
+      scale: having.find(({ model }) => model.scale !== undefined)?.model.scale,
       workerClasses: [...new Set(having.map(({ record }) => record.worker_class))].sort(),
       private: isPrivate,
       announcedName: announced,

@@ -34,36 +34,54 @@ export class ImageTasksController {
   }
 }
 
-/** `POST /v1/preprocess` and the per-kind aliases of the task routes (only preprocess tasks answer). */
-@Controller('v1/preprocess')
-export class PreprocessController {
-  constructor(
-    @Inject(ImageTasksService) private readonly service: ImageTasksService,
-    @Inject(EventStreams) private readonly streams: EventStreams,
-  ) {}
+type Submit = (service: ImageTasksService, principal: Principal, body: unknown) => Promise<ImageTaskView>;
 
-  @Post()
-  @HttpCode(HttpStatus.ACCEPTED)
-  async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<ImageTaskView> {
-    const view = await this.service.preprocess(principal, body);
-    response.setHeader('Location', `/v1/preprocess/${view.id}`);
-    return view;
-  }
+/**
+ * One kind's routes: `POST /v1/<route>` (202, Location) and the per-kind aliases of the task
+ * routes, where only tasks of that kind answer (another kind's id reads like a missing one).
+ */
+function kindController(route: string, kind: ImageTaskKind, submit: Submit) {
+  @Controller(`v1/${route}`)
+  class KindController {
+    constructor(
+      @Inject(ImageTasksService) readonly service: ImageTasksService,
+      @Inject(EventStreams) readonly streams: EventStreams,
+    ) {}
 
-  @Get(':id')
-  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ImageTaskView> {
-    return this.service.get(principal, id, ImageTaskKind.Preprocess);
-  }
+    @Post()
+    @HttpCode(HttpStatus.ACCEPTED)
+    async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response): Promise<ImageTaskView> {
+      const view = await submit(this.service, principal, body);
+      response.setHeader('Location', `/v1/${route}/${view.id}`);
+      return view;
+    }
 
-  @Post(':id/cancel')
-  async cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<ImageTaskView> {
-    const { outcome, view } = await this.service.cancel(principal, id, ImageTaskKind.Preprocess);
-    response.status(outcome === 'canceled' ? HttpStatus.OK : HttpStatus.ACCEPTED);
-    return view;
-  }
+    @Get(':id')
+    async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ImageTaskView> {
+      return this.service.get(principal, id, kind);
+    }
 
-  @Get(':id/events')
-  async events(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res() response: Response): Promise<void> {
-    await this.streams.imageTask(principal, id, ImageTaskKind.Preprocess, response);
+    @Post(':id/cancel')
+    async cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<ImageTaskView> {
+      const { outcome, view } = await this.service.cancel(principal, id, kind);
+      response.status(outcome === 'canceled' ? HttpStatus.OK : HttpStatus.ACCEPTED);
+      return view;
+    }
+
+    @Get(':id/events')
+    async events(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res() response: Response): Promise<void> {
+      await this.streams.imageTask(principal, id, kind, response);
+    }
   }
+  Object.defineProperty(KindController, 'name', { value: `${route.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase())}Controller` });
+  return KindController;
 }
+
+/** `POST /v1/preprocess` and its aliases. */
+export const PreprocessController = kindController('preprocess', ImageTaskKind.Preprocess, (service, principal, body) => service.preprocess(principal, body));
+/** `POST /v1/upscales` and its aliases. */
+export const UpscalesController = kindController('upscales', ImageTaskKind.Upscale, (service, principal, body) => service.upscale(principal, body));
+/** `POST /v1/face-restorations` and its aliases. */
+export const FaceRestorationsController = kindController('face-restorations', ImageTaskKind.FaceRestore, (service, principal, body) => service.faceRestore(principal, body));
+/** `POST /v1/segmentations` and its aliases. */
+export const SegmentationsController = kindController('segmentations', ImageTaskKind.Segment, (service, principal, body) => service.segment(principal, body));

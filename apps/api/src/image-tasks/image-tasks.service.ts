@@ -1,6 +1,16 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
-import { GenerationStatus, QueueName, preprocessRequestSchema, type ImageTaskKind, type ImageTaskRecord } from '@atelier/contracts';
+import {
+  GenerationStatus,
+  QueueName,
+  faceRestoreRequestSchema,
+  preprocessRequestSchema,
+  segmentRequestSchema,
+  upscaleRequestSchema,
+  type ImageTaskKind,
+  type ImageTaskRecord,
+  type ResolvedImageTask,
+} from '@atelier/contracts';
 import { JobRuntime } from '@atelier/jobs';
 import { ImageTaskLifecycle } from '@atelier/lifecycle';
 import { CancelChannel } from '@atelier/queue';
@@ -15,10 +25,15 @@ import { InlineImageValidator } from '../generations/inline-image-validator.js';
 import { RequestResolver } from '../generations/request-resolver.js';
 import { OBJECT_STORAGE } from '../infrastructure/tokens.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
+import { ImageSourceResolver } from './image-source-resolver.js';
+import type { ImageTaskContext } from './image-task-routing.js';
+import { resolveFaceRestore } from './resolve-face-restore.js';
 import { resolvePreprocess } from './resolve-preprocess.js';
+import { resolveSegment } from './resolve-segment.js';
+import { resolveUpscale } from './resolve-upscale.js';
 import { SubmitImageTask } from './submit-image-task.js';
 
-/** What the image task routes do (POST /v1/preprocess, GET/cancel /v1/tasks/{id} and the per-kind aliases). */
+/** What the image task routes do (POST /v1/preprocess, /v1/upscales, /v1/face-restorations, /v1/segmentations, GET/cancel /v1/tasks/{id} and the per-kind aliases). */
 @Injectable()
 export class ImageTasksService {
   constructor(
@@ -32,29 +47,64 @@ export class ImageTasksService {
     @Inject(InlineImageValidator) private readonly sourceImages: InlineImageValidator,
     @Inject(SubmitImageTask) private readonly submitter: SubmitImageTask,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(ImageSourceResolver) private readonly sources: ImageSourceResolver,
   ) {}
 
   /** POST /v1/preprocess: validate → resolve (defaults, model, class) → source image rules → record + enqueue. */
   async preprocess(principal: Principal, body: unknown): Promise<ImageTaskView> {
     const request = parseBody(preprocessRequestSchema, body);
-    let snapshot = await this.farm.snapshot();
-    const context = () => ({
-      classes: snapshot.classes,
-      liveClasses: new Set(snapshot.live.filter((worker) => !worker.draining).map((worker) => worker.worker_class)),
-      webhookProblem: (url: string) => this.urls.webhookProblem(url),
-      maxPixels: this.config.env.MAX_PIXELS,
-    });
-    let resolved;
+    const resolved = await this.withFarm(principal, (context) => resolvePreprocess(request, context));
+    await this.sourceImages.checkSource(resolved.request.image, 'image');
+    return this.submit(principal, resolved);
+  }
+
+  /** POST /v1/upscales: validate → source (image rules or the tenant's own generation output) → model, scale, pixels, class. */
+  async upscale(principal: Principal, body: unknown): Promise<ImageTaskView> {
+    const request = parseBody(upscaleRequestSchema, body);
+    const checked = await this.sources.resolve(principal, request);
+    const maxUpscalePixels = this.config.env.MAX_UPSCALE_PIXELS;
+    return this.submit(principal, await this.withFarm(principal, (context) => resolveUpscale(request, checked, { ...context, maxUpscalePixels })));
+  }
+
+  /** POST /v1/face-restorations. */
+  async faceRestore(principal: Principal, body: unknown): Promise<ImageTaskView> {
+    const request = parseBody(faceRestoreRequestSchema, body);
+    const checked = await this.sources.resolve(principal, request);
+    return this.submit(principal, await this.withFarm(principal, (context) => resolveFaceRestore(request, checked.source, context)));
+  }
+
+  /** POST /v1/segmentations. */
+  async segment(principal: Principal, body: unknown): Promise<ImageTaskView> {
+    const request = parseBody(segmentRequestSchema, body);
+    const checked = await this.sources.resolve(principal, request);
+    return this.submit(principal, await this.withFarm(principal, (context) => resolveSegment(request, checked, context)));
+  }
+
+  /**
+   * Resolves against the farm's announcements; a refusal is retried once on fresh ones, since the
+   * cached announcements may predate a worker that just started or just got the model.
+   */
+  private async withFarm<R>(principal: Principal, resolve: (context: ImageTaskContext) => R): Promise<R> {
+    const context = async (): Promise<ImageTaskContext> => {
+      const snapshot = await this.farm.snapshot();
+      return {
+        classes: snapshot.classes,
+        liveClasses: new Set(snapshot.live.filter((worker) => !worker.draining).map((worker) => worker.worker_class)),
+        tenant: principal.tenant,
+        webhookProblem: (url: string) => this.urls.webhookProblem(url),
+        maxPixels: this.config.env.MAX_PIXELS,
+      };
+    };
     try {
-      resolved = resolvePreprocess(request, context());
+      return resolve(await context());
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      // The cached announcements may predate a worker that just started or just got the model.
       this.farm.invalidate();
-      snapshot = await this.farm.snapshot();
-      resolved = resolvePreprocess(request, context());
+      return resolve(await context());
     }
-    await this.sourceImages.checkSource(resolved.request.image, 'image');
+  }
+
+  private async submit(principal: Principal, resolved: { request: ResolvedImageTask; queue: string }): Promise<ImageTaskView> {
     return this.view(await this.submitter.submit(principal, resolved.request, resolved.queue));
   }
 

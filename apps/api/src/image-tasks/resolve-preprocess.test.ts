@@ -7,13 +7,15 @@ import { resolvePreprocess, type PreprocessContext } from './resolve-preprocess.
 
 const IMAGE = 'https://images.example.test/a.png';
 
-function workerClass(name: string, preprocessors: WorkerClassRecord['preprocessors']): WorkerClassRecord {
-  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: [], controlnets: [], remote_models: false, preprocessors, last_seen: '' };
+function workerClass(name: string, preprocessors: Array<{ name: string; preprocessor: string }>): WorkerClassRecord {
+  const onnx = preprocessors.map((model) => ({ kind: 'preprocessor', ...model }));
+  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, controlnets: [], remote_models: false, last_seen: '' };
 }
 
 const context = (classes: WorkerClassRecord[], live: string[] = classes.map((record) => record.worker_class)): PreprocessContext => ({
   classes,
   liveClasses: new Set(live),
+  tenant: 'alpha',
   webhookProblem: (url) => (url.includes('127.0.0.1') ? 'internal address' : undefined),
   maxPixels: 1024 * 1024,
 });
@@ -31,10 +33,12 @@ function fieldOf(run: () => unknown): string | undefined {
 describe('resolvePreprocess (defaults, model choice and routing over in-memory announcements)', () => {
   const cpu = workerClass('cpu', []);
   const gpu = workerClass('gpu', [
-    { name: 'depth-anything-small', kinds: ['depth'] },
-    { name: 'depth', kinds: ['depth'] },
-    { name: 'hed', kinds: ['softedge', 'scribble'] },
+    { name: 'depth-anything-small', preprocessor: 'depth' },
+    { name: 'depth', preprocessor: 'depth' },
+    { name: 'hed', preprocessor: 'softedge' },
+    { name: 'beta/secret-depth', preprocessor: 'depth' },
   ]);
+  const privateClass = workerClass('private', [{ name: 'alpha/depth', preprocessor: 'depth' }]);
 
   it('fixes every default; canny needs no model and goes to a live class', () => {
     const body = preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'canny' });
@@ -60,8 +64,14 @@ describe('resolvePreprocess (defaults, model choice and routing over in-memory a
     assert.deepEqual([named.request.model, named.queue], ['depth-anything-small', 'image-task-gpu'], 'a class with zero workers still gets it');
   });
 
+  it("the tenant's own private registry model shadows a public one of the same name and routes to the class that has it", () => {
+    const resolved = resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'depth' }), context([cpu, gpu, privateClass]));
+    assert.deepEqual([resolved.request.model, resolved.queue], ['depth', 'image-task-private']);
+  });
+
   it('refuses, naming the field: a model nobody has, a model for canny, a preprocessor without any model, an internal webhook, an output over MAX_PIXELS', () => {
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'depth', model: 'nope' }), context([cpu, gpu]))), 'model');
+    assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'depth', model: 'secret-depth' }), context([cpu, gpu]))), 'model', "another tenant's private model");
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'depth', model: 'hed' }), context([cpu, gpu]))), 'model', 'a model of another preprocessor');
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'canny', model: 'depth' }), context([cpu, gpu]))), 'model');
     assert.equal(fieldOf(() => resolvePreprocess(preprocessRequestSchema.parse({ image: IMAGE, preprocessor: 'openpose' }), context([cpu, gpu]))), 'preprocessor');

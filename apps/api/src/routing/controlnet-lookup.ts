@@ -12,5 +12,5 @@ export interface ControlNetLookup {
 /** Read from the worker classes' announcements (each worker scans MODELS_DIR/controlnets and /preprocessors). */
 export const announcedControlNets: ControlNetLookup = {
   controlnets: (snapshot) => new Map(snapshot.classes.flatMap((record) => record.controlnets).map((net) => [net.name, net])),
-  preprocessorModels: (snapshot) => new Set(snapshot.classes.flatMap((record) => record.preprocessors.map((entry) => entry.name))),
+  preprocessorModels: (snapshot) => new Set(snapshot.classes.flatMap((record) => record.onnx_models.filter((model) => model.kind === 'preprocessor').map((model) => model.name))),
 };

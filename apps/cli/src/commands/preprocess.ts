@@ -1,11 +1,9 @@
-import { readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { ImageTaskView, PreprocessRequestInput } from '@atelier/client';
+import type { PreprocessRequestInput } from '@atelier/client';
 import type { CliContext, Command } from '../context.js';
 import type { ParsedArgs } from '../options.js';
-import { extensionFor } from '../save-outputs.js';
-import { onInterrupt } from '../terminal/interrupts.js';
 import { UsageError } from '../usage-error.js';
+import { followTask, imageReference, withoutUndefined } from './image-task-run.js';
 
 const NAME = 'preprocess';
 const PREPROCESSORS = ['canny', 'depth', 'softedge', 'scribble', 'openpose'] as const;
@@ -40,19 +38,6 @@ function isPreprocessor(value: string): value is Preprocessor {
   return (PREPROCESSORS as readonly string[]).includes(value);
 }
 
-/** A URL as given; a file as base64 (the API applies the same limits as to init_image). */
-async function imageReference(source: string): Promise<string> {
-  if (/^https?:\/\//i.test(source)) return source;
-  const bytes = await readFile(path.resolve(source)).catch(() => {
-    throw new UsageError(`cannot read image file "${source}"`, NAME);
-  });
-  return bytes.toString('base64');
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
-}
-
 async function runPreprocess(context: CliContext, args: ParsedArgs): Promise<number> {
   const { options } = args;
   if (args.positionals.length !== 1) throw new UsageError('expected one image (file or URL)', NAME);
@@ -62,7 +47,7 @@ async function runPreprocess(context: CliContext, args: ParsedArgs): Promise<num
   if (format !== undefined && format !== 'png' && format !== 'jpeg' && format !== 'webp') throw new UsageError('--format must be png, jpeg or webp', NAME);
   const outDir = path.resolve(options.requiredString('out', 'DIR'));
   const body: PreprocessRequestInput = {
-    image: await imageReference(args.positionals[0]),
+    image: await imageReference(args.positionals[0], NAME),
     preprocessor,
     options: withoutUndefined({
       low_threshold: options.number('low'),
@@ -75,45 +60,5 @@ async function runPreprocess(context: CliContext, args: ParsedArgs): Promise<num
     }),
     ...withoutUndefined({ model: options.string('model'), output_format: format }),
   };
-  await mkdir(outDir, { recursive: true });
-  const submitted = await context.client.createPreprocess(body);
-  const line = context.progressLine();
-  const stop = new AbortController();
-  const removeHandlers = onInterrupt({ first: () => stop.abort(new Error('interrupted')), second: () => process.exit(130) });
-  let view: ImageTaskView;
-  try {
-    view = await context.client.waitForTask(submitted.id, { signal: stop.signal, pollMs: 250, onProgress: (current) => line.update(`${current.id} ${current.status}`) });
-  } catch (error) {
-    line.finish();
-    if (!stop.signal.aborted) throw error;
-    await context.client.cancelTask(submitted.id).then(
-      () => context.err(`interrupted: canceled ${submitted.id}`),
-      () => context.err(`interrupted; ${submitted.id} may still run on the farm`),
-    );
-    return 130;
-  } finally {
-    removeHandlers();
-  }
-  line.finish();
-  if (view.status !== 'succeeded') {
-    if (context.json) context.outJson(view);
-    context.err(`${view.id} ${view.status}${view.error ? `: ${view.error.code}: ${view.error.message}` : ''}`);
-    return 1;
-  }
-  const files: string[] = [];
-  for (const output of view.outputs) {
-    const file = path.join(outDir, `${view.id}-${output.kind}${view.outputs.length > 1 ? `-${output.index}` : ''}.${extensionFor(output.content_type)}`);
-    const partial = `${file}.part`;
-    try {
-      await writeFile(partial, await context.client.download(output.url));
-      await rename(partial, file);
-    } catch (error) {
-      await rm(partial, { force: true });
-      throw error;
-    }
-    files.push(file);
-  }
-  if (context.json) context.outJson({ ...view, files });
-  else for (const file of files) context.out(file);
-  return 0;
+  return followTask(context, () => context.client.createPreprocess(body), outDir);
 }

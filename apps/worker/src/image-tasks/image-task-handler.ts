@@ -71,11 +71,13 @@ export class ImageTaskHandler {
     metrics.workerBusy.inc();
     try {
       const runStart = performance.now();
+      let progress: { step: number; total: number } | undefined;
       const onProgress = async (step: number, total: number): Promise<void> => {
+        progress = { step, total };
         await store.writeProgress(id, step, total);
         await job.updateProgress({ step, total });
       };
-      const result = await runTask(this.deps.runners, record.request, { signal: deadline.signal, onProgress });
+      const result = await runTask(this.deps.runners, record.request, { tenant: record.tenant, signal: deadline.signal, onProgress });
       const runMs = performance.now() - runStart;
       const uploadStart = performance.now();
       const outputs: ImageTaskOutput[] = [];
@@ -89,7 +91,7 @@ export class ImageTaskHandler {
       metrics.upload.observe({ job_type: record.kind }, uploadMs / 1000);
       const finishedAt = new Date();
       const timings = { queue_wait_ms: Math.round(queueWaitMs), run_ms: Math.round(runMs), upload_ms: Math.round(uploadMs), total_ms: finishedAt.getTime() - Date.parse(submittedAt) };
-      const done = await lifecycle.succeed(task, { outputs, metadata: result.metadata, timings }, finishedAt);
+      const done = await lifecycle.succeed(task, { outputs, metadata: result.metadata, timings, progress }, finishedAt);
       if (done.applied) log.info({ timings }, 'image task succeeded');
       return { outputs: outputs.length };
     } catch (caught) {

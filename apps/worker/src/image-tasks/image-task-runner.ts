@@ -18,6 +18,8 @@ export interface TaskResult {
 }
 
 export interface TaskContext {
+  /** Whose task it is: models are located for this tenant (its private registry models first). */
+  readonly tenant: string;
   /** Aborted on cancel or shutdown: long runners check it between their stages (tiles, models). */
   readonly signal: AbortSignal;
   readonly onProgress: (step: number, total: number) => Promise<void>;

@@ -4,7 +4,7 @@ import { PreprocessError, PreprocessorModels, decodeControlImage, hwc3, preproce
 import type { InputLimits } from '../generation-inputs.js';
 import { fetchImageBytes } from '../image-source.js';
 import { PermanentTaskError, throwIfAborted, type ImageTaskRunner, type TaskContext, type TaskResult } from './image-task-runner.js';
-import type { PreprocessorCatalog } from './preprocessor-catalog.js';
+import type { LocateOnnxModel } from './locate-onnx-model.js';
 
 /** The model-folder slot each model-backed preprocessor reads (scribble uses the softedge folder). */
 const FOLDER_SLOT: Record<Exclude<ResolvedPreprocess['preprocessor'], 'canny'>, keyof PreprocessorFolders> = {
@@ -29,13 +29,13 @@ export class PreprocessRunner implements ImageTaskRunner<typeof ImageTaskKind.Pr
   private readonly opened = new Map<string, PreprocessorModels>();
 
   constructor(
-    private readonly catalog: PreprocessorCatalog,
+    private readonly locate: LocateOnnxModel,
     private readonly limits: InputLimits,
   ) {}
 
-  async run(task: ResolvedPreprocess, { signal, onProgress }: TaskContext): Promise<TaskResult> {
+  async run(task: ResolvedPreprocess, { tenant, signal, onProgress }: TaskContext): Promise<TaskResult> {
     try {
-      const models = await this.models(task);
+      const models = await this.models(task, tenant);
       const bytes = await fetchImageBytes(task.image, 'image', { policy: this.limits.policy, maxBytes: this.limits.image.maxBytes, resolve: this.limits.resolve });
       const source = await decodeControlImage(bytes, 'image', this.limits.image.maxPixels);
       if (source.width > this.limits.image.maxSide || source.height > this.limits.image.maxSide) {
@@ -83,13 +83,17 @@ export class PreprocessRunner implements ImageTaskRunner<typeof ImageTaskKind.Pr
     }
   }
 
-  /** Canny needs no model; the others open the named folder's sessions once. */
-  private async models(task: ResolvedPreprocess): Promise<PreprocessorModels> {
+  /**
+   * Canny needs no model; the others locate the registry `preprocessor` model for the task's
+   * tenant (own private, public, MODELS_DIR) and open that folder's sessions once.
+   */
+  private async models(task: ResolvedPreprocess, tenant: string): Promise<PreprocessorModels> {
     if (task.preprocessor === 'canny') return new PreprocessorModels({});
     if (!task.model) throw new PermanentTaskError('unknown_model', `model: ${task.preprocessor} needs a preprocessor model`);
-    const folder = await this.catalog.folder(task.model);
-    if (!folder) throw new PermanentTaskError('unknown_model', `model: this worker has no preprocessor model "${task.model}"`);
     const slot = FOLDER_SLOT[task.preprocessor];
+    const located = await this.locate('preprocessor', task.model, tenant);
+    if (!located || located.facts.preprocessor !== slot) throw new PermanentTaskError('unknown_model', `model: this worker has no ${slot} preprocessor model "${task.model}"`);
+    const folder = located.dir;
     const key = `${slot}:${folder}`;
     let models = this.opened.get(key);
     if (!models) {
