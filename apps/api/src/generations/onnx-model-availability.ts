@@ -7,6 +7,8 @@ export interface AvailableOnnxModel {
   readonly name: string;
   /** A ControlNet's family (sd1, sd2, sdxl) as the worker read it; undefined for other kinds. */
   readonly baseFamily: string | undefined;
+  /** A ControlNet's or IP-Adapter's text-feature width as the worker read it, when its files tell. */
+  readonly crossAttentionDim: number | undefined;
   /** The worker classes whose workers have it (also at zero live workers), sorted. */
   readonly workerClasses: readonly string[];
   /** Whether it is the tenant's own private registry model (it shadows a public one of the same name). */
@@ -30,6 +32,7 @@ export function findAvailableOnnxModel(classes: readonly WorkerClassRecord[], ki
       kind,
       name,
       baseFamily: having.find(({ model }) => model.base_family !== undefined)?.model.base_family,
+      crossAttentionDim: having.find(({ model }) => model.cross_attention_dim !== undefined)?.model.cross_attention_dim,
       workerClasses: [...new Set(having.map(({ record }) => record.worker_class))].sort(),
       private: isPrivate,
       announcedName: announced,

@@ -7,10 +7,9 @@ import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type 
 import type { OnnxModelKind } from '@atelier/registry';
 import type { Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
-import { announcedControlNets } from '../routing/controlnet-lookup.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { InlineImageValidator } from './inline-image-validator.js';
-import { findAvailableOnnxModel, type AvailableOnnxModel } from './onnx-model-availability.js';
+import { findAvailableOnnxModel, onnxModelsForTenant, type AvailableOnnxModel } from './onnx-model-availability.js';
 import { lorasForTenant, resolveGeneration, type ResolutionContext, type ResolvedSubmission } from './resolve-generation.js';
 
 export type { ResolvedSubmission } from './resolve-generation.js';
@@ -64,8 +63,8 @@ export class RequestResolver {
     const context: ResolutionContext = {
       models: snapshot.models,
       loras: lorasForTenant(snapshot.classes.flatMap((record) => record.loras), principal.tenant),
-      controlnets: announcedControlNets.controlnets(snapshot),
-      preprocessorModels: announcedControlNets.preprocessorModels(snapshot),
+      onnxModel: (kind, name) => findAvailableOnnxModel(snapshot.classes, kind, name, principal.tenant),
+      onnxNames: (kind) => [...onnxModelsForTenant(snapshot.classes, kind, principal.tenant).keys()].sort(),
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxPixels: this.config.env.MAX_PIXELS,
       webhookProblem: (url) => this.webhookProblem(url),

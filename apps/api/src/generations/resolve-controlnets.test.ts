@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpException } from '@nestjs/common';
 import { generationRequestSchema, type GenerationRequestInput } from '@atelier/contracts';
-import type { AnnouncedControlNet, ModelSummary } from '@atelier/queue';
+import type { AnnouncedOnnxModelRecord, ModelSummary, WorkerClassRecord } from '@atelier/queue';
+import { findAvailableOnnxModel, onnxModelsForTenant } from './onnx-model-availability.js';
 import { resolveGeneration, type ResolutionContext } from './resolve-generation.js';
 
 const summary = (id: string, family: string, controlnet: boolean, cross: number): ModelSummary => ({
@@ -20,6 +21,8 @@ const summary = (id: string, family: string, controlnet: boolean, cross: number)
   refiner: null,
   inpainting: false,
   controlnet,
+  ip_unet: false,
+  ip_controlnet: false,
   cross_attention_dim: cross,
   description: '',
 });
@@ -27,22 +30,33 @@ const SD15 = summary('sd15-cn', 'sd1', true, 768);
 const SD21 = summary('sd21-cn', 'sd2', true, 1024);
 const XL = summary('xl-cn', 'sdxl', true, 2048);
 const PLAIN = summary('plain', 'sd1', false, 768);
-const NETS: AnnouncedControlNet[] = [
-  { name: 'canny15', base: 'sd', cross_attention_dim: 768 },
-  { name: 'cannyxl', base: 'sdxl', cross_attention_dim: 2048 },
-  { name: 'unknown-width', base: 'sd', cross_attention_dim: null },
+/** What workers announce under onnx_models: public nets, a private one of tenant `alpha`, another tenant's. */
+const NETS: AnnouncedOnnxModelRecord[] = [
+  { kind: 'controlnet', name: 'canny15', base_family: 'sd1', cross_attention_dim: 768 },
+  { kind: 'controlnet', name: 'cannyxl', base_family: 'sdxl' },
+  { kind: 'controlnet', name: 'unknown-width', base_family: 'sd1' },
+  { kind: 'controlnet', name: 'alpha/mine', base_family: 'sd1' },
+  { kind: 'controlnet', name: 'beta/theirs', base_family: 'sd1' },
 ];
 
-function context(preprocessorModels: readonly string[] = []): ResolutionContext {
+function onnxContext(classes: readonly WorkerClassRecord[], tenant: string): Pick<ResolutionContext, 'onnxModel' | 'onnxNames'> {
   return {
+    onnxModel: (kind, name) => findAvailableOnnxModel(classes, kind, name, tenant),
+    onnxNames: (kind) => [...onnxModelsForTenant(classes, kind, tenant).keys()].sort(),
+  };
+}
+
+function context(preprocessorModels: readonly string[] = [], tenant = 'alpha'): ResolutionContext {
+  const onnx = [...NETS, ...preprocessorModels.map((name): AnnouncedOnnxModelRecord => ({ kind: 'preprocessor', name }))];
+  const record: WorkerClassRecord = { worker_class: 'gpu', queue: 'generation-gpu', models: [], loras: [], embeddings: [], onnx_models: onnx, remote_models: false, preprocessors: [], last_seen: '' };
+  return {
+    ...onnxContext([record], tenant),
     models: new Map([SD15, SD21, XL, PLAIN].map((model) => [model.id, model])),
     loras: new Set(),
     defaultModel: SD15.id,
     maxPixels: 2048 * 2048,
     webhookProblem: () => undefined,
     randomSeed: () => 42,
-    controlnets: new Map(NETS.map((net) => [net.name, net])),
-    preprocessorModels: new Set(preprocessorModels),
   };
 }
 
@@ -77,10 +91,25 @@ describe('resolveControlNets (through resolveGeneration, in-memory catalog)', ()
     const problems = refused(() => resolveGeneration(body, context(), 'requests.2.'));
     assert.deepEqual(problems.map((problem) => problem.field), ['requests.2.controlnets.0.model', 'requests.2.controlnets.1.model']);
     assert.match(problems[0].message, /is for SD 1\.x\/2\.x; model xl-cn is sdxl/);
-    assert.match(problems[1].message, /unknown ControlNet "nope"; available: canny15, cannyxl, unknown-width/);
+    assert.match(problems[1].message, /unknown ControlNet "nope"; available: canny15, cannyxl, mine, unknown-width/);
     assert.deepEqual(refused(() => resolveGeneration(parse({ prompt: 'x', controlnets: [{ model: 'cannyxl', image: IMAGE }] }), context())).map((p) => p.field), ['controlnets.0.model']);
     const sd2 = refused(() => resolveGeneration(parse({ prompt: 'x', model: 'sd21-cn', controlnets: [{ model: 'canny15', image: IMAGE }] }), context()));
-    assert.match(sd2[0].message, /768-wide text features, model sd21-cn to 1024/);
+    assert.match(sd2[0].message, /768-wide text features, model sd21-cn with 1024/);
+  });
+
+  it("records the job's routing requirement (onnx_models): a tenant's private net by its announced <tenant>/<name>, public ones by name; another tenant's private net is unknown", () => {
+    const body = parse({ prompt: 'x', controlnets: [{ model: 'mine', image: IMAGE, preprocessor: 'depth' }, { model: 'canny15', image: IMAGE, preprocessor: 'scribble' }, { model: 'canny15', image: IMAGE }] });
+    assert.deepEqual(resolveGeneration(body, context(['depth', 'softedge'])).request.onnx_models, [
+      { kind: 'controlnet', name: 'alpha/mine' },
+      { kind: 'preprocessor', name: 'depth' },
+      { kind: 'controlnet', name: 'canny15' },
+      { kind: 'preprocessor', name: 'softedge' },
+    ]);
+    for (const name of ['theirs', 'beta/theirs', 'alpha/mine', 'CANNY15']) {
+      const problems = refused(() => resolveGeneration(parse({ prompt: 'x', controlnets: [{ model: name, image: IMAGE }] }), context()));
+      assert.deepEqual(problems.map((problem) => problem.field), ['controlnets.0.model'], name);
+    }
+    assert.equal(resolveGeneration(parse({ prompt: 'x' }), context()).request.onnx_models, undefined);
   });
 
   it('refuses ControlNets on a pipeline without a residual UNet, guess_mode without ControlNets, and ONNX preprocessors no worker has a model for', () => {

@@ -8,7 +8,7 @@ import { resolvePreprocess, type PreprocessContext } from './resolve-preprocess.
 const IMAGE = 'https://images.example.test/a.png';
 
 function workerClass(name: string, preprocessors: WorkerClassRecord['preprocessors']): WorkerClassRecord {
-  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: [], controlnets: [], remote_models: false, preprocessors, last_seen: '' };
+  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: [], remote_models: false, preprocessors, last_seen: '' };
 }
 
 const context = (classes: WorkerClassRecord[], live: string[] = classes.map((record) => record.worker_class)): PreprocessContext => ({
