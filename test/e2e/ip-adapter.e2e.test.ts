@@ -77,6 +77,11 @@ describe('IP-Adapter through the farm: registry lookup, image prompts, with Cont
     const models = await fixture.api.request<{ data: Array<{ id: string; ip_unet: boolean; ip_controlnet: boolean }> }>('GET', '/v1/models');
     const byId = new Map(models.body.data.map((model) => [model.id, model]));
     assert.deepEqual([byId.get('cn-ip')?.ip_unet, byId.get('cn-ip')?.ip_controlnet, byId.get('cn-tiny')?.ip_unet], [true, true, false]);
+    type Schema = { properties?: Record<string, Schema>; maxItems?: number };
+    const openapi = (await (await fetch(`${fixture.farm.apiUrl}/docs/openapi.json`)).json()) as { components: { schemas: Record<string, Schema> } };
+    const field = openapi.components.schemas.GenerationRequest.properties?.ip_adapter;
+    assert.deepEqual(Object.keys(field?.properties ?? {}).sort(), ['images', 'model', 'scale'], 'OpenAPI documents ip_adapter');
+    assert.equal(field?.properties?.images.maxItems, 4);
   });
 
   it('an IP-Adapter generation: scale 0 equals no adapter byte for byte, the image steers, another image changes the pixels; parameters and infotext record it', async () => {

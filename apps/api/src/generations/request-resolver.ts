@@ -59,7 +59,13 @@ export class RequestResolver {
   }
 
   private async resolveAll(principal: Principal, bodies: readonly GenerationRequest[], prefix: (index: number) => string): Promise<ResolvedSubmission[]> {
-    const snapshot = await this.snapshot(bodies.map((body) => body.model));
+    let snapshot = await this.snapshot(bodies.map((body) => body.model));
+    // A ControlNet or IP-Adapter imported a moment ago may be newer than the cached catalog: read it fresh once.
+    const named = bodies.flatMap((body) => [...(body.controlnets ?? []).map((unit) => ['controlnet', unit.model] as const), ...(body.ip_adapter ? [['ip_adapter', body.ip_adapter.model] as const] : [])]);
+    if (named.some(([kind, name]) => !findAvailableOnnxModel(snapshot.classes, kind, name, principal.tenant))) {
+      this.farm.invalidate();
+      snapshot = await this.farm.snapshot();
+    }
     const context: ResolutionContext = {
       models: snapshot.models,
       loras: lorasForTenant(snapshot.classes.flatMap((record) => record.loras), principal.tenant),
