@@ -135,6 +135,8 @@ describe('IP-Adapter through the farm: registry lookup, image prompts, with Cont
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     assert.ok(names.includes('ip_adapter:ip-up') && names.includes('controlnet:cn-up'), names.join(', '));
+    const listed = await fixture.api.request<{ data: Array<{ id: string; origin: string }> }>('GET', '/v1/models?kind=ip_adapter');
+    assert.deepEqual(listed.body.data.map((entry) => [entry.id, entry.origin]).sort(), [['ip_adapter:ip-tiny', 'worker'], ['ip_adapter:ip-up', 'registry'], ['ip_adapter:ip-xl', 'worker']]);
     const uploaded = await run({ controlnets: [{ ...canny, model: 'cn-up' }], ip_adapter: { model: 'ip-up', images: [first] } });
     const local = await run({ controlnets: [canny], ip_adapter: { model: 'ip-tiny', images: [first] } });
     assert.deepEqual((await png(uploaded.outputs[0])).rgba, (await png(local.outputs[0])).rgba, 'the synced folders open and run like the MODELS_DIR ones');
