@@ -283,15 +283,15 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
     const byId = new Map(models.body.data.map((model) => [model.id, model]));
     assert.deepEqual([byId.get('cn-tiny')?.controlnet, byId.get('cn-tiny')?.cross_attention_dim], [true, 32]);
     assert.equal(byId.get('demo-sd15')?.controlnet, false);
-    const workers = await fixture.api.request<{ data: Array<{ controlnets: unknown[]; preprocessors: Array<{ name: string; kinds: string[] }> }> }>('GET', '/v1/workers');
-    assert.deepEqual(workers.body.data[0].controlnets, [
-      { name: 'canny', base: 'sd', cross_attention_dim: 32 },
-      { name: 'canny-xl', base: 'sdxl', cross_attention_dim: 64 },
-      { name: 'depth', base: 'sd', cross_attention_dim: 32 },
-    ]);
-    assert.deepEqual(workers.body.data[0].preprocessors, [
-      { name: 'depth', kinds: ['depth'] },
-      { name: 'softedge', kinds: ['softedge', 'scribble'] },
+    // One announcement: the registry's onnx_models (MODELS_DIR folders count as public models).
+    const workers = await fixture.api.request<{ data: Array<Record<string, unknown> & { onnx_models: Array<{ kind: string }> }> }>('GET', '/v1/workers');
+    assert.ok(!('controlnets' in workers.body.data[0]), 'no separate ControlNet announcement');
+    assert.deepEqual(workers.body.data[0].onnx_models.filter((model) => model.kind === 'controlnet' || model.kind === 'preprocessor'), [
+      { kind: 'controlnet', name: 'canny', base_family: 'sd1', cross_attention_dim: 32 },
+      { kind: 'controlnet', name: 'canny-xl', base_family: 'sdxl', cross_attention_dim: 64 },
+      { kind: 'controlnet', name: 'depth', base_family: 'sd1', cross_attention_dim: 32 },
+      { kind: 'preprocessor', name: 'depth', preprocessor: 'depth' },
+      { kind: 'preprocessor', name: 'softedge', preprocessor: 'softedge' },
     ]);
   });
 
@@ -326,7 +326,7 @@ describe('ControlNet through the farm: API, worker, control outputs, A1111 (real
     assert.match(plainPipeline.body.error.details[0].message, /no residual-accepting UNet/);
     const noPoseModel = await submit({ controlnets: [{ model: 'canny', image: inline, preprocessor: 'openpose' }] });
     assert.deepEqual(fields(noPoseModel), ['controlnets.0.preprocessor']);
-    assert.match(noPoseModel.body.error.details[0].message, /needs its ONNX model \(MODELS_DIR\/preprocessors\/openpose\/\)/);
+    assert.match(noPoseModel.body.error.details[0].message, /needs its ONNX model \(a preprocessor named openpose: registry or MODELS_DIR\/preprocessors\/openpose\/\)/);
 
     const junk = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...base, controlnets: [{ model: 'canny', image: imageUrl.replace('edges', 'junk'), preprocessor: 'canny' }] });
     assert.equal(junk.status, 202);

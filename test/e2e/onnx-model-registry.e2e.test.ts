@@ -72,8 +72,8 @@ describe('ONNX model registry: ControlNets, upscalers and SAM models imported, l
     );
     await waitUntil(async () => (await announced()).some((model) => model.kind === 'controlnet' && model.name === 'e2e-canny'), 30_000, 'the worker to sync and announce the ControlNet');
     assert.deepEqual((await announced()).filter((model) => model.kind === 'controlnet'), [
-      { kind: 'controlnet', name: 'e2e-canny', base_family: 'sd1' },
-      { kind: 'controlnet', name: 'shipped-xl', base_family: 'sdxl' },
+      { kind: 'controlnet', name: 'e2e-canny', base_family: 'sd1', cross_attention_dim: 768 },
+      { kind: 'controlnet', name: 'shipped-xl', base_family: 'sdxl', cross_attention_dim: 2048 },
     ]);
     // What the API's submit-time check reads: the classes' announcements, kept at zero workers too.
     const classes = await fixture.api.request<{ data: Array<{ onnx_models: Announced[] }> }>('GET', '/v1/workers/classes');

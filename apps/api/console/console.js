@@ -121,6 +121,16 @@ function readDataUrl(file) {
   });
 }
 
+/** The image prompt when an IP-Adapter name and images are given; the API checks every value. */
+async function ipAdapterFields() {
+  const model = $('ip-adapter-model').value.trim();
+  const files = [...$('ip-adapter-images').files];
+  if (!model && files.length === 0) return {};
+  if (!model || files.length === 0) throw new Error('Image prompt: give both an IP-Adapter name and at least one image.');
+  const scale = numberField('ip-adapter-scale');
+  return { ip_adapter: { model, images: await Promise.all(files.map(readDataUrl)), ...(scale !== undefined ? { scale } : {}) } };
+}
+
 /** One ControlNet unit when a name and an image are given; the API checks every value. */
 async function controlNetFields() {
   const model = $('controlnet-model').value.trim();
@@ -151,6 +161,7 @@ async function requestBody() {
     seed: numberField('seed'),
     samples: numberField('samples'),
     ...(await controlNetFields()),
+    ...(await ipAdapterFields()),
   };
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }

@@ -1,5 +1,6 @@
 import type { GenerationRequestInput } from '@atelier/client';
 import { parseControlNetFlag } from './controlnet-flag.js';
+import { parseIpAdapterFlag } from './ip-adapter-flag.js';
 import type { OptionSpecs, OptionValues } from './options.js';
 
 /** Request fields as flags: `generate` sends them, `batch` uses them as defaults under every line. */
@@ -21,6 +22,7 @@ export const GENERATION_OPTIONS: OptionSpecs = {
     description: 'model=NAME,image=FILE|URL[,preprocessor=none|canny|depth|openpose|scribble|softedge,scale=1,start=0,end=1,low=100,high=200,detect=512]; repeat for Multi-ControlNet',
   },
   'guess-mode': { type: 'boolean', description: 'ControlNet guess mode (the nets see only the prompt side)' },
+  'ip-adapter': { type: 'string', value: 'SPEC', description: 'model=NAME,image=FILE|URL[,image=…,scale=1]: IP-Adapter image prompt (1–4 images)' },
 };
 
 export type GenerationFields = Omit<GenerationRequestInput, 'prompt'>;
@@ -41,6 +43,7 @@ export function generationFields(options: OptionValues): GenerationFields {
     style: options.string('style'),
     controlnets: controlnets.length > 0 ? controlnets : undefined,
     guess_mode: options.flag('guess-mode') ? true : undefined,
+    ip_adapter: options.string('ip-adapter') === undefined ? undefined : parseIpAdapterFlag(options.string('ip-adapter') as string),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as GenerationFields;
 }

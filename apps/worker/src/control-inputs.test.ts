@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,14 +9,13 @@ import { farmPolicies } from '@atelier/outbound';
 import { PREPROCESSOR_KINDS } from '@atelier/preprocessors';
 import { writeDepthGraph } from '@atelier/preprocessors/testing';
 import { ControlNetPreparation } from './control-inputs.js';
-import { ModelsDirControlNets, type ControlNetFolders } from './controlnet-folders.js';
+import { RegistryControlNets, type ControlNetFolders, type OnnxLocator } from './controlnet-folders.js';
 
 const LIMITS = { image: { maxBytes: 1_000_000, maxSide: 256, maxPixels: 256 * 256 }, policy: farmPolicies({ OUTBOUND_ALLOWED_HOSTS: '', WEBHOOK_ALLOWED_HOSTS: '' }).images };
 
 /** Folders in memory: `canny` exists, nothing else; no preprocessor models. */
 const FOLDERS: ControlNetFolders = {
   find: async (name) => (name === 'canny' ? '/models/controlnets/canny' : undefined),
-  announce: async () => [],
   preprocessors: async () => ({}),
 };
 
@@ -32,7 +31,7 @@ const request = (controlnets: ControlNetUnit[] | undefined, guess = false): Reso
 
 describe('ControlNetPreparation (worker: control images → pipeline ControlNet parameters and maps)', () => {
   it('binds each unit to its folder, preprocesses at the generation size, keeps scale, window and guess mode', async () => {
-    const prepared = await new ControlNetPreparation(FOLDERS, LIMITS).prepare(request([unit(), unit({ preprocessor: 'none' })], true), 64, 48);
+    const prepared = await new ControlNetPreparation(FOLDERS, LIMITS).prepare(request([unit(), unit({ preprocessor: 'none' })], true), 64, 48, 'tenant-a');
     assert.ok(prepared);
     assert.equal(prepared.guessMode, true);
     assert.deepEqual(
@@ -46,13 +45,13 @@ describe('ControlNetPreparation (worker: control images → pipeline ControlNet 
     const image = prepared.controlnets[0].image as { width: number; height: number; data: Float32Array };
     assert.deepEqual([image.width, image.height, image.data.length], [64, 48, 64 * 48 * 3]);
     assert.ok(image.data.some((value) => value === 1) && image.data.some((value) => value === 0), 'an edge map in [0, 1]');
-    assert.equal(await new ControlNetPreparation(FOLDERS, LIMITS).prepare(request(undefined), 64, 48), undefined);
+    assert.equal(await new ControlNetPreparation(FOLDERS, LIMITS).prepare(request(undefined), 64, 48, 'tenant-a'), undefined);
   });
 
   it('fails with client errors naming the field: a net not on this worker, an unreadable or oversized image, a missing preprocessor model', async () => {
     const prep = new ControlNetPreparation(FOLDERS, LIMITS);
     const refusal = async (units: ControlNetUnit[], kind: new (...args: never[]) => Error, field: string): Promise<void> => {
-      await assert.rejects(prep.prepare(request(units), 64, 48), (error: Error & { field?: string }) => {
+      await assert.rejects(prep.prepare(request(units), 64, 48, 'tenant-a'), (error: Error & { field?: string }) => {
         assert.ok(error instanceof kind, `${error.name}: ${error.message}`);
         assert.equal(error.field, field);
         assert.ok(!error.message.includes('image: image:'), error.message);
@@ -70,7 +69,7 @@ describe('ControlNetPreparation (worker: control images → pipeline ControlNet 
     try {
       const depth = path.join(dir, 'depth');
       await writeDepthGraph(depth, { inputName: 'pixel_values', outputName: 'predicted_depth' });
-      const folders: ControlNetFolders = { ...FOLDERS, preprocessors: async () => ({ depth }) };
+      const folders: ControlNetFolders = { ...FOLDERS, preprocessors: async (wanted) => (wanted.includes('depth') ? { depth } : {}) };
       // The worker's own pool kind; counting what passes through it.
       const pool = new SessionPool('cpu', 64 * 1024 * 1024);
       const leased: string[] = [];
@@ -81,11 +80,11 @@ describe('ControlNetPreparation (worker: control images → pipeline ControlNet 
         return { session: lease.session, release: () => (released++, lease.release()) };
       };
       const prep = new ControlNetPreparation(folders, LIMITS, acquire);
-      const prepared = await prep.prepare(request([unit({ preprocessor: 'depth' })]), 64, 48);
+      const prepared = await prep.prepare(request([unit({ preprocessor: 'depth' })]), 64, 48, 'tenant-a');
       assert.equal(prepared?.maps.length, 1);
       assert.deepEqual(leased, [path.join('depth', 'model.onnx')]);
       assert.equal(released, 1);
-      await assert.rejects(prep.prepare(request([unit({ preprocessor: 'depth' }), unit({ model: 'missing' })]), 64, 48), UnsupportedRequestError);
+      await assert.rejects(prep.prepare(request([unit({ preprocessor: 'depth' }), unit({ model: 'missing' })]), 64, 48, 'tenant-a'), UnsupportedRequestError);
       assert.equal(leased.length, 2);
       assert.equal(released, 2, 'the lease of the failed preparation went back too');
       await pool.close();
@@ -99,33 +98,18 @@ describe('ControlNetPreparation (worker: control images → pipeline ControlNet 
   });
 });
 
-describe('ModelsDirControlNets (MODELS_DIR/controlnets and /preprocessors)', () => {
-  it('finds folders with a model.onnx by plain name only, announces each with its base, and lists preprocessor folders holding ONNX files', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'atelier-cn-folders-'));
-    try {
-      const net = async (name: string, config: unknown): Promise<void> => {
-        await mkdir(path.join(dir, 'controlnets', name), { recursive: true });
-        await writeFile(path.join(dir, 'controlnets', name, 'model.onnx'), 'x');
-        await writeFile(path.join(dir, 'controlnets', name, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
-      };
-      await net('canny15', { cross_attention_dim: 768 });
-      await net('cannyxl', { cross_attention_dim: 2048, addition_embed_type: 'text_time' });
-      await net('broken', '{ not json');
-      await mkdir(path.join(dir, 'controlnets', 'empty'), { recursive: true });
-      await mkdir(path.join(dir, 'preprocessors', 'depth'), { recursive: true });
-      await writeFile(path.join(dir, 'preprocessors', 'depth', 'model.onnx'), 'x');
-      await mkdir(path.join(dir, 'preprocessors', 'openpose'), { recursive: true });
-      const folders = new ModelsDirControlNets(dir);
-      assert.equal(await folders.find('canny15'), path.join(dir, 'controlnets', 'canny15'));
-      for (const name of ['empty', 'missing', '../controlnets/canny15', '.', '']) assert.equal(await folders.find(name), undefined, name);
-      assert.deepEqual(await folders.announce(), [
-        { name: 'canny15', base: 'sd', cross_attention_dim: 768 },
-        { name: 'cannyxl', base: 'sdxl', cross_attention_dim: 2048 },
-      ]);
-      assert.deepEqual(await folders.preprocessors(), { depth: path.join(dir, 'preprocessors', 'depth') });
-      assert.deepEqual(await new ModelsDirControlNets(path.join(dir, 'nowhere')).announce(), []);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+describe('RegistryControlNets (the registry lookup: own private, public, MODELS_DIR)', () => {
+  it("asks for kind controlnet by the unit's name and kind preprocessor by the folder each preprocessor needs, with the job's tenant, once per folder", async () => {
+    const asked: string[] = [];
+    const locate: OnnxLocator = async (kind, name, tenant) => {
+      asked.push(`${tenant}:${kind}:${name}`);
+      if (name === 'missing' || name === 'openpose') return undefined;
+      return { kind, name, origin: 'private', dir: `/cache/${kind}s/${name}`, files: {}, facts: {}, manifest: undefined };
+    };
+    const folders = new RegistryControlNets(locate);
+    assert.equal(await folders.find('canny', 'alpha'), '/cache/controlnets/canny');
+    assert.equal(await folders.find('missing', 'alpha'), undefined);
+    assert.deepEqual(await folders.preprocessors(['canny', 'scribble', 'softedge', 'depth', 'openpose', 'none'], 'alpha'), { softedge: '/cache/preprocessors/softedge', depth: '/cache/preprocessors/depth' });
+    assert.deepEqual(asked, ['alpha:controlnet:canny', 'alpha:controlnet:missing', 'alpha:preprocessor:softedge', 'alpha:preprocessor:depth', 'alpha:preprocessor:openpose']);
   });
 });

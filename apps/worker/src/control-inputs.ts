@@ -1,6 +1,6 @@
 import type { ControlNetUnit, ResolvedGeneration } from '@atelier/contracts';
 import { InvalidImageError, UnsupportedRequestError, type ControlNetParams, type SessionLease } from '@atelier/diffusion';
-import { decodeControlImage, preprocess, PreprocessError, PreprocessorModels, type PixelImage } from '@atelier/preprocessors';
+import { decodeControlImage, preprocess, PreprocessError, PreprocessorModels, type PixelImage, type PreprocessorFolders } from '@atelier/preprocessors';
 import type { ControlNetFolders } from './controlnet-folders.js';
 import type { InputLimits } from './generation-inputs.js';
 import { fetchImageBytes } from './image-source.js';
@@ -47,16 +47,17 @@ export class ControlNetPreparation {
     private readonly acquire?: (file: string) => Promise<SessionLease>,
   ) {}
 
-  async prepare(request: ResolvedGeneration, width: number, height: number): Promise<PreparedControlNets | undefined> {
+  /** `tenant`: whose job it is (its private registry ControlNets and preprocessor models come first). */
+  async prepare(request: ResolvedGeneration, width: number, height: number, tenant: string): Promise<PreparedControlNets | undefined> {
     const units = request.controlnets ?? [];
     if (units.length === 0) return undefined;
     const controlnets: ControlNetParams[] = [];
     const maps: ControlMapOutput[] = [];
     const leases: SessionLease[] = [];
     try {
-      const models = await this.preprocessorModels(leases);
+      const models = await this.preprocessorModels(await this.folders.preprocessors(units.map((unit) => unit.preprocessor), tenant), leases);
       for (const [index, unit] of units.entries()) {
-        const prepared = await this.prepareUnit(unit, `controlnets.${index}`, width, height, models);
+        const prepared = await this.prepareUnit(unit, `controlnets.${index}`, width, height, models, tenant);
         controlnets.push(prepared.params);
         maps.push({ index, unit, map: prepared.map });
       }
@@ -67,8 +68,8 @@ export class ControlNetPreparation {
   }
 
   /** One unit: its folder on this worker, its image fetched (init_image's rules) and preprocessed. */
-  private async prepareUnit(unit: ControlNetUnit, field: string, width: number, height: number, models: PreprocessorModels): Promise<{ params: ControlNetParams; map: PixelImage }> {
-    const dir = await this.folders.find(unit.model);
+  private async prepareUnit(unit: ControlNetUnit, field: string, width: number, height: number, models: PreprocessorModels, tenant: string): Promise<{ params: ControlNetParams; map: PixelImage }> {
+    const dir = await this.folders.find(unit.model, tenant);
     if (!dir) throw new UnsupportedRequestError(`${field}.model`, `ControlNet "${unit.model}" is not on this worker`);
     const download = { policy: this.limits.policy, maxBytes: this.limits.image.maxBytes, resolve: this.limits.resolve };
     const bytes = await fetchImageBytes(unit.image, `${field}.image`, download);
@@ -90,8 +91,7 @@ export class ControlNetPreparation {
    * With a pool: a fresh set whose sessions are leased into `leases` (the pool keeps them loaded
    * between jobs). Without: one set, opened again only when the folders on disk change.
    */
-  private async preprocessorModels(leases: SessionLease[]): Promise<PreprocessorModels> {
-    const folders = await this.folders.preprocessors();
+  private async preprocessorModels(folders: PreprocessorFolders, leases: SessionLease[]): Promise<PreprocessorModels> {
     const acquire = this.acquire;
     if (acquire) {
       return new PreprocessorModels(folders, async (file) => {

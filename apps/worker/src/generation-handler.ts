@@ -34,7 +34,8 @@ import { BatchCollector, type PullJob } from './batch-collector.js';
 import { batchKey } from './batch-key.js';
 import { ControlNetPreparation } from './control-inputs.js';
 import { controlInfotext, storeControlMaps } from './control-outputs.js';
-import type { ControlNetFolders } from './controlnet-folders.js';
+import type { ControlNetFolders, OnnxLocator } from './controlnet-folders.js';
+import { IpAdapterPreparation, ipAdapterInfotext } from './ip-adapter-inputs.js';
 
 class PermanentJobError extends Error {
   constructor(
@@ -68,6 +69,8 @@ export interface GenerationHandlerDeps {
   readonly logger: Logger;
   readonly tenantSlots: TenantSlots;
   readonly controlnets: ControlNetFolders;
+  /** The registry lookup of ONNX models (ModelService.locateOnnx), for IP-Adapters. */
+  readonly locateOnnx: OnnxLocator;
   /** Where preprocessor sessions come from (the worker's SessionPool); absent: opened and kept by the preprocessors. */
   readonly preprocessorSessions?: (file: string) => Promise<SessionLease>;
 }
@@ -86,10 +89,12 @@ export class GenerationHandler {
   private readonly inputLimits: InputLimits;
   private readonly batches: BatchCollector<BatchPayload, GenerationResult>;
   private readonly controlInputs: ControlNetPreparation;
+  private readonly ipAdapterInputs: IpAdapterPreparation;
 
   constructor(private readonly deps: GenerationHandlerDeps) {
     this.inputLimits = { image: sourceImageLimits(deps.config.env), policy: farmPolicies(deps.config.env).images };
     this.controlInputs = new ControlNetPreparation(deps.controlnets, this.inputLimits, deps.preprocessorSessions);
+    this.ipAdapterInputs = new IpAdapterPreparation(deps.locateOnnx, this.inputLimits);
     this.batches = new BatchCollector({
       windowMs: deps.config.env.BATCH_WINDOW_MS,
       maxImages: deps.config.env.MAX_CROSS_REQUEST_BATCH,
@@ -165,8 +170,9 @@ export class GenerationHandler {
       const refinerModel = request.refiner && model.folder.refiner ? await this.deps.models.find(model.folder.refiner) : undefined;
       if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
       const baseParams = await buildGenerationParams(request, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
-      const control = await this.controlInputs.prepare(request, baseParams.width, baseParams.height);
-      const params = control ? { ...baseParams, controlnets: control.controlnets, guessMode: control.guessMode } : baseParams;
+      const control = await this.controlInputs.prepare(request, baseParams.width, baseParams.height, record.tenant);
+      const ipAdapter = await this.ipAdapterInputs.prepare(request, record.tenant);
+      const params = { ...baseParams, ...(control ? { controlnets: control.controlnets, guessMode: control.guessMode } : {}), ...(ipAdapter ? { conditioning: [ipAdapter.conditioning] } : {}) };
       const onStep = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {
@@ -203,6 +209,7 @@ export class GenerationHandler {
             ...(result.adapters.loras.length > 0 ? { Lora: result.adapters.loras.map((lora) => `${lora.name}:${lora.weight}`).join(' ') } : {}),
             ...(result.adapters.embeddings.length > 0 ? { 'TI': result.adapters.embeddings.join(' ') } : {}),
             ...controlInfotext(control),
+            ...ipAdapterInfotext(ipAdapter),
           },
         });
         const encoded = await encodeOutput(toRgb8(image.pixels), image.width, image.height, request.output_format, request.output_quality, infotext);

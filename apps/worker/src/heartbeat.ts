@@ -8,7 +8,6 @@ import { listOnnxModels, syncAdapters, syncOnnxModels, type AdapterRegistry, typ
 import type { ObjectStorage } from '@atelier/storage';
 import type { ActiveJobs } from './active-jobs.js';
 import { probeGpu } from './gpu-probe.js';
-import type { ControlNetFolders } from './controlnet-folders.js';
 import type { ModelService } from './model-service.js';
 
 const HEARTBEAT_MS = 5_000;
@@ -20,7 +19,6 @@ export interface HeartbeatDeps {
   readonly onnxRegistry: OnnxModelRegistry;
   readonly storage: ObjectStorage;
   readonly models: ModelService;
-  readonly controlnets: ControlNetFolders;
   readonly metrics: FarmMetrics;
   readonly logger: Logger;
   readonly active: ActiveJobs;
@@ -30,8 +28,8 @@ export interface HeartbeatDeps {
 }
 
 /**
- * The worker's announcement to the farm every few seconds: its models, adapters, ControlNets and
- * preprocessor models, GPU and jobs.
+ * The worker's announcement to the farm every few seconds: its models, adapters, ONNX models
+ * (ControlNets, IP-Adapters, preprocessors… all under `onnx_models`), GPU and jobs.
  * Each beat also syncs registry adapters and, now and then, models imported into storage.
  */
 export class WorkerHeartbeat {
@@ -95,7 +93,6 @@ export class WorkerHeartbeat {
         loras: [...(await models.adapters.loraNames()), ...(await models.privateLoraNames())],
         embeddings: (await models.adapters.embeddings()).map((embedding) => embedding.name),
         onnx_models: onnxModels,
-        controlnets: await this.deps.controlnets.announce(),
         remote_models: Boolean(config.env.MODELS_STORAGE_PREFIX),
         image_task_queue: this.deps.imageTaskQueue,
         current_jobs: this.deps.active.ids(),

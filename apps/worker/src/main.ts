@@ -24,7 +24,7 @@ import { WorkerHeartbeat } from './heartbeat.js';
 import { JobIntake } from './job-intake.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ModelService } from './model-service.js';
-import { ModelsDirControlNets } from './controlnet-folders.js';
+import { RegistryControlNets, type OnnxLocator } from './controlnet-folders.js';
 import { preloadDefaultModel } from './preload-default-model.js';
 import { createSessionPool } from './session-pool-factory.js';
 import { TenantSlots } from './tenant-slots.js';
@@ -65,14 +65,15 @@ async function main(): Promise<void> {
     logger,
     config.env.MODELS_STORAGE_PREFIX ? { storage, prefix: config.env.MODELS_STORAGE_PREFIX } : undefined,
   );
-  const controlnets = new ModelsDirControlNets(config.modelsDir);
+  const locateOnnx: OnnxLocator = (kind, name, tenant) => models.locateOnnx(kind, name, tenant);
+  const controlnets = new RegistryControlNets(locateOnnx);
   const pool = createSessionPool(config, metrics, logger, storage, models.remoteDir);
   const tenantSlots = new TenantSlots(redis, keys, createTenantLimits(redis, keys, config.env), config.env.JOB_DEADLINE_MS);
   const active = new ActiveJobs();
 
   const queue = generationQueueName(config.env.WORKER_CLASS);
   const generation = new GenerationConsumer(
-    new GenerationHandler({ config, store: records.generations, lifecycle: lifecycles.generations, storage, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger, tenantSlots, controlnets, preprocessorSessions: (file) => pool.acquire(file) }),
+    new GenerationHandler({ config, store: records.generations, lifecycle: lifecycles.generations, storage, models, pipeline: new StableDiffusionPipeline(pool), metrics, logger, tenantSlots, controlnets, locateOnnx, preprocessorSessions: (file) => pool.acquire(file) }),
     active,
   );
   jobs.register(JobName.GenerateImage, (job, token, signal) => generation.process(job, token, signal));
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
     setDraining: (draining) => intake.setDraining(draining),
   });
   await preloadDefaultModel(pool, models, config.env.DEFAULT_MODEL, logger);
-  const heartbeat = new WorkerHeartbeat({ config, controlnets, registry, adapterRegistry, onnxRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, isDraining: () => intake.isDraining });
+  const heartbeat = new WorkerHeartbeat({ config, registry, adapterRegistry, onnxRegistry, storage, models, metrics, logger, active, queue, imageTaskQueue, isDraining: () => intake.isDraining });
   await heartbeat.start();
   const metricsServer = await startMetricsServer(metrics.registry, config.env.METRICS_PORT, config.env.HOST, () => !intake.isStopping, {
     drain: async () => intake.setDraining(true),

@@ -11,12 +11,12 @@ export interface ListResponse<T> {
 
 /**
  * GET /v1/models: pipelines live workers serve (the contract's summary) and registered or
- * worker-local adapters and ONNX models (ControlNets, preprocessors, upscalers, face and SAM
+ * worker-local adapters and ONNX models (ControlNets, IP-Adapters, preprocessors, upscalers, face and SAM
  * models), told apart by `kind`.
  */
 export const modelInfoSchema = z.union([
   modelSummarySchema.extend({ kind: z.literal('pipeline') }),
-  z.looseObject({ kind: z.enum(['lora', 'embedding', 'refiner', 'vae', 'controlnet', 'preprocessor', 'upscaler', 'face_detector', 'face_restorer', 'segmenter']), id: z.string(), name: z.string() }),
+  z.looseObject({ kind: z.enum(['lora', 'embedding', 'refiner', 'vae', 'controlnet', 'preprocessor', 'upscaler', 'face_detector', 'face_restorer', 'segmenter', 'ip_adapter']), id: z.string(), name: z.string() }),
 ]);
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 

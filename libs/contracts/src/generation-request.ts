@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { controlNetUnitsSchema, refineControlNets } from './controlnet-request.js';
+import { ipAdapterRequestSchema } from './ip-adapter-request.js';
 import { imageReferenceSchema } from './image-reference.js';
 import { webhookTargetSchema } from './webhook-events.js';
 
@@ -63,6 +64,7 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
       outpaint: outpaintSchema.optional(),
       controlnets: controlNetUnitsSchema.optional(),
       guess_mode: z.boolean().default(false).describe('diffusers guess mode: the ControlNets see only the positive prompt and their residuals ramp up over the blocks'),
+      ip_adapter: ipAdapterRequestSchema.optional(),
       output_format: z.enum(OUTPUT_FORMATS).default('png').describe('png (parameters in a text chunk), jpeg or webp (parameters in EXIF)'),
       output_quality: z.number().int().min(1).max(100).default(90).describe('jpeg/webp quality'),
       webhook: webhookTargetSchema.optional(),

@@ -24,6 +24,10 @@ export const modelSummarySchema = z.object({
   inpainting: z.boolean(),
   /** It has a residual-accepting UNet (`controlnet/` or `cnet/`): ControlNets can steer it. Absent from older workers' announcements. */
   controlnet: z.boolean().default(false),
+  /** It has a UNet exported with IP-Adapter image attention (`ip_unet/`): image prompts can steer it. */
+  ip_unet: z.boolean().default(false),
+  /** It has one that also takes ControlNet residuals (`ip_controlnet/`): IP-Adapter + ControlNet. */
+  ip_controlnet: z.boolean().default(false),
   /** Width of the text features its UNet attends to (768 SD 1.x, 1024 SD 2.x, 2048 SDXL); null when unknown. */
   cross_attention_dim: z.number().int().positive().nullable().default(null),
   description: z.string(),

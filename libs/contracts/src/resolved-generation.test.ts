@@ -64,16 +64,30 @@ describe('stored resolved requests: one reader, older versions upgraded', () => 
     assert.equal(parameters.width, 512);
   });
 
-  it('upgrades a v2 request (before ControlNets) to v3 unchanged, and keeps a v3 request with ControlNets as written', () => {
-    const v3 = readResolvedGeneration(V1);
-    const { v: _v, ...rest } = stripUndefined(v3);
-    const fromV2 = readResolvedGeneration({ ...rest, v: 2 });
-    assert.equal(fromV2.v, 3);
-    assert.deepEqual(stripUndefined(fromV2), stripUndefined(v3));
+  it('upgrades v2 (before ControlNets) and v3 (before IP-Adapters) requests to v4 unchanged, and keeps a v3 request with ControlNets as written', () => {
+    const v4 = readResolvedGeneration(V1);
+    const { v: _v, ...rest } = stripUndefined(v4);
+    for (const old of [2, 3]) {
+      const upgraded = readResolvedGeneration({ ...rest, v: old });
+      assert.equal(upgraded.v, RESOLVED_GENERATION_VERSION);
+      assert.equal(upgraded.v, 4);
+      assert.deepEqual(stripUndefined(upgraded), stripUndefined(v4));
+    }
     const unit = { model: 'canny', image: 'https://example.com/c.png', preprocessor: 'canny', preprocessor_options: { low_threshold: 50 }, conditioning_scale: 0.7, guidance_start: 0, guidance_end: 0.5 };
     const withControl = readResolvedGeneration({ ...rest, v: 3, controlnets: [unit], guess_mode: true });
     assert.deepEqual(withControl.controlnets, [unit]);
     assert.deepEqual(generationParameters(withControl).controlnets, [unit], 'clients see the ControlNets they asked for');
+  });
+
+  it('keeps a v4 image prompt and routing requirement; clients see the image prompt, not the requirement', () => {
+    const { v: _v, ...rest } = stripUndefined(readResolvedGeneration(V1));
+    const ipAdapter = { model: 'ip-sd15', images: ['https://example.com/a.png', 'aGVsbG8='], scale: 0.6 };
+    const onnxModels = [{ kind: 'ip_adapter', name: 'alpha/ip-sd15' }];
+    const stored = readResolvedGeneration({ ...rest, v: 4, ip_adapter: ipAdapter, onnx_models: onnxModels });
+    assert.deepEqual([stored.ip_adapter, stored.onnx_models], [ipAdapter, onnxModels]);
+    const parameters = generationParameters(stored);
+    assert.deepEqual(parameters.ip_adapter, ipAdapter);
+    assert.ok(!('onnx_models' in parameters));
   });
 });
 

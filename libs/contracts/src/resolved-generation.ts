@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { controlNetUnitSchema } from './controlnet-request.js';
+import { ipAdapterRequestSchema } from './ip-adapter-request.js';
 import { OUTPUT_FORMATS, outpaintSchema } from './generation-request.js';
 import { resolvePromptText } from './prompt/prompt-text.js';
 import { webhookTargetSchema } from './webhook-events.js';
@@ -36,13 +37,15 @@ export const generationParametersSchema = z.object({
   /** Present only when the request used ControlNets (every default fixed). */
   controlnets: z.array(controlNetUnitSchema).optional(),
   guess_mode: z.boolean().optional(),
+  /** Present only when the request had an image prompt (scale default fixed). */
+  ip_adapter: ipAdapterRequestSchema.optional(),
   output_format: z.enum(OUTPUT_FORMATS),
   output_quality: z.number().int().min(1).max(100),
   webhook: webhookTargetSchema.optional(),
 });
 export type GenerationParameters = z.infer<typeof generationParametersSchema>;
 
-export const RESOLVED_GENERATION_VERSION = 3;
+export const RESOLVED_GENERATION_VERSION = 4;
 
 /**
  * A request after the API's resolver: what a worker runs, complete. The worker derives nothing
@@ -58,14 +61,27 @@ export const resolvedGenerationSchema = generationParametersSchema.extend({
   styled: promptPairSchema,
   /** The style applied, LoRA tags taken out: what the text encoders read. */
   conditioning: promptPairSchema,
+  /**
+   * The registry ONNX models the job runs (ControlNets, their preprocessor models, the
+   * IP-Adapter) by the name workers announce them (`<tenant>/<name>` for the tenant's private
+   * one): the job's routing requirement, fixed at submit time.
+   */
+  onnx_models: z.array(z.object({ kind: z.string(), name: z.string() })).optional(),
 });
 export type ResolvedGeneration = z.infer<typeof resolvedGenerationSchema>;
+
+/**
+ * v3: written before IP-Adapters (no `ip_adapter`, routing requirements derived from the
+ * ControlNets); the same job at v4. The bump makes a v3-only worker refuse an image prompt
+ * instead of running without it.
+ */
+const legacyV3Schema = resolvedGenerationSchema.extend({ v: z.literal(3), ip_adapter: z.undefined(), onnx_models: z.undefined() });
 
 /**
  * v2: written before ControlNets (no `controlnets`/`guess_mode`); the same job at v3. The bump
  * makes a v2-only worker refuse a job with ControlNets instead of running it without them.
  */
-const legacyV2Schema = resolvedGenerationSchema.extend({ v: z.literal(2), controlnets: z.undefined(), guess_mode: z.undefined() });
+const legacyV2Schema = legacyV3Schema.extend({ v: z.literal(2), controlnets: z.undefined(), guess_mode: z.undefined() });
 
 /**
  * v1 (no `v` field): stored by APIs before the resolver derived the prompt text; the worker
@@ -88,6 +104,7 @@ export function upgradeResolvedGeneration(v1: z.infer<typeof legacyV1Schema>): R
 
 const storedSchema = z.union([
   resolvedGenerationSchema,
+  legacyV3Schema.transform((v3): ResolvedGeneration => ({ ...v3, v: RESOLVED_GENERATION_VERSION })),
   legacyV2Schema.transform((v2): ResolvedGeneration => ({ ...v2, v: RESOLVED_GENERATION_VERSION })),
   legacyV1Schema.strip().transform((v1, context) => {
     try {
@@ -109,6 +126,6 @@ export function readResolvedGeneration(stored: unknown): ResolvedGeneration {
 
 /** The client-visible parameters of a resolved request (what only workers read left out). */
 export function generationParameters(request: ResolvedGeneration): GenerationParameters {
-  const { v: _version, styled: _styled, conditioning: _conditioning, ...parameters } = request;
+  const { v: _version, styled: _styled, conditioning: _conditioning, onnx_models: _onnxModels, ...parameters } = request;
   return parameters;
 }

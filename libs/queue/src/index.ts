@@ -7,4 +7,4 @@ export { CancelChannel } from './cancel-channel.js';
 export { WorkerRegistry, gpuInfoSchema, modelSummarySchema, workerStateSchema, type GpuInfo, type ModelSummary, type WorkerState } from './worker-registry.js';
 export { redisGuaranteeWarnings } from './redis-guarantees.js';
 export { RedisCertificateError, assertRedisCertificateTrusted, certificateRefusal } from './redis-trust.js';
-export { announcedControlNetSchema, announcedOnnxModelSchema, classMeets, requirementsOf, workerClassSchema, type AnnouncedControlNet, type AnnouncedOnnxModelRecord, type JobRequirements, type WorkerClassRecord } from './worker-classes.js';
+export { announcedOnnxModelSchema, classMeets, requirementsOf, workerClassSchema, type AnnouncedOnnxModelRecord, type JobRequirements, type OnnxRequirement, type WorkerClassRecord } from './worker-classes.js';

@@ -1,14 +1,5 @@
 import { z } from 'zod';
 
-/** A ControlNet a worker can load, with the base family it was trained for. */
-export const announcedControlNetSchema = z.object({
-  name: z.string(),
-  /** `sd` (SD 1.x/2.x, told apart by cross_attention_dim) or `sdxl`. */
-  base: z.enum(['sd', 'sdxl']),
-  cross_attention_dim: z.number().int().positive().nullable(),
-});
-export type AnnouncedControlNet = z.infer<typeof announcedControlNetSchema>;
-
 /**
  * An ONNX model (ControlNet, preprocessor, upscaler…) a worker can run: registry kind, name
  * (`<tenant>/<name>` for a tenant's private model, as LoRAs) and, for a ControlNet, its family.
@@ -21,6 +12,8 @@ export const announcedOnnxModelSchema = z.object({
   preprocessor: z.string().optional(),
   /** An upscaler's factor. */
   scale: z.number().optional(),
+  /** ControlNet: the text-feature width it attends to (config.json's cross_attention_dim), when known. */
+  cross_attention_dim: z.number().int().positive().optional(),
 });
 export type AnnouncedOnnxModelRecord = z.infer<typeof announcedOnnxModelSchema>;
 
@@ -36,7 +29,6 @@ export const workerClassSchema = z.object({
   loras: z.array(z.string()).default([]),
   embeddings: z.array(z.string()).default([]),
   onnx_models: z.array(announcedOnnxModelSchema).default([]),
-  controlnets: z.array(announcedControlNetSchema).default([]),
   /** Its workers load pipelines imported into object storage (MODELS_STORAGE_PREFIX is set). */
   remote_models: z.boolean().default(false),
   /** Image tasks: the class's image task queue (the models they run are in onnx_models). */
@@ -54,10 +46,13 @@ export interface JobRequirements {
    * ONNX models it runs (a ControlNet, an upscaler…), by kind and the name workers announce
    * (`<tenant>/<name>` for a private one: see findAvailableOnnxModel in the API).
    */
-  readonly onnxModels?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
-  readonly controlnets?: readonly string[];
-  /** Preprocessor models (registry kind `preprocessor`, announced in onnx_models) its ControlNet units need. */
-  readonly preprocessors?: readonly string[];
+  readonly onnxModels?: ReadonlyArray<OnnxRequirement>;
+}
+
+/** One ONNX model a job runs, by kind and the name workers announce it by. */
+export interface OnnxRequirement {
+  readonly kind: string;
+  readonly name: string;
 }
 
 interface RoutedControlNet {
@@ -65,26 +60,34 @@ interface RoutedControlNet {
   readonly preprocessor: string;
 }
 
-/** `preprocessorFolder`: the model folder a preprocessor needs, undefined when it runs in code. */
+/**
+ * `onnx_models`: what the API resolved the job's ONNX models to (announced names, a tenant's
+ * private one as `<tenant>/<name>`). Jobs stored before it was recorded route on their
+ * ControlNets and preprocessor models by public name. `preprocessorFolder`: the preprocessor
+ * model a ControlNet preprocessor needs, undefined when it runs in code.
+ */
 export function requirementsOf(
-  request: { model: string; refiner: boolean; loras: ReadonlyArray<{ name: string }>; controlnets?: readonly RoutedControlNet[] },
+  request: { model: string; refiner: boolean; loras: ReadonlyArray<{ name: string }>; controlnets?: readonly RoutedControlNet[]; onnx_models?: readonly OnnxRequirement[] },
   refinerOf: (model: string) => string | null | undefined,
   preprocessorFolder: (preprocessor: string) => string | undefined = () => undefined,
 ): JobRequirements {
   const refiner = request.refiner ? refinerOf(request.model) : undefined;
   const controlnets = request.controlnets ?? [];
+  const legacy = (): OnnxRequirement[] => [
+    ...controlnets.map((unit) => ({ kind: 'controlnet', name: unit.model })),
+    ...[...new Set(controlnets.flatMap((unit) => preprocessorFolder(unit.preprocessor) ?? []))].map((name) => ({ kind: 'preprocessor', name })),
+  ];
   return {
     models: refiner ? [request.model, refiner] : [request.model],
     loras: request.loras.map((lora) => lora.name),
-    controlnets: controlnets.map((unit) => unit.model),
-    preprocessors: controlnets.flatMap((unit) => preprocessorFolder(unit.preprocessor) ?? []),
+    onnxModels: request.onnx_models ?? legacy(),
   };
 }
 
 /**
  * Whether the workers of a class can run a job: they announced every model it needs (or the model
  * is a pipeline imported into object storage and they load those), every LoRA it applies, every
- * ONNX model it runs, every ControlNet and every preprocessor model its ControlNet units need.
+ * ONNX model it runs (ControlNets, their preprocessor models, IP-Adapters…).
  */
 export function classMeets(record: WorkerClassRecord, requirements: JobRequirements, importedPipelines: ReadonlySet<string> = new Set()): boolean {
   const serves = (model: string): boolean => record.models.includes(model) || (record.remote_models && importedPipelines.has(model));
@@ -92,8 +95,6 @@ export function classMeets(record: WorkerClassRecord, requirements: JobRequireme
   return (
     requirements.models.every(serves) &&
     requirements.loras.every((lora) => record.loras.includes(lora)) &&
-    (requirements.onnxModels ?? []).every(hasOnnx) &&
-    (requirements.controlnets ?? []).every((name) => record.controlnets.some((net) => net.name === name)) &&
-    (requirements.preprocessors ?? []).every((name) => record.onnx_models.some((model) => model.kind === 'preprocessor' && model.name === name))
+    (requirements.onnxModels ?? []).every(hasOnnx)
   );
 }

@@ -4,7 +4,7 @@ import { modelSummarySchema, type ModelSummary } from '@atelier/contracts';
 
 export { modelSummarySchema, type ModelSummary };
 import type { RedisKeys } from './keys.js';
-import { announcedControlNetSchema, announcedOnnxModelSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
+import { announcedOnnxModelSchema, workerClassSchema, type WorkerClassRecord } from './worker-classes.js';
 
 
 export const gpuInfoSchema = z.object({
@@ -31,7 +31,6 @@ export const workerStateSchema = z.object({
   embeddings: z.array(z.string()).default([]),
   /** ONNX models (ControlNets, preprocessors, upscalers…) in its registry cache and MODELS_DIR. */
   onnx_models: z.array(announcedOnnxModelSchema).default([]),
-  controlnets: z.array(announcedControlNetSchema).default([]),
   remote_models: z.boolean().default(false),
   image_task_queue: z.string().optional(),
   current_jobs: z.array(z.string()),
@@ -66,7 +65,6 @@ export class WorkerRegistry {
       loras: state.loras,
       embeddings: state.embeddings,
       onnx_models: state.onnx_models,
-      controlnets: state.controlnets,
       remote_models: state.remote_models,
       image_task_queue: state.image_task_queue,
       last_seen: state.last_heartbeat,

@@ -8,6 +8,7 @@ export {
   ONNX_GRAPH_ROLES,
   ONNX_MODEL_KINDS,
   ONNX_PREPROCESSORS,
+  localFolderOf,
   onnxModelManifestSchema,
   onnxModelPrefix,
   type ControlNetFamily,

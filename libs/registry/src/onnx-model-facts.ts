@@ -1,6 +1,7 @@
 import type { OnnxModelSignature, OnnxValueSignature } from '@atelier/onnx-graph';
 import type { ControlNetFamily, OnnxGraphRole, OnnxModelKind, OnnxModelManifest, OnnxPreprocessor } from './onnx-model-manifest.js';
 import { OnnxModelImportError } from './onnx-model-errors.js';
+import { ipAdapterFacts } from './onnx-ip-adapter-facts.js';
 
 /** What the importer may state that the graph cannot always tell. */
 export interface SuppliedFacts {
@@ -9,7 +10,7 @@ export interface SuppliedFacts {
   readonly preprocessor?: OnnxPreprocessor;
 }
 
-export type ModelFacts = Pick<OnnxModelManifest, 'base_family' | 'has_conditioning_scale' | 'scale' | 'preprocessor' | 'input_size' | 'has_fidelity' | 'decoder_layout'>;
+export type ModelFacts = Pick<OnnxModelManifest, 'base_family' | 'has_conditioning_scale' | 'scale' | 'preprocessor' | 'input_size' | 'has_fidelity' | 'decoder_layout' | 'plus' | 'tokens'>;
 
 /** Derived facts, and the config.json to store with the model (a ControlNet always gets one). */
 export interface DerivedModel {
@@ -34,6 +35,7 @@ const WIDTH_FAMILY: Readonly<Record<number, ControlNetFamily>> = { 768: 'sd1', 1
 export function graphRolesOf(kind: OnnxModelKind, preprocessor: OnnxPreprocessor | undefined): OnnxGraphRole[] {
   if (kind === 'segmenter') return ['encoder', 'decoder'];
   if (kind === 'preprocessor' && preprocessor === 'openpose') return ['detector', 'pose'];
+  if (kind === 'ip_adapter') return ['image_encoder', 'projection'];
   return ['model'];
 }
 
@@ -68,6 +70,8 @@ export function deriveModelFacts(input: FactsInput): DerivedModel {
     }
     case 'segmenter':
       return { facts: segmenter(graph('encoder'), graph('decoder'), input), config: input.config };
+    case 'ip_adapter':
+      return ipAdapterFacts({ encoder: graph('image_encoder'), projection: graph('projection'), config: input.config, baseFamily: input.supplied.baseFamily, fieldOf: input.fieldOf });
   }
 }
 

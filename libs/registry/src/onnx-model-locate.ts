@@ -9,6 +9,7 @@ import {
   ONNX_FILE_NAMES,
   ONNX_MANIFEST_FILE,
   ONNX_MODEL_KINDS,
+  localFolderOf,
   onnxModelManifestSchema,
   type OnnxFileRole,
   type OnnxGraphRole,
@@ -43,7 +44,9 @@ const SAFE_TENANT = /^[A-Za-z0-9_.-]{1,200}$/;
 /**
  * The one worker-side lookup of an ONNX model by kind and name for a job of `tenant`: the
  * tenant's own private registry model first, then a public registry model, then
- * `MODELS_DIR/<kind>s/<name>/` (how operators ship models in the image). Another tenant's
+ * `MODELS_DIR/<kind>s/<name>/` (`MODELS_DIR/ip-adapters/<name>/`; how operators ship models in
+ * the image). Every returned `dir` opens with the pipeline library as it is (an IP-Adapter's
+ * synced folder has the library's `image_encoder/`, `projection/` layout). Another tenant's
  * private model is never returned; a name that is not a plain model name (`../x`) finds nothing.
  */
 export async function locateOnnxModel(kind: OnnxModelKind, name: string, tenant: string, dirs: OnnxModelDirs): Promise<LocatedOnnxModel | undefined> {
@@ -66,6 +69,8 @@ export interface AnnouncedOnnxModel {
   readonly preprocessor?: OnnxPreprocessor;
   /** An upscaler's factor: the API checks a requested scale and the output size against it. */
   readonly scale?: number;
+  /** ControlNet, IP-Adapter: the text-feature width it works with, when its files tell. */
+  readonly cross_attention_dim?: number;
 }
 
 /**
@@ -76,33 +81,59 @@ export interface AnnouncedOnnxModel {
 export async function listOnnxModels(dirs: OnnxModelDirs): Promise<{ models: AnnouncedOnnxModel[]; problems: string[] }> {
   const models: AnnouncedOnnxModel[] = [];
   const problems: string[] = [];
-  const announce = (manifest: Pick<OnnxModelManifest, 'kind' | 'base_family' | 'preprocessor' | 'scale'>, name: string): void => {
-    const { base_family, preprocessor, scale } = manifest;
-    models.push({ kind: manifest.kind, name, ...(base_family ? { base_family } : {}), ...(preprocessor ? { preprocessor } : {}), ...(scale !== undefined ? { scale } : {}) });
+  const announce = async (located: Pick<LocatedOnnxModel, 'kind' | 'facts' | 'files'>, name: string): Promise<void> => {
+    const width = await crossAttentionDim(located);
+    const { base_family, preprocessor, scale } = located.facts;
+    models.push({
+      kind: located.kind,
+      name,
+      ...(base_family ? { base_family } : {}),
+      ...(preprocessor ? { preprocessor } : {}),
+      ...(scale !== undefined ? { scale } : {}),
+      ...(width ? { cross_attention_dim: width } : {}),
+    });
   };
   const tenants = await readdir(path.join(dirs.cacheDir, 'tenants')).catch(() => []);
   for (const kind of ONNX_MODEL_KINDS) {
     for (const name of await folders(path.join(dirs.cacheDir, 'public', `${kind}s`))) {
-      const manifest = await readCachedManifest(path.join(dirs.cacheDir, 'public', `${kind}s`, name));
-      if (manifest) announce(manifest, name);
+      const dir = path.join(dirs.cacheDir, 'public', `${kind}s`, name);
+      const manifest = await readCachedManifest(dir);
+      if (manifest) await announce(fromManifest(dir, manifest, 'public'), name);
     }
     for (const tenant of tenants) {
       for (const name of await folders(path.join(dirs.cacheDir, 'tenants', tenant, `${kind}s`))) {
-        const manifest = await readCachedManifest(path.join(dirs.cacheDir, 'tenants', tenant, `${kind}s`, name));
-        if (manifest) announce(manifest, `${tenant}/${name}`);
+        const dir = path.join(dirs.cacheDir, 'tenants', tenant, `${kind}s`, name);
+        const manifest = await readCachedManifest(dir);
+        if (manifest) await announce(fromManifest(dir, manifest, 'private'), `${tenant}/${name}`);
       }
     }
-    for (const name of await folders(path.join(dirs.modelsDir, `${kind}s`))) {
+    for (const name of await folders(path.join(dirs.modelsDir, localFolderOf(kind)))) {
       if (models.some((model) => model.kind === kind && model.name === name)) continue;
       try {
         const local = await readLocalModel(kind, name, dirs.modelsDir, true);
-        if (local) announce({ kind, ...local.facts }, name);
+        if (local) await announce(local, name);
       } catch (error) {
-        problems.push(`${kind}s/${name}: ${(error as Error).message}`);
+        problems.push(`${localFolderOf(kind)}/${name}: ${(error as Error).message}`);
       }
     }
   }
   return { models: models.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name)), problems };
+}
+
+/**
+ * The width a ControlNet's config.json (`cross_attention_dim`) or an IP-Adapter's projection
+ * output (C of [N, T, C]) says it works with: the API checks it against the model's text width
+ * (tiny test exports and unusual bases have none of the standard 768/1024/2048).
+ */
+async function crossAttentionDim(located: Pick<LocatedOnnxModel, 'kind' | 'files'>): Promise<number | undefined> {
+  if (located.kind === 'ip_adapter' && located.files.projection) {
+    const width = (await inspectLocal(located.files.projection)).outputs[0]?.dims[2];
+    return typeof width === 'number' && width > 0 ? width : undefined;
+  }
+  if (located.kind !== 'controlnet' || !located.files.config) return undefined;
+  const config = JSON.parse(await readFile(located.files.config, 'utf8').catch(() => '{}')) as { cross_attention_dim?: unknown };
+  const cross = Array.isArray(config.cross_attention_dim) ? (config.cross_attention_dim as unknown[])[0] : config.cross_attention_dim;
+  return typeof cross === 'number' && Number.isInteger(cross) && cross > 0 ? cross : undefined;
 }
 
 async function folders(dir: string): Promise<string[]> {
@@ -120,8 +151,8 @@ async function readCachedManifest(dir: string): Promise<OnnxModelManifest | unde
 function fromManifest(dir: string, manifest: OnnxModelManifest, origin: 'private' | 'public'): LocatedOnnxModel {
   const files: Partial<Record<OnnxFileRole, string>> = {};
   for (const file of manifest.files) files[file.role] = path.join(dir, file.path);
-  const { base_family, has_conditioning_scale, scale, preprocessor, input_size, has_fidelity, decoder_layout } = manifest;
-  const facts: ModelFacts = { base_family, has_conditioning_scale, scale, preprocessor, input_size, has_fidelity, decoder_layout };
+  const { base_family, has_conditioning_scale, scale, preprocessor, input_size, has_fidelity, decoder_layout, plus, tokens } = manifest;
+  const facts: ModelFacts = { base_family, has_conditioning_scale, scale, preprocessor, input_size, has_fidelity, decoder_layout, plus, tokens };
   return { kind: manifest.kind, name: manifest.name, origin, dir, files, facts, manifest };
 }
 
@@ -132,24 +163,28 @@ function fromManifest(dir: string, manifest: OnnxModelManifest, origin: 'private
  * whose graphs do not fit the kind throws (else it is undefined too).
  */
 async function readLocalModel(kind: OnnxModelKind, name: string, modelsDir: string, strict = false): Promise<LocatedOnnxModel | undefined> {
-  const dir = path.join(modelsDir, `${kind}s`, name);
+  const dir = path.join(modelsDir, localFolderOf(kind), name);
   const files: Partial<Record<OnnxFileRole, string>> = {};
+  const present = (file: string): Promise<boolean> => access(path.join(dir, file)).then(() => true, () => false);
   for (const [role, file] of Object.entries(ONNX_FILE_NAMES) as Array<[OnnxFileRole, string]>) {
-    if (await access(path.join(dir, file)).then(() => true, () => false)) files[role] = path.join(dir, file);
+    if (await present(file)) files[role] = path.join(dir, file);
   }
-  if (!files.model && !files.encoder && !files.detector) return undefined;
+  // The pipeline library also opens IP-Adapter projections exported as image_proj/.
+  if (kind === 'ip_adapter' && !files.projection && (await present('image_proj/model.onnx'))) files.projection = path.join(dir, 'image_proj/model.onnx');
+  if (!files.model && !files.encoder && !files.detector && !files.image_encoder) return undefined;
   try {
     const config = files.config ? (JSON.parse(await readFile(files.config, 'utf8')) as Record<string, unknown>) : undefined;
     const preprocessor: OnnxPreprocessor | undefined = kind !== 'preprocessor' ? undefined : files.detector && files.pose ? 'openpose' : config?.model_type === 'hed' || config?.model_type === 'pidinet' ? 'softedge' : 'depth';
     const graphs: Partial<Record<OnnxGraphRole, OnnxModelSignature>> = {};
     for (const role of graphRolesOf(kind, preprocessor)) if (files[role]) graphs[role] = await inspectLocal(files[role]);
     const family = CONTROLNET_FAMILIES.find((each) => each === config?.base_family);
+    const fileOf = (role: OnnxFileRole): string => (files[role] ? path.relative(dir, files[role]) : ONNX_FILE_NAMES[role]);
     const { facts } = deriveModelFacts({
       kind,
       graphs,
       config,
       supplied: { preprocessor, scale: typeof config?.scale === 'number' ? config.scale : undefined, baseFamily: family },
-      fieldOf: (role) => `${kind}s/${name}/${role === 'config' ? 'config.json' : ONNX_FILE_NAMES[role]}`,
+      fieldOf: (role) => `${localFolderOf(kind)}/${name}/${fileOf(role)}`,
     });
     return { kind, name, origin: 'local', dir, files, facts, manifest: undefined };
   } catch (error) {

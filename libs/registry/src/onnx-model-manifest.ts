@@ -2,8 +2,13 @@ import { z } from 'zod';
 import { adapterNameSchema, type AdapterOwner } from './adapter-manifest.js';
 
 /** Single-purpose ONNX models kept in the registry beside LoRAs (ControlNet, preprocessors, post-processing). */
-export const ONNX_MODEL_KINDS = ['controlnet', 'preprocessor', 'upscaler', 'face_detector', 'face_restorer', 'segmenter'] as const;
+export const ONNX_MODEL_KINDS = ['controlnet', 'preprocessor', 'upscaler', 'face_detector', 'face_restorer', 'segmenter', 'ip_adapter'] as const;
 export type OnnxModelKind = (typeof ONNX_MODEL_KINDS)[number];
+
+/** A kind's folder under MODELS_DIR: `<kind>s`, except IP-Adapters, which keep the library's `ip-adapters/`. */
+export function localFolderOf(kind: OnnxModelKind): string {
+  return kind === 'ip_adapter' ? 'ip-adapters' : `${kind}s`;
+}
 
 /** The pipeline families a ControlNet can be trained for (cross-attention width 768, 1024, 2048). */
 export const CONTROLNET_FAMILIES = ['sd1', 'sd2', 'sdxl'] as const;
@@ -20,10 +25,13 @@ export const ONNX_FILE_NAMES = {
   decoder: 'decoder.onnx',
   detector: 'detector.onnx',
   pose: 'pose.onnx',
+  // IP-Adapter graphs keep the pipeline library's folder layout, so a synced folder opens as is.
+  image_encoder: 'image_encoder/model.onnx',
+  projection: 'projection/model.onnx',
   config: 'config.json',
 } as const;
 export type OnnxFileRole = keyof typeof ONNX_FILE_NAMES;
-export const ONNX_GRAPH_ROLES = ['model', 'encoder', 'decoder', 'detector', 'pose'] as const satisfies readonly OnnxFileRole[];
+export const ONNX_GRAPH_ROLES = ['model', 'encoder', 'decoder', 'detector', 'pose', 'image_encoder', 'projection'] as const satisfies readonly OnnxFileRole[];
 export type OnnxGraphRole = (typeof ONNX_GRAPH_ROLES)[number];
 
 const valueSchema = z.object({
@@ -58,7 +66,7 @@ export const onnxModelManifestSchema = z
     files: z.array(fileSchema).min(1),
     /** All files together, in bytes. */
     size: z.number().int().nonnegative(),
-    /** controlnet: the pipeline family it conditions (from config.json or the text-feature width). */
+    /** controlnet, ip_adapter: the pipeline family it conditions (from config.json or the text-feature width). */
     base_family: z.enum(CONTROLNET_FAMILIES).optional(),
     /** controlnet: the export takes a `conditioning_scale` input (else the pipeline scales the residuals). */
     has_conditioning_scale: z.boolean().optional(),
@@ -72,6 +80,10 @@ export const onnxModelManifestSchema = z
     has_fidelity: z.boolean().optional(),
     /** segmenter: the prompt decoder's layout (official SAM export or transformers.js). */
     decoder_layout: z.enum(['sam', 'transformers']).optional(),
+    /** ip_adapter: a "plus" adapter (the encoder's penultimate hidden states feed a Resampler). */
+    plus: z.boolean().optional(),
+    /** ip_adapter: image tokens per image (the projection's output length), when static. */
+    tokens: z.number().int().positive().optional(),
     source: z.string(),
     licence: z.string().nullable(),
     created_at: z.string(),
@@ -80,7 +92,7 @@ export const onnxModelManifestSchema = z
     const need = (field: string, present: boolean): void => {
       if (!present) context.addIssue({ code: 'custom', path: [field], message: `a ${manifest.kind} manifest needs ${field}` });
     };
-    if (manifest.kind === 'controlnet') need('base_family', manifest.base_family !== undefined);
+    if (manifest.kind === 'controlnet' || manifest.kind === 'ip_adapter') need('base_family', manifest.base_family !== undefined);
     if (manifest.kind === 'upscaler') need('scale', manifest.scale !== undefined);
     if (manifest.kind === 'preprocessor') need('preprocessor', manifest.preprocessor !== undefined);
     if (manifest.kind === 'segmenter') need('decoder_layout', manifest.decoder_layout !== undefined);

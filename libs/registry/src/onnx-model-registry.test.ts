@@ -148,8 +148,8 @@ describe('OnnxModelRegistry on a real S3 server (s3rver)', () => {
     await writeFile(path.join(modelsDir, 'upscalers', 'broken', 'model.onnx'), controlNetGraph());
     const { models, problems } = await listOnnxModels({ cacheDir: cache, modelsDir });
     assert.deepEqual(models, [
-      { kind: 'controlnet', name: 'canny', base_family: 'sd1' },
-      { kind: 'controlnet', name: 'local-depth', base_family: 'sdxl' },
+      { kind: 'controlnet', name: 'canny', base_family: 'sd1', cross_attention_dim: 768 },
+      { kind: 'controlnet', name: 'local-depth', base_family: 'sdxl', cross_attention_dim: 2048 },
       { kind: 'preprocessor', name: 'dwpose', preprocessor: 'openpose' },
       { kind: 'segmenter', name: 'mobile-sam' },
       { kind: 'upscaler', name: 'alpha/x4', scale: 4 },

@@ -44,6 +44,7 @@ export async function syncOnnxModels(registry: OnnxModelRegistry, storage: Objec
             done(null, chunk);
           },
         });
+        await mkdir(path.dirname(path.join(temp, file.path)), { recursive: true });
         await pipeline(await storage.openReadStream(registry.fileKey(manifest, file)), hashing, createWriteStream(path.join(temp, file.path)));
         if (hash.digest('hex') !== file.sha256) throw new Error(`${manifest.id}/${file.path}: downloaded bytes do not match the manifest's sha256`);
       }

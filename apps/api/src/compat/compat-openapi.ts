@@ -16,7 +16,7 @@ export function compatOpenApi(limits: RequestLimits): { schemas: Record<string, 
   const a1111Notes =
     `Blocking: answers when the images exist (\`Prefer: wait=<seconds>\` caps the wait; 504 after it, the job keeps running). ` +
     `Accepted and ignored: ${IGNORED_FIELDS.map((field) => `\`${field}\``).join(', ')}. Accepted only at values that leave the image unchanged (else 400 naming the field and why): ${refusals}. ` +
-    `\`alwayson_scripts.controlnet.args\` (sd-webui-controlnet units) map onto native \`controlnets\`: enabled, image/input_image, module, model (hash stripped), weight, guidance_start/end, processor_res, threshold_a/b (canny), control_mode (Balanced, or "ControlNet is more important" = guess mode), pixel_perfect; the maps follow the images in \`images\`. ` +
+    `\`alwayson_scripts.controlnet.args\` (sd-webui-controlnet units) map onto native \`controlnets\`: enabled, image/input_image, module, model (hash stripped), weight, guidance_start/end, processor_res, threshold_a/b (canny), control_mode (Balanced, or "ControlNet is more important" = guess mode), pixel_perfect; the maps follow the images in \`images\`. A unit whose module is an IP-Adapter preprocessor (\`ip-adapter_clip_sd15\`, \`ip-adapter_clip_sdxl\`, \`ip-adapter-auto\`…) is an image prompt: it maps onto native \`ip_adapter\` (model, image, weight → scale; one unit at most). ` +
     `Any other field is a 400. Authentication: Bearer, X-API-Key, or HTTP basic auth with the API key as password (or as user name with an empty password).`;
   const extrasNotes =
     'Each image runs as an image task (POST /v1/upscales with upscaler_1 and upscaling_resize, its face_restore step from gfpgan_visibility or codeformer_visibility/codeformer_weight; ' +

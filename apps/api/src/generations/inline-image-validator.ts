@@ -8,7 +8,7 @@ import { ApiError } from '../common/api-error.js';
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
 
 /**
- * Source images (init_image, mask_image, every ControlNet image) are checked before anything is queued. Inline ones (base64 / data: URL): byte
+ * Source images (init_image, mask_image, every ControlNet and IP-Adapter image) are checked before anything is queued. Inline ones (base64 / data: URL): byte
  * size, format and the dimensions declared in the header, read without decoding pixels, against
  * the same limits a worker applies, so a decompression bomb or an oversized picture is a 400
  * rather than a failed job. URL ones: the farm's outbound rules that need no DNS (scheme,
@@ -31,6 +31,7 @@ export class InlineImageValidator {
       ['init_image', request.init_image],
       ['mask_image', request.mask_image],
       ...(request.controlnets ?? []).map((unit, index): [string, string] => [`controlnets.${index}.image`, unit.image]),
+      ...(request.ip_adapter?.images ?? []).map((image, index): [string, string] => [`ip_adapter.images.${index}`, image]),
     ];
     for (const [name, value] of sources) {
       const field = `${fieldPrefix}${name}`;

@@ -4,7 +4,7 @@ import { classMeets, type WorkerClassRecord } from '@atelier/queue';
 import { findAvailableOnnxModel, onnxModelsForTenant } from './onnx-model-availability.js';
 
 function workerClass(name: string, onnx: WorkerClassRecord['onnx_models']): WorkerClassRecord {
-  return { worker_class: name, queue: `q-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, controlnets: [], remote_models: false, last_seen: '2026-01-01T00:00:00Z' };
+  return { worker_class: name, queue: `q-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, remote_models: false, last_seen: '2026-01-01T00:00:00Z' };
 }
 
 const classes = [
@@ -14,17 +14,17 @@ const classes = [
     { kind: 'controlnet', name: 'beta/secret', base_family: 'sd1' },
     { kind: 'upscaler', name: 'x4' },
   ]),
-  workerClass('gpu-b', [{ kind: 'controlnet', name: 'canny', base_family: 'sd1' }]),
+  workerClass('gpu-b', [{ kind: 'controlnet', name: 'canny', base_family: 'sd1', cross_attention_dim: 768 }]),
 ];
 
 describe('findAvailableOnnxModel: is this ONNX model on some worker class, for this tenant', () => {
   it('finds a public model on every class that has it, with a ControlNet family', () => {
-    assert.deepEqual(findAvailableOnnxModel(classes, 'controlnet', 'canny', 'gamma'), { kind: 'controlnet', name: 'canny', baseFamily: 'sd1', preprocessor: undefined, scale: undefined, workerClasses: ['gpu-a', 'gpu-b'], private: false, announcedName: 'canny' });
-    assert.deepEqual(findAvailableOnnxModel(classes, 'upscaler', 'x4', 'gamma'), { kind: 'upscaler', name: 'x4', baseFamily: undefined, preprocessor: undefined, scale: undefined, workerClasses: ['gpu-a'], private: false, announcedName: 'x4' });
+    assert.deepEqual(findAvailableOnnxModel(classes, 'controlnet', 'canny', 'gamma'), { kind: 'controlnet', name: 'canny', baseFamily: 'sd1', crossAttentionDim: 768, preprocessor: undefined, scale: undefined, workerClasses: ['gpu-a', 'gpu-b'], private: false, announcedName: 'canny' });
+    assert.deepEqual(findAvailableOnnxModel(classes, 'upscaler', 'x4', 'gamma'), { kind: 'upscaler', name: 'x4', baseFamily: undefined, crossAttentionDim: undefined, preprocessor: undefined, scale: undefined, workerClasses: ['gpu-a'], private: false, announcedName: 'x4' });
   });
 
   it('prefers the tenant\'s own private model; other tenants\' private ones are unknown', () => {
-    assert.deepEqual(findAvailableOnnxModel(classes, 'controlnet', 'canny', 'alpha'), { kind: 'controlnet', name: 'canny', baseFamily: 'sdxl', preprocessor: undefined, scale: undefined, workerClasses: ['gpu-a'], private: true, announcedName: 'alpha/canny' });
+    assert.deepEqual(findAvailableOnnxModel(classes, 'controlnet', 'canny', 'alpha'), { kind: 'controlnet', name: 'canny', baseFamily: 'sdxl', crossAttentionDim: undefined, preprocessor: undefined, scale: undefined, workerClasses: ['gpu-a'], private: true, announcedName: 'alpha/canny' });
     assert.equal(findAvailableOnnxModel(classes, 'controlnet', 'secret', 'alpha'), undefined);
     assert.equal(findAvailableOnnxModel(classes, 'controlnet', 'beta/secret', 'alpha'), undefined);
     assert.equal(findAvailableOnnxModel(classes, 'controlnet', 'secret', 'beta')?.private, true);

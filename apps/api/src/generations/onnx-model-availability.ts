@@ -11,6 +11,8 @@ export interface AvailableOnnxModel {
   readonly preprocessor: string | undefined;
   /** An upscaler's factor as the worker read it; undefined for other kinds. */
   readonly scale: number | undefined;
+  /** A ControlNet's or IP-Adapter's text-feature width as the worker read it, when its files tell. */
+  readonly crossAttentionDim: number | undefined;
   /** The worker classes whose workers have it (also at zero live workers), sorted. */
   readonly workerClasses: readonly string[];
   /** Whether it is the tenant's own private registry model (it shadows a public one of the same name). */
@@ -36,6 +38,7 @@ export function findAvailableOnnxModel(classes: readonly WorkerClassRecord[], ki
       baseFamily: having.find(({ model }) => model.base_family !== undefined)?.model.base_family,
       preprocessor: having.find(({ model }) => model.preprocessor !== undefined)?.model.preprocessor,
       scale: having.find(({ model }) => model.scale !== undefined)?.model.scale,
+      crossAttentionDim: having.find(({ model }) => model.cross_attention_dim !== undefined)?.model.cross_attention_dim,
       workerClasses: [...new Set(having.map(({ record }) => record.worker_class))].sort(),
       private: isPrivate,
       announcedName: announced,

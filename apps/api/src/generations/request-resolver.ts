@@ -7,10 +7,9 @@ import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type 
 import type { OnnxModelKind } from '@atelier/registry';
 import type { Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
-import { announcedControlNets } from '../routing/controlnet-lookup.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { InlineImageValidator } from './inline-image-validator.js';
-import { findAvailableOnnxModel, type AvailableOnnxModel } from './onnx-model-availability.js';
+import { findAvailableOnnxModel, onnxModelsForTenant, type AvailableOnnxModel } from './onnx-model-availability.js';
 import { lorasForTenant, resolveGeneration, type ResolutionContext, type ResolvedSubmission } from './resolve-generation.js';
 
 export type { ResolvedSubmission } from './resolve-generation.js';
@@ -60,12 +59,18 @@ export class RequestResolver {
   }
 
   private async resolveAll(principal: Principal, bodies: readonly GenerationRequest[], prefix: (index: number) => string): Promise<ResolvedSubmission[]> {
-    const snapshot = await this.snapshot(bodies.map((body) => body.model));
+    let snapshot = await this.snapshot(bodies.map((body) => body.model));
+    // A ControlNet or IP-Adapter imported a moment ago may be newer than the cached catalog: read it fresh once.
+    const named = bodies.flatMap((body) => [...(body.controlnets ?? []).map((unit) => ['controlnet', unit.model] as const), ...(body.ip_adapter ? [['ip_adapter', body.ip_adapter.model] as const] : [])]);
+    if (named.some(([kind, name]) => !findAvailableOnnxModel(snapshot.classes, kind, name, principal.tenant))) {
+      this.farm.invalidate();
+      snapshot = await this.farm.snapshot();
+    }
     const context: ResolutionContext = {
       models: snapshot.models,
       loras: lorasForTenant(snapshot.classes.flatMap((record) => record.loras), principal.tenant),
-      controlnets: announcedControlNets.controlnets(snapshot),
-      preprocessorModels: announcedControlNets.preprocessorModels(snapshot),
+      onnxModel: (kind, name) => findAvailableOnnxModel(snapshot.classes, kind, name, principal.tenant),
+      onnxNames: (kind) => [...onnxModelsForTenant(snapshot.classes, kind, principal.tenant).keys()].sort(),
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxPixels: this.config.env.MAX_PIXELS,
       webhookProblem: (url) => this.webhookProblem(url),

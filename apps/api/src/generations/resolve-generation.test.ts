@@ -20,6 +20,8 @@ const SD15: ModelSummary = {
   refiner: null,
   inpainting: false,
   controlnet: false,
+  ip_unet: false,
+  ip_controlnet: false,
   cross_attention_dim: 768,
   description: '',
 };
@@ -38,8 +40,8 @@ function context(announced: readonly string[] = ['public-ink', 'alpha/secret'], 
     maxPixels: 2048 * 2048,
     webhookProblem: (url) => (url.startsWith('https://') ? undefined : 'only https'),
     randomSeed: () => 42,
-    controlnets: new Map(),
-    preprocessorModels: new Set(),
+    onnxModel: () => undefined,
+    onnxNames: () => [],
   };
 }
 

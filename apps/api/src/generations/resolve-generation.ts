@@ -1,8 +1,9 @@
 import { extractLoraTags, LORA_ID_PREFIX, LoraTagError, loraName, pipelineId, resolvePromptText, RESOLVED_GENERATION_VERSION, UnknownStyleError, applyStyle, type GenerationRequest, type ResolvedGeneration } from '@atelier/contracts';
 import { resolveScheduler, UnknownSchedulerError } from '@atelier/diffusion';
-import type { ModelSummary } from '@atelier/queue';
+import type { ModelSummary, OnnxRequirement } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
-import { resolveControlNets, type ControlNetContext } from './resolve-controlnets.js';
+import { resolveControlNets, type OnnxModelContext } from './resolve-controlnets.js';
+import { resolveIpAdapter } from './resolve-ip-adapter.js';
 
 export interface ResolvedSubmission {
   readonly request: ResolvedGeneration;
@@ -10,7 +11,7 @@ export interface ResolvedSubmission {
 }
 
 /** What resolution reads besides the body; plain data, so the rules are testable without a farm. */
-export interface ResolutionContext extends ControlNetContext {
+export interface ResolutionContext extends OnnxModelContext {
   /** Models some known worker class serves. */
   readonly models: ReadonlyMap<string, ModelSummary>;
   /** LoRA names this tenant may use (public ones and its own private ones). */
@@ -84,7 +85,9 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
   if (body.refiner && model.refiner && !context.models.has(model.refiner)) {
     problems.push({ field: field('refiner'), message: `refiner model ${model.refiner} of ${model.id} is not served by any worker class` });
   }
-  const controlnets = resolveControlNets(body, model, context, field, problems);
+  const onnxModels: OnnxRequirement[] = [];
+  const controlnets = resolveControlNets(body, model, context, field, problems, onnxModels);
+  const ipAdapter = resolveIpAdapter(body, model, context, field, problems, onnxModels);
   if (body.webhook) {
     const problem = context.webhookProblem(body.webhook.url);
     if (problem) problems.push({ field: field('webhook.url'), message: problem });
@@ -124,6 +127,8 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       mask_blur: body.mask_blur,
       outpaint: body.outpaint,
       ...(controlnets ? { controlnets, guess_mode: body.guess_mode } : {}),
+      ...(ipAdapter ? { ip_adapter: ipAdapter } : {}),
+      ...(onnxModels.length > 0 ? { onnx_models: onnxModels } : {}),
       output_format: body.output_format,
       output_quality: body.output_quality,
       webhook: body.webhook,

@@ -12,7 +12,7 @@ const IMAGE = 'https://images.example.test/a.png';
 const SOURCE: ResolvedImageSource = { type: 'image', image: IMAGE };
 
 function workerClass(name: string, onnx: WorkerClassRecord['onnx_models']): WorkerClassRecord {
-  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, controlnets: [], remote_models: false, last_seen: '' };
+  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, remote_models: false, last_seen: '' };
 }
 
 const upscalers = workerClass('upscalers', [

@@ -9,7 +9,7 @@ const IMAGE = 'https://images.example.test/a.png';
 
 function workerClass(name: string, preprocessors: Array<{ name: string; preprocessor: string }>): WorkerClassRecord {
   const onnx = preprocessors.map((model) => ({ kind: 'preprocessor', ...model }));
-  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, controlnets: [], remote_models: false, last_seen: '' };
+  return { worker_class: name, queue: `generation-${name}`, image_task_queue: `image-task-${name}`, models: [], loras: [], embeddings: [], onnx_models: onnx, remote_models: false, last_seen: '' };
 }
 
 const context = (classes: WorkerClassRecord[], live: string[] = classes.map((record) => record.worker_class)): PreprocessContext => ({

@@ -23,7 +23,7 @@ export class ModelsController {
 
   /**
    * JSON `{kind, name, source}` or multipart (`file`, `kind`, `name`), the file streamed to disk, never
-   * buffered. ONNX kinds may also upload `encoder`/`decoder`, `detector`/`pose` and `config`.
+   * buffered. ONNX kinds may also upload `encoder`/`decoder`, `detector`/`pose`, `image_encoder`/`projection` and `config`.
    */
   @Post()
   @HttpCode(HttpStatus.CREATED)

@@ -23,8 +23,8 @@ import { spoolOwnedObject } from './adapter-upload.js';
 import type { SpooledFile } from './multipart-upload.js';
 
 /** Upload fields that may carry a graph besides `file` (= model.onnx), and `config` (config.json). */
-export const ONNX_UPLOAD_FIELDS = ['encoder', 'decoder', 'detector', 'pose', 'config'] as const;
-const GRAPH_FIELDS = ['model', 'encoder', 'decoder', 'detector', 'pose'] as const;
+export const ONNX_UPLOAD_FIELDS = ['encoder', 'decoder', 'detector', 'pose', 'image_encoder', 'projection', 'config'] as const;
+const GRAPH_FIELDS = ['model', 'encoder', 'decoder', 'detector', 'pose', 'image_encoder', 'projection'] as const;
 const MAX_CONFIG_BYTES = 64 * 1024;
 
 const url = z.string().regex(/^(https?|s3):\/\//, 'must be an https:// or s3:// URL');
@@ -50,12 +50,12 @@ export const onnxImportSchema = z
     name: adapterNameSchema,
     /** The model.onnx of a single-graph kind. */
     source: url.optional(),
-    /** Named graphs: `{encoder, decoder}` for a segmenter, `{detector, pose}` for an openpose preprocessor. */
+    /** Named graphs: `{encoder, decoder}` for a segmenter, `{detector, pose}` for an openpose preprocessor, `{image_encoder, projection}` for an IP-Adapter. */
     sources: z.object(Object.fromEntries(GRAPH_FIELDS.map((role) => [role, url.optional()])) as Record<(typeof GRAPH_FIELDS)[number], z.ZodOptional<typeof url>>).strict().optional(),
     /** config.json (a ControlNet's diffusers config; a preprocessor's `model_type`). */
     config: configObject.optional(),
     visibility: z.enum(['private', 'public']).default('private'),
-    base_family: z.enum(CONTROLNET_FAMILIES).optional().describe('controlnet: when the family cannot be read from config.json or the text-feature width'),
+    base_family: z.enum(CONTROLNET_FAMILIES).optional().describe('controlnet, ip_adapter: when the family cannot be read from config.json or the text-feature width'),
     scale: integer.optional().describe('upscaler: when the graph has dynamic sizes'),
     preprocessor: z.enum(ONNX_PREPROCESSORS).optional().describe('preprocessor: which ControlNet preprocessor the model serves'),
     licence: z.string().max(200).optional(),

@@ -12,6 +12,8 @@ export interface RoutedRequest {
   readonly refiner: boolean;
   readonly loras: ReadonlyArray<{ readonly name: string }>;
   readonly controlnets?: ReadonlyArray<{ readonly model: string; readonly preprocessor: ControlNetPreprocessor }>;
+  /** The registry ONNX models it runs, by announced name (ResolvedGeneration.onnx_models). */
+  readonly onnx_models?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
 }
 
 /** The model folder a ControlNet preprocessor needs on the worker (none for canny and none). */
@@ -21,7 +23,7 @@ export function preprocessorFolder(preprocessor: string): string | undefined {
 
 /**
  * Capability routing: a job goes to the queue of a worker class that serves its model (and its
- * refiner, LoRAs, ControlNets and preprocessor models), preferring classes with live workers that take jobs, then the least loaded.
+ * refiner, LoRAs and ONNX models: ControlNets, their preprocessor models, IP-Adapters), preferring classes with live workers that take jobs, then the least loaded.
  * A known class with zero workers still gets the job: its queue is what an autoscaler watches.
  * A job no class fully meets goes to a class serving its model; the watchdog fails it
  * `no_capable_worker` if that stays so.

@@ -28,6 +28,9 @@ export interface ModelSummaryData {
   readonly inpainting: boolean;
   /** Has a residual-accepting UNet: ControlNets can steer it. */
   readonly controlnet: boolean;
+  /** Has a UNet exported with IP-Adapter image attention (`ip_unet/`), and one also taking ControlNet residuals (`ip_controlnet/`). */
+  readonly ip_unet: boolean;
+  readonly ip_controlnet: boolean;
   readonly cross_attention_dim: number | null;
   readonly description: string;
 }
@@ -93,6 +96,8 @@ export class LoadedModel {
       refiner: this.folder.refiner ?? null,
       inpainting: inChannels === 9,
       controlnet: this.folder.components.controlnetUnet !== undefined,
+      ip_unet: this.folder.components.ipUnet !== undefined,
+      ip_controlnet: this.folder.components.ipControlnetUnet !== undefined,
       cross_attention_dim: typeof this.folder.unetConfig.cross_attention_dim === 'number' ? this.folder.unetConfig.cross_attention_dim : null,
       description: this.folder.description,
     };

@@ -81,4 +81,28 @@ describe('A1111 ControlNet units → native controlnets', () => {
     assert.equal(controlNetName('control_v11f1p_sd15_depth [cfd03158]'), 'control_v11f1p_sd15_depth');
     assert.equal(controlNetName('diffusers_xl_canny_full.safetensors'), 'diffusers_xl_canny_full');
   });
+
+  it('maps an IP-Adapter unit (ip-adapter_* preprocessor) onto ip_adapter beside the ControlNets: model title cleaned, image, weight → scale; one unit at most', () => {
+    const { result, problems } = map([
+      { module: 'ip-adapter_clip_sd15', model: 'ip-adapter_sd15 [6a3f6166]', image: IMAGE, weight: 0.6, control_mode: 'My prompt is more important' },
+      { module: 'canny', model: 'control_v11p_sd15_canny', image: IMAGE },
+    ]);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(result.request, {
+      controlnets: [{ model: 'control_v11p_sd15_canny', image: IMAGE, preprocessor: 'canny', preprocessor_options: {} }],
+      guess_mode: false,
+      ip_adapter: { model: 'ip-adapter_sd15', images: [IMAGE], scale: 0.6 },
+    });
+    assert.equal(result.fieldNames['ip_adapter.model'], 'alwayson_scripts.controlnet.args.0.model');
+    assert.equal(result.fieldNames['ip_adapter.images.0'], 'alwayson_scripts.controlnet.args.0.image');
+    assert.equal(result.fieldNames['ip_adapter.scale'], 'alwayson_scripts.controlnet.args.0.weight');
+    assert.deepEqual(map([{ module: 'ip-adapter-auto', model: 'ip-xl', input_image: IMAGE }]).result.request, { ip_adapter: { model: 'ip-xl', images: [IMAGE] } });
+    const refused = map([
+      { module: 'ip-adapter_clip_sdxl', model: 'ip-xl', image: IMAGE },
+      { module: 'ip-adapter_clip_sdxl_plus_vith', model: 'ip-xl-plus', image: IMAGE },
+      { module: 'ip-adapter_clip_sd15', model: 'None', image: IMAGE },
+      { module: 'ip-adapter_clip_h' },
+    ]).problems.map((problem) => problem.field);
+    assert.deepEqual(refused, ['alwayson_scripts.controlnet.args.1', 'alwayson_scripts.controlnet.args.2', 'alwayson_scripts.controlnet.args.2.model', 'alwayson_scripts.controlnet.args.3', 'alwayson_scripts.controlnet.args.3.model', 'alwayson_scripts.controlnet.args.3.image']);
+  });
 });

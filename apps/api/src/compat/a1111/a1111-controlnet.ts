@@ -68,8 +68,13 @@ export function controlNetName(title: string): string {
     .trim();
 }
 
+/** sd-webui-controlnet's IP-Adapter preprocessors (ip-adapter_clip_sd15, ip-adapter_clip_sdxl, ip-adapter-auto, …_plus_vith…). */
+export function isIpAdapterModule(module: string | null | undefined): boolean {
+  return /^ip-adapter[_-]/i.test(module ?? '');
+}
+
 export interface A1111ControlNets {
-  readonly request: Pick<GenerationRequestInput, 'controlnets' | 'guess_mode'>;
+  readonly request: Pick<GenerationRequestInput, 'controlnets' | 'guess_mode' | 'ip_adapter'>;
   /** Native field → the unit field the caller sent, for errors the resolver reports. */
   readonly fieldNames: FieldNames;
 }
@@ -83,9 +88,22 @@ export function toControlNets(units: readonly A1111ControlNetUnit[], size: { wid
   const controlnets: NonNullable<GenerationRequestInput['controlnets']> = [];
   const fieldNames: Record<string, string> = {};
   const modes = new Set<boolean>();
+  let ipAdapter: GenerationRequestInput['ip_adapter'];
   for (const [argIndex, unit] of units.entries()) {
     if (unit.enabled === false) continue;
     const at = `alwayson_scripts.controlnet.args.${argIndex}`;
+    if (isIpAdapterModule(unit.module)) {
+      // An IP-Adapter unit is an image prompt, not a ControlNet: it maps onto ip_adapter (one at most).
+      if (ipAdapter) problems.push({ field: at, message: 'at most one enabled IP-Adapter unit' });
+      const picture = typeof unit.image === 'string' ? unit.image : (unit.image?.image ?? unit.input_image);
+      const model = unit.model ? controlNetName(unit.model) : '';
+      if (!model || model.toLowerCase() === 'none') problems.push({ field: `${at}.model`, message: "an IP-Adapter unit needs an IP-Adapter model (a registry ip_adapter or a folder under the workers' MODELS_DIR/ip-adapters/)" });
+      if (!picture) problems.push({ field: `${at}.image`, message: 'an enabled unit needs an image' });
+      if (ipAdapter || !model || !picture) continue;
+      ipAdapter = { model, images: [picture], ...(unit.weight !== undefined && unit.weight !== null ? { scale: unit.weight } : {}) };
+      for (const [from, to] of [['', ''], ['.model', '.model'], ['.images', '.image'], ['.images.0', '.image'], ['.scale', '.weight']]) fieldNames[`ip_adapter${from}`] = `${at}${to}`;
+      continue;
+    }
     const module = MODULES[(unit.module ?? 'none').toLowerCase()];
     if (!module) problems.push({ field: `${at}.module`, message: `preprocessor "${unit.module}" is not supported; use one of ${Object.keys(MODULES).join(', ')}` });
     const model = unit.model ? controlNetName(unit.model) : '';
@@ -136,6 +154,6 @@ export function toControlNets(units: readonly A1111ControlNetUnit[], size: { wid
   }
   if (modes.size > 1) problems.push({ field: 'alwayson_scripts.controlnet.args', message: 'every enabled unit must use the same control_mode (guess mode applies to the whole generation here)' });
   if (controlnets.length > MAX_CONTROLNETS) problems.push({ field: 'alwayson_scripts.controlnet.args', message: `at most ${MAX_CONTROLNETS} enabled units` });
-  const request = controlnets.length > 0 ? { controlnets, guess_mode: modes.has(true) } : {};
+  const request = { ...(controlnets.length > 0 ? { controlnets, guess_mode: modes.has(true) } : {}), ...(ipAdapter ? { ip_adapter: ipAdapter } : {}) };
   return { request, fieldNames };
 }

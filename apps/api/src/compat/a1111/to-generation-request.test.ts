@@ -20,6 +20,8 @@ const PLAIN: ModelSummary = {
   refiner: null,
   inpainting: false,
   controlnet: false,
+  ip_unet: false,
+  ip_controlnet: false,
   cross_attention_dim: 768,
   description: '',
 };
