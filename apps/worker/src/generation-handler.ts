@@ -35,6 +35,9 @@ import { batchKey } from './batch-key.js';
 import { ControlNetPreparation } from './control-inputs.js';
 import { controlInfotext, storeControlMaps } from './control-outputs.js';
 import type { ControlNetFolders } from './controlnet-folders.js';
+import { ChainedStepError } from './chained-steps/chained-step-error.js';
+import { DecodedImagePipeline } from './chained-steps/decoded-image-steps.js';
+import { storeProcessedImage } from './chained-steps/processed-outputs.js';
 
 class PermanentJobError extends Error {
   constructor(
@@ -47,7 +50,7 @@ class PermanentJobError extends Error {
 
 /** Maps anything thrown while running a job to a stable error code and whether retrying helps. */
 function classify(error: unknown): { error: GenerationError; permanent: boolean } {
-  if (error instanceof PermanentJobError) return { error: { code: error.code, message: error.message }, permanent: true };
+  if (error instanceof PermanentJobError || error instanceof ChainedStepError) return { error: { code: error.code, message: error.message }, permanent: true };
   if (error instanceof InvalidImageError) return { error: { code: ErrorCode.InvalidImage, message: error.message }, permanent: true };
   if (error instanceof UnsupportedRequestError) return { error: { code: ErrorCode.UnsupportedParameter, message: error.message }, permanent: true };
   if (error instanceof UnknownSchedulerError) return { error: { code: ErrorCode.ValidationFailed, message: error.message }, permanent: true };
@@ -158,6 +161,7 @@ export class GenerationHandler {
     metrics.queueWait.observe({ job_type: 'generation' }, queueWaitMs / 1000);
     metrics.workerBusy.inc();
     log.info({ attempt, model: record.request.model }, 'generation started');
+    let decodedSteps: DecodedImagePipeline | undefined;
     try {
       const request = record.request;
       const model = await this.deps.models.find(request.model);
@@ -167,7 +171,13 @@ export class GenerationHandler {
       const baseParams = await buildGenerationParams(request, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
       const control = await this.controlInputs.prepare(request, baseParams.width, baseParams.height);
       const params = control ? { ...baseParams, controlnets: control.controlnets, guessMode: control.guessMode } : baseParams;
-      const onStep = throttleProgress(
+      if (request.face_restore || request.upscale) {
+        decodedSteps = await DecodedImagePipeline.open({ faceRestore: request.face_restore, upscale: request.upscale }, (kind, name) => this.deps.models.locateOnnx(kind, name, record.tenant), this.deps.config.env.MAX_UPSCALE_PIXELS);
+      }
+      // Progress counts the chained steps too: one unit per image and step after the denoising steps.
+      const chainedUnits = decodedSteps ? params.seeds.length * decodedSteps.stepCount : 0;
+      let denoisingTotal = 0;
+      const writeProgress = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {
           await store.writeProgress(id, step, total);
@@ -175,6 +185,10 @@ export class GenerationHandler {
         },
         (error) => log.warn({ err: error }, 'progress write failed'),
       );
+      const onStep = (step: number, total: number): void => {
+        denoisingTotal = total;
+        writeProgress(step, total + chainedUnits);
+      };
       const inferenceStart = performance.now();
       const result = await this.batches.submit(id, batch.key, params.seeds.length, { model, params, hooks: { signal, onStep } }, batch.pull);
       metrics.unetBatchSize.observe(result.stats.batchJobs);
@@ -182,8 +196,22 @@ export class GenerationHandler {
       metrics.inference.observe({ job_type: 'generation', model_family: model.family }, inferenceMs / 1000);
       if (result.stats.steps > 0) metrics.denoisingStep.observe({ model_family: model.family }, result.stats.loopMs / result.stats.steps / 1000);
 
+      const chainedStart = performance.now();
+      const processed = decodedSteps ? [] as Array<{ index: number; image: { width: number; height: number; channels: 3 | 4; data: Uint8Array } }> : undefined;
+      if (decodedSteps && processed) {
+        let unitsDone = 0;
+        for (const [index, image] of result.images.entries()) {
+          const pixels = { width: image.width, height: image.height, channels: 3 as const, data: toRgb8(image.pixels) };
+          const onStepDone = (): void => writeProgress(denoisingTotal + ++unitsDone, denoisingTotal + chainedUnits);
+          processed.push({ index, image: await decodedSteps.run(pixels, { signal, onStepDone }) });
+        }
+      }
+      const chainedMs = performance.now() - chainedStart;
+      if (processed) metrics.postprocess.observe({ kind: `generation_${decodedSteps?.outputKind ?? 'upscaled'}` }, chainedMs / 1000);
+
       const uploadStart = performance.now();
       const outputs: StoredOutput[] = [];
+      const infotexts: string[] = [];
       for (const [index, image] of result.images.entries()) {
         const infotext = formatInfotext({
           prompt: request.styled.prompt,
@@ -205,10 +233,16 @@ export class GenerationHandler {
             ...controlInfotext(control),
           },
         });
+        infotexts.push(infotext);
         const encoded = await encodeOutput(toRgb8(image.pixels), image.width, image.height, request.output_format, request.output_quality, infotext);
         const key = `generations/${id}/${index}.${encoded.extension}`;
         await this.upload(key, encoded.bytes, encoded.contentType, log);
         outputs.push({ index, kind: 'image', key, seed: image.seed, width: image.width, height: image.height, content_type: encoded.contentType });
+      }
+      for (const { index, image } of processed ?? []) {
+        const kind = decodedSteps?.outputKind ?? 'upscaled';
+        const stored = { generationId: id, index: outputs.length, sourceIndex: index, kind, image, baseWidth: result.images[index].width, seed: result.images[index].seed, infotext: infotexts[index], request };
+        outputs.push(await storeProcessedImage(stored, (key, bytes, type) => this.upload(key, bytes, type, log)));
       }
       if (control) outputs.push(...(await storeControlMaps(control.maps, id, outputs.length, (key, bytes, type) => this.upload(key, bytes, type, log))));
       const uploadMs = performance.now() - uploadStart;
@@ -254,6 +288,7 @@ export class GenerationHandler {
       throw error;
     } finally {
       metrics.workerBusy.dec();
+      await decodedSteps?.release();
     }
   }
 

@@ -132,6 +132,8 @@ export const environmentSchema = z.object({
   MAX_SAMPLES: positiveInt.max(16).default(8),
   MAX_STEPS: positiveInt.max(500).default(150),
   MAX_PIXELS: positiveInt.default(2048 * 2048),
+  /** Pixels of an upscaled image (chained upscale, hires second pass excluded: that counts against MAX_PIXELS). */
+  MAX_UPSCALE_PIXELS: positiveInt.default(8192 * 8192),
   MAX_IMAGE_BYTES: positiveInt.default(20 * 1024 * 1024),
   MAX_IMAGE_DIMENSION: positiveInt.default(8192),
   MAX_PROMPT_CHARS: positiveInt.default(10_000),

@@ -15,4 +15,5 @@ export * from './execution-providers.js';
 export * from './image-task-kinds.js';
 export * from './image-task.js';
 export * from './controlnet-request.js';
+export * from './chained-steps.js';
 export * from './image-reference.js';

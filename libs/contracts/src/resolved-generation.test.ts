@@ -64,16 +64,27 @@ describe('stored resolved requests: one reader, older versions upgraded', () => 
     assert.equal(parameters.width, 512);
   });
 
-  it('upgrades a v2 request (before ControlNets) to v3 unchanged, and keeps a v3 request with ControlNets as written', () => {
+  it('upgrades a v2 request (before ControlNets) to the current version unchanged, and keeps a v3 request with ControlNets as written', () => {
     const v3 = readResolvedGeneration(V1);
     const { v: _v, ...rest } = stripUndefined(v3);
     const fromV2 = readResolvedGeneration({ ...rest, v: 2 });
-    assert.equal(fromV2.v, 3);
+    assert.equal(fromV2.v, RESOLVED_GENERATION_VERSION);
     assert.deepEqual(stripUndefined(fromV2), stripUndefined(v3));
     const unit = { model: 'canny', image: 'https://example.com/c.png', preprocessor: 'canny', preprocessor_options: { low_threshold: 50 }, conditioning_scale: 0.7, guidance_start: 0, guidance_end: 0.5 };
     const withControl = readResolvedGeneration({ ...rest, v: 3, controlnets: [unit], guess_mode: true });
     assert.deepEqual(withControl.controlnets, [unit]);
     assert.deepEqual(generationParameters(withControl).controlnets, [unit], 'clients see the ControlNets they asked for');
+  });
+
+  it('reads a v3 request (before chained steps) as v4; a v4 one is kept with its steps', () => {
+    const { v: _v, ...rest } = stripUndefined(readResolvedGeneration(V1));
+    assert.equal(readResolvedGeneration({ ...rest, v: 3 }).v, 4);
+    const steps = { upscale: { model: 'x4', scale: 2 }, face_restore: { model: 'cf', detector: 'scrfd', fidelity: 0.5, visibility: 1 }, onnx_models: [{ kind: 'upscaler', name: 'x4' }] };
+    const v4 = readResolvedGeneration({ ...rest, v: 4, ...steps });
+    assert.deepEqual([v4.upscale, v4.face_restore, v4.onnx_models], [steps.upscale, steps.face_restore, steps.onnx_models]);
+    const parameters = generationParameters(v4);
+    assert.ok(!('onnx_models' in parameters), 'routing names are for workers only');
+    assert.deepEqual(parameters.upscale, steps.upscale);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobOnnxModelsSchema, resolvedChainedStepFields } from './chained-steps.js';
 import { controlNetUnitSchema } from './controlnet-request.js';
 import { OUTPUT_FORMATS, outpaintSchema } from './generation-request.js';
 import { resolvePromptText } from './prompt/prompt-text.js';
@@ -36,13 +37,15 @@ export const generationParametersSchema = z.object({
   /** Present only when the request used ControlNets (every default fixed). */
   controlnets: z.array(controlNetUnitSchema).optional(),
   guess_mode: z.boolean().optional(),
+  /** Present only when the request chained these steps (see chained-steps.ts). */
+  ...resolvedChainedStepFields,
   output_format: z.enum(OUTPUT_FORMATS),
   output_quality: z.number().int().min(1).max(100),
   webhook: webhookTargetSchema.optional(),
 });
 export type GenerationParameters = z.infer<typeof generationParametersSchema>;
 
-export const RESOLVED_GENERATION_VERSION = 3;
+export const RESOLVED_GENERATION_VERSION = 4;
 
 /**
  * A request after the API's resolver: what a worker runs, complete. The worker derives nothing
@@ -58,14 +61,22 @@ export const resolvedGenerationSchema = generationParametersSchema.extend({
   styled: promptPairSchema,
   /** The style applied, LoRA tags taken out: what the text encoders read. */
   conditioning: promptPairSchema,
+  /** Registry ONNX models the job runs (announced names): what routing requires of a worker class. */
+  onnx_models: jobOnnxModelsSchema.optional(),
 });
 export type ResolvedGeneration = z.infer<typeof resolvedGenerationSchema>;
+
+/**
+ * v3: written before the chained steps (upscale, face_restore, hires, mask_prompt); the same job
+ * at v4. The bump makes a v3-only worker refuse a job with those steps instead of dropping them.
+ */
+const legacyV3Schema = resolvedGenerationSchema.extend({ v: z.literal(3), upscale: z.undefined(), face_restore: z.undefined(), hires: z.undefined(), mask_prompt: z.undefined(), onnx_models: z.undefined() });
 
 /**
  * v2: written before ControlNets (no `controlnets`/`guess_mode`); the same job at v3. The bump
  * makes a v2-only worker refuse a job with ControlNets instead of running it without them.
  */
-const legacyV2Schema = resolvedGenerationSchema.extend({ v: z.literal(2), controlnets: z.undefined(), guess_mode: z.undefined() });
+const legacyV2Schema = legacyV3Schema.extend({ v: z.literal(2), controlnets: z.undefined(), guess_mode: z.undefined() });
 
 /**
  * v1 (no `v` field): stored by APIs before the resolver derived the prompt text; the worker
@@ -88,6 +99,7 @@ export function upgradeResolvedGeneration(v1: z.infer<typeof legacyV1Schema>): R
 
 const storedSchema = z.union([
   resolvedGenerationSchema,
+  legacyV3Schema.transform((v3): ResolvedGeneration => ({ ...v3, v: RESOLVED_GENERATION_VERSION })),
   legacyV2Schema.transform((v2): ResolvedGeneration => ({ ...v2, v: RESOLVED_GENERATION_VERSION })),
   legacyV1Schema.strip().transform((v1, context) => {
     try {
@@ -109,6 +121,6 @@ export function readResolvedGeneration(stored: unknown): ResolvedGeneration {
 
 /** The client-visible parameters of a resolved request (what only workers read left out). */
 export function generationParameters(request: ResolvedGeneration): GenerationParameters {
-  const { v: _version, styled: _styled, conditioning: _conditioning, ...parameters } = request;
+  const { v: _version, styled: _styled, conditioning: _conditioning, onnx_models: _onnxModels, ...parameters } = request;
   return parameters;
 }

@@ -68,7 +68,7 @@ interface RoutedControlNet {
 
 /** `preprocessorFolder`: the model folder a preprocessor needs, undefined when it runs in code. */
 export function requirementsOf(
-  request: { model: string; refiner: boolean; loras: ReadonlyArray<{ name: string }>; controlnets?: readonly RoutedControlNet[] },
+  request: { model: string; refiner: boolean; loras: ReadonlyArray<{ name: string }>; controlnets?: readonly RoutedControlNet[]; onnx_models?: ReadonlyArray<{ kind: string; name: string }> },
   refinerOf: (model: string) => string | null | undefined,
   preprocessorFolder: (preprocessor: string) => string | undefined = () => undefined,
 ): JobRequirements {
@@ -79,6 +79,8 @@ export function requirementsOf(
     loras: request.loras.map((lora) => lora.name),
     controlnets: controlnets.map((unit) => unit.model),
     preprocessors: controlnets.flatMap((unit) => preprocessorFolder(unit.preprocessor) ?? []),
+    // Registry ONNX models of chained steps (upscalers, face and SAM models), as the resolver listed them.
+    ...(request.onnx_models && request.onnx_models.length > 0 ? { onnxModels: request.onnx_models } : {}),
   };
 }
 

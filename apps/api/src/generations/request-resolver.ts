@@ -10,7 +10,7 @@ import { ApiError } from '../common/api-error.js';
 import { announcedControlNets } from '../routing/controlnet-lookup.js';
 import { FarmCatalog } from '../routing/farm-catalog.js';
 import { InlineImageValidator } from './inline-image-validator.js';
-import { findAvailableOnnxModel, type AvailableOnnxModel } from './onnx-model-availability.js';
+import { findAvailableOnnxModel, onnxModelsForTenant, type AvailableOnnxModel } from './onnx-model-availability.js';
 import { lorasForTenant, resolveGeneration, type ResolutionContext, type ResolvedSubmission } from './resolve-generation.js';
 
 export type { ResolvedSubmission } from './resolve-generation.js';
@@ -68,6 +68,8 @@ export class RequestResolver {
       preprocessorModels: announcedControlNets.preprocessorModels(snapshot),
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxPixels: this.config.env.MAX_PIXELS,
+      maxUpscalePixels: this.config.env.MAX_UPSCALE_PIXELS,
+      onnxModels: (kind) => onnxModelsForTenant(snapshot.classes, kind, principal.tenant),
       webhookProblem: (url) => this.webhookProblem(url),
       randomSeed,
     };

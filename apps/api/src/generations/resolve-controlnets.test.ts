@@ -39,6 +39,8 @@ function context(preprocessorModels: readonly string[] = []): ResolutionContext 
     loras: new Set(),
     defaultModel: SD15.id,
     maxPixels: 2048 * 2048,
+    maxUpscalePixels: 8192 * 8192,
+    onnxModels: () => new Map(),
     webhookProblem: () => undefined,
     randomSeed: () => 42,
     controlnets: new Map(NETS.map((net) => [net.name, net])),

@@ -2,6 +2,7 @@ import { extractLoraTags, LORA_ID_PREFIX, LoraTagError, loraName, pipelineId, re
 import { resolveScheduler, UnknownSchedulerError } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
+import { resolveChainedSteps, type ChainedStepContext } from './resolve-chained-steps.js';
 import { resolveControlNets, type ControlNetContext } from './resolve-controlnets.js';
 
 export interface ResolvedSubmission {
@@ -10,13 +11,12 @@ export interface ResolvedSubmission {
 }
 
 /** What resolution reads besides the body; plain data, so the rules are testable without a farm. */
-export interface ResolutionContext extends ControlNetContext {
+export interface ResolutionContext extends ControlNetContext, ChainedStepContext {
   /** Models some known worker class serves. */
   readonly models: ReadonlyMap<string, ModelSummary>;
   /** LoRA names this tenant may use (public ones and its own private ones). */
   readonly loras: ReadonlySet<string>;
   readonly defaultModel: string;
-  readonly maxPixels: number;
   /** Why a webhook URL cannot be used, or undefined. */
   readonly webhookProblem: (url: string) => string | undefined;
   readonly randomSeed: () => number;
@@ -85,6 +85,8 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
     problems.push({ field: field('refiner'), message: `refiner model ${model.refiner} of ${model.id} is not served by any worker class` });
   }
   const controlnets = resolveControlNets(body, model, context, field, problems);
+  const steps = body.num_inference_steps ?? model.default_steps;
+  const chained = resolveChainedSteps(body, { width, height, steps }, context, field, problems);
   if (body.webhook) {
     const problem = context.webhookProblem(body.webhook.url);
     if (problem) problems.push({ field: field('webhook.url'), message: problem });
@@ -109,7 +111,7 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       samples: body.samples,
       scheduler: body.scheduler,
       // The request's values win; else the model's (its variant's recommended settings).
-      num_inference_steps: body.num_inference_steps ?? model.default_steps,
+      num_inference_steps: steps,
       guidance_scale: body.guidance_scale ?? model.default_guidance_scale,
       strength: body.strength,
       high_noise_fraction: body.high_noise_fraction,
@@ -124,6 +126,7 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       mask_blur: body.mask_blur,
       outpaint: body.outpaint,
       ...(controlnets ? { controlnets, guess_mode: body.guess_mode } : {}),
+      ...chained,
       output_format: body.output_format,
       output_quality: body.output_quality,
       webhook: body.webhook,

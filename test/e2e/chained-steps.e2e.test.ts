@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { GenerationView } from '@atelier/contracts';
+import { FaceDetector, FaceRestorer, FFHQ_TEMPLATE_512, restoreFaces } from '@atelier/face-restoration';
+import { writeRestorerGraph, writeScrfdGraph, type ScrfdEntry } from '@atelier/face-restoration/testing';
+import { upscale, UpscalerModel, type PixelImage } from '@atelier/upscaling';
+import { shuffleGain, writeUpscalerGraph } from '@atelier/upscaling/testing';
+import { waitUntil } from '../support/api-client.js';
+import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
+import { decodePng } from '../support/png.js';
+
+/** A stride-32 SCRFD anchor reporting one face: the FFHQ template shifted by (100, 60) in the detector's 640² frame. */
+function faceEntry(): ScrfdEntry {
+  const [column, row] = [10, 10];
+  return {
+    stride: 32,
+    index: 2 * (row * 20 + column),
+    score: 0.9,
+    box: [4, 4, 4, 4],
+    landmarks: FFHQ_TEMPLATE_512.flatMap((p) => [(p.x + 100 - column * 32) / 32, (p.y + 60 - row * 32) / 32]),
+  };
+}
+
+function rgb(png: ReturnType<typeof decodePng>): PixelImage {
+  const data = new Uint8Array(png.width * png.height * 3);
+  for (let i = 0; i < png.width * png.height; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = png.rgba[i * 4 + c];
+  return { width: png.width, height: png.height, channels: 3, data };
+}
+
+interface Refusal {
+  error: { code: string; details?: Array<{ field: string; message: string }> };
+}
+
+describe('steps chained on a generation: upscale and face restoration on the worker (real processes)', () => {
+  let fixture: FarmFixture;
+  let modelsDir: string;
+  const files = { upscaler: '', detector: '', restorer: '' };
+  const base = { model: 'demo-sd15', prompt: 'a portrait', img_width: 64, img_height: 64, num_inference_steps: 4, seed: 5 };
+
+  before(async () => {
+    modelsDir = await mkdtemp(path.join(tmpdir(), 'chained-steps-'));
+    // Small graphs written by our code, in the layouts MODELS_DIR/<kind>s/<name>/model.onnx.
+    files.upscaler = await writeUpscalerGraph(path.join(modelsDir, 'upscalers', 'shuffle-x2', 'model.onnx'), { scale: 2 });
+    // Dynamic shapes: the scale comes from config.json, as for a real dynamic export.
+    await writeFile(path.join(modelsDir, 'upscalers', 'shuffle-x2', 'config.json'), JSON.stringify({ scale: 2 }));
+    files.detector = await writeScrfdGraph(path.join(modelsDir, 'face_detectors', 'scrfd', 'model.onnx'), [faceEntry()]);
+    files.restorer = await writeRestorerGraph(path.join(modelsDir, 'face_restorers', 'invert', 'model.onnx'), { kind: 'codeformer', transform: 'invert' });
+    fixture = await startFarmFixture({ MODELS_DIR: modelsDir, RATE_LIMIT_PER_MINUTE: '1000', MAX_UPSCALE_PIXELS: String(1024 * 1024) });
+    // The worker announces its ONNX models with its first heartbeat.
+    await waitUntil(
+      async () => {
+        const classes = await fixture.api.request<{ data: Array<{ onnx_models: Array<{ kind: string; name: string }> }> }>('GET', '/v1/workers/classes');
+        return classes.status === 200 && classes.body.data.some((entry) => entry.onnx_models.some((model) => model.name === 'shuffle-x2'));
+      },
+      30_000,
+      'the worker to announce its upscaler',
+    );
+  });
+  after(async () => {
+    await fixture?.stop();
+    if (modelsDir) await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  const run = async (body: Record<string, unknown>): Promise<GenerationView> => {
+    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...base, ...body });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const done = await fixture.api.waitFor<GenerationView>(`/v1/generations/${submitted.body.id}`);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    return done;
+  };
+  const image = async (output: GenerationView['outputs'][number]): Promise<PixelImage> => {
+    const response = await fetch(output.url as string);
+    assert.equal(response.status, 200);
+    return rgb(decodePng(Buffer.from(await response.arrayBuffer())));
+  };
+
+  it('upscale: base and upscaled images kept and labelled; the upscaled one is the pixel-shuffle of the base, exactly', async () => {
+    const done = await run({ samples: 2, upscale: { model: 'shuffle-x2' } });
+    assert.deepEqual(
+      done.outputs.map((output) => [output.kind, output.width, output.height, output.source_index]),
+      [
+        ['image', 64, 64, undefined],
+        ['image', 64, 64, undefined],
+        ['upscaled', 128, 128, 0],
+        ['upscaled', 128, 128, 1],
+      ],
+    );
+    assert.deepEqual(done.parameters.upscale, { model: 'shuffle-x2' });
+    // Progress counts one unit per image and chained step after the denoising steps.
+    const plain = await run({ samples: 2 });
+    assert.deepEqual(done.progress, { step: plain.progress.total + 2, total: plain.progress.total + 2 });
+    for (const sample of [0, 1]) {
+      const baseImage = await image(done.outputs[sample]);
+      const upscaled = await image(done.outputs[2 + sample]);
+      let worst = 0;
+      for (let y = 0; y < 128; y++) {
+        for (let x = 0; x < 128; x++) {
+          for (let c = 0; c < 3; c++) {
+            const expected = Math.round(baseImage.data[((y >> 1) * 64 + (x >> 1)) * 3 + c] * shuffleGain(y % 2, x % 2, 2));
+            worst = Math.max(worst, Math.abs(upscaled.data[(y * 128 + x) * 3 + c] - expected));
+          }
+        }
+      }
+      // The graph works on [0,1] floats: one 8-bit step of rounding at most.
+      assert.ok(worst <= 1, `max difference ${worst}`);
+    }
+  });
+
+  it('upscale with another scale: the model output resized to base × scale', async () => {
+    const done = await run({ upscale: { model: 'shuffle-x2', scale: 3 } });
+    assert.deepEqual(
+      done.outputs.map((output) => [output.kind, output.width, output.height]),
+      [
+        ['image', 64, 64],
+        ['upscaled', 192, 192],
+      ],
+    );
+  });
+
+  it('face_restore then upscale (A1111 order): equal to the libraries run on the stored base image', async () => {
+    const restoredOnly = await run({ face_restore: { model: 'invert', detector: 'scrfd', fidelity: 0.3 } });
+    assert.deepEqual(restoredOnly.outputs.map((output) => [output.kind, output.source_index]), [['image', undefined], ['restored', 0]]);
+    assert.deepEqual(restoredOnly.parameters.face_restore, { model: 'invert', detector: 'scrfd', fidelity: 0.3, visibility: 1 });
+    const both = await run({ face_restore: {}, upscale: { model: 'shuffle-x2' } });
+    assert.deepEqual(both.parameters.face_restore, { model: 'invert', detector: 'scrfd', fidelity: 0.5, visibility: 1 });
+    assert.deepEqual(both.outputs.map((output) => [output.kind, output.width]), [['image', 64], ['upscaled', 128]]);
+
+    const detector = await FaceDetector.open(files.detector);
+    const restorer = await FaceRestorer.open(files.restorer);
+    const upscaler = await UpscalerModel.open(files.upscaler);
+    try {
+      const restoredBase = await image(restoredOnly.outputs[0]);
+      const expectedRestored = await restoreFaces(restoredBase, { detector, restorer }, { fidelity: 0.3 });
+      assert.equal(expectedRestored.faces.length, 1);
+      const restored = await image(restoredOnly.outputs[1]);
+      assert.deepEqual(restored.data, expectedRestored.image.data);
+      assert.notDeepEqual(restored.data, restoredBase.data);
+
+      const bothBase = await image(both.outputs[0]);
+      const expectedBoth = await upscale((await restoreFaces(bothBase, { detector, restorer }, { fidelity: 0.5 })).image, upscaler);
+      assert.deepEqual((await image(both.outputs[1])).data, expectedBoth.data);
+    } finally {
+      await Promise.all([detector.release(), restorer.release(), upscaler.release()]);
+    }
+  });
+
+  it('refusals name the field: an unknown upscaler, scale 100, a size past MAX_UPSCALE_PIXELS, an unknown face model', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ upscale: { model: 'nope' } }, 'upscale.model'],
+      [{ upscale: { model: 'shuffle-x2', scale: 100 } }, 'upscale.scale'],
+      [{ img_width: 512, img_height: 512, upscale: { model: 'shuffle-x2', scale: 4 } }, 'upscale.scale'],
+      [{ face_restore: { model: 'nope' } }, 'face_restore.model'],
+      [{ face_restore: { detector: 'nope' } }, 'face_restore.detector'],
+    ];
+    for (const [body, field] of cases) {
+      const refused = await fixture.api.request<Refusal>('POST', '/v1/generations', { ...base, ...body });
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.ok(refused.body.error.details?.some((detail) => detail.field === field), `${JSON.stringify(body)} → ${JSON.stringify(refused.body)}`);
+    }
+  });
+
+  it('a model size past MAX_UPSCALE_PIXELS known only on the worker fails the job with a code, not a 5xx', async () => {
+    const submitted = await fixture.api.request<GenerationView>('POST', '/v1/generations', { ...base, img_width: 768, img_height: 768, upscale: { model: 'shuffle-x2' } });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const done = await fixture.api.waitFor<GenerationView>(`/v1/generations/${submitted.body.id}`);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error?.code, 'validation_failed');
+  });
+});
