@@ -147,6 +147,47 @@ describe('steps chained on a generation: upscale and face restoration on the wor
     }
   });
 
+  it('hires fix (latent): twice the size, the same picture for the same seed, another for another seed; A1111 enable_hr gives the same pixels', async () => {
+    const hires = { scale: 2, upscaler: 'latent', strength: 0.6 };
+    const body = { scheduler: 'Euler', guidance_scale: 7, hires };
+    const [a, b, other] = [await run(body), await run(body), await run({ ...body, seed: 6 })];
+    assert.deepEqual(a.outputs.map((output) => [output.kind, output.width, output.height]), [['image', 128, 128]]);
+    assert.deepEqual(a.parameters.hires, { width: 128, height: 128, upscaler: 'latent', strength: 0.6, steps: 4 });
+    const [first, second, third] = [await image(a.outputs[0]), await image(b.outputs[0]), await image(other.outputs[0])];
+    assert.deepEqual(first.data, second.data);
+    assert.notDeepEqual(first.data, third.data);
+    // Progress ran over both passes: 4 steps, then ⌊4 · 0.6⌋ = 2.
+    assert.equal(a.progress.total, (await run({ scheduler: 'Euler', guidance_scale: 7 })).progress.total + 2);
+
+    const a1111 = await fixture.api.request<{ images: string[]; info: string }>('POST', '/sdapi/v1/txt2img', {
+      prompt: base.prompt, width: 64, height: 64, steps: 4, cfg_scale: 7, seed: 5, sampler_name: 'Euler', override_settings: { sd_model_checkpoint: 'demo-sd15' },
+      enable_hr: true, hr_scale: 2, hr_upscaler: 'Latent', denoising_strength: 0.6,
+    });
+    assert.equal(a1111.status, 200, JSON.stringify(a1111.body));
+    assert.equal(a1111.body.images.length, 1);
+    assert.deepEqual(rgb(decodePng(Buffer.from(a1111.body.images[0], 'base64'))).data, first.data);
+  });
+
+  it('hires fix through an upscaler model and latent-nearest: the larger size, each its own picture', async () => {
+    const viaModel = await run({ hires: { upscaler: 'shuffle-x2', strength: 0.5 } });
+    const nearest = await run({ hires: { upscaler: 'latent-nearest', strength: 0.5, width: 96 } });
+    assert.deepEqual(viaModel.outputs.map((output) => [output.width, output.height]), [[128, 128]]);
+    assert.deepEqual(nearest.outputs.map((output) => [output.width, output.height]), [[96, 96]]);
+    assert.notDeepEqual((await image(viaModel.outputs[0])).data.subarray(0, 96 * 3), (await image(nearest.outputs[0])).data.subarray(0, 96 * 3));
+  });
+
+  it('A1111 restore_faces: true maps onto face_restore with the first face models; the response image is the restored one', async () => {
+    const native = await run({ scheduler: 'Euler', guidance_scale: 7, face_restore: {} });
+    const a1111 = await fixture.api.request<{ images: string[]; info: string }>('POST', '/sdapi/v1/txt2img', {
+      prompt: base.prompt, width: 64, height: 64, steps: 4, cfg_scale: 7, seed: 5, sampler_name: 'Euler', override_settings: { sd_model_checkpoint: 'demo-sd15' }, restore_faces: true,
+    });
+    assert.equal(a1111.status, 200, JSON.stringify(a1111.body));
+    assert.equal(a1111.body.images.length, 1);
+    assert.deepEqual(rgb(decodePng(Buffer.from(a1111.body.images[0], 'base64'))).data, (await image(native.outputs[1])).data);
+    const info = JSON.parse(a1111.body.info) as { restore_faces: boolean; face_restoration_model: string };
+    assert.deepEqual([info.restore_faces, info.face_restoration_model], [true, 'invert']);
+  });
+
   it('refusals name the field: an unknown upscaler, scale 100, a size past MAX_UPSCALE_PIXELS, an unknown face model', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ upscale: { model: 'nope' } }, 'upscale.model'],
@@ -154,6 +195,10 @@ describe('steps chained on a generation: upscale and face restoration on the wor
       [{ img_width: 512, img_height: 512, upscale: { model: 'shuffle-x2', scale: 4 } }, 'upscale.scale'],
       [{ face_restore: { model: 'nope' } }, 'face_restore.model'],
       [{ face_restore: { detector: 'nope' } }, 'face_restore.detector'],
+      [{ hires: { upscaler: 'nope' } }, 'hires.upscaler'],
+      [{ hires: { scale: 4 }, img_width: 1024, img_height: 1024 }, 'hires.scale'],
+      [{ hires: { scale: 100 } }, 'hires.scale'],
+      [{ hires: {}, init_image: 'https://example.com/a.png' }, 'hires'],
     ];
     for (const [body, field] of cases) {
       const refused = await fixture.api.request<Refusal>('POST', '/v1/generations', { ...base, ...body });

@@ -9,6 +9,7 @@ import {
   UnsupportedRequestError,
   encodeOutput,
   formatInfotext,
+  generateWithHiresFix,
   toRgb8,
   type GenerationHooks,
   type GenerationParams,
@@ -38,6 +39,7 @@ import type { ControlNetFolders } from './controlnet-folders.js';
 import { ChainedStepError } from './chained-steps/chained-step-error.js';
 import { DecodedImagePipeline } from './chained-steps/decoded-image-steps.js';
 import { storeProcessedImage } from './chained-steps/processed-outputs.js';
+import { hiresFixFor } from './chained-steps/hires-upscaler.js';
 
 class PermanentJobError extends Error {
   constructor(
@@ -190,7 +192,9 @@ export class GenerationHandler {
         writeProgress(step, total + chainedUnits);
       };
       const inferenceStart = performance.now();
-      const result = await this.batches.submit(id, batch.key, params.seeds.length, { model, params, hooks: { signal, onStep } }, batch.pull);
+      const result = request.hires
+        ? await this.runHires(model, params, request.hires, record.tenant, { signal, onStep })
+        : await this.batches.submit(id, batch.key, params.seeds.length, { model, params, hooks: { signal, onStep } }, batch.pull);
       metrics.unetBatchSize.observe(result.stats.batchJobs);
       const inferenceMs = performance.now() - inferenceStart;
       metrics.inference.observe({ job_type: 'generation', model_family: model.family }, inferenceMs / 1000);
@@ -226,6 +230,7 @@ export class GenerationHandler {
           extra: {
             ...(request.style !== 'base' ? { Style: request.style } : {}),
             ...(request.init_image ? { 'Denoising strength': request.strength } : {}),
+            ...(request.hires ? { 'Denoising strength': request.hires.strength, 'Hires resize': `${request.hires.width}x${request.hires.height}`, 'Hires steps': request.hires.steps, 'Hires upscaler': request.hires.upscaler } : {}),
             ...(refinerModel ? { Refiner: refinerModel.id, 'Refiner switch at': request.high_noise_fraction } : {}),
             ...(request.mask_blur ? { 'Mask blur': request.mask_blur } : {}),
             ...(result.adapters.loras.length > 0 ? { Lora: result.adapters.loras.map((lora) => `${lora.name}:${lora.weight}`).join(' ') } : {}),
@@ -289,6 +294,16 @@ export class GenerationHandler {
     } finally {
       metrics.workerBusy.dec();
       await decodedSteps?.release();
+    }
+  }
+
+  /** A hires-fix job runs alone: both passes through the pipeline's hires module. */
+  private async runHires(model: LoadedModel, params: GenerationParams, hires: NonNullable<GenerationRecord['request']['hires']>, tenant: string, hooks: GenerationHooks): Promise<GenerationResult> {
+    const { fix, release } = await hiresFixFor(hires, (kind, name) => this.deps.models.locateOnnx(kind, name, tenant), hooks.signal);
+    try {
+      return await generateWithHiresFix(this.deps.pipeline, model, params, fix, hooks);
+    } finally {
+      await release();
     }
   }
 

@@ -25,6 +25,7 @@ export { blurMask } from './image/mask-blur.js';
 export { syncRemoteModels, parseChecksums, type RemoteModelLog } from './models/remote-models.js';
 export { DirectoryAdapterLibrary, type AdapterLibrary, type AdapterFile } from './adapters/adapter-library.js';
 export type { AppliedAdapters } from './pipeline/stable-diffusion.js';
+export { generateWithHiresFix, resizeLatents, type HiresFix, type HiresUpscaler } from './pipeline/hires-fix.js';
 export { RemoteWeights } from './models/remote-weights.js';
 export { BatchedNoise } from './pipeline/batched-noise.js';
 export { DenoisingBuffers } from './pipeline/denoising-buffers.js';

@@ -28,7 +28,7 @@ async function modelFile(locate: LocateOnnx, kind: OnnxModelKind, name: string):
 }
 
 /** The libraries' cancel codes become the pipeline's cancel (the handler tells shutdown, deadline and user cancel apart). */
-function asCancel(error: unknown, signal: AbortSignal | undefined): unknown {
+export function asCancel(error: unknown, signal: AbortSignal | undefined): unknown {
   const canceled = (error instanceof UpscaleError && error.code === 'upscale_canceled') || (error instanceof FaceRestoreError && error.code === 'face_restore_canceled');
   if (canceled) return new GenerationCanceledError(signal?.reason);
   if (error instanceof UpscaleError || error instanceof FaceRestoreError) {
