@@ -6,7 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '@atelier/contracts';
 import { FaceDetector, FaceRestorer, FFHQ_TEMPLATE_512, restoreFaces } from '@atelier/face-restoration';
 import { writeRestorerGraph, writeScrfdGraph, type ScrfdEntry } from '@atelier/face-restoration/testing';
+import { segment, SegmentationModels } from '@atelier/segmentation';
+import { writeOfficialDecoderGraph, writeSamEncoderGraph } from '@atelier/segmentation/testing';
 import { upscale, UpscalerModel, type PixelImage } from '@atelier/upscaling';
+import sharp from 'sharp';
 import { shuffleGain, writeUpscalerGraph } from '@atelier/upscaling/testing';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
@@ -34,7 +37,7 @@ interface Refusal {
   error: { code: string; details?: Array<{ field: string; message: string }> };
 }
 
-describe('steps chained on a generation: upscale and face restoration on the worker (real processes)', () => {
+describe('steps chained on a generation: upscale, face restoration, hires fix, mask from clicks (real processes)', () => {
   let fixture: FarmFixture;
   let modelsDir: string;
   const files = { upscaler: '', detector: '', restorer: '' };
@@ -48,6 +51,8 @@ describe('steps chained on a generation: upscale and face restoration on the wor
     await writeFile(path.join(modelsDir, 'upscalers', 'shuffle-x2', 'config.json'), JSON.stringify({ scale: 2 }));
     files.detector = await writeScrfdGraph(path.join(modelsDir, 'face_detectors', 'scrfd', 'model.onnx'), [faceEntry()]);
     files.restorer = await writeRestorerGraph(path.join(modelsDir, 'face_restorers', 'invert', 'model.onnx'), { kind: 'codeformer', transform: 'invert' });
+    await writeSamEncoderGraph(path.join(modelsDir, 'segmenters', 'sam', 'encoder.onnx'), { inputName: 'x' });
+    await writeOfficialDecoderGraph(path.join(modelsDir, 'segmenters', 'sam', 'decoder.onnx'));
     fixture = await startFarmFixture({ MODELS_DIR: modelsDir, RATE_LIMIT_PER_MINUTE: '1000', MAX_UPSCALE_PIXELS: String(1024 * 1024) });
     // The worker announces its ONNX models with its first heartbeat.
     await waitUntil(
@@ -188,6 +193,41 @@ describe('steps chained on a generation: upscale and face restoration on the wor
     assert.deepEqual([info.restore_faces, info.face_restoration_model], [true, 'invert']);
   });
 
+  it('mask_prompt: one click makes the SAM mask (stored as a mask output), the generation inpaints it and keeps every other pixel', async () => {
+    const pixels = Buffer.alloc(64 * 64 * 3);
+    for (let i = 0; i < 64 * 64; i++) pixels.set([(i * 7) & 255, (i >> 6) * 4, 200 - ((i & 63) * 3)], i * 3);
+    const initPng = await sharp(pixels, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+    const click = { x: 30, y: 34, label: 'positive' };
+    const done = await run({ init_image: `data:image/png;base64,${initPng.toString('base64')}`, strength: 1, mask_prompt: { points: [click] } });
+    assert.deepEqual(done.outputs.map((output) => [output.kind, output.width, output.height]), [['image', 64, 64], ['mask', 64, 64]]);
+    assert.deepEqual(done.parameters.mask_prompt, { points: [click], boxes: [], model: 'sam' });
+
+    const models = await SegmentationModels.fromFolder('sam', path.join(modelsDir, 'segmenters', 'sam'));
+    const expected = (await segment(initPng, { points: [click] }, models)).masks[0];
+    const maskResponse = await fetch(done.outputs[1].url as string);
+    const mask = decodePng(Buffer.from(await maskResponse.arrayBuffer()));
+    const stored = Uint8Array.from({ length: 64 * 64 }, (_, i) => mask.rgba[i * 4]);
+    assert.deepEqual(stored, expected.data);
+    // The decoder graph's best one-click candidate is a disc of radius 120 in SAM's 1024 frame: 7.5 px here.
+    const selected = stored.reduce((sum, value) => sum + (value === 255 ? 1 : 0), 0);
+    assert.ok(selected > 150 && selected < 200, `disc area ${selected}`);
+    assert.equal(stored[34 * 64 + 30], 255);
+    assert.equal(stored[0], 0);
+
+    const generated = await image(done.outputs[0]);
+    let kept = 0;
+    let changed = 0;
+    for (let i = 0; i < 64 * 64; i++) {
+      const same = [0, 1, 2].every((c) => generated.data[i * 3 + c] === pixels[i * 3 + c]);
+      if (stored[i] === 0) {
+        assert.ok(same, `pixel ${i} outside the mask changed`);
+        kept++;
+      } else if (!same) changed++;
+    }
+    assert.equal(kept, 64 * 64 - selected);
+    assert.ok(changed > 0, 'the masked area was repainted');
+  });
+
   it('refusals name the field: an unknown upscaler, scale 100, a size past MAX_UPSCALE_PIXELS, an unknown face model', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ upscale: { model: 'nope' } }, 'upscale.model'],
@@ -199,6 +239,12 @@ describe('steps chained on a generation: upscale and face restoration on the wor
       [{ hires: { scale: 4 }, img_width: 1024, img_height: 1024 }, 'hires.scale'],
       [{ hires: { scale: 100 } }, 'hires.scale'],
       [{ hires: {}, init_image: 'https://example.com/a.png' }, 'hires'],
+      [{ mask_prompt: { points: [{ x: 1, y: 1 }] } }, 'mask_prompt'],
+      [{ init_image: 'https://example.com/a.png', mask_image: 'https://example.com/m.png', mask_prompt: { points: [{ x: 1, y: 1 }] } }, 'mask_prompt'],
+      [{ init_image: 'https://example.com/a.png', mask_prompt: { points: [{ x: 'NaN', y: 1 }] } }, 'mask_prompt.points.0.x'],
+      [{ init_image: 'https://example.com/a.png', mask_prompt: { points: Array.from({ length: 10_000 }, () => ({ x: 1, y: 1 })) } }, 'mask_prompt.points'],
+      [{ init_image: 'https://example.com/a.png', mask_prompt: { points: [] } }, 'mask_prompt'],
+      [{ init_image: 'https://example.com/a.png', mask_prompt: { points: [{ x: 1, y: 1 }], model: 'nope' } }, 'mask_prompt.model'],
     ];
     for (const [body, field] of cases) {
       const refused = await fixture.api.request<Refusal>('POST', '/v1/generations', { ...base, ...body });

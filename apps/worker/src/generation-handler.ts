@@ -40,6 +40,8 @@ import { ChainedStepError } from './chained-steps/chained-step-error.js';
 import { DecodedImagePipeline } from './chained-steps/decoded-image-steps.js';
 import { storeProcessedImage } from './chained-steps/processed-outputs.js';
 import { hiresFixFor } from './chained-steps/hires-upscaler.js';
+import { PromptedMasks, type PromptedMask } from './chained-steps/mask-from-prompt.js';
+import { fetchImageBytes } from './image-source.js';
 
 class PermanentJobError extends Error {
   constructor(
@@ -91,10 +93,12 @@ export class GenerationHandler {
   private readonly inputLimits: InputLimits;
   private readonly batches: BatchCollector<BatchPayload, GenerationResult>;
   private readonly controlInputs: ControlNetPreparation;
+  private readonly promptedMasks: PromptedMasks;
 
   constructor(private readonly deps: GenerationHandlerDeps) {
     this.inputLimits = { image: sourceImageLimits(deps.config.env), policy: farmPolicies(deps.config.env).images };
     this.controlInputs = new ControlNetPreparation(deps.controlnets, this.inputLimits, deps.preprocessorSessions);
+    this.promptedMasks = new PromptedMasks(deps.config.env.MAX_PIXELS);
     this.batches = new BatchCollector({
       windowMs: deps.config.env.BATCH_WINDOW_MS,
       maxImages: deps.config.env.MAX_CROSS_REQUEST_BATCH,
@@ -172,7 +176,9 @@ export class GenerationHandler {
       if (request.refiner && !refinerModel) throw new PermanentJobError(ErrorCode.UnsupportedParameter, `refiner: ${request.model} has no refiner on this worker`);
       const baseParams = await buildGenerationParams(request, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
       const control = await this.controlInputs.prepare(request, baseParams.width, baseParams.height);
-      const params = control ? { ...baseParams, controlnets: control.controlnets, guessMode: control.guessMode } : baseParams;
+      const prompted = request.mask_prompt && request.init_image ? await this.maskFromPrompt(request.mask_prompt, request.init_image, baseParams, request.mask_blur, record.tenant) : undefined;
+      const withMask = prompted ? { ...baseParams, maskImage: prompted.mask } : baseParams;
+      const params = control ? { ...withMask, controlnets: control.controlnets, guessMode: control.guessMode } : withMask;
       if (request.face_restore || request.upscale) {
         decodedSteps = await DecodedImagePipeline.open({ faceRestore: request.face_restore, upscale: request.upscale }, (kind, name) => this.deps.models.locateOnnx(kind, name, record.tenant), this.deps.config.env.MAX_UPSCALE_PIXELS);
       }
@@ -249,6 +255,11 @@ export class GenerationHandler {
         const stored = { generationId: id, index: outputs.length, sourceIndex: index, kind, image, baseWidth: result.images[index].width, seed: result.images[index].seed, infotext: infotexts[index], request };
         outputs.push(await storeProcessedImage(stored, (key, bytes, type) => this.upload(key, bytes, type, log)));
       }
+      if (prompted) {
+        const key = `generations/${id}/mask.png`;
+        await this.upload(key, prompted.png, 'image/png', log);
+        outputs.push({ index: outputs.length, kind: 'mask', key, seed: 0, width: prompted.width, height: prompted.height, content_type: 'image/png' });
+      }
       if (control) outputs.push(...(await storeControlMaps(control.maps, id, outputs.length, (key, bytes, type) => this.upload(key, bytes, type, log))));
       const uploadMs = performance.now() - uploadStart;
       metrics.upload.observe({ job_type: 'generation' }, uploadMs / 1000);
@@ -295,6 +306,12 @@ export class GenerationHandler {
       metrics.workerBusy.dec();
       await decodedSteps?.release();
     }
+  }
+
+  /** The inpainting mask SAM makes from `mask_prompt` on init_image's own pixels. */
+  private async maskFromPrompt(prompt: NonNullable<GenerationRecord['request']['mask_prompt']>, initImage: string, params: GenerationParams, blur: number, tenant: string): Promise<PromptedMask> {
+    const bytes = await fetchImageBytes(initImage, 'init_image', { policy: this.inputLimits.policy, maxBytes: this.inputLimits.image.maxBytes, resolve: this.inputLimits.resolve });
+    return this.promptedMasks.make(prompt, bytes, { width: params.width, height: params.height, blur }, (kind, name) => this.deps.models.locateOnnx(kind, name, tenant));
   }
 
   /** A hires-fix job runs alone: both passes through the pipeline's hires module. */
