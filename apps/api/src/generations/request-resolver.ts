@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
-import type { BatchRequest, GenerationRequest, WebhookTarget } from '@atelier/contracts';
+import { HIRES_LATENT_UPSCALERS, type BatchRequest, type GenerationRequest, type WebhookTarget } from '@atelier/contracts';
 import { randomSeed } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type OutboundPolicy } from '@atelier/outbound';
@@ -24,6 +24,18 @@ function urlProblem(url: string, policy: OutboundPolicy): string | undefined {
     if (error instanceof OutboundError) return error.message;
     throw error;
   }
+}
+
+/** The registry ONNX models a request names for its chained steps (defaults are picked later). */
+function namedOnnxModels(body: GenerationRequest): Array<[OnnxModelKind, string]> {
+  const named: Array<[OnnxModelKind, string | undefined]> = [
+    ['upscaler', body.upscale?.model],
+    ['face_restorer', body.face_restore?.model],
+    ['face_detector', body.face_restore?.detector],
+    ['segmenter', body.mask_prompt?.model],
+    ['upscaler', body.hires && !(HIRES_LATENT_UPSCALERS as readonly string[]).includes(body.hires.upscaler) ? body.hires.upscaler : undefined],
+  ];
+  return named.flatMap(([kind, name]) => (name === undefined ? [] : [[kind, name] as [OnnxModelKind, string]]));
 }
 
 /**
@@ -60,7 +72,13 @@ export class RequestResolver {
   }
 
   private async resolveAll(principal: Principal, bodies: readonly GenerationRequest[], prefix: (index: number) => string): Promise<ResolvedSubmission[]> {
-    const snapshot = await this.snapshot(bodies.map((body) => body.model));
+    let snapshot = await this.snapshot(bodies.map((body) => body.model));
+    // A chained step's model missing from the cached snapshot: read it fresh once (a worker may have synced it since).
+    const missing = bodies.flatMap(namedOnnxModels).some(([kind, name]) => !findAvailableOnnxModel(snapshot.classes, kind, name, principal.tenant));
+    if (missing) {
+      this.farm.invalidate();
+      snapshot = await this.farm.snapshot();
+    }
     const context: ResolutionContext = {
       models: snapshot.models,
       loras: lorasForTenant(snapshot.classes.flatMap((record) => record.loras), principal.tenant),
