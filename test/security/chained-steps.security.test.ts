@@ -88,7 +88,7 @@ describe('security: steps chained on generations (keys, tenants, hostile input; 
       ['hires width 100000', { hires: { width: 100_000 } }, 'hires.width'],
       ['hires unknown field', { hires: { scale: 2, evil: true } }, 'hires.evil'],
       ['mask_prompt NaN point', { init_image: INIT, mask_prompt: { points: [{ x: 'NaN', y: 1 }] } }, 'mask_prompt.points.0.x'],
-      ['mask_prompt Infinity point', { init_image: INIT, mask_prompt: { points: [{ x: 1e400, y: 1 }] } }, 'mask_prompt.points.0.x'],
+      ['mask_prompt coordinate 1e300', { init_image: INIT, mask_prompt: { points: [{ x: 1e300, y: 1 }] } }, 'mask_prompt.points.0.x'],
       ['mask_prompt 10,000 points', { init_image: INIT, mask_prompt: { points: Array.from({ length: 10_000 }, (_, i) => ({ x: i, y: i })) } }, 'mask_prompt.points'],
       ['mask_prompt 2 boxes', { init_image: INIT, mask_prompt: { boxes: [{ x0: 0, y0: 0, x1: 5, y1: 5 }, { x0: 0, y0: 0, x1: 5, y1: 5 }] } }, 'mask_prompt.boxes'],
       ['mask_prompt without init_image', { mask_prompt: { points: [{ x: 1, y: 1 }] } }, 'mask_prompt'],
