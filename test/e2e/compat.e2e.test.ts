@@ -230,14 +230,18 @@ describe('compatibility APIs: OpenAI Images and AUTOMATIC1111 (real farm)', () =
   });
 
   it('A1111 refuses image-changing and unknown fields with a 400 naming them', async () => {
-    const refused = await sdapi<A1111Error>('POST', '/sdapi/v1/txt2img', { prompt: PROMPT, enable_hr: true, restore_faces: true, width: 64, height: 64 });
+    const refused = await sdapi<A1111Error>('POST', '/sdapi/v1/txt2img', { prompt: PROMPT, tiling: true, s_churn: 0.5, width: 64, height: 64 });
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error, 'validation_failed');
     assert.deepEqual(
       refused.body.errors.map((problem) => problem.field).sort(),
-      ['enable_hr', 'restore_faces'],
+      ['s_churn', 'tiling'],
     );
-    assert.match(refused.body.detail, /enable_hr: high-resolution fix/);
+    assert.match(refused.body.detail, /tiling: tiling \(seamless textures\)/);
+    // restore_faces works when the farm has face models (test/e2e/chained-steps); this farm has none.
+    const noFaces = await sdapi<A1111Error>('POST', '/sdapi/v1/txt2img', { prompt: PROMPT, restore_faces: true, width: 64, height: 64 });
+    assert.equal(noFaces.status, 400);
+    assert.deepEqual(noFaces.body.errors.map((problem) => problem.field), ['restore_faces', 'restore_faces']);
 
     const unknown = await sdapi<A1111Error>('POST', '/sdapi/v1/txt2img', { prompt: PROMPT, sampler_name: 'Euler', cfg_rescale: 0.7 });
     assert.equal(unknown.status, 400);

@@ -5,11 +5,11 @@ import type { ResolvedGeneration } from '@atelier/contracts';
  * LoRA set (the resolved `loras`, which already hold the prompts' `<lora:…>` tags; weight 0 means
  * none). Prompts, negative prompts, style, seeds, samples and output
  * options may differ. `undefined`: the job always runs alone (image-to-image, inpainting,
- * outpainting, refiner, ControlNets, an IP-Adapter, or more samples than a batch holds).
+ * outpainting, refiner, ControlNets, an IP-Adapter, hires fix or mask_prompt, or more samples than a batch holds).
  */
 export function batchKey(request: ResolvedGeneration, maxImages: number): string | undefined {
   // ControlNets and image prompts: each job's own maps, nets and image tokens steer its UNet, so it never shares a batch.
-  if (request.init_image || request.mask_image || request.outpaint || request.refiner || (request.controlnets?.length ?? 0) > 0 || request.ip_adapter) return undefined;
+  if (request.init_image || request.mask_image || request.outpaint || request.refiner || request.hires || request.mask_prompt || (request.controlnets?.length ?? 0) > 0 || request.ip_adapter) return undefined;
   if (request.samples >= maxImages) return undefined;
   const loraSet = request.loras
     .filter((lora) => lora.weight !== 0)

@@ -9,6 +9,7 @@ import {
   UnsupportedRequestError,
   encodeOutput,
   formatInfotext,
+  generateWithHiresFix,
   toRgb8,
   type GenerationHooks,
   type GenerationParams,
@@ -36,6 +37,12 @@ import { ControlNetPreparation } from './control-inputs.js';
 import { controlInfotext, storeControlMaps } from './control-outputs.js';
 import type { ControlNetFolders, OnnxLocator } from './controlnet-folders.js';
 import { IpAdapterPreparation, ipAdapterInfotext } from './ip-adapter-inputs.js';
+import { ChainedStepError } from './chained-steps/chained-step-error.js';
+import { DecodedImagePipeline } from './chained-steps/decoded-image-steps.js';
+import { storeProcessedImage } from './chained-steps/processed-outputs.js';
+import { hiresFixFor } from './chained-steps/hires-upscaler.js';
+import { PromptedMasks, type PromptedMask } from './chained-steps/mask-from-prompt.js';
+import { fetchImageBytes } from './image-source.js';
 
 class PermanentJobError extends Error {
   constructor(
@@ -48,7 +55,7 @@ class PermanentJobError extends Error {
 
 /** Maps anything thrown while running a job to a stable error code and whether retrying helps. */
 function classify(error: unknown): { error: GenerationError; permanent: boolean } {
-  if (error instanceof PermanentJobError) return { error: { code: error.code, message: error.message }, permanent: true };
+  if (error instanceof PermanentJobError || error instanceof ChainedStepError) return { error: { code: error.code, message: error.message }, permanent: true };
   if (error instanceof InvalidImageError) return { error: { code: ErrorCode.InvalidImage, message: error.message }, permanent: true };
   if (error instanceof UnsupportedRequestError) return { error: { code: ErrorCode.UnsupportedParameter, message: error.message }, permanent: true };
   if (error instanceof UnknownSchedulerError) return { error: { code: ErrorCode.ValidationFailed, message: error.message }, permanent: true };
@@ -90,11 +97,13 @@ export class GenerationHandler {
   private readonly batches: BatchCollector<BatchPayload, GenerationResult>;
   private readonly controlInputs: ControlNetPreparation;
   private readonly ipAdapterInputs: IpAdapterPreparation;
+  private readonly promptedMasks: PromptedMasks;
 
   constructor(private readonly deps: GenerationHandlerDeps) {
     this.inputLimits = { image: sourceImageLimits(deps.config.env), policy: farmPolicies(deps.config.env).images };
     this.controlInputs = new ControlNetPreparation(deps.controlnets, this.inputLimits, deps.preprocessorSessions);
     this.ipAdapterInputs = new IpAdapterPreparation(deps.locateOnnx, this.inputLimits);
+    this.promptedMasks = new PromptedMasks(deps.config.env.MAX_PIXELS);
     this.batches = new BatchCollector({
       windowMs: deps.config.env.BATCH_WINDOW_MS,
       maxImages: deps.config.env.MAX_CROSS_REQUEST_BATCH,
@@ -163,6 +172,7 @@ export class GenerationHandler {
     metrics.queueWait.observe({ job_type: 'generation' }, queueWaitMs / 1000);
     metrics.workerBusy.inc();
     log.info({ attempt, model: record.request.model }, 'generation started');
+    let decodedSteps: DecodedImagePipeline | undefined;
     try {
       const request = record.request;
       const model = await this.deps.models.find(request.model);
@@ -172,8 +182,20 @@ export class GenerationHandler {
       const baseParams = await buildGenerationParams(request, refinerModel, this.inputLimits, this.deps.models.adaptersFor(record.tenant));
       const control = await this.controlInputs.prepare(request, baseParams.width, baseParams.height, record.tenant);
       const ipAdapter = await this.ipAdapterInputs.prepare(request, record.tenant);
-      const params = { ...baseParams, ...(control ? { controlnets: control.controlnets, guessMode: control.guessMode } : {}), ...(ipAdapter ? { conditioning: [ipAdapter.conditioning] } : {}) };
-      const onStep = throttleProgress(
+      const prompted = request.mask_prompt && request.init_image ? await this.maskFromPrompt(request.mask_prompt, request.init_image, baseParams, request.mask_blur, record.tenant) : undefined;
+      const params = {
+        ...baseParams,
+        ...(prompted ? { maskImage: prompted.mask } : {}),
+        ...(control ? { controlnets: control.controlnets, guessMode: control.guessMode } : {}),
+        ...(ipAdapter ? { conditioning: [ipAdapter.conditioning] } : {}),
+      };
+      if (request.face_restore || request.upscale) {
+        decodedSteps = await DecodedImagePipeline.open({ faceRestore: request.face_restore, upscale: request.upscale }, (kind, name) => this.deps.models.locateOnnx(kind, name, record.tenant), this.deps.config.env.MAX_UPSCALE_PIXELS);
+      }
+      // Progress counts the chained steps too: one unit per image and step after the denoising steps.
+      const chainedUnits = decodedSteps ? params.seeds.length * decodedSteps.stepCount : 0;
+      let denoisingTotal = 0;
+      const writeProgress = throttleProgress(
         this.deps.config.env.PROGRESS_INTERVAL_MS,
         async (step, total) => {
           await store.writeProgress(id, step, total);
@@ -181,15 +203,35 @@ export class GenerationHandler {
         },
         (error) => log.warn({ err: error }, 'progress write failed'),
       );
+      const onStep = (step: number, total: number): void => {
+        denoisingTotal = total;
+        writeProgress(step, total + chainedUnits);
+      };
       const inferenceStart = performance.now();
-      const result = await this.batches.submit(id, batch.key, params.seeds.length, { model, params, hooks: { signal, onStep } }, batch.pull);
+      const result = request.hires
+        ? await this.runHires(model, params, request.hires, record.tenant, { signal, onStep })
+        : await this.batches.submit(id, batch.key, params.seeds.length, { model, params, hooks: { signal, onStep } }, batch.pull);
       metrics.unetBatchSize.observe(result.stats.batchJobs);
       const inferenceMs = performance.now() - inferenceStart;
       metrics.inference.observe({ job_type: 'generation', model_family: model.family }, inferenceMs / 1000);
       if (result.stats.steps > 0) metrics.denoisingStep.observe({ model_family: model.family }, result.stats.loopMs / result.stats.steps / 1000);
 
+      const chainedStart = performance.now();
+      const processed = decodedSteps ? [] as Array<{ index: number; image: { width: number; height: number; channels: 3 | 4; data: Uint8Array } }> : undefined;
+      if (decodedSteps && processed) {
+        let unitsDone = 0;
+        for (const [index, image] of result.images.entries()) {
+          const pixels = { width: image.width, height: image.height, channels: 3 as const, data: toRgb8(image.pixels) };
+          const onStepDone = (): void => writeProgress(denoisingTotal + ++unitsDone, denoisingTotal + chainedUnits);
+          processed.push({ index, image: await decodedSteps.run(pixels, { signal, onStepDone }) });
+        }
+      }
+      const chainedMs = performance.now() - chainedStart;
+      if (processed) metrics.postprocess.observe({ kind: `generation_${decodedSteps?.outputKind ?? 'upscaled'}` }, chainedMs / 1000);
+
       const uploadStart = performance.now();
       const outputs: StoredOutput[] = [];
+      const infotexts: string[] = [];
       for (const [index, image] of result.images.entries()) {
         const infotext = formatInfotext({
           prompt: request.styled.prompt,
@@ -204,6 +246,7 @@ export class GenerationHandler {
           extra: {
             ...(request.style !== 'base' ? { Style: request.style } : {}),
             ...(request.init_image ? { 'Denoising strength': request.strength } : {}),
+            ...(request.hires ? { 'Denoising strength': request.hires.strength, 'Hires resize': `${request.hires.width}x${request.hires.height}`, 'Hires steps': request.hires.steps, 'Hires upscaler': request.hires.upscaler } : {}),
             ...(refinerModel ? { Refiner: refinerModel.id, 'Refiner switch at': request.high_noise_fraction } : {}),
             ...(request.mask_blur ? { 'Mask blur': request.mask_blur } : {}),
             ...(result.adapters.loras.length > 0 ? { Lora: result.adapters.loras.map((lora) => `${lora.name}:${lora.weight}`).join(' ') } : {}),
@@ -212,10 +255,21 @@ export class GenerationHandler {
             ...ipAdapterInfotext(ipAdapter),
           },
         });
+        infotexts.push(infotext);
         const encoded = await encodeOutput(toRgb8(image.pixels), image.width, image.height, request.output_format, request.output_quality, infotext);
         const key = `generations/${id}/${index}.${encoded.extension}`;
         await this.upload(key, encoded.bytes, encoded.contentType, log);
         outputs.push({ index, kind: 'image', key, seed: image.seed, width: image.width, height: image.height, content_type: encoded.contentType });
+      }
+      for (const { index, image } of processed ?? []) {
+        const kind = decodedSteps?.outputKind ?? 'upscaled';
+        const stored = { generationId: id, index: outputs.length, sourceIndex: index, kind, image, baseWidth: result.images[index].width, seed: result.images[index].seed, infotext: infotexts[index], request };
+        outputs.push(await storeProcessedImage(stored, (key, bytes, type) => this.upload(key, bytes, type, log)));
+      }
+      if (prompted) {
+        const key = `generations/${id}/mask.png`;
+        await this.upload(key, prompted.png, 'image/png', log);
+        outputs.push({ index: outputs.length, kind: 'mask', key, seed: 0, width: prompted.width, height: prompted.height, content_type: 'image/png' });
       }
       if (control) outputs.push(...(await storeControlMaps(control.maps, id, outputs.length, (key, bytes, type) => this.upload(key, bytes, type, log))));
       const uploadMs = performance.now() - uploadStart;
@@ -261,6 +315,23 @@ export class GenerationHandler {
       throw error;
     } finally {
       metrics.workerBusy.dec();
+      await decodedSteps?.release();
+    }
+  }
+
+  /** The inpainting mask SAM makes from `mask_prompt` on init_image's own pixels. */
+  private async maskFromPrompt(prompt: NonNullable<GenerationRecord['request']['mask_prompt']>, initImage: string, params: GenerationParams, blur: number, tenant: string): Promise<PromptedMask> {
+    const bytes = await fetchImageBytes(initImage, 'init_image', { policy: this.inputLimits.policy, maxBytes: this.inputLimits.image.maxBytes, resolve: this.inputLimits.resolve });
+    return this.promptedMasks.make(prompt, bytes, { width: params.width, height: params.height, blur }, (kind, name) => this.deps.models.locateOnnx(kind, name, tenant));
+  }
+
+  /** A hires-fix job runs alone: both passes through the pipeline's hires module. */
+  private async runHires(model: LoadedModel, params: GenerationParams, hires: NonNullable<GenerationRecord['request']['hires']>, tenant: string, hooks: GenerationHooks): Promise<GenerationResult> {
+    const { fix, release } = await hiresFixFor(hires, (kind, name) => this.deps.models.locateOnnx(kind, name, tenant), hooks.signal);
+    try {
+      return await generateWithHiresFix(this.deps.pipeline, model, params, fix, hooks);
+    } finally {
+      await release();
     }
   }
 

@@ -5,8 +5,9 @@ export const generationStatusSchema = z.enum(Object.values(GenerationStatus) as 
 
 const outputSchema = z.object({
   /** Servers before control outputs sent no kind: every output was an image. */
-  kind: z.enum(['image', 'control']).default('image'),
+  kind: z.enum(['image', 'control', 'restored', 'upscaled', 'mask']).default('image'),
   controlnet: z.object({ index: z.number().int(), model: z.string(), preprocessor: z.string() }).optional(),
+  source_index: z.number().int().optional(),
   url: z.string().optional(),
   base64: z.string().optional(),
   seed: z.number().int(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chainedStepFields, refineChainedSteps } from './chained-steps.js';
 import { controlNetUnitsSchema, refineControlNets } from './controlnet-request.js';
 import { ipAdapterRequestSchema } from './ip-adapter-request.js';
 import { imageReferenceSchema } from './image-reference.js';
@@ -65,6 +66,7 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
       controlnets: controlNetUnitsSchema.optional(),
       guess_mode: z.boolean().default(false).describe('diffusers guess mode: the ControlNets see only the positive prompt and their residuals ramp up over the blocks'),
       ip_adapter: ipAdapterRequestSchema.optional(),
+      ...chainedStepFields,
       output_format: z.enum(OUTPUT_FORMATS).default('png').describe('png (parameters in a text chunk), jpeg or webp (parameters in EXIF)'),
       output_quality: z.number().int().min(1).max(100).default(90).describe('jpeg/webp quality'),
       webhook: webhookTargetSchema.optional(),
@@ -81,6 +83,7 @@ export function generationRequestSchema(limits: RequestLimits = DEFAULT_LIMITS) 
         context.addIssue({ code: 'custom', path: ['outpaint'], message: 'cannot be combined with mask_image (outpainting makes its own mask)' });
       }
       refineControlNets(request, context);
+      refineChainedSteps(request, context);
       const width = (request.img_width ?? 0) + (request.outpaint ? request.outpaint.left + request.outpaint.right : 0);
       const height = (request.img_height ?? 0) + (request.outpaint ? request.outpaint.top + request.outpaint.bottom : 0);
       if (width * height > limits.maxPixels) {

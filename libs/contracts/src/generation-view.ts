@@ -1,8 +1,14 @@
 import type { GenerationStatus } from './generation-status.js';
 import type { GenerationParameters, ResolvedGeneration } from './resolved-generation.js';
 
-/** `image`: a generated picture; `control`: the control map a ControlNet was given (after preprocessing). */
-export type OutputKind = 'image' | 'control';
+/**
+ * `image`: a generated picture (the base image when steps are chained); `restored` / `upscaled`:
+ * that image after the chained steps (`upscaled` when an upscale ran, face restoration included;
+ * `restored` when only faces were restored), `source_index` naming the base image; `mask`: the
+ * inpainting mask made from `mask_prompt`; `control`: the control map a ControlNet was given.
+ */
+export type OutputKind = 'image' | 'control' | 'restored' | 'upscaled' | 'mask';
+export const OUTPUT_KINDS: readonly OutputKind[] = ['image', 'control', 'restored', 'upscaled', 'mask'];
 
 /** Which ControlNet of the request (`controlnets[index]`) a control output belongs to. */
 export interface ControlOutputSource {
@@ -16,6 +22,8 @@ export interface StoredOutput {
   /** Absent in records written before control outputs existed: those are images. */
   readonly kind?: OutputKind;
   readonly controlnet?: ControlOutputSource;
+  /** `restored`/`upscaled` outputs: the index of the base image they were made from. */
+  readonly source_index?: number;
   readonly key: string;
   readonly seed: number;
   readonly width: number;
@@ -72,6 +80,7 @@ export interface OutputView {
   readonly kind: OutputKind;
   /** Control outputs: the ControlNet whose map this is. */
   readonly controlnet?: ControlOutputSource;
+  readonly source_index?: number;
   readonly url?: string;
   readonly base64?: string;
   readonly seed: number;

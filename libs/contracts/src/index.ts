@@ -16,6 +16,7 @@ export * from './image-task-kinds.js';
 export * from './image-task.js';
 export * from './controlnet-request.js';
 export * from './ip-adapter-request.js';
+export * from './chained-steps.js';
 export * from './image-reference.js';
 export * from './image-task-source.js';
 export * from './image-task-postprocess.js';

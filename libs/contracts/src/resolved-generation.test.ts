@@ -89,6 +89,15 @@ describe('stored resolved requests: one reader, older versions upgraded', () => 
     assert.deepEqual(parameters.ip_adapter, ipAdapter);
     assert.ok(!('onnx_models' in parameters));
   });
+  it('keeps v4 chained steps and their routing requirement; clients see the steps, not the requirement', () => {
+    const { v: _v, ...rest } = stripUndefined(readResolvedGeneration(V1));
+    const steps = { upscale: { model: 'x4', scale: 2 }, face_restore: { model: 'cf', detector: 'scrfd', fidelity: 0.5, visibility: 1 }, onnx_models: [{ kind: 'upscaler', name: 'x4' }] };
+    const v4 = readResolvedGeneration({ ...rest, v: 4, ...steps });
+    assert.deepEqual([v4.upscale, v4.face_restore, v4.onnx_models], [steps.upscale, steps.face_restore, steps.onnx_models]);
+    const parameters = generationParameters(v4);
+    assert.ok(!('onnx_models' in parameters), 'routing names are for workers only');
+    assert.deepEqual(parameters.upscale, steps.upscale);
+  });
 });
 
 function stripUndefined<T extends object>(value: T): T {

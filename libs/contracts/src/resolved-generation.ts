@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobOnnxModelsSchema, resolvedChainedStepFields } from './chained-steps.js';
 import { controlNetUnitSchema } from './controlnet-request.js';
 import { ipAdapterRequestSchema } from './ip-adapter-request.js';
 import { OUTPUT_FORMATS, outpaintSchema } from './generation-request.js';
@@ -39,6 +40,8 @@ export const generationParametersSchema = z.object({
   guess_mode: z.boolean().optional(),
   /** Present only when the request had an image prompt (scale default fixed). */
   ip_adapter: ipAdapterRequestSchema.optional(),
+  /** Present only when the request chained these steps (see chained-steps.ts). */
+  ...resolvedChainedStepFields,
   output_format: z.enum(OUTPUT_FORMATS),
   output_quality: z.number().int().min(1).max(100),
   webhook: webhookTargetSchema.optional(),
@@ -71,11 +74,19 @@ export const resolvedGenerationSchema = generationParametersSchema.extend({
 export type ResolvedGeneration = z.infer<typeof resolvedGenerationSchema>;
 
 /**
- * v3: written before IP-Adapters (no `ip_adapter`, routing requirements derived from the
- * ControlNets); the same job at v4. The bump makes a v3-only worker refuse an image prompt
- * instead of running without it.
+ * v3: written before IP-Adapters and the chained steps (upscale, face_restore, hires, mask_prompt);
+ * routing requirements were derived from the ControlNets. The same job at v4: the bump makes a
+ * v3-only worker refuse an image prompt or a chained step instead of running without it.
  */
-const legacyV3Schema = resolvedGenerationSchema.extend({ v: z.literal(3), ip_adapter: z.undefined(), onnx_models: z.undefined() });
+const legacyV3Schema = resolvedGenerationSchema.extend({
+  v: z.literal(3),
+  ip_adapter: z.undefined(),
+  upscale: z.undefined(),
+  face_restore: z.undefined(),
+  hires: z.undefined(),
+  mask_prompt: z.undefined(),
+  onnx_models: z.undefined(),
+});
 
 /**
  * v2: written before ControlNets (no `controlnets`/`guess_mode`); the same job at v3. The bump

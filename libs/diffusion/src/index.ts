@@ -26,6 +26,7 @@ export { syncRemoteModels, parseChecksums, type RemoteModelLog } from './models/
 export { DirectoryAdapterLibrary, type AdapterLibrary, type AdapterFile } from './adapters/adapter-library.js';
 export { TokenInjectingTokenizer } from './adapters/token-injecting-tokenizer.js';
 export type { AppliedAdapters } from './pipeline/stable-diffusion.js';
+export { generateWithHiresFix, resizeLatents, type HiresFix, type HiresUpscaler } from './pipeline/hires-fix.js';
 export { RemoteWeights } from './models/remote-weights.js';
 export { BatchedNoise } from './pipeline/batched-noise.js';
 export { DenoisingBuffers } from './pipeline/denoising-buffers.js';

@@ -8,7 +8,7 @@ import type { ObjectStorage } from '@atelier/storage';
 export async function toGenerationView(record: GenerationRecord, storage: ObjectStorage, presignSeconds: number): Promise<GenerationView> {
   const outputs = await Promise.all(
     record.outputs.map(async (output): Promise<OutputView> => {
-      const common = { kind: output.kind ?? 'image', ...(output.controlnet ? { controlnet: output.controlnet } : {}), seed: output.seed, width: output.width, height: output.height, content_type: output.content_type };
+      const common = { kind: output.kind ?? 'image', ...(output.controlnet ? { controlnet: output.controlnet } : {}), ...(output.source_index !== undefined ? { source_index: output.source_index } : {}), seed: output.seed, width: output.width, height: output.height, content_type: output.content_type };
       if (record.request.base64) return { ...common, base64: (await storage.get(output.key)).toString('base64') };
       return { ...common, url: await storage.presignGet(output.key, presignSeconds) };
     }),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
-import type { BatchRequest, GenerationRequest, WebhookTarget } from '@atelier/contracts';
+import { HIRES_LATENT_UPSCALERS, type BatchRequest, type GenerationRequest, type WebhookTarget } from '@atelier/contracts';
 import { randomSeed } from '@atelier/diffusion';
 import type { ModelSummary } from '@atelier/queue';
 import { checkOutboundUrl, farmPolicies, OutboundError, type FarmPolicies, type OutboundPolicy } from '@atelier/outbound';
@@ -23,6 +23,18 @@ function urlProblem(url: string, policy: OutboundPolicy): string | undefined {
     if (error instanceof OutboundError) return error.message;
     throw error;
   }
+}
+
+/** The registry ONNX models a request names for its chained steps (defaults are picked later). */
+function namedOnnxModels(body: GenerationRequest): Array<[OnnxModelKind, string]> {
+  const named: Array<[OnnxModelKind, string | undefined]> = [
+    ['upscaler', body.upscale?.model],
+    ['face_restorer', body.face_restore?.model],
+    ['face_detector', body.face_restore?.detector],
+    ['segmenter', body.mask_prompt?.model],
+    ['upscaler', body.hires && !(HIRES_LATENT_UPSCALERS as readonly string[]).includes(body.hires.upscaler) ? body.hires.upscaler : undefined],
+  ];
+  return named.flatMap(([kind, name]) => (name === undefined ? [] : [[kind, name] as [OnnxModelKind, string]]));
 }
 
 /**
@@ -60,8 +72,12 @@ export class RequestResolver {
 
   private async resolveAll(principal: Principal, bodies: readonly GenerationRequest[], prefix: (index: number) => string): Promise<ResolvedSubmission[]> {
     let snapshot = await this.snapshot(bodies.map((body) => body.model));
-    // A ControlNet or IP-Adapter imported a moment ago may be newer than the cached catalog: read it fresh once.
-    const named = bodies.flatMap((body) => [...(body.controlnets ?? []).map((unit) => ['controlnet', unit.model] as const), ...(body.ip_adapter ? [['ip_adapter', body.ip_adapter.model] as const] : [])]);
+    // A ControlNet, IP-Adapter or chained step's model imported a moment ago may be newer than the cached catalog: read it fresh once.
+    const named = bodies.flatMap((body) => [
+      ...(body.controlnets ?? []).map((unit) => ['controlnet', unit.model] as [OnnxModelKind, string]),
+      ...(body.ip_adapter ? [['ip_adapter', body.ip_adapter.model] as [OnnxModelKind, string]] : []),
+      ...namedOnnxModels(body),
+    ]);
     if (named.some(([kind, name]) => !findAvailableOnnxModel(snapshot.classes, kind, name, principal.tenant))) {
       this.farm.invalidate();
       snapshot = await this.farm.snapshot();
@@ -73,6 +89,8 @@ export class RequestResolver {
       onnxNames: (kind) => [...onnxModelsForTenant(snapshot.classes, kind, principal.tenant).keys()].sort(),
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxPixels: this.config.env.MAX_PIXELS,
+      maxUpscalePixels: this.config.env.MAX_UPSCALE_PIXELS,
+      onnxModels: (kind) => onnxModelsForTenant(snapshot.classes, kind, principal.tenant),
       webhookProblem: (url) => this.webhookProblem(url),
       randomSeed,
     };

@@ -60,6 +60,8 @@ function context(preprocessorModels: readonly string[] = [], tenant = 'alpha'): 
     loras: new Set(),
     defaultModel: SD15.id,
     maxPixels: 2048 * 2048,
+    maxUpscalePixels: 8192 * 8192,
+    onnxModels: () => new Map(),
     webhookProblem: () => undefined,
     randomSeed: () => 42,
   };

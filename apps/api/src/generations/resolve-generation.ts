@@ -2,6 +2,7 @@ import { extractLoraTags, LORA_ID_PREFIX, LoraTagError, loraName, pipelineId, re
 import { resolveScheduler, UnknownSchedulerError } from '@atelier/diffusion';
 import type { ModelSummary, OnnxRequirement } from '@atelier/queue';
 import { ApiError, type FieldProblem } from '../common/api-error.js';
+import { resolveChainedSteps, type ChainedStepContext } from './resolve-chained-steps.js';
 import { resolveControlNets, type OnnxModelContext } from './resolve-controlnets.js';
 import { resolveIpAdapter } from './resolve-ip-adapter.js';
 
@@ -11,13 +12,12 @@ export interface ResolvedSubmission {
 }
 
 /** What resolution reads besides the body; plain data, so the rules are testable without a farm. */
-export interface ResolutionContext extends OnnxModelContext {
+export interface ResolutionContext extends OnnxModelContext, ChainedStepContext {
   /** Models some known worker class serves. */
   readonly models: ReadonlyMap<string, ModelSummary>;
   /** LoRA names this tenant may use (public ones and its own private ones). */
   readonly loras: ReadonlySet<string>;
   readonly defaultModel: string;
-  readonly maxPixels: number;
   /** Why a webhook URL cannot be used, or undefined. */
   readonly webhookProblem: (url: string) => string | undefined;
   readonly randomSeed: () => number;
@@ -88,6 +88,10 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
   const onnxModels: OnnxRequirement[] = [];
   const controlnets = resolveControlNets(body, model, context, field, problems, onnxModels);
   const ipAdapter = resolveIpAdapter(body, model, context, field, problems, onnxModels);
+  const steps = body.num_inference_steps ?? model.default_steps;
+  const { onnx_models: chainedModels = [], ...chained } = resolveChainedSteps(body, { width, height, steps }, context, field, problems);
+  // One routing requirement: the ControlNets, their preprocessor models, the IP-Adapter and the chained steps' models.
+  const requiredModels = [...new Map([...onnxModels, ...chainedModels].map((required) => [`${required.kind}:${required.name}`, required])).values()];
   if (body.webhook) {
     const problem = context.webhookProblem(body.webhook.url);
     if (problem) problems.push({ field: field('webhook.url'), message: problem });
@@ -112,7 +116,7 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       samples: body.samples,
       scheduler: body.scheduler,
       // The request's values win; else the model's (its variant's recommended settings).
-      num_inference_steps: body.num_inference_steps ?? model.default_steps,
+      num_inference_steps: steps,
       guidance_scale: body.guidance_scale ?? model.default_guidance_scale,
       strength: body.strength,
       high_noise_fraction: body.high_noise_fraction,
@@ -128,7 +132,8 @@ export function resolveGeneration(body: GenerationRequest, context: ResolutionCo
       outpaint: body.outpaint,
       ...(controlnets ? { controlnets, guess_mode: body.guess_mode } : {}),
       ...(ipAdapter ? { ip_adapter: ipAdapter } : {}),
-      ...(onnxModels.length > 0 ? { onnx_models: onnxModels } : {}),
+      ...chained,
+      ...(requiredModels.length > 0 ? { onnx_models: requiredModels } : {}),
       output_format: body.output_format,
       output_quality: body.output_quality,
       webhook: body.webhook,

@@ -49,7 +49,7 @@ export function buildOpenApiDocument(version: string, maxBatchSize: number, limi
         Generation: {
           type: 'object',
           description:
-            'id, status, progress, outputs, error, timings, parameters, timestamps. Each output has `kind`: `image` (a generated picture) or `control` (the map a ControlNet was given after preprocessing, with `controlnet: {index, model, preprocessor}`); control outputs follow the images.',
+            'id, status, progress, outputs, error, timings, parameters, timestamps. Each output has `kind`: `image` (a generated picture; the base image when steps are chained), `restored` / `upscaled` (that image after `face_restore` / `upscale`, with `source_index` naming the base image), `mask` (the inpainting mask made from `mask_prompt`) or `control` (the map a ControlNet was given after preprocessing, with `controlnet: {index, model, preprocessor}`); in that order: images, processed images, mask, control maps.',
         },
         Batch: { type: 'object', description: 'id, status, counts per state, paged generation ids' },
         List: { type: 'object', properties: { object: { type: 'string' }, data: { type: 'array', items: { type: 'object' } } } },

@@ -72,7 +72,7 @@ export function checkBatchable(members: readonly Member[]): void {
     const differs = (['steps', 'guidanceScale', 'scheduler', 'width', 'height'] as const).find((field) => a[field] !== b[field]);
     if (differs) throw new UnsupportedRequestError('batch', `requests with different ${differs} cannot share a UNet batch`);
     const alone = (params: typeof a): boolean =>
-      Boolean(params.initImage || params.maskImage || params.refiner || params.latents || params.controlnets?.length || params.conditioning?.length || params.promptEmbeds);
+      Boolean(params.initImage || params.initLatents || params.keepLatents || params.maskImage || params.refiner || params.latents || params.controlnets?.length || params.conditioning?.length || params.promptEmbeds);
     if (alone(a) || alone(b)) {
       throw new UnsupportedRequestError('batch', 'image-to-image, inpainting, refiner, ControlNet, image-prompt, prompt-embedding and explicit-latents requests run alone');
     }

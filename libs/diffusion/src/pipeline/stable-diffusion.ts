@@ -41,8 +41,15 @@ export interface GenerationParams {
   /** Explicit unit-variance initial latents for all images (NCHW), like diffusers' `latents`. */
   readonly latents?: Float32Array;
   readonly initImage?: RgbImage;
+  /**
+   * img2img from latents instead of an image (diffusers accepts 4-channel latents as `image`):
+   * VAE-scaled, one per image (NCHW at width/8 × height/8); takes precedence over `initImage`.
+   */
+  readonly initLatents?: Float32Array;
   readonly strength?: number;
   readonly maskImage?: MaskImage;
+  /** Return each image's final latents (VAE-scaled) with its pixels (diffusers' output_type="latent"). */
+  readonly keepLatents?: boolean;
   readonly refiner?: { readonly model: LoadedModel; readonly highNoiseFraction: number };
   /**
    * LoRAs by name, resolved in `adapterLibrary`. The prompts are encoded as given: `<lora:…>` tags
@@ -89,6 +96,8 @@ export interface GeneratedImage {
   readonly height: number;
   /** HWC float RGB in [0, 1] (what diffusers returns with output_type="np"). */
   readonly pixels: Float32Array;
+  /** The final latents (VAE-scaled, [1,4,h/8,w/8]) when `keepLatents` was asked. */
+  readonly latents?: Float32Array;
 }
 
 export interface GenerationStats {
@@ -235,8 +244,11 @@ export class StableDiffusionPipeline {
 
       let latents: Float32Array;
       let initLatents: Float32Array | undefined;
-      if (params.initImage) {
-        initLatents = await this.encodeInitImage(model, params.initImage, batch, params.width, params.height, acquire, params.initLatentNoise);
+      if (params.initLatents || params.initImage) {
+        if (params.initLatents && params.initLatents.length !== batch * imageSize) {
+          throw new UnsupportedRequestError('init_latents', `expected ${batch * imageSize} values (${latentDims.join('×')}), got ${params.initLatents.length}`);
+        }
+        initLatents = params.initLatents ?? (await this.encodeInitImage(model, params.initImage as RgbImage, batch, params.width, params.height, acquire, params.initLatentNoise));
         const strength = params.strength ?? 0.8;
         const initSteps = Math.min(Math.floor(params.steps * strength), params.steps);
         const startStep = Math.max(params.steps - initSteps, 0);
@@ -508,7 +520,8 @@ export class StableDiffusionPipeline {
       const [, , height, width] = decoded.dims;
       let pixels = fromVaeOutput(decoded.data, 0, width, height);
       if (params.maskImage && params.initImage) pixels = composite(params.initImage, pixels, params.maskImage);
-      images.push({ seed, width, height, pixels });
+      const kept = params.keepLatents ? { latents: Float32Array.from(latents.subarray(index * perImage, (index + 1) * perImage)) } : {};
+      images.push({ seed, width, height, pixels, ...kept });
     }
     return images;
   }

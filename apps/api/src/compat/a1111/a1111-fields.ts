@@ -44,14 +44,9 @@ export const IGNORED_FIELDS = [
   'image_cfg_scale', // instruct-pix2pix models only
   'mask_round',
   'inpaint_full_res_padding', // only with inpaint_full_res, refused with a mask
-  // High-resolution fix parameters: inert while enable_hr is false (it is refused when true).
+  // High-resolution fix settings Atelier does not vary (the second pass uses the first pass's model, sampler and prompts).
   'firstphase_width',
   'firstphase_height',
-  'hr_scale',
-  'hr_upscaler',
-  'hr_second_pass_steps',
-  'hr_resize_x',
-  'hr_resize_y',
   'hr_checkpoint_name',
   'hr_additional_modules',
   'hr_sampler_name',
@@ -75,8 +70,6 @@ export interface RefusalRule {
 
 /** Accepted only at values that do not change the image; anything else is a 400 saying why. */
 export const REFUSAL_RULES: readonly RefusalRule[] = [
-  { field: 'enable_hr', neutral: isOff, message: 'high-resolution fix (a second, upscaled pass) is not supported; send false or leave it out' },
-  { field: 'restore_faces', neutral: isOff, message: 'face restoration is not supported; send false or leave it out' },
   { field: 'tiling', neutral: isOff, message: 'tiling (seamless textures) is not supported; send false or leave it out' },
   { field: 'subseed_strength', neutral: isNullOr(0), message: 'variation seeds are not supported; send 0 or leave it out' },
   { field: 'seed_resize_from_h', neutral: isNullOr(-1, 0), message: 'seed resizing is not supported; send -1 or leave it out' },

@@ -9,7 +9,7 @@ import { RequestResolver } from '../../generations/request-resolver.js';
 import { OBJECT_STORAGE } from '../../infrastructure/tokens.js';
 import { BlockingGenerator, type BlockingWait } from '../blocking-generator.js';
 import { pngParameters } from '../png-parameters.js';
-import { outputBytes } from '../stored-outputs.js';
+import { finalOutputs, outputBytes } from '../stored-outputs.js';
 import { img2imgRequestSchema, txt2imgRequestSchema, type A1111Kind } from './a1111-request.schema.js';
 import { toA1111Response, type A1111Response } from './a1111-response.js';
 import { toGenerationRequest } from './to-generation-request.js';
@@ -37,7 +37,7 @@ export class A1111Generation {
       defaultModel: this.config.env.DEFAULT_MODEL,
       maxSamples: this.limits.maxSamples,
     });
-    const record = await this.generator.run(principal, native, fieldNames, wait);
+    const record = finalOutputs(await this.generator.run(principal, native, fieldNames, wait));
     const images = await outputBytes(record, this.storage);
     return toA1111Response(kind, body, record, images, images.map(pngParameters));
   }

@@ -75,9 +75,20 @@ function commonShape(kind: A1111Kind, limits: RequestLimits) {
     refiner_switch_at: z.number().gt(0).lt(1).nullish(),
     override_settings: z.record(z.string(), z.unknown()).nullish().describe('sd_model_checkpoint selects the model'),
     send_images: z.boolean().nullish(),
+    restore_faces: z.boolean().nullish().describe("face_restore with the farm's first face restorer and detector"),
     alwayson_scripts: alwaysOnScriptsSchema.nullish(),
   };
 }
+
+/** High-resolution fix (txt2img only): mapped onto the native `hires`. */
+const hiresShape = {
+  enable_hr: z.boolean().nullish().describe('Hires fix: generate, upscale, then img2img at the larger size'),
+  hr_scale: z.number().min(1).max(4).nullish().describe('Default 2'),
+  hr_upscaler: z.string().max(200).nullish().describe('"Latent", "Latent (nearest)", "Latent (nearest-exact)" or an upscaler model name (GET /sdapi/v1/upscalers)'),
+  hr_second_pass_steps: z.number().int().min(0).max(150).nullish().describe('0: the first pass steps'),
+  hr_resize_x: z.number().int().min(0).max(8192).nullish().describe('0: width × hr_scale'),
+  hr_resize_y: z.number().int().min(0).max(8192).nullish().describe('0: height × hr_scale'),
+};
 
 const img2imgShape = {
   init_images: z.array(image).min(1, 'needs one image').max(1, 'exactly one init image is supported'),
@@ -104,7 +115,7 @@ function refuseImageChanging(shape: Readonly<Record<string, unknown>>) {
  * any other field a 400 naming it (`.strict()`).
  */
 export function txt2imgRequestSchema(limits: RequestLimits) {
-  const shape = { ...passthroughShape('txt2img'), ...commonShape('txt2img', limits) };
+  const shape = { ...passthroughShape('txt2img'), ...commonShape('txt2img', limits), ...hiresShape };
   return z.object(shape).strict().superRefine(refuseImageChanging(shape));
 }
 
@@ -115,4 +126,6 @@ export function img2imgRequestSchema(limits: RequestLimits) {
 }
 
 /** A validated body of either endpoint; txt2img bodies lack the image inputs. */
-export type A1111Request = z.infer<ReturnType<typeof txt2imgRequestSchema>> & Partial<Pick<z.infer<ReturnType<typeof img2imgRequestSchema>>, keyof typeof img2imgShape>>;
+export type A1111Request = Omit<z.infer<ReturnType<typeof txt2imgRequestSchema>>, keyof typeof hiresShape> &
+  Partial<Pick<z.infer<ReturnType<typeof txt2imgRequestSchema>>, keyof typeof hiresShape>> &
+  Partial<Pick<z.infer<ReturnType<typeof img2imgRequestSchema>>, keyof typeof img2imgShape>>;

@@ -29,7 +29,7 @@ function samplerOf(infotext: string | undefined): string | undefined {
 export function toA1111Response(kind: A1111Kind, body: A1111Request, record: GenerationRecord, images: readonly Buffer[], infotexts: ReadonlyArray<string | undefined>): A1111Response {
   const request = record.request;
   // Generated images; ControlNet maps follow them in `images` (as sd-webui-controlnet appends its detected maps).
-  const outputs = [...record.outputs].sort((a, b) => a.index - b.index).filter((output) => (output.kind ?? 'image') === 'image');
+  const outputs = [...record.outputs].sort((a, b) => a.index - b.index).filter((output) => ['image', 'restored', 'upscaled'].includes(output.kind ?? 'image'));
   const samples = outputs.length;
   const sampler = samplerOf(infotexts[0]) ?? request.scheduler ?? null;
   const parameters: Record<string, unknown> = {
@@ -70,8 +70,8 @@ export function toA1111Response(kind: A1111Kind, body: A1111Request, record: Gen
     cfg_scale: request.guidance_scale,
     steps: request.num_inference_steps,
     batch_size: body.batch_size ?? 1,
-    restore_faces: false,
-    face_restoration_model: null,
+    restore_faces: request.face_restore !== undefined,
+    face_restoration_model: request.face_restore?.model ?? null,
     sd_model_name: request.model,
     sd_model_hash: null,
     sd_vae_name: null,

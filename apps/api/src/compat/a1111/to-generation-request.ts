@@ -25,7 +25,43 @@ export const A1111_FIELD_NAMES: FieldNames = {
   mask_image: 'mask',
   refiner: 'refiner_checkpoint',
   high_noise_fraction: 'refiner_switch_at',
+  face_restore: 'restore_faces',
+  'face_restore.model': 'restore_faces',
+  'face_restore.detector': 'restore_faces',
+  'hires.scale': 'hr_scale',
+  'hires.upscaler': 'hr_upscaler',
+  'hires.steps': 'hr_second_pass_steps',
+  'hires.strength': 'denoising_strength',
+  'hires.width': 'hr_resize_x',
+  'hires.height': 'hr_resize_y',
+  hires: 'enable_hr',
 };
+
+/** A1111's latent upscaler names → the native hires upscaler (any other name is an upscaler model). */
+const LATENT_UPSCALERS: Readonly<Record<string, 'latent' | 'latent-nearest'>> = {
+  latent: 'latent',
+  'latent (antialiased)': 'latent',
+  'latent (bicubic)': 'latent',
+  'latent (bicubic antialiased)': 'latent',
+  'latent (nearest)': 'latent-nearest',
+  'latent (nearest-exact)': 'latent-nearest',
+};
+
+/** enable_hr and its hr_* fields as the native `hires` (A1111's defaults: scale 2, Latent, strength 0.75). */
+function hiresFor(body: A1111Request): Partial<GenerationRequestInput> {
+  if (!body.enable_hr) return {};
+  const upscaler = body.hr_upscaler ? (LATENT_UPSCALERS[body.hr_upscaler.trim().toLowerCase()] ?? body.hr_upscaler) : 'latent';
+  return {
+    hires: {
+      scale: body.hr_scale ?? 2,
+      upscaler,
+      strength: body.denoising_strength ?? A1111_DEFAULTS.denoising_strength,
+      steps: body.hr_second_pass_steps ?? 0,
+      ...(body.hr_resize_x ? { width: body.hr_resize_x } : {}),
+      ...(body.hr_resize_y ? { height: body.hr_resize_y } : {}),
+    },
+  };
+}
 
 /**
  * "v1-5-pruned.safetensors [6ce0161689]" → "v1-5-pruned": A1111 titles carry a file suffix and
@@ -147,6 +183,9 @@ export function toGenerationRequest(kind: A1111Kind, body: A1111Request, context
         }
       : {}),
     ...refiner,
+    ...(kind === 'txt2img' ? hiresFor(body) : {}),
+    // The first announced restorer and detector (the resolver picks them; none: 400 naming restore_faces).
+    ...(body.restore_faces ? { face_restore: {} } : {}),
     ...control.request,
     output_format: 'png',
   };
