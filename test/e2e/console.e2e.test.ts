@@ -3,11 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium, waitInPage } from '../support/console-browser.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOT = path.resolve('out', 'console-e2e.png');
 
 // Browser-side snippets are strings: this project compiles without the DOM library.
@@ -24,28 +23,6 @@ const RECORD_STATUS_LINES = `(() => {
 })()`;
 const RESULT_IMAGE_LOADED = `(() => { const image = document.querySelector('#result img'); return image !== null && image.complete && image.naturalWidth > 0; })()`;
 const RESULT_IMAGE_SIZE = `(() => { const image = document.querySelector('#result img'); return { width: image.naturalWidth, height: image.naturalHeight }; })()`;
-
-/**
- * Polls a browser-side expression from Node. page.waitForFunction would evaluate the string
- * inside the page, which the console's CSP (no 'unsafe-eval') rightly forbids.
- */
-async function waitInPage(page: Page, expression: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) {
-      const shown = `job: "${await page.textContent('#job-status')}", form: "${await page.textContent('#form-error')}"`;
-      throw new Error(`timed out waiting for ${expression}; the page shows ${shown}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Never skipped: a missing browser fails the suite with the command that installs it. */
-function requireChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  const where = process.env.CI === 'true' ? 'CI must provide it (.ci/run installs it)' : 'install it';
-  throw new Error(`${CHROMIUM} is missing; ${where}: apt-get install -y chromium`);
-}
 
 describe('web console in a real browser (Chromium via playwright-core, real farm)', () => {
   let fixture: FarmFixture;

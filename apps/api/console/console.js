@@ -28,10 +28,14 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
+/** The API's error, its message naming each refused field (`field: problem`) when the body lists them. */
 class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.error && body.error.message) || `HTTP ${status}`);
+    const error = body && body.error;
+    const details = error && Array.isArray(error.details) ? error.details : [];
+    super(details.length > 0 ? details.map((detail) => `${detail.field}: ${detail.message}`).join('; ') : (error && error.message) || `HTTP ${status}`);
     this.status = status;
+    this.code = error ? error.code : undefined;
   }
 }
 
@@ -191,6 +195,30 @@ function showJob(text, detail = '') {
   $('job-detail').textContent = detail;
 }
 
+/**
+ * Reads an event stream (a generation's or an image task's) until its final event, after which
+ * the server closes it; each `event:`/`data:` block goes to onEvent(name, data).
+ */
+async function readEventStream(path, signal, onEvent) {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${state.key}`, accept: 'text/event-stream' }, signal });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let boundary;
+    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      const name = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (name && data) onEvent(name, JSON.parse(data));
+    }
+  }
+}
+
 /** Reads the generation's event stream until its final event (the server then closes it). */
 async function watch(id) {
   if (state.watching) state.watching.abort();
@@ -203,26 +231,7 @@ async function watch(id) {
   $('cancel').disabled = false;
   showJob('Submitted', id);
   try {
-    const response = await fetch(`/v1/generations/${encodeURIComponent(id)}/events`, {
-      headers: { authorization: `Bearer ${state.key}`, accept: 'text/event-stream' },
-      signal: controller.signal,
-    });
-    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let boundary;
-      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        const name = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (name && data) onEvent(id, name, JSON.parse(data));
-      }
-    }
+    await readEventStream(`/v1/generations/${encodeURIComponent(id)}/events`, controller.signal, (name, data) => onEvent(id, name, data));
   } catch (error) {
     if (error.name !== 'AbortError') showJob('Lost the progress stream', error.message);
   } finally {

@@ -8,6 +8,7 @@ export const CONSOLE_FILES = {
   'index.html': 'text/html; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'inpaint.js': 'text/javascript; charset=utf-8',
 } as const;
 export type ConsoleFile = keyof typeof CONSOLE_FILES;
 

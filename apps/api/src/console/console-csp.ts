@@ -11,15 +11,17 @@ function imageOrigins(config: AppConfig): string[] {
 
 /**
  * The API's CSP (`default-src 'none'`) would block the console; the page gets one that allows
- * its own script and stylesheet, calls to the API, and images from the output storage only.
+ * its own script and stylesheet, calls to the API, and images from the output storage only. The
+ * Inpaint view also fetches masks from the storage (an <img> would taint its canvas).
  */
 export function consoleCsp(config: AppConfig): string {
+  const storage = imageOrigins(config).join(' ');
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "connect-src 'self'",
-    `img-src 'self' data: ${imageOrigins(config).join(' ')}`,
+    `connect-src 'self' ${storage}`,
+    `img-src 'self' data: ${storage}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

@@ -13,6 +13,17 @@ export interface RunningS3rver {
   stop(): Promise<void>;
 }
 
+/** GET and HEAD from any origin: what a deployment's bucket needs for the web console. */
+const BROWSER_READ_CORS = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <MaxAgeSeconds>600</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
+
 /** s3rver accepts only its built-in account. */
 const S3RVER_CREDENTIAL = 'S3RVER';
 
@@ -27,7 +38,8 @@ export async function startS3rver({ bucket }: { bucket: string }): Promise<Runni
     port: 0,
     silent: true,
     directory,
-    configureBuckets: [{ name: bucket }],
+    // Browsers read outputs cross-origin (the console's Inpaint view fetches masks), as a real bucket's CORS rule allows.
+    configureBuckets: [{ name: bucket, configs: [BROWSER_READ_CORS] }],
   });
   let address;
   try {

@@ -8,7 +8,8 @@ declare module 's3rver' {
     silent?: boolean;
     directory?: string;
     resetOnClose?: boolean;
-    configureBuckets?: ReadonlyArray<{ name: string }>;
+    /** `configs`: bucket configuration XML documents (CORSConfiguration, WebsiteConfiguration). */
+    configureBuckets?: ReadonlyArray<{ name: string; configs?: ReadonlyArray<string | Buffer> }>;
   }
 
   class S3rver {
