@@ -29,6 +29,7 @@ import { ModelsDirControlNets } from './controlnet-folders.js';
 import { preloadDefaultModel } from './preload-default-model.js';
 import { createSessionPool } from './session-pool-factory.js';
 import { TenantSlots } from './tenant-slots.js';
+import { pipelineClassPictures } from './class-pictures.js';
 import { TrainingHandler } from './training-handler.js';
 import { ImageTaskHandler } from './image-tasks/image-task-handler.js';
 import { DirectoryPreprocessorCatalog } from './image-tasks/preprocessor-catalog.js';
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
       models,
       logger,
       holdGpu: () => intake.holdGpu(),
+      classPictures: pipelineClassPictures(new StableDiffusionPipeline(pool)),
     });
     jobs.register(JobName.TrainLora, (job, _token, signal) => active.track(String(job.id), () => training.handle(job, signal)));
     jobs.consume(QueueName.Training, { onStalledTooOften: (job) => void lifecycles.trainings.lost(String(job.id)).catch(reportLost('training')) });

@@ -61,6 +61,7 @@ export class BuiltInLoraEngine implements TrainerEngine {
 
   async prepare(job: TrainingJob): Promise<PreparedTraining> {
     const { params } = job;
+    if (params.method !== 'lora') throw new InvalidTrainingJobError([{ field: 'method', message: 'this engine trains LoRAs only' }]);
     const base = await openTrainableBase(params.baseModel.dir);
     try {
       const { contract } = base;
