@@ -66,7 +66,6 @@ export class TrainingHandler {
   /** `sdxl`: the base has a second text encoder (kohya then runs its sdxl_* scripts). */
   private engine(method: TrainingMethod, sdxl: boolean): TrainerEngine {
     if (this.deps.config.env.TRAINER_ENGINE === 'kohya') {
-      if (method === 'dreambooth') throw new InvalidTrainingJobError([{ field: 'method', message: 'the kohya engine does not run DreamBooth (train_db.py) yet' }]);
       const settings = kohyaSettingsFromEnv();
       if (!settings) throw new UnrecoverableError('TRAINER_ENGINE=kohya needs KOHYA_TRAIN_NETWORK (path to sd-scripts train_network.py)');
       // kohya trains PyTorch weights: KOHYA_PRETRAINED_DIR/<base model id>.safetensors (the checkpoint the export came from).

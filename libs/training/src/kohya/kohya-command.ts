@@ -1,7 +1,8 @@
 // The sd-scripts invocation for a job (train_network.py; textual inversion: see kohya-textual-inversion.ts): the command line (interpreter or launcher, script,
 // --config_file) and the generated TOML holding every argument, in sd-scripts' own names.
 import type { TrainingParams } from '../engine/training-job.js';
-import { kohyaScriptPath, kohyaTextualInversionConfig } from './kohya-textual-inversion.js';
+import { kohyaDreamBoothConfig } from './kohya-dreambooth.js';
+import { kohyaArchitecture, kohyaScriptPath, kohyaTextualInversionConfig } from './kohya-textual-inversion.js';
 import { toToml, type TomlValue } from './toml.js';
 
 export interface KohyaSettings {
@@ -29,6 +30,8 @@ export interface KohyaSettings {
 
 export interface KohyaLayout {
   readonly trainDataDir: string;
+  /** DreamBooth: the job's class pictures written as kohya's reg_data_dir (overrides settings.regDataDir). */
+  readonly regDataDir?: string;
   readonly outputDir: string;
   readonly configPath: string;
   readonly samplePromptsPath?: string;
@@ -51,6 +54,7 @@ export function kohyaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick
 
 export function kohyaConfig(params: TrainingParams, settings: KohyaSettings, layout: KohyaLayout): Record<string, TomlValue> {
   if (params.method === 'textual_inversion') return kohyaTextualInversionConfig(params, settings, layout);
+  if (params.method === 'dreambooth') return kohyaDreamBoothConfig(params, settings, layout, kohyaArchitecture(params, settings));
   const config: Record<string, TomlValue> = {
     pretrained_model_name_or_path: settings.pretrainedModel ? settings.pretrainedModel(params.baseModel) : params.baseModel.dir,
     train_data_dir: layout.trainDataDir,
