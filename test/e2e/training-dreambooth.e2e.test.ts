@@ -56,8 +56,8 @@ describe('DreamBooth training end to end (built-in engine, real farm, imported p
     return ticket.body.id;
   };
 
-  const generate = async (model: string, prompt: string): Promise<Float32Array> => {
-    const created = await fixture.api.request<GenerationView>('POST', '/v1/generations', { model, prompt, img_width: 64, img_height: 64, num_inference_steps: 20, scheduler: 'Euler', seed: 5, guidance_scale: 1 });
+  const generate = async (model: string, prompt: string, loras: Array<{ name: string; weight: number }> = []): Promise<Float32Array> => {
+    const created = await fixture.api.request<GenerationView>('POST', '/v1/generations', { model, prompt, img_width: 64, img_height: 64, num_inference_steps: 20, scheduler: 'Euler', seed: 5, guidance_scale: 1, loras });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const done = await fixture.api.waitFor<GenerationView>(`/v1/generations/${created.body.id}`);
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
@@ -116,6 +116,28 @@ describe('DreamBooth training end to end (built-in engine, real farm, imported p
     assert.ok(classDrift < classDriftWithoutPrior * 0.2, `prior preservation keeps the class (${classDrift} vs ${classDriftWithoutPrior})`);
   });
 
+  it('DreamBooth LoRA: the same instance and farm-drawn class pictures train a LoRA, registered as a LoRA', async () => {
+    const dataset = await upload(datasetZip());
+    const created = await fixture.api.request<TrainingBody>('POST', '/v1/trainings', {
+      method: 'dreambooth_lora', base_model: BASE, dataset, identifier: 'zxq', instance_prompt: 'a photo of zxq', class_prompt: 'a photo of', num_class_images: 3, rank: 4, alpha: 4,
+      steps: 150, save_every: 50, learning_rate: 0.01, batch_size: 2, resolution: 64, seed: 3, output_name: 'zxq-db-lora', webhook: { url: fixture.receiver.url },
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const done = await fixture.api.waitFor<TrainingBody>(`/v1/trainings/${created.body.id}`, finished, 240_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.model_id, 'lora:zxq-db-lora');
+    assert.deepEqual(done.checkpoints.map((checkpoint) => checkpoint.step), [50, 100]);
+    await waitUntil(() => fixture.receiver.received.some((hook) => hook.body.includes('"training.succeeded"') && hook.body.includes(created.body.id)), 10_000, 'training.succeeded webhook');
+    const lora = [{ name: 'lora:zxq-db-lora', weight: 1 }];
+    await waitUntil(async () => (await fixture.api.request('POST', '/v1/generations', { model: BASE, prompt: 'x', img_width: 64, img_height: 64, num_inference_steps: 1, loras: lora })).status === 202, 20_000, 'workers to sync the new LoRA');
+    const withLora = meanSquaredError(await generate(BASE, 'a photo of zxq', lora), target);
+    const withoutLora = meanSquaredError(await generate(BASE, 'a photo of zxq'), target);
+    const classDrift = meanSquaredError(await generate(BASE, 'a photo of', lora), await generate(BASE, 'a photo of'));
+    console.log(`DreamBooth LoRA: MSE of "a photo of zxq" to the instances ${withoutLora.toFixed(4)} without → ${withLora.toFixed(4)} with the LoRA; "a photo of" with the LoRA vs the base: MSE ${classDrift.toFixed(5)}`);
+    assert.ok(withLora < withoutLora * 0.5, `the LoRA draws the instances for the identifier (${withLora} vs ${withoutLora})`);
+    assert.ok(classDrift < withoutLora * 0.1, `prior preservation: the class prompt with the LoRA still draws what the base drew (${classDrift})`);
+  });
+
   it('refuses DreamBooth requests that cannot work with a 400 naming the field', async () => {
     const dataset = await upload(datasetZip());
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -125,6 +147,8 @@ describe('DreamBooth training end to end (built-in engine, real farm, imported p
       [{ identifier: 'zxq', instance_prompt: 'zxq', output_name: BASE }, 'output_name'],
       [{ identifier: 'zxq', instance_prompt: 'zxq', num_class_images: 0 }, 'num_class_images'],
       [{ trigger_word: 'zxq', method: 'lora', num_class_images: 2 }, 'num_class_images'],
+      [{ method: 'dreambooth_lora', identifier: 'zxq', instance_prompt: 'a photo', rank: 4 }, 'instance_prompt'],
+      [{ method: 'dreambooth_lora', identifier: 'zxq', instance_prompt: 'zxq', trigger_word: 'zxq' }, 'trigger_word'],
     ];
     for (const [fields, field] of cases) {
       const response = await fixture.api.request<{ error: { details: Array<{ field: string }> } }>('POST', '/v1/trainings', { method: 'dreambooth', base_model: BASE, dataset, ...fields });

@@ -58,6 +58,10 @@ describe('security: DreamBooth fields and the pipelines it registers (real farm)
       ['LoRA rank with DreamBooth', { rank: 4 }, 'rank'],
       ['trigger_word with DreamBooth', { trigger_word: 'zxq' }, 'trigger_word'],
       ['placeholder_token with DreamBooth', { placeholder_token: 'zxq' }, 'placeholder_token'],
+      ['LoRA alpha with DreamBooth (a pipeline)', { alpha: 4 }, 'alpha'],
+      ['DreamBooth LoRA with identifier <lora:x:1>', { method: 'dreambooth_lora', identifier: '<lora:x:1>', instance_prompt: 'a <lora:x:1>' }, 'identifier'],
+      ['DreamBooth LoRA with rank 1e6', { method: 'dreambooth_lora', rank: 1e6 }, 'rank'],
+      ['DreamBooth LoRA with output_name ../x', { method: 'dreambooth_lora', output_name: '../x' }, 'output_name'],
     ];
     for (const [probe, fields, field] of probes) {
       const response = await fixture.api.request<{ error: { details: Array<{ field: string }> } }>('POST', '/v1/trainings', { ...DB, dataset: upload, ...fields });
@@ -76,6 +80,12 @@ describe('security: DreamBooth fields and the pipelines it registers (real farm)
     table.record('tenant key (train scope) asks for DreamBooth', '403 insufficient_scope', `${response.status} ${response.body.error?.code ?? ''}`);
     assert.equal(response.status, 403);
     assert.equal(response.body.error.code, 'insufficient_scope');
+    // A DreamBooth LoRA is the tenant's own private LoRA, like any LoRA training: the train scope suffices.
+    const ticket = await tenant.request<{ id: string; upload_url: string; headers: Record<string, string> }>('POST', '/v1/uploads', {});
+    assert.equal((await fetch(ticket.body.upload_url, { method: 'PUT', headers: ticket.body.headers, body: Buffer.from(datasetZip()) })).status, 200);
+    const lora = await tenant.request('POST', '/v1/trainings', { ...DB, method: 'dreambooth_lora', dataset: ticket.body.id });
+    table.record('tenant key asks for DreamBooth LoRA (a private LoRA)', '202', lora.status);
+    assert.equal(lora.status, 202, JSON.stringify(lora.body));
   });
 
   it('a second training cannot overwrite a registered pipeline of the same name: it fails validation, the first is still served', async () => {

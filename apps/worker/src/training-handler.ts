@@ -149,7 +149,7 @@ export class TrainingHandler {
     const manifest =
       request.method === 'textual_inversion'
         ? await this.deps.registry.import({ ...common, kind: 'embedding', name: request.placeholder_token, triggerWords: [request.placeholder_token] })
-        : await this.deps.registry.import({ ...common, kind: 'lora', name: outputName(request, id), triggerWords: [request.trigger_word] });
+        : await this.deps.registry.import({ ...common, kind: 'lora', name: outputName(request, id), triggerWords: [trainingTriggerWord(request)] });
     return { artifact: { key: adapterKeys(manifest.kind, manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, modelId: manifest.id };
   }
 
@@ -165,7 +165,7 @@ export class TrainingHandler {
         resolution: { width: request.resolution, height: request.resolution },
         triggerWord: trainingTriggerWord(request),
         // DreamBooth: images without a caption are "<instance prompt>" (kohya's folder-name class tokens).
-        captionTemplate: request.caption_template ?? (request.method === 'dreambooth' ? request.instance_prompt : undefined),
+        captionTemplate: request.caption_template ?? (request.method === 'dreambooth' || request.method === 'dreambooth_lora' ? request.instance_prompt : undefined),
         minWidth: Math.min(64, request.resolution),
         minHeight: Math.min(64, request.resolution),
         maxTotalBytes: this.deps.config.env.MAX_DATASET_BYTES * 4,
@@ -231,7 +231,7 @@ export class TrainingHandler {
 
   /** DreamBooth with a class prompt: the base model's pictures of the class (undefined for other methods). */
   private async priorImages(request: TrainingRequest, modelId: string): Promise<TrainingExample[] | undefined> {
-    if (request.method !== 'dreambooth') return undefined;
+    if (request.method !== 'dreambooth' && request.method !== 'dreambooth_lora') return undefined;
     if (request.class_prompt === undefined) return [];
     const loaded = await this.deps.models.find(modelId);
     if (!loaded) throw new UnrecoverableError(`base model ${modelId} is not served by this worker`);
@@ -254,12 +254,13 @@ export class TrainingHandler {
 }
 
 /** What a checkpoint's weights file holds, per method. */
-const WEIGHTS_SUFFIX: Record<TrainingMethod, string> = { lora: 'lora', textual_inversion: 'embedding', dreambooth: 'unet' };
+const WEIGHTS_SUFFIX: Record<TrainingMethod, string> = { lora: 'lora', textual_inversion: 'embedding', dreambooth: 'unet', dreambooth_lora: 'lora' };
 
 /** The registered name: output_name, or a default from the concept word and the training id. */
 function outputName(request: Exclude<TrainingRequest, { method: 'textual_inversion' }>, id: string): string {
   if (request.output_name) return request.output_name;
-  return request.method === 'dreambooth' ? `dreambooth-${request.identifier}-${id.slice(4, 12)}` : `${request.trigger_word}-${id.slice(4, 12)}`;
+  if (request.method === 'dreambooth') return `dreambooth-${request.identifier}-${id.slice(4, 12)}`;
+  return `${trainingTriggerWord(request)}-${id.slice(4, 12)}`;
 }
 
 /** The job parameters only one method has, in the engine's vocabulary. */
@@ -270,6 +271,16 @@ function methodParams(request: TrainingRequest, id: string): Pick<TrainingParams
       outputName: request.placeholder_token,
       triggerWord: request.placeholder_token,
       textualInversion: { placeholderToken: request.placeholder_token, initializerToken: request.initializer_token, numVectors: request.num_vectors },
+    };
+  }
+  if (request.method === 'dreambooth_lora') {
+    // A LoRA like any other; only its data (instance prompt, farm-drawn class pictures) is DreamBooth's.
+    return {
+      method: 'lora',
+      outputName: outputName(request, id),
+      triggerWord: request.identifier,
+      network: { rank: request.rank, alpha: request.alpha },
+      priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,
     };
   }
   if (request.method === 'dreambooth') {

@@ -60,3 +60,13 @@ test('DreamBooth takes an identifier, an instance prompt that uses it and a clas
   assert.deepEqual(issues({ ...BASE, trigger_word: 'zxq', num_class_images: 3 }), [['num_class_images', 'applies only to method "dreambooth"']]);
   assert.deepEqual(issues({ ...BASE, method: 'dreambooth' }).map(([field]) => field), ['identifier', 'instance_prompt']);
 });
+
+test('DreamBooth LoRA takes the DreamBooth fields plus rank and alpha', () => {
+  const parsed = trainingRequestSchema.parse({ ...BASE, method: 'dreambooth_lora', identifier: 'sks', instance_prompt: 'a photo of sks dog', class_prompt: 'a photo of dog', rank: 8 });
+  assert.deepEqual(parsed.method === 'dreambooth_lora' && [parsed.identifier, parsed.rank, parsed.alpha, parsed.num_class_images], ['sks', 8, 4, 4]);
+  assert.equal(trainingTriggerWord(parsed), 'sks');
+  assert.deepEqual(trainingRequestSchema.parse(parsed), parsed);
+  assert.deepEqual(issues({ ...BASE, method: 'dreambooth_lora', identifier: 'sks', instance_prompt: 'sks', placeholder_token: 'x' }), [['placeholder_token', 'applies only to method "textual_inversion"']]);
+  assert.deepEqual(issues({ ...BASE, method: 'dreambooth', identifier: 'sks', instance_prompt: 'sks', alpha: 2 }), [['alpha', 'applies only to method "lora"']]);
+  assert.deepEqual(issues({ ...BASE, method: 'dreambooth_lora', identifier: 'sks', instance_prompt: 'a dog' }), [['instance_prompt', 'must contain the identifier as a word']]);
+});

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { webhookTargetSchema } from './webhook-events.js';
 
-/** What a training produces: a LoRA (default), a textual-inversion embedding or (DreamBooth) a new pipeline. */
-export const TRAINING_METHODS = ['lora', 'textual_inversion', 'dreambooth'] as const;
+/**
+ * What a training produces: a LoRA (default), a textual-inversion embedding, (DreamBooth) a new
+ * pipeline, or (DreamBooth LoRA) a LoRA trained on DreamBooth's instance and class pictures.
+ */
+export const TRAINING_METHODS = ['lora', 'textual_inversion', 'dreambooth', 'dreambooth_lora'] as const;
 export type TrainingMethod = (typeof TRAINING_METHODS)[number];
 
 const datasetReference = z
@@ -54,7 +57,19 @@ const dreamboothFields = {
   output_name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).optional().describe('registered pipeline name; default: dreambooth-<identifier>-<training id>'),
 };
 
-const FIELDS_OF: Record<TrainingMethod, Record<string, z.ZodTypeAny>> = { lora: loraFields, textual_inversion: textualInversionFields, dreambooth: dreamboothFields };
+const dreamboothLoraFields = {
+  ...dreamboothFields,
+  output_name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).optional().describe('registered LoRA name; default: the identifier + training id'),
+  rank: loraFields.rank,
+  alpha: loraFields.alpha,
+};
+
+const FIELDS_OF: Record<TrainingMethod, Record<string, z.ZodTypeAny>> = {
+  lora: loraFields,
+  textual_inversion: textualInversionFields,
+  dreambooth: dreamboothFields,
+  dreambooth_lora: dreamboothLoraFields,
+};
 
 /** Fields only other methods take: present at all is a 400 naming the method they belong to. */
 function foreignFields(method: TrainingMethod): Record<string, z.ZodTypeAny> {
@@ -74,9 +89,12 @@ const textualInversionTrainingSchema = z
   .object({ ...foreignFields('textual_inversion'), method: z.literal('textual_inversion'), ...commonTrainingFields, ...textualInversionFields })
   .strict();
 const dreamboothTrainingSchema = z.object({ ...foreignFields('dreambooth'), method: z.literal('dreambooth'), ...commonTrainingFields, ...dreamboothFields }).strict();
+const dreamboothLoraTrainingSchema = z
+  .object({ ...foreignFields('dreambooth_lora'), method: z.literal('dreambooth_lora'), ...commonTrainingFields, ...dreamboothLoraFields })
+  .strict();
 
-/** What one field cannot say about a DreamBooth request. */
-function checkDreamBooth(request: z.infer<typeof dreamboothTrainingSchema>, context: z.RefinementCtx): void {
+/** What one field cannot say about a DreamBooth (or DreamBooth LoRA) request. */
+function checkDreamBooth(request: Pick<z.infer<typeof dreamboothTrainingSchema>, 'identifier' | 'instance_prompt' | 'class_prompt'>, context: z.RefinementCtx): void {
   const words = (text: string) => text.split(/\s+/);
   if (!words(request.instance_prompt).includes(request.identifier)) context.addIssue({ code: 'custom', path: ['instance_prompt'], message: 'must contain the identifier as a word' });
   if (request.class_prompt !== undefined && words(request.class_prompt).includes(request.identifier)) {
@@ -92,20 +110,21 @@ function checkDreamBooth(request: z.infer<typeof dreamboothTrainingSchema>, cont
 export const trainingRequestSchema = z.preprocess(
   (raw) => (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as { method?: unknown }).method === undefined ? { ...raw, method: 'lora' } : raw),
   z
-    .discriminatedUnion('method', [loraTrainingSchema, textualInversionTrainingSchema, dreamboothTrainingSchema], { message: `one of ${TRAINING_METHODS.join(', ')}` })
+    .discriminatedUnion('method', [loraTrainingSchema, textualInversionTrainingSchema, dreamboothTrainingSchema, dreamboothLoraTrainingSchema], { message: `one of ${TRAINING_METHODS.join(', ')}` })
     .superRefine((request, context) => {
-      if (request.method === 'dreambooth') checkDreamBooth(request, context);
+      if (request.method === 'dreambooth' || request.method === 'dreambooth_lora') checkDreamBooth(request, context);
     }),
 );
 export type TrainingRequest = z.infer<typeof trainingRequestSchema>;
 export type LoraTrainingRequest = Extract<TrainingRequest, { method: 'lora' }>;
 export type TextualInversionTrainingRequest = Extract<TrainingRequest, { method: 'textual_inversion' }>;
 export type DreamBoothTrainingRequest = Extract<TrainingRequest, { method: 'dreambooth' }>;
+export type DreamBoothLoraTrainingRequest = Extract<TrainingRequest, { method: 'dreambooth_lora' }>;
 
 /** The word captions' {trigger} stands for: the LoRA's trigger word or the new token. */
 export function trainingTriggerWord(request: TrainingRequest): string {
   if (request.method === 'textual_inversion') return request.placeholder_token;
-  return request.method === 'dreambooth' ? request.identifier : request.trigger_word;
+  return request.method === 'dreambooth' || request.method === 'dreambooth_lora' ? request.identifier : request.trigger_word;
 }
 
 export const TrainingStatus = Object.freeze({

@@ -83,7 +83,9 @@ export interface TrainingJob {
   readonly dataset: readonly TrainingExample[];
   /**
    * DreamBooth's class pictures (kohya's reg_data_dir), captioned with the class prompt: what the
-   * base model drew for it, trained on with the prior-preservation weight.
+   * base model drew for it, trained on with the prior-preservation weight (DreamBooth, and a LoRA
+   * trained DreamBooth-style; without them the built-in LoRA engine uses the class prompt's exact
+   * base picture).
    */
   readonly priorImages?: readonly TrainingExample[];
 }
@@ -110,7 +112,8 @@ export function createTrainingJob(id: string, params: TrainingParamsInput, datas
   if (parsed.method === 'dreambooth' && parsed.priorPreservation !== undefined && (priorImages ?? []).length === 0) {
     throw new InvalidTrainingJobError([{ field: 'priorImages', message: 'prior preservation needs class pictures' }]);
   }
-  if (parsed.method !== 'dreambooth' && priorImages !== undefined) throw new InvalidTrainingJobError([{ field: 'priorImages', message: 'class pictures apply only to DreamBooth' }]);
+  if (parsed.method === 'textual_inversion' && priorImages !== undefined) throw new InvalidTrainingJobError([{ field: 'priorImages', message: 'textual inversion leaves the model unchanged: no class pictures' }]);
+  if (priorImages !== undefined && priorImages.length > 0 && parsed.priorPreservation === undefined) throw new InvalidTrainingJobError([{ field: 'priorImages', message: 'class pictures need priorPreservation (the class prompt and weight)' }]);
   for (const example of [...dataset, ...(priorImages ?? [])]) {
     const { width, height } = example.image;
     if (width !== parsed.resolution.width || height !== parsed.resolution.height) {

@@ -89,8 +89,10 @@ export function kohyaConfig(params: TrainingParams, settings: KohyaSettings, lay
   if (params.minSnrGamma !== undefined) config.min_snr_gamma = params.minSnrGamma;
   if (params.comment !== undefined) config.training_comment = params.comment;
   if (params.priorPreservation) {
-    if (settings.regDataDir === undefined) throw new Error('prior preservation with the Kohya engine needs class images (settings.regDataDir)');
-    config.reg_data_dir = settings.regDataDir;
+    // DreamBooth LoRA: the job's own class pictures; otherwise the operator's folder.
+    const regDataDir = layout.regDataDir ?? settings.regDataDir;
+    if (regDataDir === undefined) throw new Error('prior preservation with the Kohya engine needs class images (settings.regDataDir)');
+    config.reg_data_dir = regDataDir;
     config.prior_loss_weight = params.priorPreservation.weight;
   }
   if (layout.samplePromptsPath !== undefined && params.sampleEvery > 0) {

@@ -74,6 +74,14 @@ test('the config is train_db.py\'s: instance and class folders, prior_loss_weigh
   assert.deepEqual([noPrior.reg_data_dir, noPrior.prior_loss_weight], [undefined, undefined]);
 });
 
+test('DreamBooth LoRA is train_network.py with the job\'s class pictures as reg_data_dir', () => {
+  const lora = parseTrainingParams({ ...INPUT, method: 'lora', network: { rank: 8, alpha: 4 } });
+  const { args, config } = buildKohyaInvocation(lora, { ...SETTINGS, regDataDir: '/operator/reg' }, LAYOUT);
+  assert.equal(args[1], '/opt/sd-scripts/train_network.py');
+  assert.deepEqual([config.reg_data_dir, config.prior_loss_weight, config.network_module, config.network_dim], ['/work/job/reg', 1, 'networks.lora', 8]);
+  assert.equal(buildKohyaInvocation(lora, { ...SETTINGS, regDataDir: '/operator/reg' }, { ...LAYOUT, regDataDir: undefined }).config.reg_data_dir, '/operator/reg', 'without class pictures of its own: the operator\'s folder');
+});
+
 test('a kohya DreamBooth result must be a checkpoint with UNet weights in Stable Diffusion names', () => {
   validateKohyaCheckpoint(checkpoint(0.5));
   assert.throws(() => validateKohyaCheckpoint(serializeSafetensors({ lora_unet_x: float32Tensor(new Float32Array(2), [2]) })), TrainingFailedError);

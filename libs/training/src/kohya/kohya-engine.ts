@@ -35,7 +35,7 @@ export class KohyaEngine implements TrainerEngine {
         job.params.method === 'lora' ? `train_network.py not found at ${script} (set KOHYA_TRAIN_NETWORK)` : `${path.basename(script)} not found at ${script} (it is looked for beside KOHYA_TRAIN_NETWORK's train_network.py)`,
       );
     }
-    const ownClassPictures = job.params.method === 'dreambooth' && (job.priorImages ?? []).length > 0;
+    const ownClassPictures = (job.priorImages ?? []).length > 0;
     if (job.params.priorPreservation && this.settings.regDataDir === undefined && !ownClassPictures) {
       throw new InvalidTrainingJobError([{ field: 'priorPreservation', message: 'the Kohya engine needs class images (regDataDir) for prior preservation' }]);
     }
