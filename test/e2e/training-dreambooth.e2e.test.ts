@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { GenerationView } from '@atelier/contracts';
 import { encodePng, toRgb8 } from '@atelier/diffusion';
 import { writeZip } from '@atelier/model-formats/testing';
-import { checkerboardDataset, meanImage, meanSquaredError } from '@atelier/training/testing';
+import { checkerboard, checkerboardDataset, meanImage, meanSquaredError } from '@atelier/training/testing';
 import { waitUntil } from '../support/api-client.js';
 import { startFarmFixture, type FarmFixture } from '../support/farm-fixture.js';
 import { decodePng } from '../support/png.js';
@@ -138,6 +138,43 @@ describe('DreamBooth training end to end (built-in engine, real farm, imported p
     assert.ok(classDrift < withoutLora * 0.1, `prior preservation: the class prompt with the LoRA still draws what the base drew (${classDrift})`);
   });
 
+  it('finetune: 200 captioned pictures of two concepts become a new pipeline that draws each for its caption', async () => {
+    // The demo dataset generator: fine and coarse checkerboards, each with its own caption.
+    const concepts = [
+      { caption: 'a photo of zxq', image: (i: number) => checkerboard(64, 16, 0.02 * (i % 3)) },
+      { caption: 'a photo of qqv', image: (i: number) => checkerboard(64, 32, 0.02 * (i % 3)) },
+    ];
+    const entries = Array.from({ length: 200 }, (_, i) => ({ concept: concepts[i % 2], image: concepts[i % 2].image(i) }));
+    const zip = writeZip(
+      entries.flatMap(({ concept, image }, i) => [
+        { name: `data/${String(i).padStart(3, '0')}.png`, data: encodePng(toRgb8(image.data), 64, 64) },
+        { name: `data/${String(i).padStart(3, '0')}.txt`, data: new TextEncoder().encode(concept.caption) },
+      ]),
+    );
+    const dataset = await upload(zip);
+    const created = await fixture.api.request<TrainingBody>('POST', '/v1/trainings', {
+      method: 'finetune', base_model: BASE, dataset, steps: 300, save_every: 100, learning_rate: 0.01, batch_size: 4, resolution: 64, seed: 11, output_name: 'checker-finetune', webhook: { url: fixture.receiver.url },
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const done = await fixture.api.waitFor<TrainingBody>(`/v1/trainings/${created.body.id}`, finished, 300_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.model_id, 'pipeline:checker-finetune');
+    assert.deepEqual(done.checkpoints.map((checkpoint) => checkpoint.step), [100, 200]);
+    await waitUntil(() => fixture.receiver.received.some((hook) => hook.body.includes('"training.succeeded"') && hook.body.includes(created.body.id)), 10_000, 'training.succeeded webhook');
+    await waitUntil(async () => (await fixture.api.request('POST', '/v1/generations', { model: 'pipeline:checker-finetune', prompt: 'x', img_width: 64, img_height: 64, num_inference_steps: 1 })).status === 202, 30_000, 'the API to accept the new pipeline');
+    const figures: string[] = [];
+    for (const concept of concepts) {
+      const target = meanImage(entries.filter((entry) => entry.concept === concept).map((entry) => entry.image));
+      const tuned = meanSquaredError(await generate('pipeline:checker-finetune', concept.caption), target);
+      const base = meanSquaredError(await generate(BASE, concept.caption), target);
+      const other = meanSquaredError(await generate('pipeline:checker-finetune', concepts.find((candidate) => candidate !== concept)!.caption), target);
+      figures.push(`"${concept.caption}": base ${base.toFixed(4)} → fine-tuned ${tuned.toFixed(4)} (the other caption draws ${other.toFixed(4)} from it)`);
+      assert.ok(tuned < base * 0.5, `${concept.caption}: the fine-tuned pipeline draws its pictures (${tuned} vs ${base})`);
+      assert.ok(tuned < other, `${concept.caption}: each caption draws its own concept (${tuned} vs ${other})`);
+    }
+    console.log(`finetune on 200 captioned pictures, MSE to each concept's mean picture: ${figures.join('; ')}`);
+  });
+
   it('refuses DreamBooth requests that cannot work with a 400 naming the field', async () => {
     const dataset = await upload(datasetZip());
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -149,6 +186,8 @@ describe('DreamBooth training end to end (built-in engine, real farm, imported p
       [{ trigger_word: 'zxq', method: 'lora', num_class_images: 2 }, 'num_class_images'],
       [{ method: 'dreambooth_lora', identifier: 'zxq', instance_prompt: 'a photo', rank: 4 }, 'instance_prompt'],
       [{ method: 'dreambooth_lora', identifier: 'zxq', instance_prompt: 'zxq', trigger_word: 'zxq' }, 'trigger_word'],
+      [{ method: 'finetune', class_prompt: 'a photo of' }, 'class_prompt'],
+      [{ method: 'finetune', output_name: BASE }, 'output_name'],
     ];
     for (const [fields, field] of cases) {
       const response = await fixture.api.request<{ error: { details: Array<{ field: string }> } }>('POST', '/v1/trainings', { method: 'dreambooth', base_model: BASE, dataset, ...fields });

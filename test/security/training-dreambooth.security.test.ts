@@ -62,6 +62,9 @@ describe('security: DreamBooth fields and the pipelines it registers (real farm)
       ['DreamBooth LoRA with identifier <lora:x:1>', { method: 'dreambooth_lora', identifier: '<lora:x:1>', instance_prompt: 'a <lora:x:1>' }, 'identifier'],
       ['DreamBooth LoRA with rank 1e6', { method: 'dreambooth_lora', rank: 1e6 }, 'rank'],
       ['DreamBooth LoRA with output_name ../x', { method: 'dreambooth_lora', output_name: '../x' }, 'output_name'],
+      ['finetune with identifier', { method: 'finetune', identifier: 'zxq', instance_prompt: undefined }, 'identifier'],
+      ['finetune with num_class_images', { method: 'finetune', identifier: undefined, instance_prompt: undefined, num_class_images: 2 }, 'num_class_images'],
+      ['finetune with output_name of a served model', { method: 'finetune', identifier: undefined, instance_prompt: undefined, output_name: 'demo-sd15' }, 'output_name'],
     ];
     for (const [probe, fields, field] of probes) {
       const response = await fixture.api.request<{ error: { details: Array<{ field: string }> } }>('POST', '/v1/trainings', { ...DB, dataset: upload, ...fields });
@@ -80,6 +83,9 @@ describe('security: DreamBooth fields and the pipelines it registers (real farm)
     table.record('tenant key (train scope) asks for DreamBooth', '403 insufficient_scope', `${response.status} ${response.body.error?.code ?? ''}`);
     assert.equal(response.status, 403);
     assert.equal(response.body.error.code, 'insufficient_scope');
+    const finetune = await tenant.request<{ error: { code: string } }>('POST', '/v1/trainings', { method: 'finetune', base_model: BASE, dataset: `upl_${'0'.repeat(32)}` });
+    table.record('tenant key (train scope) asks for finetune', '403 insufficient_scope', `${finetune.status} ${finetune.body.error?.code ?? ''}`);
+    assert.equal(finetune.status, 403);
     // A DreamBooth LoRA is the tenant's own private LoRA, like any LoRA training: the train scope suffices.
     const ticket = await tenant.request<{ id: string; upload_url: string; headers: Record<string, string> }>('POST', '/v1/uploads', {});
     assert.equal((await fetch(ticket.body.upload_url, { method: 'PUT', headers: ticket.body.headers, body: Buffer.from(datasetZip()) })).status, 200);

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@atelier/config';
-import { ErrorCode, trainingJobSchema, trainingTriggerWord, type TrainingMethod, type TrainingRecord, type TrainingRequest } from '@atelier/contracts';
+import { ErrorCode, trainingJobSchema, trainingTriggerWord, trainsPipeline, type TrainingMethod, type TrainingRecord, type TrainingRequest } from '@atelier/contracts';
 import { encodePng, toRgb8 } from '@atelier/diffusion';
 import type { TrainingLifecycle } from '@atelier/lifecycle';
 import { TrainingStore } from '@atelier/records';
@@ -73,7 +73,7 @@ export class TrainingHandler {
       const architecture = (): 'sd1' | 'sdxl' => (sdxl ? 'sdxl' : 'sd1');
       return new KohyaEngine(pretrainedDir ? { ...settings, architecture, pretrainedModel: (base) => `${pretrainedDir}/${base.id}.safetensors` } : { ...settings, architecture });
     }
-    if (method === 'dreambooth') return new BuiltInDreamBoothEngine();
+    if (method === 'dreambooth' || method === 'finetune') return new BuiltInDreamBoothEngine();
     return method === 'textual_inversion' ? new BuiltInTextualInversionEngine() : new BuiltInLoraEngine();
   }
 
@@ -123,13 +123,13 @@ export class TrainingHandler {
 
   /**
    * A LoRA under its output name; an embedding under its placeholder token, the word prompts use;
-   * a DreamBooth checkpoint kept as the artifact and served as a new pipeline.
+   * a DreamBooth or finetune checkpoint kept as the artifact and served as a new pipeline.
    */
   private async register(record: TrainingRecord, bytes: Uint8Array): Promise<Registered> {
     const { request, id } = record;
-    if (request.method === 'dreambooth') {
+    if (trainsPipeline(request)) {
       const modelsPrefix = this.deps.config.env.MODELS_STORAGE_PREFIX;
-      if (!modelsPrefix) throw new InvalidTrainingJobError([{ field: 'method', message: 'DreamBooth registers a pipeline, which needs MODELS_STORAGE_PREFIX' }]);
+      if (!modelsPrefix) throw new InvalidTrainingJobError([{ field: 'method', message: `${request.method} registers a pipeline, which needs MODELS_STORAGE_PREFIX` }]);
       const name = outputName(request, id);
       const key = `trainings/${id}/${name}.safetensors`;
       await this.deps.storage.put(key, Buffer.from(bytes), 'application/octet-stream');
@@ -149,7 +149,7 @@ export class TrainingHandler {
     const manifest =
       request.method === 'textual_inversion'
         ? await this.deps.registry.import({ ...common, kind: 'embedding', name: request.placeholder_token, triggerWords: [request.placeholder_token] })
-        : await this.deps.registry.import({ ...common, kind: 'lora', name: outputName(request, id), triggerWords: [trainingTriggerWord(request)] });
+        : await this.deps.registry.import({ ...common, kind: 'lora', name: outputName(request, id), triggerWords: [request.method === 'lora' ? request.trigger_word : request.identifier] });
     return { artifact: { key: adapterKeys(manifest.kind, manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, modelId: manifest.id };
   }
 
@@ -254,13 +254,14 @@ export class TrainingHandler {
 }
 
 /** What a checkpoint's weights file holds, per method. */
-const WEIGHTS_SUFFIX: Record<TrainingMethod, string> = { lora: 'lora', textual_inversion: 'embedding', dreambooth: 'unet', dreambooth_lora: 'lora' };
+const WEIGHTS_SUFFIX: Record<TrainingMethod, string> = { lora: 'lora', textual_inversion: 'embedding', dreambooth: 'unet', dreambooth_lora: 'lora', finetune: 'unet' };
 
 /** The registered name: output_name, or a default from the concept word and the training id. */
 function outputName(request: Exclude<TrainingRequest, { method: 'textual_inversion' }>, id: string): string {
   if (request.output_name) return request.output_name;
   if (request.method === 'dreambooth') return `dreambooth-${request.identifier}-${id.slice(4, 12)}`;
-  return `${trainingTriggerWord(request)}-${id.slice(4, 12)}`;
+  if (request.method === 'finetune') return `finetune-${id.slice(4, 12)}`;
+  return `${request.method === 'lora' ? request.trigger_word : request.identifier}-${id.slice(4, 12)}`;
 }
 
 /** The job parameters only one method has, in the engine's vocabulary. */
@@ -282,6 +283,10 @@ function methodParams(request: TrainingRequest, id: string): Pick<TrainingParams
       network: { rank: request.rank, alpha: request.alpha },
       priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,
     };
+  }
+  if (request.method === 'finetune') {
+    // The captions say everything; the output name stands in for a concept word in the metadata.
+    return { method: 'finetune', outputName: outputName(request, id), triggerWord: outputName(request, id) };
   }
   if (request.method === 'dreambooth') {
     return {

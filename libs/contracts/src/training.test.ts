@@ -33,7 +33,8 @@ test("a field of another method is refused by name; a method's required fields a
   assert.deepEqual(issues({ ...BASE, trigger_word: 'zxq', initializer_token: 'b' }), [['initializer_token', 'applies only to method "textual_inversion"']]);
   assert.deepEqual(issues({ ...BASE, method: 'textual_inversion' }).map(([field]) => field), ['placeholder_token', 'initializer_token']);
   assert.deepEqual(issues({ ...BASE }).map(([field]) => field), ['trigger_word']);
-  assert.deepEqual(issues({ ...BASE, method: 'finetune', trigger_word: 'zxq' }).map(([field]) => field), ['method']);
+  assert.deepEqual(issues({ ...BASE, method: 'hypernetwork', trigger_word: 'zxq' }).map(([field]) => field), ['method']);
+  assert.deepEqual(issues({ ...BASE, method: 'finetune', trigger_word: 'zxq' }), [['trigger_word', 'applies only to method "lora"']]);
 });
 
 test('job payloads: v2 carries the method; a queued v1 job reads as a v2 LoRA job', () => {
@@ -69,4 +70,12 @@ test('DreamBooth LoRA takes the DreamBooth fields plus rank and alpha', () => {
   assert.deepEqual(issues({ ...BASE, method: 'dreambooth_lora', identifier: 'sks', instance_prompt: 'sks', placeholder_token: 'x' }), [['placeholder_token', 'applies only to method "textual_inversion"']]);
   assert.deepEqual(issues({ ...BASE, method: 'dreambooth', identifier: 'sks', instance_prompt: 'sks', alpha: 2 }), [['alpha', 'applies only to method "lora"']]);
   assert.deepEqual(issues({ ...BASE, method: 'dreambooth_lora', identifier: 'sks', instance_prompt: 'a dog' }), [['instance_prompt', 'must contain the identifier as a word']]);
+});
+
+test('finetune takes only the common fields and an output name; captions come with the dataset', () => {
+  const parsed = trainingRequestSchema.parse({ ...BASE, method: 'finetune', output_name: 'tuned' });
+  assert.deepEqual(parsed.method === 'finetune' && parsed.output_name, 'tuned');
+  assert.equal(trainingTriggerWord(parsed), undefined);
+  assert.deepEqual(trainingRequestSchema.parse(parsed), parsed);
+  assert.deepEqual(issues({ ...BASE, method: 'finetune', class_prompt: 'a dog', rank: 2 }).map(([field]) => field).sort(), ['class_prompt', 'rank']);
 });

@@ -3,9 +3,10 @@ import { webhookTargetSchema } from './webhook-events.js';
 
 /**
  * What a training produces: a LoRA (default), a textual-inversion embedding, (DreamBooth) a new
- * pipeline, or (DreamBooth LoRA) a LoRA trained on DreamBooth's instance and class pictures.
+ * pipeline, (DreamBooth LoRA) a LoRA trained on DreamBooth's instance and class pictures, or
+ * (finetune) a new pipeline fine-tuned on a captioned dataset.
  */
-export const TRAINING_METHODS = ['lora', 'textual_inversion', 'dreambooth', 'dreambooth_lora'] as const;
+export const TRAINING_METHODS = ['lora', 'textual_inversion', 'dreambooth', 'dreambooth_lora', 'finetune'] as const;
 export type TrainingMethod = (typeof TRAINING_METHODS)[number];
 
 const datasetReference = z
@@ -64,7 +65,12 @@ const dreamboothLoraFields = {
   alpha: loraFields.alpha,
 };
 
+const finetuneFields = {
+  output_name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).optional().describe('registered pipeline name; default: finetune-<training id>'),
+};
+
 const FIELDS_OF: Record<TrainingMethod, Record<string, z.ZodTypeAny>> = {
+  finetune: finetuneFields,
   lora: loraFields,
   textual_inversion: textualInversionFields,
   dreambooth: dreamboothFields,
@@ -89,6 +95,7 @@ const textualInversionTrainingSchema = z
   .object({ ...foreignFields('textual_inversion'), method: z.literal('textual_inversion'), ...commonTrainingFields, ...textualInversionFields })
   .strict();
 const dreamboothTrainingSchema = z.object({ ...foreignFields('dreambooth'), method: z.literal('dreambooth'), ...commonTrainingFields, ...dreamboothFields }).strict();
+const finetuneTrainingSchema = z.object({ ...foreignFields('finetune'), method: z.literal('finetune'), ...commonTrainingFields, ...finetuneFields }).strict();
 const dreamboothLoraTrainingSchema = z
   .object({ ...foreignFields('dreambooth_lora'), method: z.literal('dreambooth_lora'), ...commonTrainingFields, ...dreamboothLoraFields })
   .strict();
@@ -110,7 +117,7 @@ function checkDreamBooth(request: Pick<z.infer<typeof dreamboothTrainingSchema>,
 export const trainingRequestSchema = z.preprocess(
   (raw) => (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as { method?: unknown }).method === undefined ? { ...raw, method: 'lora' } : raw),
   z
-    .discriminatedUnion('method', [loraTrainingSchema, textualInversionTrainingSchema, dreamboothTrainingSchema, dreamboothLoraTrainingSchema], { message: `one of ${TRAINING_METHODS.join(', ')}` })
+    .discriminatedUnion('method', [loraTrainingSchema, textualInversionTrainingSchema, dreamboothTrainingSchema, dreamboothLoraTrainingSchema, finetuneTrainingSchema], { message: `one of ${TRAINING_METHODS.join(', ')}` })
     .superRefine((request, context) => {
       if (request.method === 'dreambooth' || request.method === 'dreambooth_lora') checkDreamBooth(request, context);
     }),
@@ -120,9 +127,16 @@ export type LoraTrainingRequest = Extract<TrainingRequest, { method: 'lora' }>;
 export type TextualInversionTrainingRequest = Extract<TrainingRequest, { method: 'textual_inversion' }>;
 export type DreamBoothTrainingRequest = Extract<TrainingRequest, { method: 'dreambooth' }>;
 export type DreamBoothLoraTrainingRequest = Extract<TrainingRequest, { method: 'dreambooth_lora' }>;
+export type FinetuneTrainingRequest = Extract<TrainingRequest, { method: 'finetune' }>;
 
-/** The word captions' {trigger} stands for: the LoRA's trigger word or the new token. */
-export function trainingTriggerWord(request: TrainingRequest): string {
+/** Methods whose result is a new servable pipeline (admin scope, MODELS_STORAGE_PREFIX). */
+export function trainsPipeline(request: TrainingRequest): request is DreamBoothTrainingRequest | FinetuneTrainingRequest {
+  return request.method === 'dreambooth' || request.method === 'finetune';
+}
+
+/** The word captions' {trigger} stands for: the LoRA's trigger word, the new token or the identifier (none for finetune: captions are given). */
+export function trainingTriggerWord(request: TrainingRequest): string | undefined {
+  if (request.method === 'finetune') return undefined;
   if (request.method === 'textual_inversion') return request.placeholder_token;
   return request.method === 'dreambooth' || request.method === 'dreambooth_lora' ? request.identifier : request.trigger_word;
 }

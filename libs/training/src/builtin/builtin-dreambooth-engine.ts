@@ -1,4 +1,5 @@
-// DreamBooth on the trainable demo model, in TypeScript: the UNet's learnable weight itself is
+// DreamBooth (and finetune: the same without class pictures, on a captioned dataset) on the
+// trainable demo model, in TypeScript: the UNet's learnable weight itself is
 // optimised (no adapter) on the instance pictures, captioned with the unique identifier, and, for
 // prior preservation, on as many class pictures (drawn by the base model from the class prompt)
 // with the prior loss weight. Same random draws, Adam, schedule, checkpoints and bit-for-bit
@@ -61,7 +62,7 @@ export class BuiltInDreamBoothEngine implements TrainerEngine {
 
   async prepare(job: TrainingJob): Promise<PreparedTraining> {
     const { params } = job;
-    if (params.method !== 'dreambooth') throw new InvalidTrainingJobError([{ field: 'method', message: 'this engine trains DreamBooth only' }]);
+    if (params.method !== 'dreambooth' && params.method !== 'finetune') throw new InvalidTrainingJobError([{ field: 'method', message: 'this engine trains DreamBooth and finetune only' }]);
     const base = await openTrainableBase(params.baseModel.dir);
     try {
       const { contract } = base;

@@ -37,7 +37,7 @@ export function dreamboothMetadata(input: DreamBoothMetadataInput): Record<strin
     ...(input.finishedAt ? { ss_training_finished_at: seconds(input.finishedAt) } : {}),
     ...(params.minSnrGamma === undefined ? {} : { ss_min_snr_gamma: String(params.minSnrGamma) }),
     atelier_training_id: input.jobId,
-    atelier_method: 'dreambooth',
+    atelier_method: params.method,
     atelier_identifier: params.triggerWord,
     atelier_class_prompt: params.priorPreservation?.classPrompt ?? '',
   };

@@ -46,9 +46,10 @@ export const trainingParamsSchema = z
     comment: z.string().max(2000).optional(),
     /**
      * What is trained: a LoRA on the UNet, the embedding rows of a new token (textual inversion),
-     * or the UNet's own weights (DreamBooth: a fine-tuned checkpoint, served as a new pipeline).
+     * or the UNet's own weights (DreamBooth, and finetune on a captioned dataset without class
+     * pictures: a fine-tuned checkpoint, served as a new pipeline).
      */
-    method: z.enum(['lora', 'textual_inversion', 'dreambooth']).default('lora'),
+    method: z.enum(['lora', 'textual_inversion', 'dreambooth', 'finetune']).default('lora'),
     /**
      * Textual inversion (kohya's --token_string, --init_word, --num_vectors_per_token): the new
      * token captions and prompts use (it is `triggerWord` too), the word its vectors start from.
@@ -68,6 +69,8 @@ export const trainingParamsSchema = z
       if (params.textualInversion === undefined) context.addIssue({ code: 'custom', path: ['textualInversion'], message: 'required for textual inversion' });
       else if (params.textualInversion.placeholderToken !== params.triggerWord) context.addIssue({ code: 'custom', path: ['triggerWord'], message: 'must be the placeholder token' });
       if (params.priorPreservation) context.addIssue({ code: 'custom', path: ['priorPreservation'], message: 'textual inversion leaves the model unchanged: nothing to preserve' });
+    } else if (params.method === 'finetune' && params.priorPreservation) {
+      context.addIssue({ code: 'custom', path: ['priorPreservation'], message: 'finetune trains on the captioned dataset alone (DreamBooth has class pictures)' });
     } else if (params.textualInversion !== undefined) {
       context.addIssue({ code: 'custom', path: ['textualInversion'], message: 'applies only to method textual_inversion' });
     }

@@ -30,6 +30,8 @@ export interface KohyaSettings {
 
 export interface KohyaLayout {
   readonly trainDataDir: string;
+  /** finetune: fine_tune.py's metadata file ({ "<image path>": { "caption": … } }). */
+  readonly inJson?: string;
   /** DreamBooth: the job's class pictures written as kohya's reg_data_dir (overrides settings.regDataDir). */
   readonly regDataDir?: string;
   readonly outputDir: string;
@@ -54,7 +56,7 @@ export function kohyaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick
 
 export function kohyaConfig(params: TrainingParams, settings: KohyaSettings, layout: KohyaLayout): Record<string, TomlValue> {
   if (params.method === 'textual_inversion') return kohyaTextualInversionConfig(params, settings, layout);
-  if (params.method === 'dreambooth') return kohyaDreamBoothConfig(params, settings, layout, kohyaArchitecture(params, settings));
+  if (params.method === 'dreambooth' || params.method === 'finetune') return kohyaDreamBoothConfig(params, settings, layout, kohyaArchitecture(params, settings));
   const config: Record<string, TomlValue> = {
     pretrained_model_name_or_path: settings.pretrainedModel ? settings.pretrainedModel(params.baseModel) : params.baseModel.dir,
     train_data_dir: layout.trainDataDir,

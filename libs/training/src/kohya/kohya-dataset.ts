@@ -34,3 +34,11 @@ async function writeKohyaFolder(folder: string, captionExtension: string, datase
     await writeFile(path.join(folder, `${stem}${captionExtension}`), `${example.caption}\n`);
   }
 }
+
+/** fine_tune.py's in_json: every written image (by absolute path, which kohya takes as is) with its caption. */
+export async function writeKohyaFinetuneMetadata(jsonPath: string, imageFolder: string, dataset: readonly TrainingExample[]): Promise<string> {
+  const metadata: Record<string, { caption: string }> = {};
+  for (const [index, example] of dataset.entries()) metadata[path.resolve(imageFolder, `${String(index + 1).padStart(4, '0')}.png`)] = { caption: example.caption };
+  await writeFile(jsonPath, JSON.stringify(metadata, null, 1));
+  return jsonPath;
+}

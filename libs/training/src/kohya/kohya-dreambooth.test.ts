@@ -82,6 +82,17 @@ test('DreamBooth LoRA is train_network.py with the job\'s class pictures as reg_
   assert.equal(buildKohyaInvocation(lora, { ...SETTINGS, regDataDir: '/operator/reg' }, { ...LAYOUT, regDataDir: undefined }).config.reg_data_dir, '/operator/reg', 'without class pictures of its own: the operator\'s folder');
 });
 
+test('finetune runs fine_tune.py (SD 1.x) or sdxl_train.py (SDXL) with captions in in_json, no class pictures, no caption files', () => {
+  const finetune = parseTrainingParams({ ...INPUT, method: 'finetune', priorPreservation: undefined, outputName: 'tuned' });
+  const layout = { ...LAYOUT, regDataDir: undefined, inJson: '/work/job/meta_cap.json' };
+  const { args, config } = buildKohyaInvocation(finetune, SETTINGS, layout);
+  assert.equal(args[1], '/opt/sd-scripts/fine_tune.py');
+  assert.equal(buildKohyaInvocation(finetune, { ...SETTINGS, architecture: () => 'sdxl' }, layout).args[1], '/opt/sd-scripts/sdxl_train.py');
+  assert.deepEqual([config.in_json, config.train_data_dir, config.save_model_as, config.max_train_steps, config.save_every_n_steps, config.save_state], ['/work/job/meta_cap.json', '/work/job/train', 'safetensors', 1600, 400, true]);
+  for (const key of ['reg_data_dir', 'prior_loss_weight', 'caption_extension', 'stop_text_encoder_training', 'train_text_encoder', 'network_module']) assert.equal(config[key], undefined, key);
+  assert.throws(() => parseTrainingParams({ ...INPUT, method: 'finetune' }), /priorPreservation/);
+});
+
 test('a kohya DreamBooth result must be a checkpoint with UNet weights in Stable Diffusion names', () => {
   validateKohyaCheckpoint(checkpoint(0.5));
   assert.throws(() => validateKohyaCheckpoint(serializeSafetensors({ lora_unet_x: float32Tensor(new Float32Array(2), [2]) })), TrainingFailedError);
@@ -144,6 +155,22 @@ describe('KohyaEngine DreamBooth with a stand-in train_db.py', () => {
     const again = JSON.parse(await readFile(join(dir, 'record-resumed.json'), 'utf8')) as { config: Record<string, unknown> };
     assert.equal(again.config.initial_step, 5);
     assert.match(String(again.config.pretrained_model_name_or_path), /network\.safetensors$/);
+  });
+
+  it('finetune writes fine_tune.py\'s in_json with every image\'s caption', async () => {
+    await writeFile(join(dir, 'fine_tune.py'), "import(require('node:path').join(__dirname, 'fake.mjs'));\n");
+    const captioned = checkerboardDataset(3).map((example, i) => ({ ...example, caption: `caption ${i}` }));
+    const prepared = await engine('checkpoint.safetensors', 'record-ft.json').prepare(createTrainingJob('kohya-ft', input({ method: 'finetune', priorPreservation: undefined, saveEvery: 0 }), captioned));
+    try {
+      assert.deepEqual((await prepared.run()).safetensors, checkpoint(0.25));
+    } finally {
+      await prepared.dispose();
+    }
+    const record = JSON.parse(await readFile(join(dir, 'record-ft.json'), 'utf8')) as { argv: string[]; config: Record<string, unknown>; train: string[]; reg: string[] | null };
+    assert.match(record.argv[0], /fine_tune\.py$/);
+    assert.equal(record.reg, null);
+    assert.match(String(record.config.in_json), /meta_cap\.json$/);
+    assert.equal(record.train.filter((file) => file.endsWith('.png')).length, 3);
   });
 
   it('refuses an output that is not a checkpoint (e.g. a LoRA)', async () => {

@@ -16,6 +16,12 @@ export const KOHYA_DREAMBOOTH_SCRIPTS: Readonly<Record<KohyaArchitecture, string
   sdxl: 'sdxl_train.py',
 };
 
+/** finetune: fine_tune.py reads captions from an in_json metadata file, not from the folder. */
+export const KOHYA_FINETUNE_SCRIPTS: Readonly<Record<KohyaArchitecture, string>> = {
+  sd1: 'fine_tune.py',
+  sdxl: 'sdxl_train.py',
+};
+
 const UNET_PREFIX = 'model.diffusion_model.';
 
 export function kohyaDreamBoothConfig(params: TrainingParams, settings: KohyaSettings, layout: KohyaLayout, architecture: KohyaArchitecture): Record<string, TomlValue> {
@@ -38,8 +44,16 @@ export function kohyaDreamBoothConfig(params: TrainingParams, settings: KohyaSet
     lr_warmup_steps: params.lrWarmupSteps,
     max_data_loader_n_workers: 0,
   };
-  // UNet only: sdxl_train.py leaves the text encoders frozen without --train_text_encoder.
-  if (architecture === 'sd1') config.stop_text_encoder_training = -1;
+  if (params.method === 'finetune') {
+    // fine_tune.py / sdxl_train.py: a fine-tuning dataset (captions in in_json), text encoders
+    // frozen without --train_text_encoder; no caption files, no class pictures.
+    if (layout.inJson === undefined) throw new RangeError('finetune needs the in_json metadata file');
+    config.in_json = layout.inJson;
+    delete config.caption_extension;
+  } else if (architecture === 'sd1') {
+    // UNet only: sdxl_train.py leaves the text encoders frozen without --train_text_encoder.
+    config.stop_text_encoder_training = -1;
+  }
   const regDataDir = layout.regDataDir ?? settings.regDataDir;
   if (params.priorPreservation) {
     if (regDataDir === undefined) throw new RangeError('prior preservation needs class pictures (reg_data_dir)');

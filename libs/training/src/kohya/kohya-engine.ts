@@ -12,7 +12,7 @@ import { validateLoraFile } from '../lora/validate-lora-file.js';
 import { parseSafetensors } from '@atelier/model-formats';
 import { buildKohyaInvocation, samplePromptsFile, type KohyaLayout, type KohyaSettings } from './kohya-command.js';
 import { kohyaArchitecture, kohyaScriptPath, validateKohyaEmbedding } from './kohya-textual-inversion.js';
-import { writeKohyaDataset, writeKohyaRegularisation } from './kohya-dataset.js';
+import { writeKohyaDataset, writeKohyaFinetuneMetadata, writeKohyaRegularisation } from './kohya-dataset.js';
 import { validateKohyaCheckpoint } from './kohya-dreambooth.js';
 import { parseKohyaLine, type KohyaLine } from './kohya-progress.js';
 import { LineSplitter } from './line-splitter.js';
@@ -42,14 +42,15 @@ export class KohyaEngine implements TrainerEngine {
     const workDir = await mkdtemp(path.join(this.settings.workRoot ?? tmpdir(), `atelier-kohya-${job.id.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
     try {
       const trainDataDir = path.join(workDir, 'train');
-      await writeKohyaDataset(trainDataDir, job.params, job.dataset);
+      const imageFolder = await writeKohyaDataset(trainDataDir, job.params, job.dataset);
+      const inJson = job.params.method === 'finetune' ? await writeKohyaFinetuneMetadata(path.join(workDir, 'meta_cap.json'), imageFolder, job.dataset) : undefined;
       const regDataDir = ownClassPictures ? await writeKohyaRegularisation(path.join(workDir, 'reg'), job.params, job.priorImages ?? []) : undefined;
       let samplePromptsPath: string | undefined;
       if (job.params.samplePrompts.length > 0 && job.params.sampleEvery > 0) {
         samplePromptsPath = path.join(workDir, 'sample-prompts.txt');
         await writeFile(samplePromptsPath, `${samplePromptsFile(job.params)}\n`);
       }
-      return new KohyaTraining(job, this.settings, workDir, { trainDataDir, regDataDir, outputDir: path.join(workDir, 'output'), configPath: path.join(workDir, 'train.toml'), samplePromptsPath });
+      return new KohyaTraining(job, this.settings, workDir, { trainDataDir: inJson === undefined ? trainDataDir : imageFolder, inJson, regDataDir, outputDir: path.join(workDir, 'output'), configPath: path.join(workDir, 'train.toml'), samplePromptsPath });
     } catch (error) {
       await rm(workDir, { recursive: true, force: true });
       throw error;
@@ -60,7 +61,7 @@ export class KohyaEngine implements TrainerEngine {
 /** A LoRA (rank as asked), an embedding of the job's architecture and vector count, or a DreamBooth checkpoint. */
 function validateTrainedWeights(job: TrainingJob, settings: KohyaSettings, bytes: Uint8Array): void {
   const { params } = job;
-  if (params.method === 'dreambooth') {
+  if (params.method === 'dreambooth' || params.method === 'finetune') {
     validateKohyaCheckpoint(bytes);
   } else if (params.method === 'textual_inversion' && params.textualInversion !== undefined) {
     validateKohyaEmbedding(bytes, { numVectors: params.textualInversion.numVectors, architecture: kohyaArchitecture(params, settings) });
@@ -124,7 +125,7 @@ class KohyaTraining implements PreparedTraining {
     } catch {
       throw new TrainingFailedError(`${this.scriptName()} finished but wrote no ${params.outputName}.safetensors`, monitor.tail.join('\n'));
     }
-    if (params.method === 'textual_inversion' || params.method === 'dreambooth') {
+    if (params.method !== 'lora') {
       validateTrainedWeights(this.job, this.settings, bytes);
       return { safetensors: bytes, metadata: parseSafetensors(bytes).metadata, steps: params.maxTrainSteps, finalLoss: monitor.lastLoss };
     }
