@@ -28,6 +28,7 @@ import { RegistryControlNets, type OnnxLocator } from './controlnet-folders.js';
 import { preloadDefaultModel } from './preload-default-model.js';
 import { createSessionPool } from './session-pool-factory.js';
 import { TenantSlots } from './tenant-slots.js';
+import { pipelineClassPictures } from './class-pictures.js';
 import { TrainingHandler } from './training-handler.js';
 import { ImageTaskHandler } from './image-tasks/image-task-handler.js';
 import type { LocateOnnxModel } from './image-tasks/locate-onnx-model.js';
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
       models,
       logger,
       holdGpu: () => intake.holdGpu(),
+      classPictures: pipelineClassPictures(new StableDiffusionPipeline(pool)),
     });
     jobs.register(JobName.TrainLora, (job, _token, signal) => active.track(String(job.id), () => training.handle(job, signal)));
     jobs.consume(QueueName.Training, { onStalledTooOften: (job) => void lifecycles.trainings.lost(String(job.id)).catch(reportLost('training')) });

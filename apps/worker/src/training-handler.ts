@@ -1,14 +1,16 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@atelier/config';
-import { ErrorCode, trainingJobSchema, trainingTriggerWord, type TrainingMethod, type TrainingRecord, type TrainingRequest } from '@atelier/contracts';
+import { ErrorCode, trainingJobSchema, trainingTriggerWord, trainsPipeline, type TrainingMethod, type TrainingRecord, type TrainingRequest } from '@atelier/contracts';
 import { encodePng, toRgb8 } from '@atelier/diffusion';
 import type { TrainingLifecycle } from '@atelier/lifecycle';
 import { TrainingStore } from '@atelier/records';
 import type { AdapterRegistry } from '@atelier/registry';
-import { adapterKeys } from '@atelier/registry';
+import { AdapterImportError, adapterKeys } from '@atelier/registry';
 import type { ObjectStorage } from '@atelier/storage';
+import { createHash } from 'node:crypto';
 import {
+  BuiltInDreamBoothEngine,
   BuiltInLoraEngine,
   BuiltInTextualInversionEngine,
   DatasetError,
@@ -20,6 +22,7 @@ import {
   loadDataset,
   type TrainerEngine,
   type TrainingCheckpoint,
+  type TrainingExample,
   type TrainingEvent,
   type TrainingParamsInput,
 } from '@atelier/training';
@@ -27,6 +30,8 @@ import { isWorkerShutdown } from '@atelier/jobs';
 import { farmPolicies } from '@atelier/outbound';
 import { downloadSource, SourceUnavailableError } from './source-download.js';
 import type { ModelService } from './model-service.js';
+import type { ClassPictureDrawer } from './class-pictures.js';
+import { registerFineTunedPipeline } from './fine-tuned-pipeline.js';
 
 export interface TrainingHandlerDeps {
   readonly config: AppConfig;
@@ -39,6 +44,13 @@ export interface TrainingHandlerDeps {
   readonly logger: Logger;
   /** A training holds the whole GPU: generation work is paused around it. */
   readonly holdGpu: () => Promise<() => void>;
+  /** DreamBooth's prior-preservation pictures, drawn by the base model. */
+  readonly classPictures: ClassPictureDrawer;
+}
+
+interface Registered {
+  readonly artifact: { readonly key: string; readonly sha256: string; readonly size: number };
+  readonly modelId: string;
 }
 
 const PROGRESS_WEBHOOK_EVERY = 0.1;
@@ -61,6 +73,7 @@ export class TrainingHandler {
       const architecture = (): 'sd1' | 'sdxl' => (sdxl ? 'sdxl' : 'sd1');
       return new KohyaEngine(pretrainedDir ? { ...settings, architecture, pretrainedModel: (base) => `${pretrainedDir}/${base.id}.safetensors` } : { ...settings, architecture });
     }
+    if (method === 'dreambooth' || method === 'finetune') return new BuiltInDreamBoothEngine();
     return method === 'textual_inversion' ? new BuiltInTextualInversionEngine() : new BuiltInLoraEngine();
   }
 
@@ -81,10 +94,10 @@ export class TrainingHandler {
     const release = await this.deps.holdGpu();
     try {
       const result = await this.train(record, job, signal, log);
-      const manifest = await this.register(record, result.safetensors);
-      await lifecycle.succeed(id, { key: adapterKeys(manifest.kind, manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, manifest.id);
-      log.info({ model_id: manifest.id, final_loss: result.finalLoss }, 'training succeeded');
-      return { model_id: manifest.id };
+      const registered = await this.register(record, result.safetensors);
+      await lifecycle.succeed(id, registered.artifact, registered.modelId);
+      log.info({ model_id: registered.modelId, final_loss: result.finalLoss }, 'training succeeded');
+      return { model_id: registered.modelId };
     } catch (error) {
       if (error instanceof TrainingCanceledError && isWorkerShutdown(signal?.reason)) {
         // Handed back on shutdown: another worker resumes from the last checkpoint.
@@ -108,14 +121,36 @@ export class TrainingHandler {
     }
   }
 
-  /** A LoRA under its output name; an embedding under its placeholder token, the word prompts use. */
-  private register(record: TrainingRecord, bytes: Uint8Array) {
+  /**
+   * A LoRA under its output name; an embedding under its placeholder token, the word prompts use;
+   * a DreamBooth or finetune checkpoint kept as the artifact and served as a new pipeline.
+   */
+  private async register(record: TrainingRecord, bytes: Uint8Array): Promise<Registered> {
     const { request, id } = record;
-    const common = { tenant: record.tenant, visibility: 'private' as const, bytes, source: `training:${id}`, baseModel: request.base_model };
-    if (request.method === 'textual_inversion') {
-      return this.deps.registry.import({ ...common, kind: 'embedding', name: request.placeholder_token, triggerWords: [request.placeholder_token] });
+    if (trainsPipeline(request)) {
+      const modelsPrefix = this.deps.config.env.MODELS_STORAGE_PREFIX;
+      if (!modelsPrefix) throw new InvalidTrainingJobError([{ field: 'method', message: `${request.method} registers a pipeline, which needs MODELS_STORAGE_PREFIX` }]);
+      const name = outputName(request, id);
+      const key = `trainings/${id}/${name}.safetensors`;
+      await this.deps.storage.put(key, Buffer.from(bytes), 'application/octet-stream');
+      const base = this.deps.models.catalog.get(request.base_model);
+      if (!base) throw new UnrecoverableError(`base model ${request.base_model} is not served by this worker`);
+      // A name a served model already has would shadow it for every tenant.
+      if (this.deps.models.catalog.get(name)) throw new InvalidTrainingJobError([{ field: 'output_name', message: `"${name}" is already a served model` }]);
+      const manifest = await registerFineTunedPipeline(this.deps.storage, { checkpoint: bytes, baseDir: base.folder.dir, modelsPrefix, trainingId: id, name, tenant: record.tenant }).catch((error: unknown) => {
+        if (error instanceof AdapterImportError) throw new InvalidTrainingJobError([{ field: 'output_name', message: error.message }]);
+        throw error;
+      });
+      // This worker serves it before the training reports success (its next heartbeat announces it).
+      await this.deps.models.refresh();
+      return { artifact: { key, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length }, modelId: `pipeline:${manifest.id}` };
     }
-    return this.deps.registry.import({ ...common, kind: 'lora', name: request.output_name ?? `${request.trigger_word}-${id.slice(4, 12)}`, triggerWords: [request.trigger_word] });
+    const common = { tenant: record.tenant, visibility: 'private' as const, bytes, source: `training:${id}`, baseModel: request.base_model };
+    const manifest =
+      request.method === 'textual_inversion'
+        ? await this.deps.registry.import({ ...common, kind: 'embedding', name: request.placeholder_token, triggerWords: [request.placeholder_token] })
+        : await this.deps.registry.import({ ...common, kind: 'lora', name: outputName(request, id), triggerWords: [request.method === 'lora' ? request.trigger_word : request.identifier] });
+    return { artifact: { key: adapterKeys(manifest.kind, manifest.name, manifest).file, sha256: manifest.sha256, size: manifest.size }, modelId: manifest.id };
   }
 
   private async train(record: TrainingRecord, job: Job, signal: AbortSignal | undefined, log: Logger) {
@@ -129,7 +164,8 @@ export class TrainingHandler {
       {
         resolution: { width: request.resolution, height: request.resolution },
         triggerWord: trainingTriggerWord(request),
-        captionTemplate: request.caption_template,
+        // DreamBooth: images without a caption are "<instance prompt>" (kohya's folder-name class tokens).
+        captionTemplate: request.caption_template ?? (request.method === 'dreambooth' || request.method === 'dreambooth_lora' ? request.instance_prompt : undefined),
         minWidth: Math.min(64, request.resolution),
         minHeight: Math.min(64, request.resolution),
         maxTotalBytes: this.deps.config.env.MAX_DATASET_BYTES * 4,
@@ -149,7 +185,7 @@ export class TrainingHandler {
       lrScheduler: request.lr_scheduler,
       lrWarmupSteps: request.lr_warmup_steps,
       minSnrGamma: request.min_snr_gamma,
-    }, dataset.examples);
+    }, dataset.examples, await this.priorImages(request, model.id));
     const prepared = await this.engine(request.method, model.folder.components.textEncoder2 !== undefined).prepare(trainingJob);
     try {
       const last = (await trainings.get(record.id))?.checkpoints.at(-1);
@@ -177,7 +213,7 @@ export class TrainingHandler {
         } else if (event.type === 'checkpoint') {
           const base = `trainings/${record.id}/checkpoints/${String(event.checkpoint.step).padStart(7, '0')}`;
           // The weights so far: a LoRA, or (textual inversion) the embedding file.
-          const weightsKey = `${base}.${request.method === 'textual_inversion' ? 'embedding' : 'lora'}.safetensors`;
+          const weightsKey = `${base}.${WEIGHTS_SUFFIX[request.method]}.safetensors`;
           await storage.put(weightsKey, Buffer.from(event.checkpoint.loraState), 'application/octet-stream');
           await storage.put(`${base}.optimizer.bin`, Buffer.from(event.checkpoint.optimizerState), 'application/octet-stream');
           await trainings.addCheckpoint(record.id, { step: event.checkpoint.step, lora_key: weightsKey, optimizer_key: `${base}.optimizer.bin` });
@@ -191,6 +227,15 @@ export class TrainingHandler {
     } finally {
       await prepared.dispose();
     }
+  }
+
+  /** DreamBooth with a class prompt: the base model's pictures of the class (undefined for other methods). */
+  private async priorImages(request: TrainingRequest, modelId: string): Promise<TrainingExample[] | undefined> {
+    if (request.method !== 'dreambooth' && request.method !== 'dreambooth_lora') return undefined;
+    if (request.class_prompt === undefined) return [];
+    const loaded = await this.deps.models.find(modelId);
+    if (!loaded) throw new UnrecoverableError(`base model ${modelId} is not served by this worker`);
+    return this.deps.classPictures(loaded, { prompt: request.class_prompt, count: request.num_class_images, size: request.resolution, seed: request.seed });
   }
 
   private async datasetBytes(key: string): Promise<Uint8Array> {
@@ -208,6 +253,17 @@ export class TrainingHandler {
   }
 }
 
+/** What a checkpoint's weights file holds, per method. */
+const WEIGHTS_SUFFIX: Record<TrainingMethod, string> = { lora: 'lora', textual_inversion: 'embedding', dreambooth: 'unet', dreambooth_lora: 'lora', finetune: 'unet' };
+
+/** The registered name: output_name, or a default from the concept word and the training id. */
+function outputName(request: Exclude<TrainingRequest, { method: 'textual_inversion' }>, id: string): string {
+  if (request.output_name) return request.output_name;
+  if (request.method === 'dreambooth') return `dreambooth-${request.identifier}-${id.slice(4, 12)}`;
+  if (request.method === 'finetune') return `finetune-${id.slice(4, 12)}`;
+  return `${request.method === 'lora' ? request.trigger_word : request.identifier}-${id.slice(4, 12)}`;
+}
+
 /** The job parameters only one method has, in the engine's vocabulary. */
 function methodParams(request: TrainingRequest, id: string): Pick<TrainingParamsInput, 'method' | 'outputName' | 'triggerWord' | 'network' | 'priorPreservation' | 'textualInversion'> {
   if (request.method === 'textual_inversion') {
@@ -218,9 +274,31 @@ function methodParams(request: TrainingRequest, id: string): Pick<TrainingParams
       textualInversion: { placeholderToken: request.placeholder_token, initializerToken: request.initializer_token, numVectors: request.num_vectors },
     };
   }
+  if (request.method === 'dreambooth_lora') {
+    // A LoRA like any other; only its data (instance prompt, farm-drawn class pictures) is DreamBooth's.
+    return {
+      method: 'lora',
+      outputName: outputName(request, id),
+      triggerWord: request.identifier,
+      network: { rank: request.rank, alpha: request.alpha },
+      priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,
+    };
+  }
+  if (request.method === 'finetune') {
+    // The captions say everything; the output name stands in for a concept word in the metadata.
+    return { method: 'finetune', outputName: outputName(request, id), triggerWord: outputName(request, id) };
+  }
+  if (request.method === 'dreambooth') {
+    return {
+      method: 'dreambooth',
+      outputName: outputName(request, id),
+      triggerWord: request.identifier,
+      priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,
+    };
+  }
   return {
     method: 'lora',
-    outputName: request.output_name ?? `${request.trigger_word}-${id.slice(4, 12)}`,
+    outputName: outputName(request, id),
     triggerWord: request.trigger_word,
     network: { rank: request.rank, alpha: request.alpha },
     priorPreservation: request.class_prompt ? { classPrompt: request.class_prompt, weight: request.prior_loss_weight } : undefined,

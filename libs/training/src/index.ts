@@ -22,6 +22,10 @@ export {
 } from './engine/training-job.js';
 export { learningRateAt } from './engine/learning-rate.js';
 export { BuiltInLoraEngine, type BuiltInLoraEngineOptions } from './builtin/builtin-lora-engine.js';
+export { BuiltInDreamBoothEngine } from './builtin/builtin-dreambooth-engine.js';
+export { UnetWeightDenoiser, type UnetWeightExample } from './builtin/unet-weight-denoiser.js';
+export { DEMO_UNET_CHECKPOINT_KEY, parseUnetCheckpoint, serializeUnetCheckpoint, type UnetWeight } from './dreambooth/unet-checkpoint.js';
+export { writeFineTunedExport } from './dreambooth/fine-tuned-export.js';
 export { BuiltInTextualInversionEngine, type BuiltInTextualInversionEngineOptions } from './builtin/builtin-textual-inversion-engine.js';
 export { EmbeddingDenoiser, type EmbeddingExample } from './builtin/embedding-denoiser.js';
 export { openTextualInversionBase, type PromptTerms, type TextualInversionBase, type TextualInversionToken } from './builtin/textual-inversion-base.js';

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@atelier/config';
-import { JobName, QueueName, TRAINING_JOB_VERSION, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '@atelier/contracts';
+import { JobName, QueueName, trainsPipeline, TRAINING_JOB_VERSION, TrainingStatus, trainingRequestSchema, type TrainingJobPayload, type TrainingRecord } from '@atelier/contracts';
 import { TrainingLifecycle } from '@atelier/lifecycle';
 import { JobRuntime } from '@atelier/jobs';
 import { CancelChannel, WorkerRegistry } from '@atelier/queue';
 import { TrainingStore, toTrainingView, type TrainingView } from '@atelier/records';
 import type { ObjectStorage } from '@atelier/storage';
-import type { Principal } from '@atelier/tenancy';
+import { Scope, type Principal } from '@atelier/tenancy';
 import { ApiError } from '../common/api-error.js';
 import { requireAccess } from '../common/require-access.js';
 import { missingObject, ownedObjectKey } from '../common/tenant-objects.js';
@@ -44,12 +44,22 @@ export class TrainingsService {
       const problem = this.urlCheck.webhookProblem(request.webhook.url);
       if (problem) throw ApiError.field('webhook.url', problem);
     }
+    // A DreamBooth or finetune result is a served pipeline, which every tenant can name (like an imported one).
+    if (trainsPipeline(request) && !principal.scopes.includes(Scope.Admin)) {
+      throw new ApiError(HttpStatus.FORBIDDEN, 'insufficient_scope', `${request.method} needs the admin scope: its result is a pipeline served to every tenant, like an imported one`);
+    }
+    if (trainsPipeline(request) && !this.config.env.MODELS_STORAGE_PREFIX) {
+      throw ApiError.field('method', `${request.method} registers a new pipeline, which needs MODELS_STORAGE_PREFIX (workers serve imported pipelines from there)`);
+    }
     const datasetProblem = request.dataset.startsWith('https://') ? this.urlCheck.downloadProblem(request.dataset) : undefined;
     if (datasetProblem) throw ApiError.field('dataset', datasetProblem);
     const trainers = (await this.workers.liveWorkers()).filter((worker) => worker.trains);
     if (trainers.length === 0) throw ApiError.field('base_model', 'no live worker takes training jobs (start one with WORKER_TRAINS=true)');
     if (!trainers.some((worker) => worker.models.includes(request.base_model))) {
       throw ApiError.field('base_model', `no training worker serves "${request.base_model}"; available: ${[...new Set(trainers.flatMap((worker) => worker.models))].join(', ')}`);
+    }
+    if (trainsPipeline(request) && request.output_name !== undefined && (await this.workers.liveWorkers()).some((worker) => worker.models.includes(request.output_name as string))) {
+      throw ApiError.field('output_name', `"${request.output_name}" is already a served model`);
     }
     const datasetKey = await this.datasetKey(principal, request.dataset);
     const id = `trn_${randomUUID().replaceAll('-', '')}`;

@@ -34,7 +34,8 @@ interface Prepared {
   readonly job: TrainingJob;
   readonly denoiser: LoraDenoiser;
   readonly instances: readonly DenoisingExample[];
-  readonly prior: DenoisingExample | null;
+  /** Class pictures for prior preservation, taken in turn (empty: none). */
+  readonly priors: readonly DenoisingExample[];
   readonly samples: readonly SamplePrompt[];
   readonly shape: Omit<LoraWeights, 'down' | 'up'>;
   readonly scalingFactor: number;
@@ -61,6 +62,7 @@ export class BuiltInLoraEngine implements TrainerEngine {
 
   async prepare(job: TrainingJob): Promise<PreparedTraining> {
     const { params } = job;
+    if (params.method !== 'lora') throw new InvalidTrainingJobError([{ field: 'method', message: 'this engine trains LoRAs only' }]);
     const base = await openTrainableBase(params.baseModel.dir);
     try {
       const { contract } = base;
@@ -75,11 +77,17 @@ export class BuiltInLoraEngine implements TrainerEngine {
       for (const example of job.dataset) {
         instances.push({ ...(await target(example.caption)), cleanLatent: encodeDemoLatent(example.image, contract.scalingFactor), lossWeight: 1 });
       }
-      let prior: DenoisingExample | null = null;
+      const priors: DenoisingExample[] = [];
       if (params.priorPreservation) {
-        // The base model's own picture of the class: an exact denoiser draws exactly its x0.
-        const classTarget = await target(params.priorPreservation.classPrompt);
-        prior = { ...classTarget, cleanLatent: classTarget.fixedLatent, lossWeight: params.priorPreservation.weight };
+        const { classPrompt, weight } = params.priorPreservation;
+        if (job.priorImages !== undefined && job.priorImages.length > 0) {
+          // DreamBooth-style: the class pictures the farm drew with the base model.
+          for (const example of job.priorImages) priors.push({ ...(await target(example.caption)), cleanLatent: encodeDemoLatent(example.image, contract.scalingFactor), lossWeight: weight });
+        } else {
+          // The base model's own picture of the class: an exact denoiser draws exactly its x0.
+          const classTarget = await target(classPrompt);
+          priors.push({ ...classTarget, cleanLatent: classTarget.fixedLatent, lossWeight: weight });
+        }
       }
       const samples: SamplePrompt[] = [];
       for (const prompt of params.samplePrompts) samples.push({ prompt, ...(await target(prompt)) });
@@ -88,7 +96,7 @@ export class BuiltInLoraEngine implements TrainerEngine {
           job,
           denoiser: new LoraDenoiser(contract.residual, latent),
           instances,
-          prior,
+          priors,
           samples,
           shape: { prefix: contract.kohyaPrefix, rank: params.network.rank, alpha: params.network.alpha, inFeatures: base.inFeatures, outFeatures: base.outFeatures },
           scalingFactor: contract.scalingFactor,
@@ -208,9 +216,9 @@ class BuiltInTraining implements PreparedTraining {
 
   /** One optimiser step; returns the batch loss. */
   private trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
-    const { denoiser, instances, prior, job } = this.prepared;
+    const { denoiser, instances, priors, job } = this.prepared;
     const examples: DenoisingExample[] = batch.map((index) => instances[index]);
-    if (prior !== null) for (let i = 0; i < batch.length; i++) examples.push(prior);
+    if (priors.length > 0) for (let i = 0; i < batch.length; i++) examples.push(priors[(state.step * job.params.batchSize + i) % priors.length]);
     // Every draw comes from the one generator in a fixed order: timestep, then noise, per example.
     const draws: NoiseDraw[] = examples.map(() => ({
       timestep: state.random.integer(denoiser.trainTimesteps),

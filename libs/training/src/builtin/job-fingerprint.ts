@@ -8,7 +8,7 @@ import type { TrainingJob } from '../engine/training-job.js';
 export function jobFingerprint(job: TrainingJob): string {
   const { saveEvery: _save, sampleEvery: _sample, samplePrompts: _prompts, comment: _comment, outputName: _name, ...decisive } = job.params;
   const hash = createHash('sha256').update(JSON.stringify(decisive));
-  for (const example of job.dataset) {
+  for (const example of [...job.dataset, ...(job.priorImages ?? [])]) {
     hash.update(example.name).update('\0').update(example.caption).update('\0');
     const { data } = example.image;
     hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

@@ -44,8 +44,12 @@ export const trainingParamsSchema = z
     minSnrGamma: z.number().positive().max(100).optional(),
     captionExtension: z.string().regex(/^\.[A-Za-z0-9]{1,16}$/).default('.txt'),
     comment: z.string().max(2000).optional(),
-    /** What is trained: a LoRA on the UNet, or the embedding rows of a new token (textual inversion). */
-    method: z.enum(['lora', 'textual_inversion']).default('lora'),
+    /**
+     * What is trained: a LoRA on the UNet, the embedding rows of a new token (textual inversion),
+     * or the UNet's own weights (DreamBooth, and finetune on a captioned dataset without class
+     * pictures: a fine-tuned checkpoint, served as a new pipeline).
+     */
+    method: z.enum(['lora', 'textual_inversion', 'dreambooth', 'finetune']).default('lora'),
     /**
      * Textual inversion (kohya's --token_string, --init_word, --num_vectors_per_token): the new
      * token captions and prompts use (it is `triggerWord` too), the word its vectors start from.
@@ -65,6 +69,8 @@ export const trainingParamsSchema = z
       if (params.textualInversion === undefined) context.addIssue({ code: 'custom', path: ['textualInversion'], message: 'required for textual inversion' });
       else if (params.textualInversion.placeholderToken !== params.triggerWord) context.addIssue({ code: 'custom', path: ['triggerWord'], message: 'must be the placeholder token' });
       if (params.priorPreservation) context.addIssue({ code: 'custom', path: ['priorPreservation'], message: 'textual inversion leaves the model unchanged: nothing to preserve' });
+    } else if (params.method === 'finetune' && params.priorPreservation) {
+      context.addIssue({ code: 'custom', path: ['priorPreservation'], message: 'finetune trains on the captioned dataset alone (DreamBooth has class pictures)' });
     } else if (params.textualInversion !== undefined) {
       context.addIssue({ code: 'custom', path: ['textualInversion'], message: 'applies only to method textual_inversion' });
     }
@@ -78,6 +84,13 @@ export interface TrainingJob {
   readonly params: TrainingParams;
   /** Validated, already resized to params.resolution (see loadDataset). */
   readonly dataset: readonly TrainingExample[];
+  /**
+   * DreamBooth's class pictures (kohya's reg_data_dir), captioned with the class prompt: what the
+   * base model drew for it, trained on with the prior-preservation weight (DreamBooth, and a LoRA
+   * trained DreamBooth-style; without them the built-in LoRA engine uses the class prompt's exact
+   * base picture).
+   */
+  readonly priorImages?: readonly TrainingExample[];
 }
 
 export class InvalidTrainingJobError extends Error {
@@ -96,10 +109,15 @@ export function parseTrainingParams(input: unknown): TrainingParams {
 }
 
 /** A job whose dataset matches its resolution and holds at least one example. */
-export function createTrainingJob(id: string, params: TrainingParamsInput, dataset: readonly TrainingExample[]): TrainingJob {
+export function createTrainingJob(id: string, params: TrainingParamsInput, dataset: readonly TrainingExample[], priorImages?: readonly TrainingExample[]): TrainingJob {
   const parsed = parseTrainingParams(params);
   if (dataset.length === 0) throw new InvalidTrainingJobError([{ field: 'dataset', message: 'no training images' }]);
-  for (const example of dataset) {
+  if (parsed.method === 'dreambooth' && parsed.priorPreservation !== undefined && (priorImages ?? []).length === 0) {
+    throw new InvalidTrainingJobError([{ field: 'priorImages', message: 'prior preservation needs class pictures' }]);
+  }
+  if (parsed.method === 'textual_inversion' && priorImages !== undefined) throw new InvalidTrainingJobError([{ field: 'priorImages', message: 'textual inversion leaves the model unchanged: no class pictures' }]);
+  if (priorImages !== undefined && priorImages.length > 0 && parsed.priorPreservation === undefined) throw new InvalidTrainingJobError([{ field: 'priorImages', message: 'class pictures need priorPreservation (the class prompt and weight)' }]);
+  for (const example of [...dataset, ...(priorImages ?? [])]) {
     const { width, height } = example.image;
     if (width !== parsed.resolution.width || height !== parsed.resolution.height) {
       throw new InvalidTrainingJobError([
@@ -107,5 +125,5 @@ export function createTrainingJob(id: string, params: TrainingParamsInput, datas
       ]);
     }
   }
-  return { id, params: parsed, dataset };
+  return priorImages === undefined ? { id, params: parsed, dataset } : { id, params: parsed, dataset, priorImages };
 }

@@ -1,7 +1,8 @@
 // The sd-scripts invocation for a job (train_network.py; textual inversion: see kohya-textual-inversion.ts): the command line (interpreter or launcher, script,
 // --config_file) and the generated TOML holding every argument, in sd-scripts' own names.
 import type { TrainingParams } from '../engine/training-job.js';
-import { kohyaScriptPath, kohyaTextualInversionConfig } from './kohya-textual-inversion.js';
+import { kohyaDreamBoothConfig } from './kohya-dreambooth.js';
+import { kohyaArchitecture, kohyaScriptPath, kohyaTextualInversionConfig } from './kohya-textual-inversion.js';
 import { toToml, type TomlValue } from './toml.js';
 
 export interface KohyaSettings {
@@ -29,6 +30,10 @@ export interface KohyaSettings {
 
 export interface KohyaLayout {
   readonly trainDataDir: string;
+  /** finetune: fine_tune.py's metadata file ({ "<image path>": { "caption": … } }). */
+  readonly inJson?: string;
+  /** DreamBooth: the job's class pictures written as kohya's reg_data_dir (overrides settings.regDataDir). */
+  readonly regDataDir?: string;
   readonly outputDir: string;
   readonly configPath: string;
   readonly samplePromptsPath?: string;
@@ -51,6 +56,7 @@ export function kohyaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick
 
 export function kohyaConfig(params: TrainingParams, settings: KohyaSettings, layout: KohyaLayout): Record<string, TomlValue> {
   if (params.method === 'textual_inversion') return kohyaTextualInversionConfig(params, settings, layout);
+  if (params.method === 'dreambooth' || params.method === 'finetune') return kohyaDreamBoothConfig(params, settings, layout, kohyaArchitecture(params, settings));
   const config: Record<string, TomlValue> = {
     pretrained_model_name_or_path: settings.pretrainedModel ? settings.pretrainedModel(params.baseModel) : params.baseModel.dir,
     train_data_dir: layout.trainDataDir,
@@ -85,8 +91,10 @@ export function kohyaConfig(params: TrainingParams, settings: KohyaSettings, lay
   if (params.minSnrGamma !== undefined) config.min_snr_gamma = params.minSnrGamma;
   if (params.comment !== undefined) config.training_comment = params.comment;
   if (params.priorPreservation) {
-    if (settings.regDataDir === undefined) throw new Error('prior preservation with the Kohya engine needs class images (settings.regDataDir)');
-    config.reg_data_dir = settings.regDataDir;
+    // DreamBooth LoRA: the job's own class pictures; otherwise the operator's folder.
+    const regDataDir = layout.regDataDir ?? settings.regDataDir;
+    if (regDataDir === undefined) throw new Error('prior preservation with the Kohya engine needs class images (settings.regDataDir)');
+    config.reg_data_dir = regDataDir;
     config.prior_loss_weight = params.priorPreservation.weight;
   }
   if (layout.samplePromptsPath !== undefined && params.sampleEvery > 0) {

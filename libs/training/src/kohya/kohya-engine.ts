@@ -12,7 +12,8 @@ import { validateLoraFile } from '../lora/validate-lora-file.js';
 import { parseSafetensors } from '@atelier/model-formats';
 import { buildKohyaInvocation, samplePromptsFile, type KohyaLayout, type KohyaSettings } from './kohya-command.js';
 import { kohyaArchitecture, kohyaScriptPath, validateKohyaEmbedding } from './kohya-textual-inversion.js';
-import { writeKohyaDataset } from './kohya-dataset.js';
+import { writeKohyaDataset, writeKohyaFinetuneMetadata, writeKohyaRegularisation } from './kohya-dataset.js';
+import { validateKohyaCheckpoint } from './kohya-dreambooth.js';
 import { parseKohyaLine, type KohyaLine } from './kohya-progress.js';
 import { LineSplitter } from './line-splitter.js';
 import { packDirectory, unpackDirectory } from './state-archive.js';
@@ -34,19 +35,22 @@ export class KohyaEngine implements TrainerEngine {
         job.params.method === 'lora' ? `train_network.py not found at ${script} (set KOHYA_TRAIN_NETWORK)` : `${path.basename(script)} not found at ${script} (it is looked for beside KOHYA_TRAIN_NETWORK's train_network.py)`,
       );
     }
-    if (job.params.priorPreservation && this.settings.regDataDir === undefined) {
+    const ownClassPictures = (job.priorImages ?? []).length > 0;
+    if (job.params.priorPreservation && this.settings.regDataDir === undefined && !ownClassPictures) {
       throw new InvalidTrainingJobError([{ field: 'priorPreservation', message: 'the Kohya engine needs class images (regDataDir) for prior preservation' }]);
     }
     const workDir = await mkdtemp(path.join(this.settings.workRoot ?? tmpdir(), `atelier-kohya-${job.id.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
     try {
       const trainDataDir = path.join(workDir, 'train');
-      await writeKohyaDataset(trainDataDir, job.params, job.dataset);
+      const imageFolder = await writeKohyaDataset(trainDataDir, job.params, job.dataset);
+      const inJson = job.params.method === 'finetune' ? await writeKohyaFinetuneMetadata(path.join(workDir, 'meta_cap.json'), imageFolder, job.dataset) : undefined;
+      const regDataDir = ownClassPictures ? await writeKohyaRegularisation(path.join(workDir, 'reg'), job.params, job.priorImages ?? []) : undefined;
       let samplePromptsPath: string | undefined;
       if (job.params.samplePrompts.length > 0 && job.params.sampleEvery > 0) {
         samplePromptsPath = path.join(workDir, 'sample-prompts.txt');
         await writeFile(samplePromptsPath, `${samplePromptsFile(job.params)}\n`);
       }
-      return new KohyaTraining(job, this.settings, workDir, { trainDataDir, outputDir: path.join(workDir, 'output'), configPath: path.join(workDir, 'train.toml'), samplePromptsPath });
+      return new KohyaTraining(job, this.settings, workDir, { trainDataDir: inJson === undefined ? trainDataDir : imageFolder, inJson, regDataDir, outputDir: path.join(workDir, 'output'), configPath: path.join(workDir, 'train.toml'), samplePromptsPath });
     } catch (error) {
       await rm(workDir, { recursive: true, force: true });
       throw error;
@@ -54,10 +58,12 @@ export class KohyaEngine implements TrainerEngine {
   }
 }
 
-/** A LoRA (rank as asked), or an embedding of the job's architecture and vector count. */
+/** A LoRA (rank as asked), an embedding of the job's architecture and vector count, or a DreamBooth checkpoint. */
 function validateTrainedWeights(job: TrainingJob, settings: KohyaSettings, bytes: Uint8Array): void {
   const { params } = job;
-  if (params.method === 'textual_inversion' && params.textualInversion !== undefined) {
+  if (params.method === 'dreambooth' || params.method === 'finetune') {
+    validateKohyaCheckpoint(bytes);
+  } else if (params.method === 'textual_inversion' && params.textualInversion !== undefined) {
     validateKohyaEmbedding(bytes, { numVectors: params.textualInversion.numVectors, architecture: kohyaArchitecture(params, settings) });
   } else {
     validateLoraFile(bytes, { rank: params.network.rank });
@@ -119,7 +125,7 @@ class KohyaTraining implements PreparedTraining {
     } catch {
       throw new TrainingFailedError(`${this.scriptName()} finished but wrote no ${params.outputName}.safetensors`, monitor.tail.join('\n'));
     }
-    if (params.method === 'textual_inversion') {
+    if (params.method !== 'lora') {
       validateTrainedWeights(this.job, this.settings, bytes);
       return { safetensors: bytes, metadata: parseSafetensors(bytes).metadata, steps: params.maxTrainSteps, finalLoss: monitor.lastLoss };
     }

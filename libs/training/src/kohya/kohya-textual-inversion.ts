@@ -8,6 +8,7 @@ import { parseSafetensors } from '@atelier/model-formats';
 import type { TrainingParams } from '../engine/training-job.js';
 import { EmbeddingFileError } from '../textual-inversion/embedding-file.js';
 import type { KohyaLayout, KohyaSettings } from './kohya-command.js';
+import { KOHYA_DREAMBOOTH_SCRIPTS, KOHYA_FINETUNE_SCRIPTS } from './kohya-dreambooth.js';
 import type { TomlValue } from './toml.js';
 
 export type KohyaArchitecture = 'sd1' | 'sdxl';
@@ -21,10 +22,11 @@ export function kohyaArchitecture(params: TrainingParams, settings: KohyaSetting
   return settings.architecture?.(params.baseModel) ?? 'sd1';
 }
 
-/** The sd-scripts script a job runs: train_network.py for LoRAs, the textual-inversion script beside it otherwise. */
+/** The sd-scripts script a job runs: train_network.py for LoRAs, the textual-inversion or DreamBooth script beside it otherwise. */
 export function kohyaScriptPath(params: TrainingParams, settings: KohyaSettings): string {
-  if (params.method !== 'textual_inversion') return settings.scriptPath;
-  return path.join(path.dirname(settings.scriptPath), KOHYA_TEXTUAL_INVERSION_SCRIPTS[kohyaArchitecture(params, settings)]);
+  if (params.method === 'lora') return settings.scriptPath;
+  const scripts = params.method === 'textual_inversion' ? KOHYA_TEXTUAL_INVERSION_SCRIPTS : params.method === 'finetune' ? KOHYA_FINETUNE_SCRIPTS : KOHYA_DREAMBOOTH_SCRIPTS;
+  return path.join(path.dirname(settings.scriptPath), scripts[kohyaArchitecture(params, settings)]);
 }
 
 export function kohyaTextualInversionConfig(params: TrainingParams, settings: KohyaSettings, layout: KohyaLayout): Record<string, TomlValue> {

@@ -24,7 +24,7 @@ let startedFrom = 0;
 if (config.resume) startedFrom = JSON.parse(readFileSync(join(config.resume, 'train_state.json'), 'utf8')).current_step;
 if (config.initial_step) startedFrom = config.initial_step;
 if (process.env.FAKE_RECORD) {
-  writeFileSync(process.env.FAKE_RECORD, JSON.stringify({ argv: process.argv.slice(1), config, train: listing(config.train_data_dir), resume: config.resume ? listing(config.resume) : null }));
+  writeFileSync(process.env.FAKE_RECORD, JSON.stringify({ argv: process.argv.slice(1), config, train: listing(config.train_data_dir), reg: config.reg_data_dir ? listing(config.reg_data_dir) : null, resume: config.resume ? listing(config.resume) : null }));
 }
 console.log('running training / 学習開始');
 console.log('  num train images * repeats / 学習画像の数×繰り返し回数: 4');

@@ -1,0 +1,230 @@
+// DreamBooth (and finetune: the same without class pictures, on a captioned dataset) on the
+// trainable demo model, in TypeScript: the UNet's learnable weight itself is
+// optimised (no adapter) on the instance pictures, captioned with the unique identifier, and, for
+// prior preservation, on as many class pictures (drawn by the base model from the class prompt)
+// with the prior loss weight. Same random draws, Adam, schedule, checkpoints and bit-for-bit
+// resume as the LoRA engine; the result is a checkpoint in Stable Diffusion names (see
+// unet-checkpoint.ts) that writeFineTunedExport turns into a servable export.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { promptEmbeddingOf, trainableCleanLatent } from '@atelier/demo-model';
+import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingEvent, TrainingResult } from '../engine/trainer-engine.js';
+import { TrainingCanceledError } from '../engine/trainer-engine.js';
+import { learningRateAt } from '../engine/learning-rate.js';
+import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
+import { parseUnetCheckpoint, serializeUnetCheckpoint } from '../dreambooth/unet-checkpoint.js';
+import { dreamboothMetadata } from '../dreambooth/dreambooth-metadata.js';
+import { Adam } from './adam.js';
+import { jobFingerprint } from './job-fingerprint.js';
+import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
+import type { NoiseDraw } from './lora-denoiser.js';
+import { CheckpointMismatchError, parseOptimizerState, serializeOptimizerState } from './optimizer-state.js';
+import { decodeDemoLatent } from './sample-preview.js';
+import { openTrainableBase } from './trainable-base.js';
+import { TrainingRandom } from './training-random.js';
+import { UnetWeightDenoiser, type UnetWeightExample } from './unet-weight-denoiser.js';
+
+const OPTIMIZER = 'atelier.builtin.Adam(betas=(0.9, 0.999), eps=1e-08, weight_decay=0)';
+const PARAMETER = 'unet';
+
+interface Prompted {
+  readonly prompt: string;
+  readonly pictureLatent: Float32Array;
+  readonly embedding: Float32Array;
+}
+
+interface Prepared {
+  readonly job: TrainingJob;
+  readonly denoiser: UnetWeightDenoiser;
+  readonly baseWeight: Float32Array;
+  readonly outFeatures: number;
+  readonly instances: readonly UnetWeightExample[];
+  readonly priors: readonly UnetWeightExample[];
+  readonly samples: readonly Prompted[];
+  readonly scalingFactor: number;
+  readonly fingerprint: string;
+}
+
+interface RunState {
+  step: number;
+  weight: Float32Array;
+  adam: Adam;
+  random: TrainingRandom;
+  epoch: number;
+  order: number[];
+  cursor: number;
+  recentLosses: number[];
+}
+
+export class BuiltInDreamBoothEngine implements TrainerEngine {
+  readonly name = 'builtin';
+
+  constructor(private readonly options: { readonly now?: () => Date } = {}) {}
+
+  async prepare(job: TrainingJob): Promise<PreparedTraining> {
+    const { params } = job;
+    if (params.method !== 'dreambooth' && params.method !== 'finetune') throw new InvalidTrainingJobError([{ field: 'method', message: 'this engine trains DreamBooth and finetune only' }]);
+    const base = await openTrainableBase(params.baseModel.dir);
+    try {
+      const { contract } = base;
+      if (contract.predictionType !== 'epsilon') throw new InvalidTrainingJobError([{ field: 'baseModel', message: 'the built-in engine trains epsilon-prediction models only' }]);
+      const latent = { width: params.resolution.width / DEMO_VAE_DOWNSCALE, height: params.resolution.height / DEMO_VAE_DOWNSCALE };
+      const zero = new Float32Array(base.weightTransposed.length);
+      const prompted = async (prompt: string): Promise<Prompted> => {
+        const pooled = await base.encode(prompt);
+        // The demo picture alone: the learnable layer's part is what training changes.
+        return { prompt, pictureLatent: trainableCleanLatent(pooled, zero, contract, latent.width, latent.height), embedding: promptEmbeddingOf(pooled, contract) };
+      };
+      const examples = async (list: TrainingJob['dataset'], lossWeight: number): Promise<UnetWeightExample[]> => {
+        const out: UnetWeightExample[] = [];
+        for (const example of list) out.push({ ...(await prompted(example.caption)), cleanLatent: encodeDemoLatent(example.image, contract.scalingFactor), lossWeight });
+        return out;
+      };
+      const samples: Prompted[] = [];
+      for (const prompt of params.samplePrompts) samples.push(await prompted(prompt));
+      return new DreamBoothTraining(
+        {
+          job,
+          denoiser: new UnetWeightDenoiser(contract.residual, latent, base.inFeatures),
+          baseWeight: base.weightTransposed,
+          outFeatures: base.outFeatures,
+          instances: await examples(job.dataset, 1),
+          priors: params.priorPreservation ? await examples(job.priorImages ?? [], params.priorPreservation.weight) : [],
+          samples,
+          scalingFactor: contract.scalingFactor,
+          fingerprint: jobFingerprint(job),
+        },
+        this.options.now ?? (() => new Date()),
+      );
+    } finally {
+      await base.dispose();
+    }
+  }
+}
+
+class DreamBoothTraining implements PreparedTraining {
+  readonly totalSteps: number;
+  private readonly batchesPerEpoch: number;
+
+  constructor(
+    private readonly prepared: Prepared,
+    private readonly now: () => Date,
+  ) {
+    this.totalSteps = prepared.job.params.maxTrainSteps;
+    this.batchesPerEpoch = Math.ceil(prepared.instances.length / prepared.job.params.batchSize);
+  }
+
+  async dispose(): Promise<void> {}
+
+  async run(options: RunOptions = {}): Promise<TrainingResult> {
+    const { params } = this.prepared.job;
+    const emit = async (event: TrainingEvent): Promise<void> => {
+      await options.onProgress?.(event);
+    };
+    const startedAt = this.now();
+    const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
+    await emit({ type: 'started', step: state.step, totalSteps: this.totalSteps, resumed: options.resumeFrom !== undefined });
+    let lastLoss: number | null = null;
+    while (state.step < this.totalSteps) {
+      if (options.signal?.aborted) throw new TrainingCanceledError(state.step, options.signal.reason);
+      if (state.cursor >= state.order.length) {
+        state.epoch++;
+        state.order = state.random.permutation(this.prepared.instances.length);
+        state.cursor = 0;
+        await emit({ type: 'epoch', epoch: state.epoch, totalEpochs: Math.ceil(this.totalSteps / this.batchesPerEpoch) });
+      }
+      const batch = state.order.slice(state.cursor, state.cursor + params.batchSize);
+      state.cursor += batch.length;
+      const learningRate = learningRateAt(params, state.step + 1);
+      const loss = this.trainStep(state, batch, learningRate);
+      state.step++;
+      lastLoss = loss;
+      state.recentLosses.push(loss);
+      if (state.recentLosses.length > this.batchesPerEpoch) state.recentLosses.shift();
+      const averageLoss = state.recentLosses.reduce((sum, value) => sum + value, 0) / state.recentLosses.length;
+      await emit({ type: 'step', step: state.step, totalSteps: this.totalSteps, epoch: state.epoch, loss, averageLoss, learningRate });
+      if (params.sampleEvery > 0 && state.step % params.sampleEvery === 0) {
+        for (const sample of this.prepared.samples) await emit({ type: 'sample', step: state.step, prompt: sample.prompt, image: this.preview(state.weight, sample) });
+      }
+      if (params.saveEvery > 0 && state.step % params.saveEvery === 0 && state.step < this.totalSteps) await emit({ type: 'checkpoint', checkpoint: this.checkpoint(state, startedAt) });
+      await yieldToEventLoop();
+    }
+    const metadata = this.metadata(state, startedAt, this.now());
+    return { safetensors: this.weights(state.weight, metadata), metadata, steps: state.step, finalLoss: lastLoss };
+  }
+
+  private weights(weight: Float32Array, metadata: Record<string, string>): Uint8Array {
+    return serializeUnetCheckpoint({ weightTransposed: weight, inFeatures: this.prepared.denoiser.inFeatures, outFeatures: this.prepared.outFeatures }, metadata);
+  }
+
+  private fresh(): RunState {
+    const weight = Float32Array.from(this.prepared.baseWeight);
+    const adam = Adam.fresh({ learningRate: this.prepared.job.params.learningRate }, new Map([[PARAMETER, weight]]));
+    return { step: 0, weight, adam, random: TrainingRandom.fromSeed(this.prepared.job.params.seed), epoch: 0, order: [], cursor: 0, recentLosses: [] };
+  }
+
+  private resume(checkpoint: TrainingCheckpoint): RunState {
+    const optimizer = parseOptimizerState(checkpoint.optimizerState);
+    if (optimizer.jobFingerprint !== this.prepared.fingerprint) throw new CheckpointMismatchError('it was written by a different job (parameters or dataset differ)');
+    if (!Number.isInteger(checkpoint.step) || checkpoint.step < 0 || checkpoint.step > this.totalSteps) throw new CheckpointMismatchError(`step ${checkpoint.step} is outside 0 … ${this.totalSteps}`);
+    if (optimizer.adamStep !== checkpoint.step) throw new CheckpointMismatchError(`the optimizer state is at step ${optimizer.adamStep}, the checkpoint says ${checkpoint.step}`);
+    const { weightTransposed } = parseUnetCheckpoint(checkpoint.loraState, { inFeatures: this.prepared.denoiser.inFeatures, outFeatures: this.prepared.outFeatures });
+    const adam = new Adam({ learningRate: this.prepared.job.params.learningRate }, optimizer.moments, optimizer.adamStep);
+    if (adam.moments.get(PARAMETER)?.expAvg.length !== weightTransposed.length) throw new CheckpointMismatchError('Adam moments do not match the UNet weight');
+    return {
+      step: checkpoint.step,
+      weight: weightTransposed,
+      adam,
+      random: TrainingRandom.fromState(optimizer.random),
+      epoch: optimizer.epoch,
+      order: [...optimizer.order],
+      cursor: optimizer.cursor,
+      recentLosses: [...optimizer.recentLosses],
+    };
+  }
+
+  /** One optimiser step over the batch plus as many class pictures (taken in turn); returns the batch loss. */
+  private trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
+    const { denoiser, instances, priors, job } = this.prepared;
+    const examples = batch.map((index) => instances[index]);
+    if (priors.length > 0) for (let k = 0; k < batch.length; k++) examples.push(priors[(state.step * job.params.batchSize + k) % priors.length]);
+    // Every draw comes from the one generator in a fixed order: timestep, then noise, per example.
+    const draws: NoiseDraw[] = examples.map(() => ({
+      timestep: state.random.integer(denoiser.schedule.trainTimesteps),
+      noise: Float64Array.from({ length: denoiser.schedule.latentSize }, () => state.random.normal()),
+    }));
+    const gradient = new Float64Array(state.weight.length);
+    let loss = 0;
+    for (const [i, example] of examples.entries()) {
+      loss += denoiser.lossAndGradient(state.weight, example, draws[i], { minSnrGamma: job.params.minSnrGamma, gradientScale: 1 / examples.length }, gradient);
+    }
+    state.adam.update(new Map([[PARAMETER, state.weight]]), new Map<string, ArrayLike<number>>([[PARAMETER, gradient]]), learningRate);
+    return loss / examples.length;
+  }
+
+  private preview(weight: Float32Array, sample: Prompted) {
+    const { denoiser, scalingFactor } = this.prepared;
+    return decodeDemoLatent(denoiser.cleanLatent(weight, sample.pictureLatent, sample.embedding), denoiser.latent.width, denoiser.latent.height, scalingFactor);
+  }
+
+  private metadata(state: RunState, startedAt: Date, finishedAt?: Date): Record<string, string> {
+    const { job } = this.prepared;
+    return dreamboothMetadata({ jobId: job.id, params: job.params, instanceImages: job.dataset.length, classImages: this.prepared.priors.length, optimizer: OPTIMIZER, stepsDone: state.step, startedAt, finishedAt });
+  }
+
+  private checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
+    return {
+      step: state.step,
+      loraState: this.weights(state.weight, this.metadata(state, startedAt)),
+      optimizerState: serializeOptimizerState({
+        adamStep: state.adam.step,
+        moments: state.adam.moments,
+        random: state.random.state(),
+        epoch: state.epoch,
+        order: state.order,
+        cursor: state.cursor,
+        recentLosses: state.recentLosses,
+        jobFingerprint: this.prepared.fingerprint,
+      }),
+    };
+  }
+}
