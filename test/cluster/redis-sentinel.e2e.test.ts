@@ -51,7 +51,7 @@ describe('a farm behind Redis Sentinel (master, replica, three sentinels)', { ti
     const newMaster = await sentinel.masterPort();
     assert.ok(sentinel.dataNodes.has(newMaster) && newMaster !== oldMaster, `promoted ${newMaster}`);
 
-    await waitUntil(async () => (await fixture.api.request('GET', '/v1/models').catch(() => undefined))?.status === 200, 60_000, 'the API to answer again');
+    await waitUntil(async () => (await fixture.api.request('GET', '/v1/models').catch(() => undefined))?.status === 200, 180_000, 'the API to answer again');
     for (let index = 0; index < 2; index++) await submit({ ...SMALL, prompt: 'a blue circle', seed: 50 + index });
 
     const tally = await tallyTerminal(fixture.api, accepted, 600_000);
