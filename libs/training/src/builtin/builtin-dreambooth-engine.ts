@@ -5,11 +5,8 @@
 // with the prior loss weight. Same random draws, Adam, schedule, checkpoints and bit-for-bit
 // resume as the LoRA engine; the result is a checkpoint in Stable Diffusion names (see
 // unet-checkpoint.ts) that writeFineTunedExport turns into a servable export.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { promptEmbeddingOf, trainableCleanLatent } from '@atelier/demo-model';
-import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingEvent, TrainingResult } from '../engine/trainer-engine.js';
-import { TrainingCanceledError } from '../engine/trainer-engine.js';
-import { learningRateAt } from '../engine/learning-rate.js';
+import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingResult } from '../engine/trainer-engine.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { parseUnetCheckpoint, serializeUnetCheckpoint } from '../dreambooth/unet-checkpoint.js';
 import { dreamboothMetadata } from '../dreambooth/dreambooth-metadata.js';
@@ -17,9 +14,10 @@ import { Adam } from './adam.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
 import type { NoiseDraw } from './lora-denoiser.js';
-import { CheckpointMismatchError, parseOptimizerState, serializeOptimizerState } from './optimizer-state.js';
+import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTrainableBase } from './trainable-base.js';
+import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, runTrainingLoop, type LoopState } from './training-loop.js';
 import { TrainingRandom } from './training-random.js';
 import { UnetWeightDenoiser, type UnetWeightExample } from './unet-weight-denoiser.js';
 
@@ -44,15 +42,8 @@ interface Prepared {
   readonly fingerprint: string;
 }
 
-interface RunState {
-  step: number;
+interface RunState extends LoopState {
   weight: Float32Array;
-  adam: Adam;
-  random: TrainingRandom;
-  epoch: number;
-  order: number[];
-  cursor: number;
-  recentLosses: number[];
 }
 
 export class BuiltInDreamBoothEngine implements TrainerEngine {
@@ -116,40 +107,20 @@ class DreamBoothTraining implements PreparedTraining {
   async dispose(): Promise<void> {}
 
   async run(options: RunOptions = {}): Promise<TrainingResult> {
-    const { params } = this.prepared.job;
-    const emit = async (event: TrainingEvent): Promise<void> => {
-      await options.onProgress?.(event);
-    };
     const startedAt = this.now();
     const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
-    await emit({ type: 'started', step: state.step, totalSteps: this.totalSteps, resumed: options.resumeFrom !== undefined });
-    let lastLoss: number | null = null;
-    while (state.step < this.totalSteps) {
-      if (options.signal?.aborted) throw new TrainingCanceledError(state.step, options.signal.reason);
-      if (state.cursor >= state.order.length) {
-        state.epoch++;
-        state.order = state.random.permutation(this.prepared.instances.length);
-        state.cursor = 0;
-        await emit({ type: 'epoch', epoch: state.epoch, totalEpochs: Math.ceil(this.totalSteps / this.batchesPerEpoch) });
-      }
-      const batch = state.order.slice(state.cursor, state.cursor + params.batchSize);
-      state.cursor += batch.length;
-      const learningRate = learningRateAt(params, state.step + 1);
-      const loss = this.trainStep(state, batch, learningRate);
-      state.step++;
-      lastLoss = loss;
-      state.recentLosses.push(loss);
-      if (state.recentLosses.length > this.batchesPerEpoch) state.recentLosses.shift();
-      const averageLoss = state.recentLosses.reduce((sum, value) => sum + value, 0) / state.recentLosses.length;
-      await emit({ type: 'step', step: state.step, totalSteps: this.totalSteps, epoch: state.epoch, loss, averageLoss, learningRate });
-      if (params.sampleEvery > 0 && state.step % params.sampleEvery === 0) {
-        for (const sample of this.prepared.samples) await emit({ type: 'sample', step: state.step, prompt: sample.prompt, image: this.preview(state.weight, sample) });
-      }
-      if (params.saveEvery > 0 && state.step % params.saveEvery === 0 && state.step < this.totalSteps) await emit({ type: 'checkpoint', checkpoint: this.checkpoint(state, startedAt) });
-      await yieldToEventLoop();
-    }
+    const finalLoss = await runTrainingLoop(state, options, {
+      params: this.prepared.job.params,
+      totalSteps: this.totalSteps,
+      batchesPerEpoch: this.batchesPerEpoch,
+      exampleCount: this.prepared.instances.length,
+      samples: this.prepared.samples,
+      trainStep: (current, batch, learningRate) => this.trainStep(current, batch, learningRate),
+      preview: (current, sample) => this.preview(current.weight, sample),
+      checkpoint: (current) => this.checkpoint(current, startedAt),
+    });
     const metadata = this.metadata(state, startedAt, this.now());
-    return { safetensors: this.weights(state.weight, metadata), metadata, steps: state.step, finalLoss: lastLoss };
+    return { safetensors: this.weights(state.weight, metadata), metadata, steps: state.step, finalLoss };
   }
 
   private weights(weight: Float32Array, metadata: Record<string, string>): Uint8Array {
@@ -159,27 +130,16 @@ class DreamBoothTraining implements PreparedTraining {
   private fresh(): RunState {
     const weight = Float32Array.from(this.prepared.baseWeight);
     const adam = Adam.fresh({ learningRate: this.prepared.job.params.learningRate }, new Map([[PARAMETER, weight]]));
-    return { step: 0, weight, adam, random: TrainingRandom.fromSeed(this.prepared.job.params.seed), epoch: 0, order: [], cursor: 0, recentLosses: [] };
+    return { ...freshLoopState(adam, TrainingRandom.fromSeed(this.prepared.job.params.seed)), weight };
   }
 
   private resume(checkpoint: TrainingCheckpoint): RunState {
     const optimizer = parseOptimizerState(checkpoint.optimizerState);
-    if (optimizer.jobFingerprint !== this.prepared.fingerprint) throw new CheckpointMismatchError('it was written by a different job (parameters or dataset differ)');
-    if (!Number.isInteger(checkpoint.step) || checkpoint.step < 0 || checkpoint.step > this.totalSteps) throw new CheckpointMismatchError(`step ${checkpoint.step} is outside 0 … ${this.totalSteps}`);
-    if (optimizer.adamStep !== checkpoint.step) throw new CheckpointMismatchError(`the optimizer state is at step ${optimizer.adamStep}, the checkpoint says ${checkpoint.step}`);
+    checkResumable(checkpoint, optimizer, this.prepared.fingerprint, this.totalSteps);
     const { weightTransposed } = parseUnetCheckpoint(checkpoint.loraState, { inFeatures: this.prepared.denoiser.inFeatures, outFeatures: this.prepared.outFeatures });
     const adam = new Adam({ learningRate: this.prepared.job.params.learningRate }, optimizer.moments, optimizer.adamStep);
     if (adam.moments.get(PARAMETER)?.expAvg.length !== weightTransposed.length) throw new CheckpointMismatchError('Adam moments do not match the UNet weight');
-    return {
-      step: checkpoint.step,
-      weight: weightTransposed,
-      adam,
-      random: TrainingRandom.fromState(optimizer.random),
-      epoch: optimizer.epoch,
-      order: [...optimizer.order],
-      cursor: optimizer.cursor,
-      recentLosses: [...optimizer.recentLosses],
-    };
+    return { ...resumedLoopState(checkpoint.step, adam, optimizer), weight: weightTransposed };
   }
 
   /** One optimiser step over the batch plus as many class pictures (taken in turn); returns the batch loss. */
@@ -215,16 +175,7 @@ class DreamBoothTraining implements PreparedTraining {
     return {
       step: state.step,
       loraState: this.weights(state.weight, this.metadata(state, startedAt)),
-      optimizerState: serializeOptimizerState({
-        adamStep: state.adam.step,
-        moments: state.adam.moments,
-        random: state.random.state(),
-        epoch: state.epoch,
-        order: state.order,
-        cursor: state.cursor,
-        recentLosses: state.recentLosses,
-        jobFingerprint: this.prepared.fingerprint,
-      }),
+      optimizerState: loopOptimizerState(state, this.prepared.fingerprint),
     };
   }
 }

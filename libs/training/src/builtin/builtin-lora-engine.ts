@@ -2,11 +2,8 @@
 // images (and, with prior preservation, as many class pictures), a random timestep and noise per
 // image, the ε-prediction of the UNet with the LoRA merged, the gradient of the denoising loss with
 // respect to up and down, and an Adam update. Deterministic for a seed; resumable bit for bit.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { promptEmbeddingOf, trainableCleanLatent } from '@atelier/demo-model';
-import type { PreparedTraining, RunOptions, TrainerEngine, TrainingEvent, TrainingResult } from '../engine/trainer-engine.js';
-import { TrainingCanceledError } from '../engine/trainer-engine.js';
-import { learningRateAt } from '../engine/learning-rate.js';
+import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingResult } from '../engine/trainer-engine.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { initialLoraWeights, parseLora, serializeLora, type LoraWeights } from '../lora/lora-weights.js';
 import { trainingMetadata } from '../lora/training-metadata.js';
@@ -14,9 +11,10 @@ import { Adam } from './adam.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
 import { LoraDenoiser, type DenoisingExample, type LoraGradients, type NoiseDraw } from './lora-denoiser.js';
-import { CheckpointMismatchError, parseOptimizerState, serializeOptimizerState } from './optimizer-state.js';
+import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTrainableBase } from './trainable-base.js';
+import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, runTrainingLoop, totalEpochsOf, type LoopState } from './training-loop.js';
 import { TrainingRandom } from './training-random.js';
 
 export interface BuiltInLoraEngineOptions {
@@ -42,15 +40,8 @@ interface Prepared {
   readonly fingerprint: string;
 }
 
-interface RunState {
-  step: number;
+interface RunState extends LoopState {
   weights: LoraWeights;
-  adam: Adam;
-  random: TrainingRandom;
-  epoch: number;
-  order: number[];
-  cursor: number;
-  recentLosses: number[];
 }
 
 const OPTIMIZER = 'atelier.builtin.Adam(betas=(0.9, 0.999), eps=1e-08, weight_decay=0)';
@@ -127,54 +118,20 @@ class BuiltInTraining implements PreparedTraining {
   async dispose(): Promise<void> {}
 
   async run(options: RunOptions = {}): Promise<TrainingResult> {
-    const { params } = this.prepared.job;
-    const emit = async (event: TrainingEvent): Promise<void> => {
-      await options.onProgress?.(event);
-    };
     const startedAt = this.now();
     const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
-    await emit({ type: 'started', step: state.step, totalSteps: this.totalSteps, resumed: options.resumeFrom !== undefined });
-    let lastLoss: number | null = null;
-    while (state.step < this.totalSteps) {
-      if (options.signal?.aborted) throw new TrainingCanceledError(state.step, options.signal.reason);
-      if (state.cursor >= state.order.length) {
-        state.epoch++;
-        state.order = state.random.permutation(this.prepared.instances.length);
-        state.cursor = 0;
-        await emit({ type: 'epoch', epoch: state.epoch, totalEpochs: this.totalEpochs() });
-      }
-      const batch = state.order.slice(state.cursor, state.cursor + params.batchSize);
-      state.cursor += batch.length;
-      const learningRate = learningRateAt(params, state.step + 1);
-      const loss = this.trainStep(state, batch, learningRate);
-      state.step++;
-      lastLoss = loss;
-      state.recentLosses.push(loss);
-      if (state.recentLosses.length > this.batchesPerEpoch) state.recentLosses.shift();
-      await emit({
-        type: 'step',
-        step: state.step,
-        totalSteps: this.totalSteps,
-        epoch: state.epoch,
-        loss,
-        averageLoss: state.recentLosses.reduce((sum, value) => sum + value, 0) / state.recentLosses.length,
-        learningRate,
-      });
-      if (params.sampleEvery > 0 && state.step % params.sampleEvery === 0) {
-        for (const sample of this.prepared.samples) await emit({ type: 'sample', step: state.step, prompt: sample.prompt, image: this.preview(state.weights, sample) });
-      }
-      if (params.saveEvery > 0 && state.step % params.saveEvery === 0 && state.step < this.totalSteps) {
-        await emit({ type: 'checkpoint', checkpoint: this.checkpoint(state, startedAt) });
-      }
-      // Lets abort signals and I/O callbacks run between steps.
-      await yieldToEventLoop();
-    }
+    const finalLoss = await runTrainingLoop(state, options, {
+      params: this.prepared.job.params,
+      totalSteps: this.totalSteps,
+      batchesPerEpoch: this.batchesPerEpoch,
+      exampleCount: this.prepared.instances.length,
+      samples: this.prepared.samples,
+      trainStep: (current, batch, learningRate) => this.trainStep(current, batch, learningRate),
+      preview: (current, sample) => this.preview(current.weights, sample),
+      checkpoint: (current) => this.checkpoint(current, startedAt),
+    });
     const metadata = this.metadata(state, startedAt, this.now());
-    return { safetensors: serializeLora(state.weights, metadata), metadata, steps: state.step, finalLoss: lastLoss };
-  }
-
-  private totalEpochs(): number {
-    return Math.ceil(this.totalSteps / this.batchesPerEpoch);
+    return { safetensors: serializeLora(state.weights, metadata), metadata, steps: state.step, finalLoss };
   }
 
   private fresh(): RunState {
@@ -182,14 +139,12 @@ class BuiltInTraining implements PreparedTraining {
     const random = TrainingRandom.fromSeed(params.seed);
     const weights = initialLoraWeights(this.prepared.shape, random);
     const adam = Adam.fresh({ learningRate: params.learningRate }, new Map([['down', weights.down], ['up', weights.up]]));
-    return { step: 0, weights, adam, random, epoch: 0, order: [], cursor: 0, recentLosses: [] };
+    return { ...freshLoopState(adam, random), weights };
   }
 
-  private resume(checkpoint: { readonly step: number; readonly loraState: Uint8Array; readonly optimizerState: Uint8Array }): RunState {
+  private resume(checkpoint: TrainingCheckpoint): RunState {
     const optimizer = parseOptimizerState(checkpoint.optimizerState);
-    if (optimizer.jobFingerprint !== this.prepared.fingerprint) throw new CheckpointMismatchError('it was written by a different job (parameters or dataset differ)');
-    if (!Number.isInteger(checkpoint.step) || checkpoint.step < 0 || checkpoint.step > this.totalSteps) throw new CheckpointMismatchError(`step ${checkpoint.step} is outside 0 … ${this.totalSteps}`);
-    if (optimizer.adamStep !== checkpoint.step) throw new CheckpointMismatchError(`the optimizer state is at step ${optimizer.adamStep}, the checkpoint says ${checkpoint.step}`);
+    checkResumable(checkpoint, optimizer, this.prepared.fingerprint, this.totalSteps);
     if (optimizer.order.length !== 0 && optimizer.order.length !== this.prepared.instances.length) throw new CheckpointMismatchError('the data order does not match the dataset');
     let weights: LoraWeights;
     try {
@@ -202,16 +157,7 @@ class BuiltInTraining implements PreparedTraining {
     for (const [name, values] of [['down', weights.down], ['up', weights.up]] as const) {
       if (adam.moments.get(name)?.expAvg.length !== values.length) throw new CheckpointMismatchError(`Adam moments of ${name} do not match the LoRA`);
     }
-    return {
-      step: checkpoint.step,
-      weights,
-      adam,
-      random: TrainingRandom.fromState(optimizer.random),
-      epoch: optimizer.epoch,
-      order: [...optimizer.order],
-      cursor: optimizer.cursor,
-      recentLosses: [...optimizer.recentLosses],
-    };
+    return { ...resumedLoopState(checkpoint.step, adam, optimizer), weights };
   }
 
   /** One optimiser step; returns the batch loss. */
@@ -255,26 +201,17 @@ class BuiltInTraining implements PreparedTraining {
       stepsDone: state.step,
       epoch: state.epoch,
       batchesPerEpoch: this.batchesPerEpoch,
-      totalEpochs: this.totalEpochs(),
+      totalEpochs: totalEpochsOf(this.totalSteps, this.batchesPerEpoch),
       startedAt,
       finishedAt,
     });
   }
 
-  private checkpoint(state: RunState, startedAt: Date) {
+  private checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
     return {
       step: state.step,
       loraState: serializeLora(state.weights, this.metadata(state, startedAt)),
-      optimizerState: serializeOptimizerState({
-        adamStep: state.adam.step,
-        moments: state.adam.moments,
-        random: state.random.state(),
-        epoch: state.epoch,
-        order: state.order,
-        cursor: state.cursor,
-        recentLosses: state.recentLosses,
-        jobFingerprint: this.prepared.fingerprint,
-      }),
+      optimizerState: loopOptimizerState(state, this.prepared.fingerprint),
     };
   }
 }

@@ -4,11 +4,8 @@
 // The rows' other parts (the demo word features and the word count 1) are the initializer's and
 // stay fixed: they feed no differentiable path (one-hot flags and a counter). Same step loop,
 // randomness, checkpoints and resume guarantees as the LoRA engine.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { trainableTokenRowLayout } from '@atelier/demo-model';
-import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingEvent, TrainingResult } from '../engine/trainer-engine.js';
-import { TrainingCanceledError } from '../engine/trainer-engine.js';
-import { learningRateAt } from '../engine/learning-rate.js';
+import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingResult } from '../engine/trainer-engine.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { EmbeddingFileError, parseEmbedding, serializeEmbedding } from '../textual-inversion/embedding-file.js';
 import { textualInversionMetadata } from '../textual-inversion/embedding-metadata.js';
@@ -17,9 +14,10 @@ import { EmbeddingDenoiser, type EmbeddingExample } from './embedding-denoiser.j
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
 import type { NoiseDraw } from './lora-denoiser.js';
-import { CheckpointMismatchError, parseOptimizerState, serializeOptimizerState } from './optimizer-state.js';
+import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTextualInversionBase, type PromptTerms } from './textual-inversion-base.js';
+import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, runTrainingLoop, type LoopState } from './training-loop.js';
 import { TrainingRandom } from './training-random.js';
 
 export interface BuiltInTextualInversionEngineOptions {
@@ -39,16 +37,9 @@ interface Prepared {
   readonly fingerprint: string;
 }
 
-interface RunState {
-  step: number;
+interface RunState extends LoopState {
   /** The e-rows being learned, [numVectors, embeddingSize]. */
   vectors: Float32Array;
-  adam: Adam;
-  random: TrainingRandom;
-  epoch: number;
-  order: number[];
-  cursor: number;
-  recentLosses: number[];
 }
 
 const OPTIMIZER = 'atelier.builtin.Adam(betas=(0.9, 0.999), eps=1e-08, weight_decay=0)';
@@ -117,49 +108,20 @@ class BuiltInTextualInversion implements PreparedTraining {
   async dispose(): Promise<void> {}
 
   async run(options: RunOptions = {}): Promise<TrainingResult> {
-    const { params } = this.prepared.job;
-    const emit = async (event: TrainingEvent): Promise<void> => {
-      await options.onProgress?.(event);
-    };
     const startedAt = this.now();
     const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
-    await emit({ type: 'started', step: state.step, totalSteps: this.totalSteps, resumed: options.resumeFrom !== undefined });
-    let lastLoss: number | null = null;
-    while (state.step < this.totalSteps) {
-      if (options.signal?.aborted) throw new TrainingCanceledError(state.step, options.signal.reason);
-      if (state.cursor >= state.order.length) {
-        state.epoch++;
-        state.order = state.random.permutation(this.prepared.instances.length);
-        state.cursor = 0;
-        await emit({ type: 'epoch', epoch: state.epoch, totalEpochs: Math.ceil(this.totalSteps / this.batchesPerEpoch) });
-      }
-      const batch = state.order.slice(state.cursor, state.cursor + params.batchSize);
-      state.cursor += batch.length;
-      const learningRate = learningRateAt(params, state.step + 1);
-      const loss = this.trainStep(state, batch, learningRate);
-      state.step++;
-      lastLoss = loss;
-      state.recentLosses.push(loss);
-      if (state.recentLosses.length > this.batchesPerEpoch) state.recentLosses.shift();
-      await emit({
-        type: 'step',
-        step: state.step,
-        totalSteps: this.totalSteps,
-        epoch: state.epoch,
-        loss,
-        averageLoss: state.recentLosses.reduce((sum, value) => sum + value, 0) / state.recentLosses.length,
-        learningRate,
-      });
-      if (params.sampleEvery > 0 && state.step % params.sampleEvery === 0) {
-        for (const sample of this.prepared.samples) await emit({ type: 'sample', step: state.step, prompt: sample.prompt, image: this.preview(state.vectors, sample) });
-      }
-      if (params.saveEvery > 0 && state.step % params.saveEvery === 0 && state.step < this.totalSteps) {
-        await emit({ type: 'checkpoint', checkpoint: this.checkpoint(state, startedAt) });
-      }
-      await yieldToEventLoop();
-    }
+    const finalLoss = await runTrainingLoop(state, options, {
+      params: this.prepared.job.params,
+      totalSteps: this.totalSteps,
+      batchesPerEpoch: this.batchesPerEpoch,
+      exampleCount: this.prepared.instances.length,
+      samples: this.prepared.samples,
+      trainStep: (current, batch, learningRate) => this.trainStep(current, batch, learningRate),
+      preview: (current, sample) => this.preview(current.vectors, sample),
+      checkpoint: (current) => this.checkpoint(current, startedAt),
+    });
     const metadata = this.metadata(state, startedAt, this.now());
-    return { safetensors: this.embeddingFile(state.vectors, metadata), metadata, steps: state.step, finalLoss: lastLoss };
+    return { safetensors: this.embeddingFile(state.vectors, metadata), metadata, steps: state.step, finalLoss };
   }
 
   private fresh(): RunState {
@@ -169,14 +131,12 @@ class BuiltInTextualInversion implements PreparedTraining {
     // Every vector starts as the initializer word's e-row (kohya repeats --init_word's tokens).
     for (let v = 0; v < numVectors; v++) vectors.set(initializerRow.subarray(embeddingOffset, embeddingOffset + denoiser.embeddingSize), v * denoiser.embeddingSize);
     const adam = Adam.fresh({ learningRate: params.learningRate }, new Map([[PARAMETER, vectors]]));
-    return { step: 0, vectors, adam, random: TrainingRandom.fromSeed(params.seed), epoch: 0, order: [], cursor: 0, recentLosses: [] };
+    return { ...freshLoopState(adam, TrainingRandom.fromSeed(params.seed)), vectors };
   }
 
   private resume(checkpoint: TrainingCheckpoint): RunState {
     const optimizer = parseOptimizerState(checkpoint.optimizerState);
-    if (optimizer.jobFingerprint !== this.prepared.fingerprint) throw new CheckpointMismatchError('it was written by a different job (parameters or dataset differ)');
-    if (!Number.isInteger(checkpoint.step) || checkpoint.step < 0 || checkpoint.step > this.totalSteps) throw new CheckpointMismatchError(`step ${checkpoint.step} is outside 0 … ${this.totalSteps}`);
-    if (optimizer.adamStep !== checkpoint.step) throw new CheckpointMismatchError(`the optimizer state is at step ${optimizer.adamStep}, the checkpoint says ${checkpoint.step}`);
+    checkResumable(checkpoint, optimizer, this.prepared.fingerprint, this.totalSteps);
     if (optimizer.order.length !== 0 && optimizer.order.length !== this.prepared.instances.length) throw new CheckpointMismatchError('the data order does not match the dataset');
     let vectors: Float32Array;
     try {
@@ -187,7 +147,7 @@ class BuiltInTextualInversion implements PreparedTraining {
     }
     const adam = new Adam({ learningRate: this.prepared.job.params.learningRate }, optimizer.moments, optimizer.adamStep);
     if (adam.moments.get(PARAMETER)?.expAvg.length !== vectors.length) throw new CheckpointMismatchError('Adam moments do not match the embedding');
-    return { step: checkpoint.step, vectors, adam, random: TrainingRandom.fromState(optimizer.random), epoch: optimizer.epoch, order: [...optimizer.order], cursor: optimizer.cursor, recentLosses: [...optimizer.recentLosses] };
+    return { ...resumedLoopState(checkpoint.step, adam, optimizer), vectors };
   }
 
   private trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
@@ -245,16 +205,7 @@ class BuiltInTextualInversion implements PreparedTraining {
     return {
       step: state.step,
       loraState: this.embeddingFile(state.vectors, this.metadata(state, startedAt)),
-      optimizerState: serializeOptimizerState({
-        adamStep: state.adam.step,
-        moments: state.adam.moments,
-        random: state.random.state(),
-        epoch: state.epoch,
-        order: state.order,
-        cursor: state.cursor,
-        recentLosses: state.recentLosses,
-        jobFingerprint: this.prepared.fingerprint,
-      }),
+      optimizerState: loopOptimizerState(state, this.prepared.fingerprint),
     };
   }
 }
