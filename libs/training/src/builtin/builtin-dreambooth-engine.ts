@@ -6,18 +6,20 @@
 // resume as the LoRA engine; the result is a checkpoint in Stable Diffusion names (see
 // unet-checkpoint.ts) that writeFineTunedExport turns into a servable export.
 import { promptEmbeddingOf, trainableCleanLatent } from '@atelier/demo-model';
-import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingResult } from '../engine/trainer-engine.js';
+import type { TrainingImage } from '../dataset/training-example.js';
+import type { PreparedTraining, TrainerEngine, TrainingCheckpoint } from '../engine/trainer-engine.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { parseUnetCheckpoint, serializeUnetCheckpoint } from '../dreambooth/unet-checkpoint.js';
 import { dreamboothMetadata } from '../dreambooth/dreambooth-metadata.js';
 import { Adam } from './adam.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
+import { LoopedTraining } from './looped-training.js';
 import type { NoiseDraw } from './lora-denoiser.js';
 import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTrainableBase } from './trainable-base.js';
-import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, runTrainingLoop, type LoopState } from './training-loop.js';
+import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, type LoopState } from './training-loop.js';
 import { TrainingRandom } from './training-random.js';
 import { UnetWeightDenoiser, type UnetWeightExample } from './unet-weight-denoiser.js';
 
@@ -92,48 +94,30 @@ export class BuiltInDreamBoothEngine implements TrainerEngine {
   }
 }
 
-class DreamBoothTraining implements PreparedTraining {
-  readonly totalSteps: number;
-  private readonly batchesPerEpoch: number;
-
+class DreamBoothTraining extends LoopedTraining<RunState, Prompted> {
   constructor(
     private readonly prepared: Prepared,
-    private readonly now: () => Date,
+    now: () => Date,
   ) {
-    this.totalSteps = prepared.job.params.maxTrainSteps;
-    this.batchesPerEpoch = Math.ceil(prepared.instances.length / prepared.job.params.batchSize);
+    super(prepared, now);
   }
 
-  async dispose(): Promise<void> {}
-
-  async run(options: RunOptions = {}): Promise<TrainingResult> {
-    const startedAt = this.now();
-    const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
-    const finalLoss = await runTrainingLoop(state, options, {
-      params: this.prepared.job.params,
-      totalSteps: this.totalSteps,
-      batchesPerEpoch: this.batchesPerEpoch,
-      exampleCount: this.prepared.instances.length,
-      samples: this.prepared.samples,
-      trainStep: (current, batch, learningRate) => this.trainStep(current, batch, learningRate),
-      preview: (current, sample) => this.preview(current.weight, sample),
-      checkpoint: (current) => this.checkpoint(current, startedAt),
-    });
-    const metadata = this.metadata(state, startedAt, this.now());
-    return { safetensors: this.weights(state.weight, metadata), metadata, steps: state.step, finalLoss };
+  protected result(state: RunState, startedAt: Date, finishedAt: Date): { safetensors: Uint8Array; metadata: Record<string, string> } {
+    const metadata = this.metadata(state, startedAt, finishedAt);
+    return { safetensors: this.weights(state.weight, metadata), metadata };
   }
 
   private weights(weight: Float32Array, metadata: Record<string, string>): Uint8Array {
     return serializeUnetCheckpoint({ weightTransposed: weight, inFeatures: this.prepared.denoiser.inFeatures, outFeatures: this.prepared.outFeatures }, metadata);
   }
 
-  private fresh(): RunState {
+  protected fresh(): RunState {
     const weight = Float32Array.from(this.prepared.baseWeight);
     const adam = Adam.fresh({ learningRate: this.prepared.job.params.learningRate }, new Map([[PARAMETER, weight]]));
     return { ...freshLoopState(adam, TrainingRandom.fromSeed(this.prepared.job.params.seed)), weight };
   }
 
-  private resume(checkpoint: TrainingCheckpoint): RunState {
+  protected resume(checkpoint: TrainingCheckpoint): RunState {
     const optimizer = parseOptimizerState(checkpoint.optimizerState);
     checkResumable(checkpoint, optimizer, this.prepared.fingerprint, this.totalSteps);
     const { weightTransposed } = parseUnetCheckpoint(checkpoint.loraState, { inFeatures: this.prepared.denoiser.inFeatures, outFeatures: this.prepared.outFeatures });
@@ -143,7 +127,7 @@ class DreamBoothTraining implements PreparedTraining {
   }
 
   /** One optimiser step over the batch plus as many class pictures (taken in turn); returns the batch loss. */
-  private trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
+  protected trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
     const { denoiser, instances, priors, job } = this.prepared;
     const examples = batch.map((index) => instances[index]);
     if (priors.length > 0) for (let k = 0; k < batch.length; k++) examples.push(priors[(state.step * job.params.batchSize + k) % priors.length]);
@@ -161,7 +145,8 @@ class DreamBoothTraining implements PreparedTraining {
     return loss / examples.length;
   }
 
-  private preview(weight: Float32Array, sample: Prompted) {
+  protected preview(state: RunState, sample: Prompted): TrainingImage {
+    const { weight } = state;
     const { denoiser, scalingFactor } = this.prepared;
     return decodeDemoLatent(denoiser.cleanLatent(weight, sample.pictureLatent, sample.embedding), denoiser.latent.width, denoiser.latent.height, scalingFactor);
   }
@@ -171,7 +156,7 @@ class DreamBoothTraining implements PreparedTraining {
     return dreamboothMetadata({ jobId: job.id, params: job.params, instanceImages: job.dataset.length, classImages: this.prepared.priors.length, optimizer: OPTIMIZER, stepsDone: state.step, startedAt, finishedAt });
   }
 
-  private checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
+  protected checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
     return {
       step: state.step,
       loraState: this.weights(state.weight, this.metadata(state, startedAt)),

@@ -3,18 +3,20 @@
 // image, the ε-prediction of the UNet with the LoRA merged, the gradient of the denoising loss with
 // respect to up and down, and an Adam update. Deterministic for a seed; resumable bit for bit.
 import { promptEmbeddingOf, trainableCleanLatent } from '@atelier/demo-model';
-import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingResult } from '../engine/trainer-engine.js';
+import type { TrainingImage } from '../dataset/training-example.js';
+import type { PreparedTraining, TrainerEngine, TrainingCheckpoint } from '../engine/trainer-engine.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { initialLoraWeights, parseLora, serializeLora, type LoraWeights } from '../lora/lora-weights.js';
 import { trainingMetadata } from '../lora/training-metadata.js';
 import { Adam } from './adam.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
+import { LoopedTraining } from './looped-training.js';
 import { LoraDenoiser, type DenoisingExample, type LoraGradients, type NoiseDraw } from './lora-denoiser.js';
 import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTrainableBase } from './trainable-base.js';
-import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, runTrainingLoop, totalEpochsOf, type LoopState } from './training-loop.js';
+import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, totalEpochsOf, type LoopState } from './training-loop.js';
 import { TrainingRandom } from './training-random.js';
 
 export interface BuiltInLoraEngineOptions {
@@ -102,39 +104,20 @@ export class BuiltInLoraEngine implements TrainerEngine {
   }
 }
 
-class BuiltInTraining implements PreparedTraining {
-  readonly totalSteps: number;
-  private readonly batchesPerEpoch: number;
-
+class BuiltInTraining extends LoopedTraining<RunState, SamplePrompt> {
   constructor(
     private readonly prepared: Prepared,
-    private readonly now: () => Date,
+    now: () => Date,
   ) {
-    const { params, dataset } = prepared.job;
-    this.totalSteps = params.maxTrainSteps;
-    this.batchesPerEpoch = Math.ceil(dataset.length / params.batchSize);
+    super(prepared, now);
   }
 
-  async dispose(): Promise<void> {}
-
-  async run(options: RunOptions = {}): Promise<TrainingResult> {
-    const startedAt = this.now();
-    const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
-    const finalLoss = await runTrainingLoop(state, options, {
-      params: this.prepared.job.params,
-      totalSteps: this.totalSteps,
-      batchesPerEpoch: this.batchesPerEpoch,
-      exampleCount: this.prepared.instances.length,
-      samples: this.prepared.samples,
-      trainStep: (current, batch, learningRate) => this.trainStep(current, batch, learningRate),
-      preview: (current, sample) => this.preview(current.weights, sample),
-      checkpoint: (current) => this.checkpoint(current, startedAt),
-    });
-    const metadata = this.metadata(state, startedAt, this.now());
-    return { safetensors: serializeLora(state.weights, metadata), metadata, steps: state.step, finalLoss };
+  protected result(state: RunState, startedAt: Date, finishedAt: Date): { safetensors: Uint8Array; metadata: Record<string, string> } {
+    const metadata = this.metadata(state, startedAt, finishedAt);
+    return { safetensors: serializeLora(state.weights, metadata), metadata };
   }
 
-  private fresh(): RunState {
+  protected fresh(): RunState {
     const { params } = this.prepared.job;
     const random = TrainingRandom.fromSeed(params.seed);
     const weights = initialLoraWeights(this.prepared.shape, random);
@@ -142,7 +125,7 @@ class BuiltInTraining implements PreparedTraining {
     return { ...freshLoopState(adam, random), weights };
   }
 
-  private resume(checkpoint: TrainingCheckpoint): RunState {
+  protected resume(checkpoint: TrainingCheckpoint): RunState {
     const optimizer = parseOptimizerState(checkpoint.optimizerState);
     checkResumable(checkpoint, optimizer, this.prepared.fingerprint, this.totalSteps);
     if (optimizer.order.length !== 0 && optimizer.order.length !== this.prepared.instances.length) throw new CheckpointMismatchError('the data order does not match the dataset');
@@ -161,7 +144,7 @@ class BuiltInTraining implements PreparedTraining {
   }
 
   /** One optimiser step; returns the batch loss. */
-  private trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
+  protected trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
     const { denoiser, instances, priors, job } = this.prepared;
     const examples: DenoisingExample[] = batch.map((index) => instances[index]);
     if (priors.length > 0) for (let i = 0; i < batch.length; i++) examples.push(priors[(state.step * job.params.batchSize + i) % priors.length]);
@@ -183,7 +166,8 @@ class BuiltInTraining implements PreparedTraining {
     return loss / examples.length;
   }
 
-  private preview(weights: LoraWeights, sample: SamplePrompt) {
+  protected preview(state: RunState, sample: SamplePrompt): TrainingImage {
+    const { weights } = state;
     const { denoiser, scalingFactor } = this.prepared;
     const delta = denoiser.cleanLatentDelta(weights, sample.embedding);
     const latent = sample.fixedLatent.map((value, i) => value + delta[i]);
@@ -207,7 +191,7 @@ class BuiltInTraining implements PreparedTraining {
     });
   }
 
-  private checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
+  protected checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
     return {
       step: state.step,
       loraState: serializeLora(state.weights, this.metadata(state, startedAt)),

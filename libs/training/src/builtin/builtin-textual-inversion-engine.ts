@@ -5,7 +5,8 @@
 // stay fixed: they feed no differentiable path (one-hot flags and a counter). Same step loop,
 // randomness, checkpoints and resume guarantees as the LoRA engine.
 import { trainableTokenRowLayout } from '@atelier/demo-model';
-import type { PreparedTraining, RunOptions, TrainerEngine, TrainingCheckpoint, TrainingResult } from '../engine/trainer-engine.js';
+import type { TrainingImage } from '../dataset/training-example.js';
+import type { PreparedTraining, TrainerEngine, TrainingCheckpoint } from '../engine/trainer-engine.js';
 import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-job.js';
 import { EmbeddingFileError, parseEmbedding, serializeEmbedding } from '../textual-inversion/embedding-file.js';
 import { textualInversionMetadata } from '../textual-inversion/embedding-metadata.js';
@@ -13,11 +14,12 @@ import { Adam } from './adam.js';
 import { EmbeddingDenoiser, type EmbeddingExample } from './embedding-denoiser.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
+import { LoopedTraining } from './looped-training.js';
 import type { NoiseDraw } from './lora-denoiser.js';
 import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTextualInversionBase, type PromptTerms } from './textual-inversion-base.js';
-import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, runTrainingLoop, type LoopState } from './training-loop.js';
+import { checkResumable, freshLoopState, loopOptimizerState, resumedLoopState, type LoopState } from './training-loop.js';
 import { TrainingRandom } from './training-random.js';
 
 export interface BuiltInTextualInversionEngineOptions {
@@ -92,39 +94,20 @@ export class BuiltInTextualInversionEngine implements TrainerEngine {
   }
 }
 
-class BuiltInTextualInversion implements PreparedTraining {
-  readonly totalSteps: number;
-  private readonly batchesPerEpoch: number;
-
+class BuiltInTextualInversion extends LoopedTraining<RunState, Prepared['samples'][number]> {
   constructor(
     private readonly prepared: Prepared,
-    private readonly now: () => Date,
+    now: () => Date,
   ) {
-    const { params, dataset } = prepared.job;
-    this.totalSteps = params.maxTrainSteps;
-    this.batchesPerEpoch = Math.ceil(dataset.length / params.batchSize);
+    super(prepared, now);
   }
 
-  async dispose(): Promise<void> {}
-
-  async run(options: RunOptions = {}): Promise<TrainingResult> {
-    const startedAt = this.now();
-    const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
-    const finalLoss = await runTrainingLoop(state, options, {
-      params: this.prepared.job.params,
-      totalSteps: this.totalSteps,
-      batchesPerEpoch: this.batchesPerEpoch,
-      exampleCount: this.prepared.instances.length,
-      samples: this.prepared.samples,
-      trainStep: (current, batch, learningRate) => this.trainStep(current, batch, learningRate),
-      preview: (current, sample) => this.preview(current.vectors, sample),
-      checkpoint: (current) => this.checkpoint(current, startedAt),
-    });
-    const metadata = this.metadata(state, startedAt, this.now());
-    return { safetensors: this.embeddingFile(state.vectors, metadata), metadata, steps: state.step, finalLoss };
+  protected result(state: RunState, startedAt: Date, finishedAt: Date): { safetensors: Uint8Array; metadata: Record<string, string> } {
+    const metadata = this.metadata(state, startedAt, finishedAt);
+    return { safetensors: this.embeddingFile(state.vectors, metadata), metadata };
   }
 
-  private fresh(): RunState {
+  protected fresh(): RunState {
     const { params } = this.prepared.job;
     const { numVectors, initializerRow, embeddingOffset, denoiser } = this.prepared;
     const vectors = new Float32Array(numVectors * denoiser.embeddingSize);
@@ -134,7 +117,7 @@ class BuiltInTextualInversion implements PreparedTraining {
     return { ...freshLoopState(adam, TrainingRandom.fromSeed(params.seed)), vectors };
   }
 
-  private resume(checkpoint: TrainingCheckpoint): RunState {
+  protected resume(checkpoint: TrainingCheckpoint): RunState {
     const optimizer = parseOptimizerState(checkpoint.optimizerState);
     checkResumable(checkpoint, optimizer, this.prepared.fingerprint, this.totalSteps);
     if (optimizer.order.length !== 0 && optimizer.order.length !== this.prepared.instances.length) throw new CheckpointMismatchError('the data order does not match the dataset');
@@ -150,7 +133,7 @@ class BuiltInTextualInversion implements PreparedTraining {
     return { ...resumedLoopState(checkpoint.step, adam, optimizer), vectors };
   }
 
-  private trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
+  protected trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
     const { denoiser, instances, job } = this.prepared;
     const examples = batch.map((index) => instances[index]);
     const draws: NoiseDraw[] = examples.map(() => ({
@@ -166,7 +149,8 @@ class BuiltInTextualInversion implements PreparedTraining {
     return loss / examples.length;
   }
 
-  private preview(vectors: Float32Array, sample: PromptTerms) {
+  protected preview(state: RunState, sample: PromptTerms): TrainingImage {
+    const { vectors } = state;
     const { denoiser, scalingFactor } = this.prepared;
     return decodeDemoLatent(denoiser.cleanLatent(vectors, sample), denoiser.latent.width, denoiser.latent.height, scalingFactor);
   }
@@ -201,7 +185,7 @@ class BuiltInTextualInversion implements PreparedTraining {
     return textualInversionMetadata({ jobId: job.id, params: job.params, captions: job.dataset.map((example) => example.caption), engine: 'builtin', optimizer: OPTIMIZER, stepsDone: state.step, startedAt, finishedAt });
   }
 
-  private checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
+  protected checkpoint(state: RunState, startedAt: Date): TrainingCheckpoint {
     return {
       step: state.step,
       loraState: this.embeddingFile(state.vectors, this.metadata(state, startedAt)),
