@@ -12,10 +12,10 @@ import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-jo
 import { parseUnetCheckpoint, serializeUnetCheckpoint } from '../dreambooth/unet-checkpoint.js';
 import { dreamboothMetadata } from '../dreambooth/dreambooth-metadata.js';
 import { Adam } from './adam.js';
+import { drawNoise, meanLoss, withPriors } from './denoising-step.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
 import { LoopedTraining } from './looped-training.js';
-import type { NoiseDraw } from './lora-denoiser.js';
 import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTrainableBase } from './trainable-base.js';
@@ -94,14 +94,7 @@ export class BuiltInDreamBoothEngine implements TrainerEngine {
   }
 }
 
-class DreamBoothTraining extends LoopedTraining<RunState, Prompted> {
-  constructor(
-    private readonly prepared: Prepared,
-    now: () => Date,
-  ) {
-    super(prepared, now);
-  }
-
+class DreamBoothTraining extends LoopedTraining<RunState, Prepared> {
   protected result(state: RunState, startedAt: Date, finishedAt: Date): { safetensors: Uint8Array; metadata: Record<string, string> } {
     const metadata = this.metadata(state, startedAt, finishedAt);
     return { safetensors: this.weights(state.weight, metadata), metadata };
@@ -129,20 +122,12 @@ class DreamBoothTraining extends LoopedTraining<RunState, Prompted> {
   /** One optimiser step over the batch plus as many class pictures (taken in turn); returns the batch loss. */
   protected trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
     const { denoiser, instances, priors, job } = this.prepared;
-    const examples = batch.map((index) => instances[index]);
-    if (priors.length > 0) for (let k = 0; k < batch.length; k++) examples.push(priors[(state.step * job.params.batchSize + k) % priors.length]);
-    // Every draw comes from the one generator in a fixed order: timestep, then noise, per example.
-    const draws: NoiseDraw[] = examples.map(() => ({
-      timestep: state.random.integer(denoiser.schedule.trainTimesteps),
-      noise: Float64Array.from({ length: denoiser.schedule.latentSize }, () => state.random.normal()),
-    }));
+    const examples = withPriors(instances, batch, priors, state.step, job.params.batchSize);
+    const draws = drawNoise(state.random, examples.length, denoiser.schedule);
     const gradient = new Float64Array(state.weight.length);
-    let loss = 0;
-    for (const [i, example] of examples.entries()) {
-      loss += denoiser.lossAndGradient(state.weight, example, draws[i], { minSnrGamma: job.params.minSnrGamma, gradientScale: 1 / examples.length }, gradient);
-    }
+    const loss = meanLoss(examples, draws, job.params.minSnrGamma, (example, draw, options) => denoiser.lossAndGradient(state.weight, example, draw, options, gradient));
     state.adam.update(new Map([[PARAMETER, state.weight]]), new Map<string, ArrayLike<number>>([[PARAMETER, gradient]]), learningRate);
-    return loss / examples.length;
+    return loss;
   }
 
   protected preview(state: RunState, sample: Prompted): TrainingImage {

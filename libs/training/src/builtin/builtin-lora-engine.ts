@@ -9,10 +9,11 @@ import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-jo
 import { initialLoraWeights, parseLora, serializeLora, type LoraWeights } from '../lora/lora-weights.js';
 import { trainingMetadata } from '../lora/training-metadata.js';
 import { Adam } from './adam.js';
+import { drawNoise, meanLoss, withPriors } from './denoising-step.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
 import { LoopedTraining } from './looped-training.js';
-import { LoraDenoiser, type DenoisingExample, type LoraGradients, type NoiseDraw } from './lora-denoiser.js';
+import { LoraDenoiser, type DenoisingExample, type LoraGradients } from './lora-denoiser.js';
 import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTrainableBase } from './trainable-base.js';
@@ -104,14 +105,7 @@ export class BuiltInLoraEngine implements TrainerEngine {
   }
 }
 
-class BuiltInTraining extends LoopedTraining<RunState, SamplePrompt> {
-  constructor(
-    private readonly prepared: Prepared,
-    now: () => Date,
-  ) {
-    super(prepared, now);
-  }
-
+class BuiltInTraining extends LoopedTraining<RunState, Prepared> {
   protected result(state: RunState, startedAt: Date, finishedAt: Date): { safetensors: Uint8Array; metadata: Record<string, string> } {
     const metadata = this.metadata(state, startedAt, finishedAt);
     return { safetensors: serializeLora(state.weights, metadata), metadata };
@@ -146,24 +140,16 @@ class BuiltInTraining extends LoopedTraining<RunState, SamplePrompt> {
   /** One optimiser step; returns the batch loss. */
   protected trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
     const { denoiser, instances, priors, job } = this.prepared;
-    const examples: DenoisingExample[] = batch.map((index) => instances[index]);
-    if (priors.length > 0) for (let i = 0; i < batch.length; i++) examples.push(priors[(state.step * job.params.batchSize + i) % priors.length]);
-    // Every draw comes from the one generator in a fixed order: timestep, then noise, per example.
-    const draws: NoiseDraw[] = examples.map(() => ({
-      timestep: state.random.integer(denoiser.trainTimesteps),
-      noise: Float64Array.from({ length: denoiser.latentSize }, () => state.random.normal()),
-    }));
+    const examples = withPriors(instances, batch, priors, state.step, job.params.batchSize);
+    const draws = drawNoise(state.random, examples.length, denoiser);
     const gradients: LoraGradients = { down: new Float64Array(state.weights.down.length), up: new Float64Array(state.weights.up.length) };
-    let loss = 0;
-    for (const [i, example] of examples.entries()) {
-      loss += denoiser.lossAndGradient(state.weights, example, draws[i], { minSnrGamma: job.params.minSnrGamma, gradientScale: 1 / examples.length }, gradients);
-    }
+    const loss = meanLoss(examples, draws, job.params.minSnrGamma, (example, draw, options) => denoiser.lossAndGradient(state.weights, example, draw, options, gradients));
     state.adam.update(
       new Map([['down', state.weights.down], ['up', state.weights.up]]),
       new Map<string, ArrayLike<number>>([['down', gradients.down], ['up', gradients.up]]),
       learningRate,
     );
-    return loss / examples.length;
+    return loss;
   }
 
   protected preview(state: RunState, sample: SamplePrompt): TrainingImage {

@@ -11,11 +11,11 @@ import { InvalidTrainingJobError, type TrainingJob } from '../engine/training-jo
 import { EmbeddingFileError, parseEmbedding, serializeEmbedding } from '../textual-inversion/embedding-file.js';
 import { textualInversionMetadata } from '../textual-inversion/embedding-metadata.js';
 import { Adam } from './adam.js';
+import { drawNoise, meanLoss } from './denoising-step.js';
 import { EmbeddingDenoiser, type EmbeddingExample } from './embedding-denoiser.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import { DEMO_VAE_DOWNSCALE, encodeDemoLatent } from './latent-encoding.js';
 import { LoopedTraining } from './looped-training.js';
-import type { NoiseDraw } from './lora-denoiser.js';
 import { CheckpointMismatchError, parseOptimizerState } from './optimizer-state.js';
 import { decodeDemoLatent } from './sample-preview.js';
 import { openTextualInversionBase, type PromptTerms } from './textual-inversion-base.js';
@@ -94,14 +94,7 @@ export class BuiltInTextualInversionEngine implements TrainerEngine {
   }
 }
 
-class BuiltInTextualInversion extends LoopedTraining<RunState, Prepared['samples'][number]> {
-  constructor(
-    private readonly prepared: Prepared,
-    now: () => Date,
-  ) {
-    super(prepared, now);
-  }
-
+class BuiltInTextualInversion extends LoopedTraining<RunState, Prepared> {
   protected result(state: RunState, startedAt: Date, finishedAt: Date): { safetensors: Uint8Array; metadata: Record<string, string> } {
     const metadata = this.metadata(state, startedAt, finishedAt);
     return { safetensors: this.embeddingFile(state.vectors, metadata), metadata };
@@ -136,17 +129,11 @@ class BuiltInTextualInversion extends LoopedTraining<RunState, Prepared['samples
   protected trainStep(state: RunState, batch: readonly number[], learningRate: number): number {
     const { denoiser, instances, job } = this.prepared;
     const examples = batch.map((index) => instances[index]);
-    const draws: NoiseDraw[] = examples.map(() => ({
-      timestep: state.random.integer(denoiser.trainTimesteps),
-      noise: Float64Array.from({ length: denoiser.latentSize }, () => state.random.normal()),
-    }));
+    const draws = drawNoise(state.random, examples.length, denoiser);
     const gradient = new Float64Array(state.vectors.length);
-    let loss = 0;
-    for (const [i, example] of examples.entries()) {
-      loss += denoiser.lossAndGradient(state.vectors, example, draws[i], { minSnrGamma: job.params.minSnrGamma, gradientScale: 1 / examples.length }, gradient);
-    }
+    const loss = meanLoss(examples, draws, job.params.minSnrGamma, (example, draw, options) => denoiser.lossAndGradient(state.vectors, example, draw, options, gradient));
     state.adam.update(new Map([[PARAMETER, state.vectors]]), new Map<string, ArrayLike<number>>([[PARAMETER, gradient]]), learningRate);
-    return loss / examples.length;
+    return loss;
   }
 
   protected preview(state: RunState, sample: PromptTerms): TrainingImage {

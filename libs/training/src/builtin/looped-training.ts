@@ -6,24 +6,25 @@ import type { PreparedTraining, RunOptions, TrainingCheckpoint, TrainingResult }
 import type { TrainingJob } from '../engine/training-job.js';
 import { runTrainingLoop, type LoopState } from './training-loop.js';
 
-export interface LoopedTrainingInputs<P extends { readonly prompt: string }> {
+/** What the loop reads of an engine's prepared job (engines add their model and examples). */
+export interface LoopedTrainingInputs {
   readonly job: TrainingJob;
   /** The instance examples an epoch permutes. */
   readonly instances: readonly unknown[];
-  readonly samples: readonly P[];
+  readonly samples: readonly { readonly prompt: string }[];
 }
 
-export abstract class LoopedTraining<S extends LoopState, P extends { readonly prompt: string }> implements PreparedTraining {
+export abstract class LoopedTraining<S extends LoopState, I extends LoopedTrainingInputs> implements PreparedTraining {
   readonly totalSteps: number;
   protected readonly batchesPerEpoch: number;
 
   constructor(
-    private readonly inputs: LoopedTrainingInputs<P>,
+    protected readonly prepared: I,
     private readonly now: () => Date,
   ) {
-    const { params } = inputs.job;
+    const { params } = prepared.job;
     this.totalSteps = params.maxTrainSteps;
-    this.batchesPerEpoch = Math.ceil(inputs.instances.length / params.batchSize);
+    this.batchesPerEpoch = Math.ceil(prepared.instances.length / params.batchSize);
   }
 
   async dispose(): Promise<void> {}
@@ -32,11 +33,11 @@ export abstract class LoopedTraining<S extends LoopState, P extends { readonly p
     const startedAt = this.now();
     const state = options.resumeFrom ? this.resume(options.resumeFrom) : this.fresh();
     const finalLoss = await runTrainingLoop(state, options, {
-      params: this.inputs.job.params,
+      params: this.prepared.job.params,
       totalSteps: this.totalSteps,
       batchesPerEpoch: this.batchesPerEpoch,
-      exampleCount: this.inputs.instances.length,
-      samples: this.inputs.samples,
+      exampleCount: this.prepared.instances.length,
+      samples: this.prepared.samples,
       trainStep: (current, batch, learningRate) => this.trainStep(current, batch, learningRate),
       preview: (current, sample) => this.preview(current, sample),
       checkpoint: (current) => this.checkpoint(current, startedAt),
@@ -50,7 +51,7 @@ export abstract class LoopedTraining<S extends LoopState, P extends { readonly p
   protected abstract resume(checkpoint: TrainingCheckpoint): S;
   /** One optimiser step on the batch (indices into the instances); returns the batch loss. */
   protected abstract trainStep(state: S, batch: readonly number[], learningRate: number): number;
-  protected abstract preview(state: S, sample: P): TrainingImage;
+  protected abstract preview(state: S, sample: I['samples'][number]): TrainingImage;
   protected abstract checkpoint(state: S, startedAt: Date): TrainingCheckpoint;
   /** The trained file and its metadata once the last step is done. */
   protected abstract result(state: S, startedAt: Date, finishedAt: Date): { readonly safetensors: Uint8Array; readonly metadata: Record<string, string> };
