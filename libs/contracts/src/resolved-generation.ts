@@ -69,7 +69,7 @@ export const resolvedGenerationSchema = generationParametersSchema.extend({
    * IP-Adapter) by the name workers announce them (`<tenant>/<name>` for the tenant's private
    * one): the job's routing requirement, fixed at submit time.
    */
-  onnx_models: z.array(z.object({ kind: z.string(), name: z.string() })).optional(),
+  onnx_models: jobOnnxModelsSchema.optional(),
 });
 export type ResolvedGeneration = z.infer<typeof resolvedGenerationSchema>;
 
