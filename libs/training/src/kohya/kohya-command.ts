@@ -4,6 +4,7 @@ import type { TrainingParams } from '../engine/training-job.js';
 import { kohyaDreamBoothConfig } from './kohya-dreambooth.js';
 import { kohyaArchitecture, kohyaScriptPath, kohyaTextualInversionConfig } from './kohya-textual-inversion.js';
 import { toToml, type TomlValue } from './toml.js';
+import { addPreviewAndResume } from './kohya-run-options.js';
 
 export interface KohyaSettings {
   /** sd-scripts' train_network.py (KOHYA_TRAIN_NETWORK). */
@@ -97,18 +98,7 @@ export function kohyaConfig(params: TrainingParams, settings: KohyaSettings, lay
     config.reg_data_dir = regDataDir;
     config.prior_loss_weight = params.priorPreservation.weight;
   }
-  if (layout.samplePromptsPath !== undefined && params.sampleEvery > 0) {
-    config.sample_every_n_steps = params.sampleEvery;
-    config.sample_prompts = layout.samplePromptsPath;
-    config.sample_sampler = 'euler_a';
-  }
-  if (layout.resume !== undefined) {
-    if ('stateDir' in layout.resume) config.resume = layout.resume.stateDir;
-    else {
-      config.network_weights = layout.resume.networkWeights;
-      config.initial_step = layout.resume.initialStep;
-    }
-  }
+  addPreviewAndResume(config, params, layout, 'network_weights');
   return { ...config, ...(settings.extraConfig ?? {}) };
 }
 

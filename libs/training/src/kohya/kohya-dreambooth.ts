@@ -10,6 +10,7 @@ import { TrainingFailedError } from '../engine/trainer-engine.js';
 import type { KohyaLayout, KohyaSettings } from './kohya-command.js';
 import type { KohyaArchitecture } from './kohya-textual-inversion.js';
 import type { TomlValue } from './toml.js';
+import { addPreviewAndResume } from './kohya-run-options.js';
 
 export const KOHYA_DREAMBOOTH_SCRIPTS: Readonly<Record<KohyaArchitecture, string>> = {
   sd1: 'train_db.py',
@@ -66,19 +67,8 @@ export function kohyaDreamBoothConfig(params: TrainingParams, settings: KohyaSet
   }
   if (params.minSnrGamma !== undefined) config.min_snr_gamma = params.minSnrGamma;
   if (params.comment !== undefined) config.training_comment = params.comment;
-  if (layout.samplePromptsPath !== undefined && params.sampleEvery > 0) {
-    config.sample_every_n_steps = params.sampleEvery;
-    config.sample_prompts = layout.samplePromptsPath;
-    config.sample_sampler = 'euler_a';
-  }
-  if (layout.resume !== undefined) {
-    if ('stateDir' in layout.resume) config.resume = layout.resume.stateDir;
-    else {
-      // Without a state the step checkpoint itself is the model to continue from.
-      config.pretrained_model_name_or_path = layout.resume.networkWeights;
-      config.initial_step = layout.resume.initialStep;
-    }
-  }
+  // Without a state the step checkpoint itself is the model to continue from.
+  addPreviewAndResume(config, params, layout, 'pretrained_model_name_or_path');
   return { ...config, ...(settings.extraConfig ?? {}) };
 }
 

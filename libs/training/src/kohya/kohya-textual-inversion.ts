@@ -10,6 +10,7 @@ import { EmbeddingFileError } from '../textual-inversion/embedding-file.js';
 import type { KohyaLayout, KohyaSettings } from './kohya-command.js';
 import { KOHYA_DREAMBOOTH_SCRIPTS, KOHYA_FINETUNE_SCRIPTS } from './kohya-dreambooth.js';
 import type { TomlValue } from './toml.js';
+import { addPreviewAndResume } from './kohya-run-options.js';
 
 export type KohyaArchitecture = 'sd1' | 'sdxl';
 
@@ -59,19 +60,8 @@ export function kohyaTextualInversionConfig(params: TrainingParams, settings: Ko
     config.save_state = true;
   }
   if (params.minSnrGamma !== undefined) config.min_snr_gamma = params.minSnrGamma;
-  if (layout.samplePromptsPath !== undefined && params.sampleEvery > 0) {
-    config.sample_every_n_steps = params.sampleEvery;
-    config.sample_prompts = layout.samplePromptsPath;
-    config.sample_sampler = 'euler_a';
-  }
-  if (layout.resume !== undefined) {
-    if ('stateDir' in layout.resume) config.resume = layout.resume.stateDir;
-    else {
-      // The embedding so far as the starting weights (train_textual_inversion.py --weights).
-      config.weights = layout.resume.networkWeights;
-      config.initial_step = layout.resume.initialStep;
-    }
-  }
+  // Without a state, the embedding so far is the starting weights (train_textual_inversion.py --weights).
+  addPreviewAndResume(config, params, layout, 'weights');
   return { ...config, ...(settings.extraConfig ?? {}) };
 }
 
