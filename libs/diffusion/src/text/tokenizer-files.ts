@@ -56,11 +56,6 @@ async function readOptionalText(file: string): Promise<string | undefined> {
   }
 }
 
-async function readRequiredText(file: string): Promise<string> {
-  const text = await readOptionalText(file);
-  if (text === undefined) throw new TokenizerFilesError(file, 'not found');
-  return text;
-}
 
 function parseJsonObject(file: string, text: string): JsonObject {
   let value: unknown;
@@ -123,20 +118,23 @@ function parseMaxLength(config: JsonObject): number {
  */
 export async function readClipTokenizerFiles(dir: string): Promise<ClipTokenizerFiles> {
   const file = (name: string) => path.join(dir, name);
-  const [vocabText, mergesText, configText, specialText] = await Promise.all([
-    readRequiredText(file('vocab.json')),
-    readRequiredText(file('merges.txt')),
+  // Read in parallel, checked in a fixed order: a folder missing both files always names vocab.json.
+  const [vocabRead, mergesRead, configText, specialText] = await Promise.all([
+    readOptionalText(file('vocab.json')),
+    readOptionalText(file('merges.txt')),
     readOptionalText(file('tokenizer_config.json')),
     readOptionalText(file('special_tokens_map.json')),
   ]);
+  if (vocabRead === undefined) throw new TokenizerFilesError(file('vocab.json'), 'not found');
+  if (mergesRead === undefined) throw new TokenizerFilesError(file('merges.txt'), 'not found');
   const config = configText === undefined ? {} : parseJsonObject(file('tokenizer_config.json'), configText);
   const specialMap = specialText === undefined ? {} : parseJsonObject(file('special_tokens_map.json'), specialText);
   const spelling = (key: 'bos' | 'eos' | 'pad' | 'unk'): TokenSpelling =>
     parseSpelling(specialMap[`${key}_token`]) ?? parseSpelling(config[`${key}_token`]) ?? CLIP_DEFAULTS[key];
 
   return {
-    vocab: parseVocab(file('vocab.json'), vocabText),
-    merges: parseMerges(mergesText),
+    vocab: parseVocab(file('vocab.json'), vocabRead),
+    merges: parseMerges(mergesRead),
     bos: spelling('bos'),
     eos: spelling('eos'),
     pad: spelling('pad'),
